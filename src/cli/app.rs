@@ -1,0 +1,233 @@
+//! One function per command: read, check, compile, run, write. The only place that writes files,
+//! always atomically (a temporary file in the target directory, renamed on success).
+
+use std::fs;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use capsim::engine::{self, EngineConfig, RunHooks};
+use capsim::model::Model;
+use capsim::output::{self, TrialsCsv};
+use capsim::scenario::{self, Scenario};
+use capsim::stats::{RunInfo, SiteInfo, Summary};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::args::{RunArgs, ScenarioArgs, ValidateArgs};
+
+/// Seed used when neither the flag nor the scenario gives one.
+pub(crate) const DEFAULT_SEED: u64 = 42;
+/// Trials run when neither the flag nor the scenario gives a count.
+pub(crate) const DEFAULT_TRIALS: u64 = 10_000;
+
+/// An error in what the user gave us (scenario or flags): exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct InputError(pub(crate) String);
+
+pub(crate) fn load(args: &ScenarioArgs) -> Result<Scenario> {
+    Ok(scenario::load(&args.scenario, &args.overrides)?)
+}
+
+pub(crate) fn compile(s: &Scenario) -> Result<Model> {
+    Model::compile(s).context("compiling the scenario")
+}
+
+pub(crate) fn run_info(s: &Scenario, seed: u64) -> RunInfo {
+    RunInfo {
+        scenario: s.name.clone(),
+        seed,
+        start: s.start,
+        deadline: s.deadline,
+        horizon: s.horizon,
+        sites: s
+            .sites
+            .iter()
+            .map(|site| SiteInfo {
+                id: site.id.clone(),
+                name: site.name.clone(),
+                region: s.regions[site.region].clone(),
+                phases: site
+                    .phases
+                    .iter()
+                    .map(|p| (p.mw * site.power_scale, p.planned))
+                    .collect(),
+            })
+            .collect(),
+        warnings: s.warnings.clone(),
+    }
+}
+
+/// `capsim run`.
+pub(crate) fn run(args: RunArgs) -> Result<()> {
+    let scenario = load(&args.scenario)?;
+    let trials = args.trials.or(scenario.trials).unwrap_or(DEFAULT_TRIALS);
+    let seed = args.seed.or(scenario.seed).unwrap_or(DEFAULT_SEED);
+    if trials == 0 {
+        bail!(InputError("--trials must be at least 1".into()));
+    }
+    let model = compile(&scenario)?;
+    let out_dir = args.out.clone().unwrap_or_else(|| {
+        let stem = args
+            .scenario
+            .scenario
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "run".into());
+        PathBuf::from("out").join(stem)
+    });
+    fs::create_dir_all(&out_dir)
+        .with_context(|| format!("creating output directory {}", out_dir.display()))?;
+
+    let bar = if args.quiet || args.json || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::with_draw_target(Some(trials), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:40.cyan/blue} {human_pos}/{human_len} trials  {per_sec}  ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    };
+    let progress = |n: u64| bar.inc(n);
+    let config = EngineConfig {
+        trials,
+        first_trial: 0,
+        seed,
+        threads: args.threads,
+        batch_size: EngineConfig::DEFAULT_BATCH_SIZE,
+    };
+    let started = Instant::now();
+    let acc = if args.trials_csv {
+        let path = out_dir.join("trials.csv");
+        let tmp = temp_in(&out_dir)?;
+        let file = tmp.reopen().with_context(|| format!("writing {}", path.display()))?;
+        let mut rows = TrialsCsv::new(
+            BufWriter::new(file),
+            &model.input_names(),
+            scenario.start,
+            model.deadline_day as u32,
+        )?;
+        let mut sink = |t: u64, o: &capsim::stats::TrialOutcome| {
+            rows.write(t, o).map_err(std::io::Error::other)
+        };
+        let acc = engine::run(
+            &model,
+            &config,
+            RunHooks {
+                progress: Some(&progress),
+                trial_sink: Some(&mut sink),
+            },
+        )
+        .with_context(|| format!("writing {}", path.display()))?;
+        rows.finish()?
+            .flush()
+            .with_context(|| format!("writing {}", path.display()))?;
+        tmp.persist(&path)
+            .with_context(|| format!("writing {}", path.display()))?;
+        acc
+    } else {
+        engine::run(
+            &model,
+            &config,
+            RunHooks {
+                progress: Some(&progress),
+                trial_sink: None,
+            },
+        )?
+    };
+    let elapsed = started.elapsed();
+    bar.finish_and_clear();
+
+    let summary = Summary::new(&acc, &run_info(&scenario, seed));
+    let rows = capsim::stats::daily_rows(&acc, scenario.start);
+    write_atomic(&out_dir.join("summary.json"), |w| {
+        Ok(output::write_summary_json(&summary, w)?)
+    })?;
+    write_atomic(&out_dir.join("daily.csv"), |w| {
+        Ok(output::write_daily_csv(&rows, w)?)
+    })?;
+    write_atomic(&out_dir.join("scenario.resolved.toml"), |w| {
+        Ok(w.write_all(scenario.resolved_toml(seed, trials).as_bytes())?)
+    })?;
+
+    if args.json {
+        let mut stdout = std::io::stdout().lock();
+        output::write_summary_json(&summary, &mut stdout)?;
+    } else if !args.quiet {
+        print!("{}", output::render_table(&summary));
+        let mut files = vec!["summary.json", "daily.csv", "scenario.resolved.toml"];
+        if args.trials_csv {
+            files.push("trials.csv");
+        }
+        println!(
+            "\n{} trials in {:.2} s ({:.0} trials/s). Wrote {} to {}",
+            trials,
+            elapsed.as_secs_f64(),
+            trials as f64 / elapsed.as_secs_f64().max(1e-9),
+            files.join(", "),
+            out_dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// `capsim validate`.
+pub(crate) fn validate(args: ValidateArgs) -> Result<()> {
+    let s = load(&args.scenario)?;
+    compile(&s)?;
+    let seed = s.seed.unwrap_or(DEFAULT_SEED);
+    let trials = s.trials.unwrap_or(DEFAULT_TRIALS);
+    let f = s.figures();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "# {} is valid. Resolved scenario:\n", args.scenario.scenario.display())?;
+    write!(out, "{}", s.resolved_toml(seed, trials))?;
+    writeln!(out, "\n# Derived figures (plan only, no uncertainty)")?;
+    let lines = [
+        ("simulated days", format!("{} ({} to {})", s.days(), s.start, s.horizon)),
+        (
+            "planned racks by deadline",
+            format!("{:.0} ({:.0} GPUs)", f.planned_racks_by_deadline, f.planned_gpus_by_deadline),
+        ),
+        ("planned racks, whole schedules", format!("{:.0}", f.planned_racks_total)),
+        ("racks for the target", format!("{:.0} ({} GPUs)", f.racks_for_target, s.target_gpus)),
+        ("facility MW for the target", format!("{:.0}", f.facility_mw_for_target)),
+        (
+            "facility MW planned",
+            format!("{:.0} ({:.0} by the deadline)", f.facility_mw_planned, f.facility_mw_planned_by_deadline),
+        ),
+        ("most GPUs power and floor can host", format!("{:.0}", f.max_gpus_hosted)),
+    ];
+    for (label, value) in lines {
+        writeln!(out, "#   {label:<36}{value}")?;
+    }
+    for w in &s.warnings {
+        writeln!(out, "# warning: {w}")?;
+    }
+    Ok(())
+}
+
+pub(crate) fn temp_in(dir: &Path) -> Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(".capsim-")
+        .tempfile_in(dir)
+        .with_context(|| format!("creating a temporary file in {}", dir.display()))
+}
+
+/// Writes `path` through a temporary file in the same directory, renamed into place only when
+/// `fill` succeeds: a failed run never leaves a half-written file or clobbers an earlier one.
+pub(crate) fn write_atomic(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = temp_in(dir)?;
+    {
+        let mut w = BufWriter::new(tmp.as_file());
+        fill(&mut w).with_context(|| format!("writing {}", path.display()))?;
+        w.flush().with_context(|| format!("writing {}", path.display()))?;
+    }
+    tmp.persist(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,88 @@
+//! Command-line flags (clap derive), converted into core types at this boundary.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Monte Carlo capacity planning for AI compute build-outs.
+#[derive(Debug, Parser)]
+#[command(name = "capsim", version, about, long_about = None)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Simulate a scenario and write summary.json, daily.csv and scenario.resolved.toml.
+    Run(RunArgs),
+    /// Check a scenario and print it resolved, with derived figures.
+    Validate(ValidateArgs),
+    /// Measure throughput (trials/s) at 1 thread and at all cores, and peak memory.
+    Bench(BenchArgs),
+}
+
+/// Scenario selection shared by every command.
+#[derive(Debug, Args)]
+pub(crate) struct ScenarioArgs {
+    /// The scenario file (TOML).
+    pub(crate) scenario: PathBuf,
+    /// Override a scenario field, e.g. `--set supply.gb300.rate_scale=0.8`. Repeatable. Path
+    /// segments are keys; in arrays of tables a segment is an item's id or 0-based index.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub(crate) overrides: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    #[command(flatten)]
+    pub(crate) scenario: ScenarioArgs,
+    /// Number of trials [default: the scenario's `trials`, else 10000].
+    #[arg(long, short = 'n')]
+    pub(crate) trials: Option<u64>,
+    /// Seed [default: the scenario's `seed`, else 42].
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+    /// Worker threads [default: all cores].
+    #[arg(long, short = 'j', default_value_t = 0, hide_default_value = true)]
+    pub(crate) threads: usize,
+    /// Output directory [default: out/<scenario file stem>/].
+    #[arg(long, short = 'o')]
+    pub(crate) out: Option<PathBuf>,
+    /// Also write trials.csv: one row per trial with its sampled inputs and outcomes.
+    #[arg(long)]
+    pub(crate) trials_csv: bool,
+    /// Print the summary as JSON on stdout instead of the table.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// No progress bar and no table (files are still written; errors still print).
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    #[command(flatten)]
+    pub(crate) scenario: ScenarioArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BenchArgs {
+    /// The scenario to measure [default: scenarios/aws-openai-2026.toml].
+    pub(crate) scenario: Option<PathBuf>,
+    /// Trials per measured run.
+    #[arg(long, short = 'n', default_value_t = 20_000)]
+    pub(crate) trials: u64,
+    /// Measured runs per thread count (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    pub(crate) runs: usize,
+    /// Unmeasured warm-up runs per thread count.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) warmup: usize,
+    /// Thread counts to measure, comma-separated [default: 1 and all cores].
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) threads: Vec<usize>,
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}

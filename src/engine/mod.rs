@@ -1,0 +1,190 @@
+//! The Monte Carlo engine: runs trials in parallel on rayon and merges their statistics.
+//!
+//! **Determinism.** Trial `t` draws only from generators keyed by `(seed, t, input)`
+//! ([`seed::input_rng`]) and the statistics it feeds are integer counts and sums, whose merge is
+//! exact and order-independent. So the same model, seed and trial range give bit-identical
+//! results with any thread count, any batch size, and any split of the range into shards.
+//!
+//! **Memory.** One [`Accumulator`] and one [`Scratch`] per worker thread, plus the merged result:
+//! independent of the trial count. Per-trial outcomes are only materialised, one wave of batches
+//! at a time, when a trial sink (`trials.csv`) asks for them.
+
+pub mod seed;
+pub mod trial;
+
+use std::cell::RefCell;
+
+use rayon::prelude::*;
+use thread_local::ThreadLocal;
+
+use crate::model::Model;
+use crate::stats::{Accumulator, Layout, Metric, TrialOutcome};
+pub use trial::{Scratch, run_trial};
+
+/// How to run: which trials, with which seed, on how many threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EngineConfig {
+    /// Number of trials.
+    pub trials: u64,
+    /// Index of the first trial (0 for a whole run; a shard starts elsewhere).
+    pub first_trial: u64,
+    /// The run's seed.
+    pub seed: u64,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    /// Trials per unit of parallel work. Affects speed only, never results.
+    pub batch_size: u64,
+}
+
+impl EngineConfig {
+    /// The default batch size: large enough to amortise scheduling, small enough to balance.
+    pub const DEFAULT_BATCH_SIZE: u64 = 256;
+}
+
+/// What can stop a run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// The thread pool could not be created.
+    #[error("cannot start {threads} worker threads: {source}")]
+    ThreadPool {
+        /// Threads asked for.
+        threads: usize,
+        /// The cause.
+        source: rayon::ThreadPoolBuildError,
+    },
+    /// The trial sink failed (for example, writing `trials.csv`).
+    #[error("writing per-trial rows: {0}")]
+    Sink(#[from] std::io::Error),
+    /// More trials than the counters hold.
+    #[error("{0} trials is more than a run can count (at most {max})", max = u32::MAX)]
+    TooManyTrials(u64),
+}
+
+/// Observers of a run. Both are optional; neither affects results.
+#[derive(Default)]
+pub struct RunHooks<'a> {
+    /// Called from worker threads with the number of trials just finished.
+    pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+    /// Called on the calling thread for every trial, in trial order.
+    #[allow(clippy::type_complexity)]
+    pub trial_sink: Option<&'a mut dyn FnMut(u64, &TrialOutcome) -> std::io::Result<()>>,
+}
+
+impl std::fmt::Debug for RunHooks<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunHooks")
+            .field("progress", &self.progress.is_some())
+            .field("trial_sink", &self.trial_sink.is_some())
+            .finish()
+    }
+}
+
+/// The accumulator layout for `model`: bin widths give percentiles within one rack (GPU
+/// metrics), 1 MW (power metrics) and one rack of the smallest type's FP8 compute.
+pub fn layout(model: &Model) -> Layout {
+    let rack_gpus = i64::from(model.gpus_per_smallest_rack);
+    let rack_pf = model
+        .accelerators
+        .iter()
+        .map(|a| f64::from(a.gpus_per_rack) * a.fp8_pflops_per_gpu)
+        .filter(|pf| *pf > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let fp8_bin = if rack_pf.is_finite() { (rack_pf.floor() as i64).max(1) } else { 1 };
+    let bin_width = Metric::ALL.map(|m| match m {
+        Metric::EnergizedMw | Metric::ItMwInUse | Metric::StrandedMw => 1000,
+        Metric::Fp8EflopsAvailable => fp8_bin,
+        _ => rack_gpus,
+    });
+    Layout {
+        days: model.days,
+        deadline_day: model.deadline_day,
+        bin_width,
+        sites: model.sites.len(),
+        phases: model.sites.iter().map(|s| s.phases.len()).sum(),
+        target_gpus: model.target_gpus,
+    }
+}
+
+struct Worker {
+    scratch: Scratch,
+    acc: Accumulator,
+}
+
+/// Runs `cfg.trials` trials of `model` starting at `cfg.first_trial`.
+///
+/// Multi-threaded (rayon, `cfg.threads` workers). Time O(trials × days × sites); memory
+/// O(threads × days × spread of each metric), independent of `trials`. Deterministic as
+/// described in the module docs; breaking that is a breaking change.
+pub fn run(model: &Model, cfg: &EngineConfig, hooks: RunHooks<'_>) -> Result<Accumulator, EngineError> {
+    if cfg.trials > u64::from(u32::MAX) {
+        return Err(EngineError::TooManyTrials(cfg.trials));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .map_err(|source| EngineError::ThreadPool {
+            threads: cfg.threads,
+            source,
+        })?;
+    let lay = layout(model);
+    let workers: ThreadLocal<RefCell<Worker>> = ThreadLocal::new();
+    let batch = cfg.batch_size.max(1);
+    let batches = cfg.trials.div_ceil(batch);
+    let range = |b: u64| {
+        let from = cfg.first_trial + b * batch;
+        from..(from + batch).min(cfg.first_trial + cfg.trials)
+    };
+    let run_batch = |b: u64, keep: bool| -> Vec<TrialOutcome> {
+        let cell = workers.get_or(|| {
+            RefCell::new(Worker {
+                scratch: Scratch::new(model),
+                acc: Accumulator::new(lay.clone()),
+            })
+        });
+        let mut w = cell.borrow_mut();
+        let Worker { scratch, acc } = &mut *w;
+        let mut kept = Vec::new();
+        let trials = range(b);
+        let n = trials.end - trials.start;
+        for t in trials {
+            run_trial(model, cfg.seed, t, scratch, acc);
+            if keep {
+                kept.push(scratch.outcome().clone());
+            }
+        }
+        if let Some(progress) = hooks.progress {
+            progress(n);
+        }
+        kept
+    };
+    match hooks.trial_sink {
+        None => pool.install(|| {
+            (0..batches).into_par_iter().for_each(|b| {
+                run_batch(b, false);
+            })
+        }),
+        Some(sink) => {
+            // Waves of batches run in parallel; their outcomes reach the sink in trial order.
+            let wave = (pool.current_num_threads() as u64 * 4).max(1);
+            let mut b0 = 0;
+            while b0 < batches {
+                let b1 = (b0 + wave).min(batches);
+                let outcomes: Vec<Vec<TrialOutcome>> =
+                    pool.install(|| (b0..b1).into_par_iter().map(|b| run_batch(b, true)).collect());
+                for (b, batch_outcomes) in (b0..b1).zip(outcomes) {
+                    for (t, o) in range(b).zip(&batch_outcomes) {
+                        sink(t, o)?;
+                    }
+                }
+                b0 = b1;
+            }
+        }
+    }
+    let mut total = Accumulator::new(lay);
+    for cell in workers.into_iter() {
+        // Integer merge: the order of workers cannot change the result.
+        total.merge(&cell.into_inner().acc);
+    }
+    Ok(total)
+}

@@ -1,0 +1,283 @@
+//! `Model`: a checked [`Scenario`] compiled for simulation: dates become day indices, schedules
+//! become weekly batches, distributions become samplers, ids become indices and input keys.
+//!
+//! A `Model` is immutable and `Sync`: every trial of a run reads the same one.
+
+pub mod dist;
+
+use crate::engine::seed::input_key;
+use crate::scenario::{AllocationPolicy, Scenario};
+pub use dist::{Dist, DistError};
+
+/// A rack type as the engine needs it.
+#[derive(Debug, Clone)]
+pub struct AcceleratorModel {
+    /// Identifier.
+    pub id: String,
+    /// GPUs per rack.
+    pub gpus_per_rack: u32,
+    /// IT power per rack, kW.
+    pub rack_it_kw: f64,
+    /// Dense FP8 PFLOPS per GPU.
+    pub fp8_pflops_per_gpu: f64,
+}
+
+/// A supply stream: planned racks per weekly batch, before slip, noise and disruption.
+#[derive(Debug, Clone)]
+pub struct StreamModel {
+    /// Identifier.
+    pub id: String,
+    /// Index of the rack type.
+    pub accelerator: usize,
+    /// Index `k` of the first planned week; week `k` covers days `[7k, 7k + 7)`.
+    pub first_week: i64,
+    /// Planned racks of each week from `first_week` on (× `rate_scale`).
+    pub planned_racks: Vec<f64>,
+    /// Cap on racks ever delivered.
+    pub cap_racks: Option<u64>,
+    /// Whole-stream shift, days.
+    pub slip_days: Dist,
+    /// Multiplicative weekly noise.
+    pub noise: Dist,
+    /// Disruptions, if any.
+    pub disruption: Option<DisruptionModel>,
+    /// Key of the slip draw.
+    pub slip_key: u64,
+    /// Key of the weekly noise and disruption draws.
+    pub weekly_key: u64,
+}
+
+/// Supply disruptions of one stream.
+#[derive(Debug, Clone)]
+pub struct DisruptionModel {
+    /// Probability a disruption starts in an undisrupted week.
+    pub weekly_probability: f64,
+    /// Duration, weeks.
+    pub duration_weeks: Dist,
+    /// Fraction of a week's supply lost.
+    pub severity: Dist,
+}
+
+/// A power phase.
+#[derive(Debug, Clone)]
+pub struct PhaseModel {
+    /// Facility power, kW (× site `power_scale`).
+    pub facility_kw: f64,
+    /// Planned energization day.
+    pub planned_day: i64,
+    /// Delay, days.
+    pub delay_days: Dist,
+    /// Key of the delay draw.
+    pub key: u64,
+}
+
+/// A site.
+#[derive(Debug, Clone)]
+pub struct SiteModel {
+    /// Identifier.
+    pub id: String,
+    /// Region index.
+    pub region: usize,
+    /// PUE.
+    pub pue: f64,
+    /// `accepts[a]`: does this site take rack type `a`?
+    pub accepts: Vec<bool>,
+    /// Floor space, racks.
+    pub max_racks: u64,
+    /// Install rate, racks/day.
+    pub install_racks_per_day: Dist,
+    /// Key of the install-rate draw.
+    pub install_key: u64,
+    /// Key of the site's burn-in, failure and rework draws.
+    pub bring_up_key: u64,
+    /// Power phases.
+    pub phases: Vec<PhaseModel>,
+}
+
+/// A power cap as a daily series.
+#[derive(Debug, Clone)]
+pub struct LimitModel {
+    /// Region index, or `None` for the fleet.
+    pub region: Option<usize>,
+    /// Cap on facility kW drawn by installed racks, for each simulated day.
+    pub cap_kw_by_day: Vec<f64>,
+}
+
+/// The compiled scenario.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Simulated days, `start..=horizon`.
+    pub days: usize,
+    /// Day index of the deadline.
+    pub deadline_day: usize,
+    /// Target GPUs online.
+    pub target_gpus: u64,
+    /// Rack types.
+    pub accelerators: Vec<AcceleratorModel>,
+    /// Supply streams.
+    pub streams: Vec<StreamModel>,
+    /// Sites.
+    pub sites: Vec<SiteModel>,
+    /// Number of regions.
+    pub regions: usize,
+    /// Power caps.
+    pub limits: Vec<LimitModel>,
+    /// Burn-in length, days.
+    pub burn_in_days: Dist,
+    /// Burn-in failure probability per rack.
+    pub failure_probability: f64,
+    /// Rework time, days.
+    pub rework_days: Dist,
+    /// Interruptions per GPU per day.
+    pub interruptions_per_gpu_day: f64,
+    /// Repair time, days.
+    pub repair_days: Dist,
+    /// Key of the interruption draws.
+    pub operations_key: u64,
+    /// Allocation policy.
+    pub policy: AllocationPolicy,
+    /// GPUs in the smallest rack type: the resolution of GPU percentiles.
+    pub gpus_per_smallest_rack: u32,
+}
+
+impl Model {
+    /// Compiles a checked scenario.
+    pub fn compile(s: &Scenario) -> Result<Model, DistError> {
+        let days = s.days();
+        let accelerators = s
+            .accelerators
+            .iter()
+            .map(|a| AcceleratorModel {
+                id: a.id.clone(),
+                gpus_per_rack: a.gpus_per_rack,
+                rack_it_kw: a.rack_it_kw,
+                fp8_pflops_per_gpu: a.fp8_pflops_per_gpu,
+            })
+            .collect();
+        let mut streams = Vec::new();
+        for st in &s.supply {
+            let first = s.day_of(st.schedule[0].date);
+            let last = s.day_of(st.schedule[st.schedule.len() - 1].date);
+            let first_week = first.div_euclid(7);
+            let last_week = last.div_euclid(7);
+            let points: Vec<(f64, f64)> = st
+                .schedule
+                .iter()
+                .map(|p| (s.day_of(p.date) as f64, p.racks_per_week / 7.0))
+                .collect();
+            let planned_racks = (first_week..=last_week)
+                .map(|k| {
+                    let from = (7 * k) as f64;
+                    crate::scenario::integrate_rate(&points, from, from + 7.0) * st.rate_scale
+                })
+                .collect();
+            streams.push(StreamModel {
+                id: st.id.clone(),
+                accelerator: st.accelerator,
+                first_week,
+                planned_racks,
+                cap_racks: st.cap_racks,
+                slip_days: Dist::new(&st.slip_days)?,
+                noise: Dist::new(&st.noise)?,
+                disruption: match &st.disruption {
+                    Some(d) => Some(DisruptionModel {
+                        weekly_probability: d.weekly_probability,
+                        duration_weeks: Dist::new(&d.duration_weeks)?,
+                        severity: Dist::new(&d.severity)?,
+                    }),
+                    None => None,
+                },
+                slip_key: input_key(&format!("supply/{}/slip", st.id)),
+                weekly_key: input_key(&format!("supply/{}/weekly", st.id)),
+            });
+        }
+        let mut sites = Vec::new();
+        for site in &s.sites {
+            let mut phases = Vec::new();
+            for (k, p) in site.phases.iter().enumerate() {
+                phases.push(PhaseModel {
+                    facility_kw: p.mw * site.power_scale * 1000.0,
+                    planned_day: s.day_of(p.planned),
+                    delay_days: Dist::new(&p.delay_days)?,
+                    key: input_key(&format!("site/{}/phase/{k}", site.id)),
+                });
+            }
+            sites.push(SiteModel {
+                id: site.id.clone(),
+                region: site.region,
+                pue: site.pue,
+                accepts: (0..s.accelerators.len())
+                    .map(|a| site.accepts.contains(&a))
+                    .collect(),
+                max_racks: site.max_racks.unwrap_or(u64::MAX),
+                install_racks_per_day: Dist::new(&site.install_racks_per_day)?,
+                install_key: input_key(&format!("site/{}/install", site.id)),
+                bring_up_key: input_key(&format!("site/{}/bring_up", site.id)),
+                phases,
+            });
+        }
+        let limits = s
+            .power_limits
+            .iter()
+            .map(|l| LimitModel {
+                region: l.region,
+                cap_kw_by_day: (0..days as i64)
+                    .map(|d| {
+                        let date = s.date_of(d);
+                        let mw = l
+                            .steps
+                            .iter()
+                            .rev()
+                            .find(|(from, _)| *from <= date)
+                            .map(|(_, mw)| *mw)
+                            .unwrap_or(l.mw);
+                        mw * 1000.0
+                    })
+                    .collect(),
+            })
+            .collect();
+        let used: Vec<usize> = s.supply.iter().map(|st| st.accelerator).collect();
+        Ok(Model {
+            days,
+            deadline_day: s.day_of(s.deadline).clamp(0, days as i64 - 1) as usize,
+            target_gpus: s.target_gpus,
+            accelerators,
+            streams,
+            sites,
+            regions: s.regions.len(),
+            limits,
+            burn_in_days: Dist::new(&s.bring_up.burn_in_days)?,
+            failure_probability: s.bring_up.failure_probability,
+            rework_days: Dist::new(&s.bring_up.rework_days)?,
+            interruptions_per_gpu_day: s.operations.interruptions_per_gpu_year / 365.25,
+            repair_days: Dist::new(&s.operations.repair_days)?,
+            operations_key: input_key("operations"),
+            policy: s.allocation,
+            gpus_per_smallest_rack: used
+                .iter()
+                .map(|&a| s.accelerators[a].gpus_per_rack)
+                .min()
+                .unwrap_or(1)
+                .max(1),
+        })
+    }
+}
+
+impl Model {
+    /// Names of the per-trial inputs in `TrialOutcome::inputs` order, as `trials.csv` columns:
+    /// each stream's slip, then for each site its install rate and each phase's delay.
+    pub fn input_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .streams
+            .iter()
+            .map(|s| format!("slip_days.{}", s.id))
+            .collect();
+        for site in &self.sites {
+            names.push(format!("install_racks_per_day.{}", site.id));
+            for k in 0..site.phases.len() {
+                names.push(format!("delay_days.{}.phase{k}", site.id));
+            }
+        }
+        names
+    }
+}

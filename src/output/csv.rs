@@ -1,0 +1,125 @@
+//! `daily.csv` and `trials.csv`: tidy tables with one header row, loadable by pandas, R or a
+//! spreadsheet with no options. NOTE: the column lists here are written by hand from
+//! `Metric::ALL`, `DAILY_PERCENTILES` and `Bottleneck::ALL`; `docs/outputs.md` lists them too.
+
+use std::io::Write;
+
+use jiff::civil::Date;
+
+use super::ExportError;
+use crate::stats::{Bottleneck, DAILY_PERCENTILES, DailyRow, Metric, TrialOutcome};
+
+/// Writes one row per day: `date`, then for each metric `<metric>_mean` and `<metric>_p5` …
+/// `<metric>_p95`, then `bottleneck_<kind>_share` for each bottleneck kind, then
+/// `reached_target_share`.
+pub fn write_daily_csv(rows: &[DailyRow], w: impl Write) -> Result<(), ExportError> {
+    let mut out = ::csv::Writer::from_writer(w);
+    let mut header = vec!["date".to_string()];
+    for m in Metric::ALL {
+        header.push(format!("{}_mean", m.name()));
+        for (p, _) in DAILY_PERCENTILES {
+            header.push(format!("{}_{p}", m.name()));
+        }
+    }
+    for b in Bottleneck::ALL {
+        header.push(format!("bottleneck_{}_share", b.name()));
+    }
+    header.push("reached_target_share".to_string());
+    out.write_record(&header)?;
+    let mut record = Vec::with_capacity(header.len());
+    for row in rows {
+        record.clear();
+        record.push(row.date.to_string());
+        for values in &row.metrics {
+            record.extend(values.iter().map(|v| format_number(*v)));
+        }
+        record.extend(row.bottleneck.iter().map(|v| format_number(*v)));
+        record.push(format_number(row.reached_target));
+        out.write_record(&record)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Numbers as short as they can be without losing precision that matters: integers stay
+/// integers, other values keep 6 significant decimals.
+fn format_number(v: f64) -> String {
+    if v == v.trunc() && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        let s = format!("{v:.6}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// Streams `trials.csv`: one row per trial with its sampled inputs and outcomes.
+#[derive(Debug)]
+pub struct TrialsCsv<W: Write> {
+    out: ::csv::Writer<W>,
+    start: Date,
+    deadline_day: u32,
+}
+
+impl<W: Write> TrialsCsv<W> {
+    /// Writes the header: `trial`, the input columns, then `full_capacity_date`,
+    /// `met_target_by_deadline`, `online_gpus_at_deadline`, `available_gpus_at_deadline`,
+    /// `delivered_gpus_at_deadline` and `days_bound_by_<kind>` for each bottleneck kind.
+    pub fn new(w: W, input_names: &[String], start: Date, deadline_day: u32) -> Result<Self, ExportError> {
+        let mut out = ::csv::Writer::from_writer(w);
+        let mut header = vec!["trial".to_string()];
+        header.extend(input_names.iter().cloned());
+        header.extend(
+            [
+                "full_capacity_date",
+                "met_target_by_deadline",
+                "online_gpus_at_deadline",
+                "available_gpus_at_deadline",
+                "delivered_gpus_at_deadline",
+            ]
+            .map(String::from),
+        );
+        header.extend(Bottleneck::ALL.map(|b| format!("days_bound_by_{}", b.name())));
+        out.write_record(&header)?;
+        Ok(TrialsCsv { out, start, deadline_day })
+    }
+
+    /// Writes one trial's row.
+    pub fn write(&mut self, trial: u64, o: &TrialOutcome) -> Result<(), ExportError> {
+        let mut record = vec![trial.to_string()];
+        record.extend(o.inputs.iter().map(|v| format_number(*v)));
+        record.push(
+            o.full_capacity_day
+                .and_then(|d| self.start.checked_add(jiff::Span::new().days(i64::from(d))).ok())
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        );
+        let met = o.full_capacity_day.is_some_and(|d| d <= self.deadline_day);
+        record.push(u8::from(met).to_string());
+        record.push(o.online_gpus_at_deadline.to_string());
+        record.push(o.available_gpus_at_deadline.to_string());
+        record.push(o.delivered_gpus_at_deadline.to_string());
+        record.extend(o.bottleneck_days.iter().map(|d| d.to_string()));
+        self.out.write_record(&record)?;
+        Ok(())
+    }
+
+    /// Flushes and returns the writer.
+    pub fn finish(self) -> Result<W, ExportError> {
+        self.out
+            .into_inner()
+            .map_err(|e| ExportError::Io(e.into_error()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_number;
+
+    #[test]
+    fn numbers_are_compact() {
+        assert_eq!(format_number(3.0), "3");
+        assert_eq!(format_number(0.25), "0.25");
+        assert_eq!(format_number(1.0 / 3.0), "0.333333");
+        assert_eq!(format_number(-2.5), "-2.5");
+    }
+}

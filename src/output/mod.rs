@@ -1,0 +1,27 @@
+//! Exporters: turn a [`Summary`](crate::stats::Summary) and daily rows into bytes (JSON, CSV, a
+//! terminal table). They write into any `io::Write`; only the CLI decides where files go and
+//! makes their writing atomic.
+
+mod csv;
+mod json;
+mod table;
+
+pub use csv::{TrialsCsv, write_daily_csv};
+pub use json::write_summary_json;
+pub use table::render_table;
+
+/// What can go wrong while exporting.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExportError {
+    /// Writing failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// CSV encoding failed.
+    #[error(transparent)]
+    Csv(#[from] ::csv::Error),
+    /// JSON encoding failed.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+}
+

@@ -1,0 +1,133 @@
+//! The compact terminal table printed after a run.
+
+use std::fmt::Write;
+
+use crate::stats::Summary;
+
+/// Formats an integer-valued count with thousands separators: `1234567` → `1,234,567`.
+pub(crate) fn thousands(v: f64) -> String {
+    let n = v.round() as i64;
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+fn percent(v: f64) -> String {
+    format!("{:.1}%", v * 100.0)
+}
+
+/// Renders the run's headline figures and one line per site.
+pub fn render_table(s: &Summary) -> String {
+    let mut t = String::new();
+    let p = &s.p_target_by_deadline;
+    let f = &s.full_capacity_date;
+    let a = &s.available_gpus_at_deadline;
+    let b = &s.bottleneck_share;
+    let date = |d: &Option<String>| d.clone().unwrap_or_else(|| "not reached".into());
+    let _ = writeln!(
+        t,
+        "{} · {} trials · seed {}\n",
+        s.scenario,
+        thousands(s.trials as f64),
+        s.seed
+    );
+    let _ = writeln!(
+        t,
+        "Target: {} GPUs online by {}",
+        thousands(s.target_gpus as f64),
+        s.deadline
+    );
+    let rows = [
+        (
+            "P(target by deadline)",
+            format!(
+                "{}   (95% CI {} – {})",
+                percent(p.estimate),
+                percent(p.ci95_low),
+                percent(p.ci95_high)
+            ),
+        ),
+        (
+            "Full-capacity date",
+            format!(
+                "P10 {}   P50 {}   P90 {}   never by {}: {}",
+                date(&f.p10),
+                date(&f.p50),
+                date(&f.p90),
+                s.horizon,
+                percent(f.never_fraction)
+            ),
+        ),
+        (
+            "GPUs available at deadline",
+            format!(
+                "mean {}   P10 {}   P50 {}   P90 {}",
+                thousands(a.mean),
+                thousands(a.p10),
+                thousands(a.p50),
+                thousands(a.p90)
+            ),
+        ),
+        (
+            "Bottleneck (days before full)",
+            format!(
+                "supply {}   power {}   install {}   space {}",
+                percent(b.supply),
+                percent(b.power),
+                percent(b.install),
+                percent(b.space)
+            ),
+        ),
+    ];
+    for (label, value) in rows {
+        let _ = writeln!(t, "  {label:<31}{value}");
+    }
+    let id_w = s.sites.iter().map(|x| x.id.len()).max().unwrap_or(4).max(4);
+    let region_w = s.sites.iter().map(|x| x.region.len()).max().unwrap_or(6).max(6);
+    let _ = writeln!(
+        t,
+        "\n  {:<id_w$}  {:<region_w$}  {:>9}  {:>14}  median energized per phase",
+        "site", "region", "MW", "racks@deadline"
+    );
+    for site in &s.sites {
+        let mw: f64 = site.phases.iter().map(|p| p.mw).sum();
+        let energized: Vec<&str> = site
+            .phases
+            .iter()
+            .map(|p| p.median_energized.as_str())
+            .collect();
+        let _ = writeln!(
+            t,
+            "  {:<id_w$}  {:<region_w$}  {:>9}  {:>14}  {}",
+            site.id,
+            site.region,
+            thousands(mw),
+            thousands(site.median_racks_online_at_deadline),
+            energized.join(", ")
+        );
+    }
+    for w in &s.warnings {
+        let _ = writeln!(t, "\n  warning: {w}");
+    }
+    t
+}
+
+#[cfg(test)]
+mod unit {
+    use super::thousands;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0.0), "0");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(thousands(1000.0), "1,000");
+        assert_eq!(thousands(1234567.4), "1,234,567");
+        assert_eq!(thousands(-45000.0), "-45,000");
+    }
+}

@@ -1,0 +1,406 @@
+//! Scenario files: reading, `extends` variants, `--set` overrides and every input check.
+//!
+//! The flow is `file text → Node tree (with line numbers) → merged tree → RawScenario (serde) →
+//! Scenario (checked)`. This module is the only place in the library that reads a file. A
+//! [`Scenario`] is trusted downstream: every id resolves, every date is in order, every
+//! distribution is valid. Errors name the file, line, field path and what would be valid.
+
+mod dist_spec;
+mod figures;
+mod raw;
+mod source;
+mod validate;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+
+pub use dist_spec::DistSpec;
+pub use figures::PlanFigures;
+pub(crate) use figures::integrate_rate;
+pub use raw::{AllocationPolicy, parse_date};
+pub use source::Origin;
+
+use source::{Node, Segment};
+
+/// Built-in accelerator types, merged underneath every scenario's `[[accelerators]]`.
+const BUILT_IN_ACCELERATORS: &str = include_str!("builtin_accelerators.toml");
+
+/// What went wrong reading a scenario.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("cannot read scenario file {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML.
+    #[error("{}:{line}:{column}: TOML syntax error: {message}", file.display())]
+    Syntax {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// `extends` leads back to a file already in the chain.
+    #[error("`extends` cycle: {}", chain.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" -> "))]
+    ExtendsCycle {
+        /// The files in the order they were followed.
+        chain: Vec<PathBuf>,
+    },
+    /// A `--set` argument could not be applied.
+    #[error("--set {arg}: {message}")]
+    Override {
+        /// The argument as given.
+        arg: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// One or more fields are missing, mistyped or inconsistent.
+    #[error("{}", diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        /// Every problem found, in file order where possible.
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+/// One problem with one field.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    /// Where the field (or its closest written ancestor) was written.
+    pub origin: Origin,
+    /// The field path, e.g. `sites[2].phases[0].mw`.
+    pub path: String,
+    /// What is wrong and what would be valid.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}: {}", self.origin, self.message)
+        } else {
+            write!(f, "{}: `{}`: {}", self.origin, self.path, self.message)
+        }
+    }
+}
+
+/// A rack type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accelerator {
+    /// Identifier used by streams and sites.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// GPUs in one rack (the unit that is delivered, installed and burned in).
+    pub gpus_per_rack: u32,
+    /// IT power of one rack, kW.
+    pub rack_it_kw: f64,
+    /// Dense FP8 PFLOPS per GPU.
+    pub fp8_pflops_per_gpu: f64,
+    /// Dense BF16 PFLOPS per GPU.
+    pub bf16_pflops_per_gpu: f64,
+    /// Price of one rack, USD, if known.
+    pub price_per_rack_usd: Option<f64>,
+}
+
+/// A planned delivery rate at a date; rates are linearly interpolated between points.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SchedulePoint {
+    /// The date of this point.
+    pub date: Date,
+    /// Planned racks per week on that date.
+    pub racks_per_week: f64,
+}
+
+/// Random loss of supply: disruptions start in a week with `weekly_probability`, last
+/// `duration_weeks` and remove `severity` of each affected week's racks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Disruption {
+    /// Probability that a disruption starts in a given undisrupted week.
+    pub weekly_probability: f64,
+    /// Length in weeks (rounded to a whole number, at least 1).
+    pub duration_weeks: DistSpec,
+    /// Fraction of each affected week's supply lost, in [0, 1].
+    pub severity: DistSpec,
+}
+
+/// Deliveries from Nvidia and its rack assemblers to the buyer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SupplyStream {
+    /// Identifier.
+    pub id: String,
+    /// Index into [`Scenario::accelerators`].
+    pub accelerator: usize,
+    /// Planned rate, sorted by date; zero before the first and after the last point.
+    pub schedule: Vec<SchedulePoint>,
+    /// Multiplies every planned rate (the what-if knob).
+    pub rate_scale: f64,
+    /// Most racks this stream ever delivers.
+    pub cap_racks: Option<u64>,
+    /// Shift of the whole stream, days (positive = late).
+    pub slip_days: DistSpec,
+    /// Multiplicative noise on each weekly batch (median 1 for an unbiased plan).
+    pub noise: DistSpec,
+    /// Random disruptions, if any.
+    pub disruption: Option<Disruption>,
+}
+
+/// A tranche of facility power at a site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PowerPhase {
+    /// Facility power, MW (before the site's `power_scale`).
+    pub mw: f64,
+    /// Planned energization date.
+    pub planned: Date,
+    /// Delay after `planned`, days (rounded to whole days; negative = early).
+    pub delay_days: DistSpec,
+}
+
+/// A data center.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    /// Identifier.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Index into [`Scenario::regions`].
+    pub region: usize,
+    /// Cloud provider.
+    pub provider: String,
+    /// Power usage effectiveness (facility power / IT power), >= 1.
+    pub pue: f64,
+    /// Indices into [`Scenario::accelerators`] of the rack types this site takes.
+    pub accepts: Vec<usize>,
+    /// Floor space, racks.
+    pub max_racks: Option<u64>,
+    /// Racks the crews can install per day; drawn once per trial.
+    pub install_racks_per_day: DistSpec,
+    /// Multiplies every phase's MW.
+    pub power_scale: f64,
+    /// Power phases in file order.
+    pub phases: Vec<PowerPhase>,
+}
+
+/// A cap on facility MW drawn by racks, for one region or for the fleet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PowerLimit {
+    /// Identifier.
+    pub id: String,
+    /// Index into [`Scenario::regions`]; `None` means the whole fleet.
+    pub region: Option<usize>,
+    /// Cap from the start, MW.
+    pub mw: f64,
+    /// Later values, sorted by date: from each date on, the cap is its `mw`.
+    pub steps: Vec<(Date, f64)>,
+}
+
+/// Burn-in and rework of installed racks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BringUp {
+    /// Burn-in length, days; one draw per site-day batch.
+    pub burn_in_days: DistSpec,
+    /// Probability that a rack fails burn-in.
+    pub failure_probability: f64,
+    /// Time from failure back to the staging pool, days; one draw per failed batch.
+    pub rework_days: DistSpec,
+}
+
+/// Failures of GPUs in service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operations {
+    /// Interruptions per GPU per year.
+    pub interruptions_per_gpu_year: f64,
+    /// Time an interrupted GPU is out of service, days; one draw per day's interruptions.
+    pub repair_days: DistSpec,
+}
+
+/// A checked scenario: every reference resolved, every value in range.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Short name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// First simulated day.
+    pub start: Date,
+    /// The date the target is scored against.
+    pub deadline: Date,
+    /// Last simulated day.
+    pub horizon: Date,
+    /// GPUs that must be online.
+    pub target_gpus: u64,
+    /// Seed from the file, if any.
+    pub seed: Option<u64>,
+    /// Trial count from the file, if any.
+    pub trials: Option<u64>,
+    /// Rack types (built-ins and the file's own).
+    pub accelerators: Vec<Accelerator>,
+    /// Supply streams in file order.
+    pub supply: Vec<SupplyStream>,
+    /// Sites in file order.
+    pub sites: Vec<Site>,
+    /// Region names, in order of first mention by a site.
+    pub regions: Vec<String>,
+    /// Regional and fleet-wide power caps.
+    pub power_limits: Vec<PowerLimit>,
+    /// Burn-in and rework.
+    pub bring_up: BringUp,
+    /// Interruptions and repairs.
+    pub operations: Operations,
+    /// Allocation policy.
+    pub allocation: AllocationPolicy,
+    /// Problems that do not stop a run, such as a target the planned power cannot reach.
+    pub warnings: Vec<String>,
+    resolved: toml::Value,
+}
+
+impl Scenario {
+    /// The fully resolved scenario (after `extends` and overrides) as TOML, with the given seed
+    /// and trial count written in, so that a run can be reproduced from this text alone.
+    pub fn resolved_toml(&self, seed: u64, trials: u64) -> String {
+        let mut doc = self.resolved.clone();
+        if let Some(meta) = doc.get_mut("scenario").and_then(|m| m.as_table_mut()) {
+            meta.insert("seed".into(), toml::Value::Integer(seed as i64));
+            meta.insert("trials".into(), toml::Value::Integer(trials as i64));
+        }
+        toml::to_string_pretty(&doc).unwrap_or_default()
+    }
+
+    /// Number of simulated days, `start` to `horizon` inclusive.
+    pub fn days(&self) -> usize {
+        day_index(self.start, self.horizon) as usize + 1
+    }
+
+    /// Day index of `date` (0 = `start`); negative before the start.
+    pub fn day_of(&self, date: Date) -> i64 {
+        day_index(self.start, date)
+    }
+
+    /// The date of day index `day`.
+    pub fn date_of(&self, day: i64) -> Date {
+        self.start
+            .checked_add(jiff::Span::new().days(day))
+            .unwrap_or(self.horizon)
+    }
+}
+
+/// Whole days from `from` to `to` (negative when `to` is earlier).
+pub(crate) fn day_index(from: Date, to: Date) -> i64 {
+    // For civil dates jiff's largest default unit is the day, so this is an exact day count.
+    to.since(from).map(|span| i64::from(span.get_days())).unwrap_or(0)
+}
+
+/// Reads a scenario file, follows its `extends` chain, applies `overrides` (`PATH=VALUE`) and
+/// checks the result.
+pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+    let mut chain = Vec::new();
+    let mut tree = load_chain(path, &mut chain)?;
+    for arg in overrides {
+        tree.set(arg)?;
+    }
+    validate::check(tree)
+}
+
+/// Parses scenario text that does not use `extends` (for tests and embedding).
+pub fn parse(text: &str, origin: &Path) -> Result<Scenario, ScenarioError> {
+    let mut tree = Node::parse_file(text, origin)?;
+    if tree.get("extends").is_some() {
+        return Err(ScenarioError::Invalid {
+            diagnostics: vec![Diagnostic {
+                origin: tree.origin_of(&[Segment::Key("extends".into())]).clone(),
+                path: "extends".into(),
+                message: "`extends` needs a file on disk; use `scenario::load`".into(),
+            }],
+        });
+    }
+    tree = with_built_ins(tree)?;
+    validate::check(tree)
+}
+
+fn load_chain(path: &Path, chain: &mut Vec<PathBuf>) -> Result<Node, ScenarioError> {
+    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    if chain.contains(&canonical) {
+        chain.push(canonical);
+        return Err(ScenarioError::ExtendsCycle {
+            chain: chain.clone(),
+        });
+    }
+    chain.push(canonical);
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut tree = Node::parse_file(&text, path)?;
+    let base = match tree.remove("extends") {
+        None => with_built_ins(Node::from_value(
+            toml::Value::Table(toml::Table::new()),
+            &Origin::BuiltIn,
+        ))?,
+        Some(node) => match node.to_value() {
+            toml::Value::String(target) => load_chain(&source::extends_path(path, &target), chain)?,
+            other => {
+                return Err(ScenarioError::Invalid {
+                    diagnostics: vec![Diagnostic {
+                        origin: node.origin.clone(),
+                        path: "extends".into(),
+                        message: format!(
+                            "expected a file name such as \"aws-openai-2026.toml\", found {other}"
+                        ),
+                    }],
+                });
+            }
+        },
+    };
+    Ok(base.merge(tree))
+}
+
+fn with_built_ins(tree: Node) -> Result<Node, ScenarioError> {
+    let built_in: toml::Table =
+        toml::from_str(BUILT_IN_ACCELERATORS).map_err(|e| ScenarioError::Syntax {
+            file: PathBuf::from("<built-in accelerators>"),
+            line: 1,
+            column: 1,
+            message: e.to_string(),
+        })?;
+    Ok(Node::from_value(toml::Value::Table(built_in), &Origin::BuiltIn).merge(tree))
+}
+
+/// The closest candidate to `word` by edit distance, if it is close enough to be a likely typo.
+pub(crate) fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_index_counts_calendar_days() {
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        assert_eq!(day_index(d("2025-11-03"), d("2026-12-31")), 423);
+        assert_eq!(day_index(d("2026-03-01"), d("2026-02-28")), -1);
+        assert_eq!(day_index(d("2024-02-28"), d("2024-03-01")), 2);
+    }
+
+    #[test]
+    fn suggestions_catch_typos_only() {
+        let keys = ["pue", "phases", "power_scale", "max_racks"];
+        assert_eq!(suggest("phase", keys.iter().copied()), Some("phases"));
+        assert_eq!(suggest("max_rack", keys.iter().copied()), Some("max_racks"));
+        assert_eq!(suggest("zebra", keys.iter().copied()), None);
+    }
+}

@@ -1,0 +1,313 @@
+//! `RawScenario`: the serde image of a scenario file, field for field, with defaults.
+//!
+//! Nothing here knows about other fields: a value is only checked on its own (a probability is
+//! in [0, 1], a distribution's parameters are ordered). Checks across fields (ids that refer to
+//! each other, dates in order) live in `validate.rs`. Every struct rejects unknown keys.
+
+use std::fmt;
+
+use jiff::civil::Date;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+
+use super::dist_spec::DistSpec;
+
+/// The whole file after `extends` and overrides are applied.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScenario {
+    /// `[scenario]`: name, dates, target.
+    pub(crate) scenario: RawMeta,
+    /// `[[accelerators]]`: rack types; built-ins are merged in underneath.
+    #[serde(default)]
+    pub(crate) accelerators: Vec<RawAccelerator>,
+    /// `[[supply]]`: delivery streams.
+    #[serde(default)]
+    pub(crate) supply: Vec<RawSupply>,
+    /// `[[sites]]`: data centers.
+    #[serde(default)]
+    pub(crate) sites: Vec<RawSite>,
+    /// `[[power_limits]]`: regional or fleet-wide facility power caps.
+    #[serde(default)]
+    pub(crate) power_limits: Vec<RawPowerLimit>,
+    /// `[bring_up]`: burn-in and rework.
+    #[serde(default)]
+    pub(crate) bring_up: RawBringUp,
+    /// `[operations]`: interruptions and repairs of online GPUs.
+    #[serde(default)]
+    pub(crate) operations: RawOperations,
+    /// `[allocation]`: which site gets racks first.
+    #[serde(default)]
+    pub(crate) allocation: RawAllocation,
+}
+
+/// `[scenario]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMeta {
+    pub(crate) name: String,
+    #[serde(default)]
+    pub(crate) description: String,
+    #[serde(deserialize_with = "date")]
+    pub(crate) start: Date,
+    #[serde(deserialize_with = "date")]
+    pub(crate) deadline: Date,
+    #[serde(deserialize_with = "date")]
+    pub(crate) horizon: Date,
+    pub(crate) target_gpus: u64,
+    #[serde(default)]
+    pub(crate) seed: Option<u64>,
+    #[serde(default)]
+    pub(crate) trials: Option<u64>,
+}
+
+/// `[[accelerators]]`; every field but `id` may be left to a built-in of the same id.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAccelerator {
+    pub(crate) id: String,
+    pub(crate) name: Option<String>,
+    pub(crate) gpus_per_rack: Option<u32>,
+    pub(crate) rack_it_kw: Option<f64>,
+    pub(crate) fp8_pflops_per_gpu: Option<f64>,
+    pub(crate) bf16_pflops_per_gpu: Option<f64>,
+    pub(crate) price_per_rack_usd: Option<f64>,
+}
+
+/// `[[supply]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSupply {
+    pub(crate) id: String,
+    pub(crate) accelerator: String,
+    pub(crate) schedule: Vec<RawSchedulePoint>,
+    #[serde(default = "one")]
+    pub(crate) rate_scale: f64,
+    #[serde(default)]
+    pub(crate) cap_racks: Option<u64>,
+    #[serde(default = "zero_dist")]
+    pub(crate) slip_days: DistSpec,
+    #[serde(default = "one_dist")]
+    pub(crate) noise: DistSpec,
+    #[serde(default)]
+    pub(crate) disruption: Option<RawDisruption>,
+}
+
+/// One point of a supply schedule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSchedulePoint {
+    #[serde(deserialize_with = "date")]
+    pub(crate) date: Date,
+    pub(crate) racks_per_week: f64,
+}
+
+/// `[supply.disruption]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDisruption {
+    pub(crate) weekly_probability: f64,
+    pub(crate) duration_weeks: DistSpec,
+    pub(crate) severity: DistSpec,
+}
+
+/// `[[sites]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSite {
+    pub(crate) id: String,
+    #[serde(default)]
+    pub(crate) name: Option<String>,
+    #[serde(default = "default_region")]
+    pub(crate) region: String,
+    #[serde(default = "default_provider")]
+    pub(crate) provider: String,
+    pub(crate) pue: f64,
+    pub(crate) accepts: Vec<String>,
+    #[serde(default)]
+    pub(crate) max_racks: Option<u64>,
+    pub(crate) install_racks_per_day: DistSpec,
+    #[serde(default = "one")]
+    pub(crate) power_scale: f64,
+    pub(crate) phases: Vec<RawPhase>,
+}
+
+/// `[[sites.phases]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPhase {
+    pub(crate) mw: f64,
+    #[serde(deserialize_with = "date")]
+    pub(crate) planned: Date,
+    #[serde(default = "zero_dist")]
+    pub(crate) delay_days: DistSpec,
+}
+
+/// `[[power_limits]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPowerLimit {
+    pub(crate) id: String,
+    /// Absent: the limit applies to the whole fleet.
+    #[serde(default)]
+    pub(crate) region: Option<String>,
+    pub(crate) mw: f64,
+    #[serde(default)]
+    pub(crate) steps: Vec<RawLimitStep>,
+}
+
+/// A date from which a power limit takes a new value.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLimitStep {
+    #[serde(deserialize_with = "date")]
+    pub(crate) date: Date,
+    pub(crate) mw: f64,
+}
+
+/// `[bring_up]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBringUp {
+    #[serde(default = "zero_dist")]
+    pub(crate) burn_in_days: DistSpec,
+    #[serde(default)]
+    pub(crate) failure_probability: f64,
+    #[serde(default = "zero_dist")]
+    pub(crate) rework_days: DistSpec,
+}
+
+impl Default for RawBringUp {
+    fn default() -> Self {
+        Self {
+            burn_in_days: zero_dist(),
+            failure_probability: 0.0,
+            rework_days: zero_dist(),
+        }
+    }
+}
+
+/// `[operations]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOperations {
+    #[serde(default)]
+    pub(crate) interruptions_per_gpu_year: f64,
+    #[serde(default = "one_dist")]
+    pub(crate) repair_days: DistSpec,
+}
+
+impl Default for RawOperations {
+    fn default() -> Self {
+        Self {
+            interruptions_per_gpu_year: 0.0,
+            repair_days: one_dist(),
+        }
+    }
+}
+
+/// `[allocation]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAllocation {
+    #[serde(default)]
+    pub(crate) policy: AllocationPolicy,
+}
+
+/// Which site gets racks first each day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AllocationPolicy {
+    /// Fill sites in file order.
+    #[default]
+    Ordered,
+    /// Visit sites in descending order of spare IT power at the start of the install step.
+    MostHeadroom,
+}
+
+fn one() -> f64 {
+    1.0
+}
+fn zero_dist() -> DistSpec {
+    DistSpec::Fixed(0.0)
+}
+fn one_dist() -> DistSpec {
+    DistSpec::Fixed(1.0)
+}
+fn default_region() -> String {
+    "default".into()
+}
+fn default_provider() -> String {
+    "aws".into()
+}
+
+/// Reads a calendar date written either as a TOML date (`2026-12-31`) or as a string
+/// (`"2026-12-31"`). TOML hands a native date over as a one-entry map, which date crates do not
+/// accept on their own; times of day are refused because the model steps in whole days.
+pub(crate) fn date<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+    struct DateVisitor;
+    impl<'de> Visitor<'de> for DateVisitor {
+        type Value = Date;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a date such as 2026-12-31")
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Date, E> {
+            parse_date(s).map_err(E::custom)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Date, A::Error> {
+            let Some((_, text)) = map.next_entry::<String, String>()? else {
+                return Err(de::Error::custom("expected a date such as 2026-12-31"));
+            };
+            parse_date(&text).map_err(de::Error::custom)
+        }
+    }
+    d.deserialize_any(DateVisitor)
+}
+
+/// Parses `YYYY-MM-DD` exactly.
+pub fn parse_date(s: &str) -> Result<Date, String> {
+    let s = s.trim();
+    let bytes = s.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    if !shaped {
+        return Err(format!(
+            "`{s}` is not a calendar date; write YYYY-MM-DD, e.g. 2026-12-31 (no time of day)"
+        ));
+    }
+    s.parse::<Date>()
+        .map_err(|e| format!("`{s}` is not a valid date: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_must_be_plain_calendar_dates() {
+        assert_eq!(parse_date("2026-12-31").unwrap().to_string(), "2026-12-31");
+        assert!(parse_date("2026-12-31T10:00:00").is_err());
+        assert!(parse_date("2026-02-30").is_err());
+        assert!(parse_date("31/12/2026").is_err());
+    }
+
+    #[test]
+    fn native_and_quoted_dates_both_deserialize() {
+        #[derive(Deserialize)]
+        struct T {
+            #[serde(deserialize_with = "date")]
+            a: Date,
+            #[serde(deserialize_with = "date")]
+            b: Date,
+        }
+        let v: toml::Value = toml::from_str("a = 2026-01-15\nb = \"2026-01-16\"").unwrap();
+        let t: T = v.try_into().unwrap();
+        assert_eq!(t.a.to_string(), "2026-01-15");
+        assert_eq!(t.b.to_string(), "2026-01-16");
+    }
+}

@@ -1,0 +1,516 @@
+//! `Node → RawScenario → Scenario`: typed parsing, then every check across fields, once.
+//!
+//! All problems are collected before returning, so a user fixes a file in one pass. Each
+//! diagnostic carries the field path and the line that wrote it (or its closest ancestor).
+
+use std::collections::HashSet;
+
+use super::raw::{RawAccelerator, RawScenario};
+use super::source::{Node, Segment, format_path, quote_list};
+use super::{
+    Accelerator, BringUp, Diagnostic, Disruption, DistSpec, Operations, PowerLimit, PowerPhase,
+    Scenario, ScenarioError, SchedulePoint, Site, SupplyStream, day_index, suggest,
+};
+
+/// Longest horizon accepted: memory for daily statistics grows with it.
+const MAX_HORIZON_DAYS: i64 = 20 * 366;
+
+pub(super) fn check(tree: Node) -> Result<Scenario, ScenarioError> {
+    let value = tree.to_value();
+    let raw: RawScenario = serde_path_to_error::deserialize(value.clone()).map_err(|e| {
+        let path = serde_path(e.path());
+        let message = improve_serde_message(&e.inner().to_string());
+        ScenarioError::Invalid {
+            diagnostics: vec![Diagnostic {
+                origin: tree.origin_of(&path).clone(),
+                path: format_path(&path),
+                message,
+            }],
+        }
+    })?;
+    let mut checker = Checker {
+        tree: &tree,
+        diagnostics: Vec::new(),
+    };
+    let scenario = checker.scenario(raw, value);
+    if checker.diagnostics.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(ScenarioError::Invalid {
+            diagnostics: checker.diagnostics,
+        })
+    }
+}
+
+fn serde_path(path: &serde_path_to_error::Path) -> Vec<Segment> {
+    path.iter()
+        .filter_map(|seg| match seg {
+            serde_path_to_error::Segment::Seq { index } => Some(Segment::Index(*index)),
+            serde_path_to_error::Segment::Map { key } => Some(Segment::Key(key.clone())),
+            serde_path_to_error::Segment::Enum { variant } => Some(Segment::Key(variant.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Adds a "did you mean" to serde's unknown-field and unknown-variant messages.
+fn improve_serde_message(message: &str) -> String {
+    let (kind, rest) = if let Some(rest) = message.strip_prefix("unknown field `") {
+        ("field", rest)
+    } else if let Some(rest) = message.strip_prefix("unknown variant `") {
+        ("value", rest)
+    } else {
+        return message.to_string();
+    };
+    let Some((word, tail)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    let valid: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
+    let hint = suggest(word, valid.iter().copied())
+        .map(|s| format!("did you mean `{s}`? "))
+        .unwrap_or_default();
+    let list = valid
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if list.is_empty() {
+        format!("unknown {kind} `{word}`; no {kind}s are accepted here")
+    } else {
+        format!("unknown {kind} `{word}`; {hint}valid {kind}s are {list}")
+    }
+}
+
+struct Checker<'a> {
+    tree: &'a Node,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn error(&mut self, path: &str, message: impl Into<String>) {
+        let segments = parse_path(path);
+        self.diagnostics.push(Diagnostic {
+            origin: self.tree.origin_of(&segments).clone(),
+            path: path.to_string(),
+            message: message.into(),
+        });
+    }
+
+    fn require(&mut self, ok: bool, path: &str, message: impl FnOnce() -> String) {
+        if !ok {
+            self.error(path, message());
+        }
+    }
+
+    fn unique_ids<'s>(&mut self, list: &str, ids: impl Iterator<Item = &'s str>) {
+        let mut seen = HashSet::new();
+        for (i, id) in ids.enumerate() {
+            if id.trim().is_empty() {
+                self.error(&format!("{list}[{i}].id"), "an id must not be empty");
+            } else if !seen.insert(id) {
+                self.error(
+                    &format!("{list}[{i}].id"),
+                    format!("duplicate id `{id}`; each entry of `{list}` needs its own id"),
+                );
+            }
+        }
+    }
+
+    /// Checks that every value `dist` can draw lies in [lo, hi].
+    fn dist_within(&mut self, path: &str, dist: &DistSpec, lo: f64, hi: f64, what: &str) {
+        let (min, max) = dist.support();
+        if min < lo || max > hi {
+            let range = match (lo.is_finite(), hi.is_finite()) {
+                (true, true) => format!("in [{lo}, {hi}]"),
+                (true, false) => format!(">= {lo}"),
+                _ => format!("<= {hi}"),
+            };
+            self.error(
+                path,
+                format!(
+                    "{what} must be {range}, but this distribution ({}) can draw values from {min} to {max}",
+                    dist.describe()
+                ),
+            );
+        }
+    }
+
+    fn positive(&mut self, path: &str, v: f64, unit: &str) {
+        self.require(v.is_finite() && v > 0.0, path, || {
+            format!("must be a positive number of {unit}, found {v}")
+        });
+    }
+
+    fn non_negative(&mut self, path: &str, v: f64) {
+        self.require(v.is_finite() && v >= 0.0, path, || {
+            format!("must be a number >= 0, found {v}")
+        });
+    }
+
+    fn lookup(&mut self, path: &str, id: &str, known: &[String], what: &str) -> Option<usize> {
+        if let Some(i) = known.iter().position(|k| k == id) {
+            return Some(i);
+        }
+        let hint = suggest(id, known.iter().map(String::as_str))
+            .map(|s| format!("did you mean `{s}`? "))
+            .unwrap_or_default();
+        self.error(
+            path,
+            format!(
+                "unknown {what} `{id}`; {hint}known {what}s are {}",
+                quote_list(known)
+            ),
+        );
+        None
+    }
+
+    fn scenario(&mut self, raw: RawScenario, resolved: toml::Value) -> Scenario {
+        let meta = &raw.scenario;
+        self.require(!meta.name.trim().is_empty(), "scenario.name", || {
+            "must not be empty".into()
+        });
+        self.require(meta.deadline > meta.start, "scenario.deadline", || {
+            format!(
+                "the deadline {} must come after the start {}",
+                meta.deadline, meta.start
+            )
+        });
+        self.require(meta.horizon >= meta.deadline, "scenario.horizon", || {
+            format!(
+                "the horizon {} must not come before the deadline {}",
+                meta.horizon, meta.deadline
+            )
+        });
+        self.require(
+            day_index(meta.start, meta.horizon) <= MAX_HORIZON_DAYS,
+            "scenario.horizon",
+            || format!("the horizon may be at most {MAX_HORIZON_DAYS} days after the start"),
+        );
+        self.require(meta.target_gpus > 0, "scenario.target_gpus", || {
+            "must be at least 1".into()
+        });
+        self.require(meta.trials != Some(0), "scenario.trials", || {
+            "must be at least 1".into()
+        });
+
+        let accelerators = self.accelerators(&raw.accelerators);
+        let accelerator_ids: Vec<String> = accelerators.iter().map(|a| a.id.clone()).collect();
+
+        self.require(!raw.supply.is_empty(), "supply", || {
+            "a scenario needs at least one [[supply]] stream".into()
+        });
+        self.unique_ids("supply", raw.supply.iter().map(|s| s.id.as_str()));
+        let mut supply = Vec::new();
+        for (i, s) in raw.supply.iter().enumerate() {
+            let at = |f: &str| format!("supply[{i}].{f}");
+            let accelerator = self
+                .lookup(&at("accelerator"), &s.accelerator, &accelerator_ids, "accelerator")
+                .unwrap_or(0);
+            self.require(s.schedule.len() >= 2, &at("schedule"), || {
+                "needs at least two { date, racks_per_week } points: the rate is interpolated between them and zero outside".into()
+            });
+            for (k, p) in s.schedule.iter().enumerate() {
+                self.non_negative(&at(&format!("schedule[{k}].racks_per_week")), p.racks_per_week);
+                if k > 0 && p.date <= s.schedule[k - 1].date {
+                    self.error(
+                        &at(&format!("schedule[{k}].date")),
+                        format!(
+                            "schedule dates must increase; {} follows {}",
+                            p.date,
+                            s.schedule[k - 1].date
+                        ),
+                    );
+                }
+            }
+            self.non_negative(&at("rate_scale"), s.rate_scale);
+            self.dist_within(&at("noise"), &s.noise, 0.0, f64::INFINITY, "supply noise");
+            let disruption = s.disruption.as_ref().map(|d| {
+                self.require(
+                    (0.0..=1.0).contains(&d.weekly_probability),
+                    &at("disruption.weekly_probability"),
+                    || format!("is a probability and must lie in [0, 1], found {}", d.weekly_probability),
+                );
+                self.dist_within(
+                    &at("disruption.duration_weeks"),
+                    &d.duration_weeks,
+                    0.0,
+                    f64::INFINITY,
+                    "a duration",
+                );
+                self.dist_within(&at("disruption.severity"), &d.severity, 0.0, 1.0, "a severity");
+                Disruption {
+                    weekly_probability: d.weekly_probability,
+                    duration_weeks: d.duration_weeks.clone(),
+                    severity: d.severity.clone(),
+                }
+            });
+            supply.push(SupplyStream {
+                id: s.id.clone(),
+                accelerator,
+                schedule: s
+                    .schedule
+                    .iter()
+                    .map(|p| SchedulePoint {
+                        date: p.date,
+                        racks_per_week: p.racks_per_week,
+                    })
+                    .collect(),
+                rate_scale: s.rate_scale,
+                cap_racks: s.cap_racks,
+                slip_days: s.slip_days.clone(),
+                noise: s.noise.clone(),
+                disruption,
+            });
+        }
+
+        self.require(!raw.sites.is_empty(), "sites", || {
+            "a scenario needs at least one [[sites]] entry".into()
+        });
+        self.unique_ids("sites", raw.sites.iter().map(|s| s.id.as_str()));
+        let mut regions: Vec<String> = Vec::new();
+        let mut sites = Vec::new();
+        for (i, s) in raw.sites.iter().enumerate() {
+            let at = |f: &str| format!("sites[{i}].{f}");
+            self.require(s.pue.is_finite() && s.pue >= 1.0, &at("pue"), || {
+                format!(
+                    "PUE is facility power over IT power and must be >= 1 (AWS reports 1.14), found {}",
+                    s.pue
+                )
+            });
+            self.require(!s.accepts.is_empty(), &at("accepts"), || {
+                format!(
+                    "a site must accept at least one accelerator, e.g. accepts = [\"gb300-nvl72\"]; known ids are {}",
+                    quote_list(&accelerator_ids)
+                )
+            });
+            let accepts: Vec<usize> = s
+                .accepts
+                .iter()
+                .enumerate()
+                .filter_map(|(k, id)| {
+                    self.lookup(&at(&format!("accepts[{k}]")), id, &accelerator_ids, "accelerator")
+                })
+                .collect();
+            if let Some(m) = s.max_racks {
+                self.require(m > 0, &at("max_racks"), || {
+                    "floor space must be at least 1 rack; leave it out for no limit".into()
+                });
+            }
+            self.dist_within(
+                &at("install_racks_per_day"),
+                &s.install_racks_per_day,
+                0.0,
+                f64::INFINITY,
+                "an install rate",
+            );
+            self.non_negative(&at("power_scale"), s.power_scale);
+            self.require(!s.phases.is_empty(), &at("phases"), || {
+                "a site needs at least one power phase { mw, planned, delay_days }".into()
+            });
+            for (k, p) in s.phases.iter().enumerate() {
+                self.positive(&at(&format!("phases[{k}].mw")), p.mw, "MW, e.g. mw = 150");
+            }
+            let region = match regions.iter().position(|r| *r == s.region) {
+                Some(r) => r,
+                None => {
+                    regions.push(s.region.clone());
+                    regions.len() - 1
+                }
+            };
+            sites.push(Site {
+                id: s.id.clone(),
+                name: s.name.clone().unwrap_or_else(|| s.id.clone()),
+                region,
+                provider: s.provider.clone(),
+                pue: s.pue,
+                accepts,
+                max_racks: s.max_racks,
+                install_racks_per_day: s.install_racks_per_day.clone(),
+                power_scale: s.power_scale,
+                phases: s
+                    .phases
+                    .iter()
+                    .map(|p| PowerPhase {
+                        mw: p.mw,
+                        planned: p.planned,
+                        delay_days: p.delay_days.clone(),
+                    })
+                    .collect(),
+            });
+        }
+
+        self.unique_ids("power_limits", raw.power_limits.iter().map(|l| l.id.as_str()));
+        let mut power_limits = Vec::new();
+        for (i, l) in raw.power_limits.iter().enumerate() {
+            let at = |f: &str| format!("power_limits[{i}].{f}");
+            let region = l
+                .region
+                .as_ref()
+                .map(|r| self.lookup(&at("region"), r, &regions, "region").unwrap_or(0));
+            self.non_negative(&at("mw"), l.mw);
+            for (k, step) in l.steps.iter().enumerate() {
+                self.non_negative(&at(&format!("steps[{k}].mw")), step.mw);
+                if k > 0 && step.date <= l.steps[k - 1].date {
+                    self.error(&at(&format!("steps[{k}].date")), "step dates must increase");
+                }
+            }
+            power_limits.push(PowerLimit {
+                id: l.id.clone(),
+                region,
+                mw: l.mw,
+                steps: l.steps.iter().map(|s| (s.date, s.mw)).collect(),
+            });
+        }
+
+        let b = &raw.bring_up;
+        self.dist_within("bring_up.burn_in_days", &b.burn_in_days, 0.0, f64::INFINITY, "a duration");
+        self.require(
+            (0.0..1.0).contains(&b.failure_probability),
+            "bring_up.failure_probability",
+            || {
+                format!(
+                    "is a probability per rack and must lie in [0, 1) (at 1 no rack ever passes), found {}",
+                    b.failure_probability
+                )
+            },
+        );
+        self.dist_within("bring_up.rework_days", &b.rework_days, 0.0, f64::INFINITY, "a duration");
+        let o = &raw.operations;
+        self.non_negative("operations.interruptions_per_gpu_year", o.interruptions_per_gpu_year);
+        self.dist_within("operations.repair_days", &o.repair_days, 0.0, f64::INFINITY, "a duration");
+
+        let mut scenario = Scenario {
+            name: meta.name.clone(),
+            description: meta.description.clone(),
+            start: meta.start,
+            deadline: meta.deadline,
+            horizon: meta.horizon,
+            target_gpus: meta.target_gpus,
+            seed: meta.seed,
+            trials: meta.trials,
+            accelerators,
+            supply,
+            sites,
+            regions,
+            power_limits,
+            bring_up: BringUp {
+                burn_in_days: b.burn_in_days.clone(),
+                failure_probability: b.failure_probability,
+                rework_days: b.rework_days.clone(),
+            },
+            operations: Operations {
+                interruptions_per_gpu_year: o.interruptions_per_gpu_year,
+                repair_days: o.repair_days.clone(),
+            },
+            allocation: raw.allocation.policy,
+            warnings: Vec::new(),
+            resolved: without_extends(resolved),
+        };
+        if self.diagnostics.is_empty() {
+            scenario.warnings = super::figures::warnings(&scenario);
+        }
+        scenario
+    }
+
+    fn accelerators(&mut self, raw: &[RawAccelerator]) -> Vec<Accelerator> {
+        self.unique_ids("accelerators", raw.iter().map(|a| a.id.as_str()));
+        let mut out = Vec::new();
+        for (i, a) in raw.iter().enumerate() {
+            let at = |f: &str| format!("accelerators[{i}].{f}");
+            let mut missing = Vec::new();
+            let gpus_per_rack = a.gpus_per_rack.unwrap_or_else(|| {
+                missing.push("gpus_per_rack");
+                0
+            });
+            let mut num = |v: Option<f64>, name: &'static str| {
+                v.unwrap_or_else(|| {
+                    missing.push(name);
+                    0.0
+                })
+            };
+            let rack_it_kw = num(a.rack_it_kw, "rack_it_kw");
+            let fp8 = num(a.fp8_pflops_per_gpu, "fp8_pflops_per_gpu");
+            let bf16 = num(a.bf16_pflops_per_gpu, "bf16_pflops_per_gpu");
+            if !missing.is_empty() {
+                self.error(
+                    &format!("accelerators[{i}]"),
+                    format!(
+                        "accelerator `{}` is not built in, so it needs {}",
+                        a.id,
+                        missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                );
+                continue;
+            }
+            self.require(gpus_per_rack > 0, &at("gpus_per_rack"), || "must be at least 1".into());
+            self.positive(&at("rack_it_kw"), rack_it_kw, "kW");
+            self.non_negative(&at("fp8_pflops_per_gpu"), fp8);
+            self.non_negative(&at("bf16_pflops_per_gpu"), bf16);
+            if let Some(p) = a.price_per_rack_usd {
+                self.non_negative(&at("price_per_rack_usd"), p);
+            }
+            out.push(Accelerator {
+                id: a.id.clone(),
+                name: a.name.clone().unwrap_or_else(|| a.id.clone()),
+                gpus_per_rack,
+                rack_it_kw,
+                fp8_pflops_per_gpu: fp8,
+                bf16_pflops_per_gpu: bf16,
+                price_per_rack_usd: a.price_per_rack_usd,
+            });
+        }
+        out
+    }
+}
+
+fn without_extends(mut value: toml::Value) -> toml::Value {
+    if let Some(t) = value.as_table_mut() {
+        t.remove("extends");
+    }
+    value
+}
+
+/// Parses `sites[2].phases[0].mw` back into segments, for origin lookup.
+fn parse_path(path: &str) -> Vec<Segment> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let mut rest = part;
+        if let Some(open) = rest.find('[') {
+            if open > 0 {
+                out.push(Segment::Key(rest[..open].to_string()));
+            }
+            rest = &rest[open..];
+            while let Some(stripped) = rest.strip_prefix('[') {
+                let Some((num, tail)) = stripped.split_once(']') else {
+                    break;
+                };
+                if let Ok(i) = num.parse() {
+                    out.push(Segment::Index(i));
+                }
+                rest = tail;
+            }
+        } else if !rest.is_empty() {
+            out.push(Segment::Key(rest.to_string()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_round_trip() {
+        let p = "sites[2].phases[0].mw";
+        assert_eq!(format_path(&parse_path(p)), p);
+    }
+
+    #[test]
+    fn unknown_fields_get_a_suggestion() {
+        let m = improve_serde_message("unknown field `pu`, expected one of `id`, `pue`, `phases`");
+        assert_eq!(m, "unknown field `pu`; did you mean `pue`? valid fields are `id`, `pue`, `phases`");
+        let m = improve_serde_message("unknown variant `orderd`, expected `ordered` or `most_headroom`");
+        assert!(m.contains("did you mean `ordered`?"), "{m}");
+    }
+}

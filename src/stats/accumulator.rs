@@ -1,0 +1,377 @@
+//! `Accumulator`: everything a run keeps about its trials, in memory that does not grow with the
+//! trial count.
+//!
+//! Every field is an integer count or an integer sum, so [`Accumulator::merge`] is exact,
+//! associative and commutative: accumulators filled by any number of threads, in any order, or
+//! by separate shards, merge into bit-identical results. Daily metrics are kept as one
+//! [`Histogram`] and one integer sum per (metric, day); values are recorded in the metric's base
+//! unit (GPUs, kW, PFLOPS) and binned at the metric's resolution.
+
+use super::histogram::Histogram;
+
+/// The daily metrics, in column order. NOTE: `output::csv` and the chart code name these
+/// columns; add a metric there too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    /// GPUs delivered so far (cumulative).
+    DeliveredGpus,
+    /// GPUs in racks on a site floor (in burn-in or online).
+    InstalledGpus,
+    /// GPUs in racks that passed burn-in.
+    OnlineGpus,
+    /// Online GPUs not out for repair.
+    AvailableGpus,
+    /// GPUs in racks waiting in staging to be installed.
+    StagedGpus,
+    /// Facility MW of energized phases (recorded in kW).
+    EnergizedMw,
+    /// IT MW of installed racks (recorded in kW).
+    ItMwInUse,
+    /// Energized facility MW not drawn by installed racks (recorded in kW).
+    StrandedMw,
+    /// Dense FP8 EFLOPS of available GPUs (recorded in PFLOPS).
+    Fp8EflopsAvailable,
+}
+
+impl Metric {
+    /// Every metric, in column order.
+    pub const ALL: [Metric; 9] = [
+        Metric::DeliveredGpus,
+        Metric::InstalledGpus,
+        Metric::OnlineGpus,
+        Metric::AvailableGpus,
+        Metric::StagedGpus,
+        Metric::EnergizedMw,
+        Metric::ItMwInUse,
+        Metric::StrandedMw,
+        Metric::Fp8EflopsAvailable,
+    ];
+
+    /// Column stem, e.g. `online_gpus`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::DeliveredGpus => "delivered_gpus",
+            Metric::InstalledGpus => "installed_gpus",
+            Metric::OnlineGpus => "online_gpus",
+            Metric::AvailableGpus => "available_gpus",
+            Metric::StagedGpus => "staged_gpus",
+            Metric::EnergizedMw => "energized_mw",
+            Metric::ItMwInUse => "it_mw_in_use",
+            Metric::StrandedMw => "stranded_mw",
+            Metric::Fp8EflopsAvailable => "fp8_eflops_available",
+        }
+    }
+
+    /// Output units per recorded base unit (kW → MW, PFLOPS → EFLOPS).
+    pub fn scale(self) -> f64 {
+        match self {
+            Metric::EnergizedMw
+            | Metric::ItMwInUse
+            | Metric::StrandedMw
+            | Metric::Fp8EflopsAvailable => 1e-3,
+            _ => 1.0,
+        }
+    }
+}
+
+/// The constraint that held the ramp back on a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bottleneck {
+    /// Nothing waiting to be installed.
+    Supply,
+    /// Racks waiting; no accepting site has power (or power-cap room) for one more.
+    Power,
+    /// Racks waiting, power free, install crews saturated.
+    Install,
+    /// Racks waiting, accepting sites' floors full.
+    Space,
+}
+
+impl Bottleneck {
+    /// Every kind, in output order.
+    pub const ALL: [Bottleneck; 4] = [
+        Bottleneck::Supply,
+        Bottleneck::Power,
+        Bottleneck::Install,
+        Bottleneck::Space,
+    ];
+
+    /// Output name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Bottleneck::Supply => "supply",
+            Bottleneck::Power => "power",
+            Bottleneck::Install => "install",
+            Bottleneck::Space => "space",
+        }
+    }
+}
+
+/// What one trial produced, besides its daily series (recorded directly).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrialOutcome {
+    /// First day with online GPUs >= target, if any within the horizon.
+    pub full_capacity_day: Option<u32>,
+    /// Online GPUs at the end of the deadline day.
+    pub online_gpus_at_deadline: u64,
+    /// Available GPUs at the end of the deadline day.
+    pub available_gpus_at_deadline: u64,
+    /// GPUs delivered by the end of the deadline day.
+    pub delivered_gpus_at_deadline: u64,
+    /// Days before full capacity attributed to each [`Bottleneck`], in `Bottleneck::ALL` order.
+    pub bottleneck_days: [u32; 4],
+    /// Racks online at each site at the end of the deadline day.
+    pub site_online_racks_at_deadline: Vec<u64>,
+    /// Day each phase is energized (sites in order, phases in order); may lie outside the horizon.
+    pub phase_energized_day: Vec<i64>,
+    /// Per-trial inputs, for `trials.csv` (stream slips, install rates, phase delays).
+    pub inputs: Vec<f64>,
+}
+
+/// The shape of what is accumulated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// Simulated days.
+    pub days: usize,
+    /// Day index of the deadline.
+    pub deadline_day: usize,
+    /// Bin width of each metric, in its base unit, in `Metric::ALL` order.
+    pub bin_width: [i64; 9],
+    /// Number of sites.
+    pub sites: usize,
+    /// Number of phases over all sites.
+    pub phases: usize,
+    /// Target GPUs.
+    pub target_gpus: u64,
+}
+
+/// One histogram and one exact sum per (metric, day).
+#[derive(Debug, Clone, Default)]
+pub struct DailyCell {
+    /// Binned values.
+    pub histogram: Histogram,
+    /// Exact sum of the (unbinned) values, in base units.
+    pub sum: i64,
+}
+
+/// Streaming, mergeable statistics of a set of trials.
+#[derive(Debug, Clone)]
+pub struct Accumulator {
+    layout: Layout,
+    trials: u64,
+    daily: Vec<DailyCell>,
+    bottleneck_by_day: Vec<[u64; 4]>,
+    full_capacity_day: Histogram,
+    met_by_deadline: u64,
+    available_at_deadline: Histogram,
+    available_at_deadline_sum: u64,
+    bottleneck_days: [u64; 4],
+    site_online_racks: Vec<Histogram>,
+    phase_energized_day: Vec<Histogram>,
+}
+
+impl Accumulator {
+    /// An empty accumulator. Allocates only the per-day headers; histograms grow as trials come.
+    pub fn new(layout: Layout) -> Accumulator {
+        Accumulator {
+            daily: vec![DailyCell::default(); layout.days * Metric::ALL.len()],
+            bottleneck_by_day: vec![[0; 4]; layout.days],
+            full_capacity_day: Histogram::default(),
+            met_by_deadline: 0,
+            available_at_deadline: Histogram::default(),
+            available_at_deadline_sum: 0,
+            bottleneck_days: [0; 4],
+            site_online_racks: vec![Histogram::default(); layout.sites],
+            phase_energized_day: vec![Histogram::default(); layout.phases],
+            trials: 0,
+            layout,
+        }
+    }
+
+    /// Records the end-of-day values of one trial, in base units, in `Metric::ALL` order.
+    #[inline]
+    pub fn record_day(&mut self, day: usize, values: &[i64; 9]) {
+        for (m, &v) in values.iter().enumerate() {
+            let cell = &mut self.daily[m * self.layout.days + day];
+            cell.histogram.add(v.div_euclid(self.layout.bin_width[m]));
+            cell.sum += v;
+        }
+    }
+
+    /// Records that `day` (before full capacity) was held back by `b`.
+    #[inline]
+    pub fn record_bottleneck(&mut self, day: usize, b: Bottleneck) {
+        self.bottleneck_by_day[day][b as usize] += 1;
+    }
+
+    /// Records a finished trial.
+    pub fn push(&mut self, o: &TrialOutcome) {
+        self.trials += 1;
+        match o.full_capacity_day {
+            Some(d) => {
+                self.full_capacity_day.add(i64::from(d));
+                if d as usize <= self.layout.deadline_day {
+                    self.met_by_deadline += 1;
+                }
+            }
+            None => {}
+        }
+        self.available_at_deadline
+            .add(o.available_gpus_at_deadline as i64);
+        self.available_at_deadline_sum += o.available_gpus_at_deadline;
+        for (total, &d) in self.bottleneck_days.iter_mut().zip(&o.bottleneck_days) {
+            *total += u64::from(d);
+        }
+        for (h, &r) in self.site_online_racks.iter_mut().zip(&o.site_online_racks_at_deadline) {
+            h.add(r as i64);
+        }
+        for (h, &d) in self.phase_energized_day.iter_mut().zip(&o.phase_energized_day) {
+            h.add(d);
+        }
+    }
+
+    /// Adds `other` (same layout) into `self`. Exact and order-independent.
+    pub fn merge(&mut self, other: &Accumulator) {
+        debug_assert_eq!(self.layout, other.layout);
+        self.trials += other.trials;
+        for (a, b) in self.daily.iter_mut().zip(&other.daily) {
+            a.histogram.merge(&b.histogram);
+            a.sum += b.sum;
+        }
+        for (a, b) in self.bottleneck_by_day.iter_mut().zip(&other.bottleneck_by_day) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        self.full_capacity_day.merge(&other.full_capacity_day);
+        self.met_by_deadline += other.met_by_deadline;
+        self.available_at_deadline.merge(&other.available_at_deadline);
+        self.available_at_deadline_sum += other.available_at_deadline_sum;
+        for (x, y) in self.bottleneck_days.iter_mut().zip(&other.bottleneck_days) {
+            *x += y;
+        }
+        for (a, b) in self.site_online_racks.iter_mut().zip(&other.site_online_racks) {
+            a.merge(b);
+        }
+        for (a, b) in self.phase_energized_day.iter_mut().zip(&other.phase_energized_day) {
+            a.merge(b);
+        }
+    }
+
+    /// The layout.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// Trials recorded.
+    pub fn trials(&self) -> u64 {
+        self.trials
+    }
+
+    /// The cell of `metric` on `day`.
+    pub fn daily(&self, metric: Metric, day: usize) -> &DailyCell {
+        &self.daily[metric as usize * self.layout.days + day]
+    }
+
+    /// Trials held back by each bottleneck on `day` (before their full capacity).
+    pub fn bottleneck_on(&self, day: usize) -> [u64; 4] {
+        self.bottleneck_by_day[day]
+    }
+
+    /// Full-capacity days of the trials that reached the target.
+    pub fn full_capacity_day(&self) -> &Histogram {
+        &self.full_capacity_day
+    }
+
+    /// Trials whose full capacity came on or before the deadline.
+    pub fn met_by_deadline(&self) -> u64 {
+        self.met_by_deadline
+    }
+
+    /// Available GPUs at the deadline, one bin per GPU.
+    pub fn available_at_deadline(&self) -> &Histogram {
+        &self.available_at_deadline
+    }
+
+    /// Exact sum of available GPUs at the deadline.
+    pub fn available_at_deadline_sum(&self) -> u64 {
+        self.available_at_deadline_sum
+    }
+
+    /// Days attributed to each bottleneck, over all trials.
+    pub fn bottleneck_days(&self) -> [u64; 4] {
+        self.bottleneck_days
+    }
+
+    /// Racks online at the deadline at site `i`.
+    pub fn site_online_racks(&self, i: usize) -> &Histogram {
+        &self.site_online_racks[i]
+    }
+
+    /// Energization day of phase `i` (sites and phases flattened in order).
+    pub fn phase_energized_day(&self, i: usize) -> &Histogram {
+        &self.phase_energized_day[i]
+    }
+
+    /// Heap bytes held (for the bench command's memory report).
+    pub fn heap_bytes(&self) -> usize {
+        self.daily
+            .iter()
+            .map(|c| c.histogram.heap_bytes())
+            .sum::<usize>()
+            + self.daily.len() * std::mem::size_of::<DailyCell>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout() -> Layout {
+        Layout {
+            days: 3,
+            deadline_day: 1,
+            bin_width: [1, 1, 1, 1, 1, 1000, 1000, 1000, 1],
+            sites: 1,
+            phases: 1,
+            target_gpus: 10,
+        }
+    }
+
+    fn trial(acc: &mut Accumulator, full: Option<u32>, level: i64) {
+        for d in 0..3 {
+            acc.record_day(d, &[level * d as i64; 9]);
+        }
+        acc.push(&TrialOutcome {
+            full_capacity_day: full,
+            available_gpus_at_deadline: level as u64,
+            bottleneck_days: [1, 0, 0, 0],
+            site_online_racks_at_deadline: vec![1],
+            phase_energized_day: vec![0],
+            ..TrialOutcome::default()
+        });
+    }
+
+    #[test]
+    fn merging_split_trials_equals_one_pass() {
+        let mut whole = Accumulator::new(layout());
+        let mut a = Accumulator::new(layout());
+        let mut b = Accumulator::new(layout());
+        for (i, full) in [Some(1), None, Some(2), Some(0)].into_iter().enumerate() {
+            trial(&mut whole, full, i as i64 * 7);
+            trial(if i % 2 == 0 { &mut a } else { &mut b }, full, i as i64 * 7);
+        }
+        b.merge(&a);
+        assert_eq!(b.trials(), 4);
+        assert_eq!(b.met_by_deadline(), whole.met_by_deadline());
+        assert_eq!(b.met_by_deadline(), 2);
+        for m in Metric::ALL {
+            for d in 0..3 {
+                assert_eq!(b.daily(m, d).sum, whole.daily(m, d).sum);
+                let q = [0.1, 0.5, 0.9];
+                assert_eq!(b.daily(m, d).histogram.quantiles(&q), whole.daily(m, d).histogram.quantiles(&q));
+            }
+        }
+        assert_eq!(b.bottleneck_days(), [4, 0, 0, 0]);
+    }
+}

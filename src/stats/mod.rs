@@ -1,0 +1,17 @@
+//! Statistics of many trials: exact mergeable histograms, the percentile definition, the
+//! per-run accumulator and the summary computed from it.
+//!
+//! This module knows nothing of scenarios, models or threads.
+
+mod accumulator;
+mod histogram;
+mod quantile;
+mod summary;
+
+pub use accumulator::{Accumulator, Bottleneck, DailyCell, Layout, Metric, TrialOutcome};
+pub use histogram::Histogram;
+pub use quantile::{type7, wilson95};
+pub use summary::{
+    BottleneckShare, DAILY_PERCENTILES, DailyRow, FullCapacityDate, GpuDistribution, PhaseSummary,
+    Proportion, RunInfo, SiteInfo, SiteSummary, Summary, daily_rows,
+};

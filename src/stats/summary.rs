@@ -1,0 +1,326 @@
+//! `Summary`: what a run concludes, computed once from an [`Accumulator`]; the JSON field names
+//! here are a public interface (scripts read them) and are documented in `docs/outputs.md`.
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use super::accumulator::{Accumulator, Bottleneck, Metric};
+use super::quantile::{type7, wilson95};
+
+/// The percentiles reported for every daily metric, in column order.
+pub const DAILY_PERCENTILES: [(&str, f64); 7] = [
+    ("p5", 0.05),
+    ("p10", 0.10),
+    ("p25", 0.25),
+    ("p50", 0.50),
+    ("p75", 0.75),
+    ("p90", 0.90),
+    ("p95", 0.95),
+];
+
+/// Facts about the run that the accumulator does not hold.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed.
+    pub seed: u64,
+    /// First simulated day.
+    pub start: Date,
+    /// Deadline.
+    pub deadline: Date,
+    /// Last simulated day.
+    pub horizon: Date,
+    /// Sites, in scenario order.
+    pub sites: Vec<SiteInfo>,
+    /// Warnings from the scenario checks.
+    pub warnings: Vec<String>,
+}
+
+/// A site as the summary names it.
+#[derive(Debug, Clone)]
+pub struct SiteInfo {
+    /// Identifier.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Region.
+    pub region: String,
+    /// (facility MW after `power_scale`, planned date) of each phase.
+    pub phases: Vec<(f64, Date)>,
+}
+
+/// A proportion with its 95% Wilson score interval.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Proportion {
+    /// Point estimate: successes / trials.
+    pub estimate: f64,
+    /// Lower end of the 95% interval.
+    pub ci95_low: f64,
+    /// Upper end of the 95% interval.
+    pub ci95_high: f64,
+}
+
+/// When trials reach the target. A percentile that falls among trials that never reach it
+/// within the horizon is `null`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FullCapacityDate {
+    /// 10th percentile (ISO date).
+    pub p10: Option<String>,
+    /// Median (ISO date).
+    pub p50: Option<String>,
+    /// 90th percentile (ISO date).
+    pub p90: Option<String>,
+    /// Share of trials that never reach the target within the horizon.
+    pub never_fraction: f64,
+}
+
+/// A distribution of GPU counts.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct GpuDistribution {
+    /// Mean.
+    pub mean: f64,
+    /// 10th percentile.
+    pub p10: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+}
+
+/// Share of (trial, day) pairs before full capacity held back by each constraint; sums to 1
+/// when any such day exists.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct BottleneckShare {
+    /// Nothing waiting to be installed.
+    pub supply: f64,
+    /// No power for one more rack.
+    pub power: f64,
+    /// Install crews saturated.
+    pub install: f64,
+    /// Floor space full.
+    pub space: f64,
+}
+
+impl BottleneckShare {
+    fn from_counts(c: [u64; 4]) -> Self {
+        let total: u64 = c.iter().sum();
+        let share = |b: Bottleneck| {
+            if total == 0 { 0.0 } else { c[b as usize] as f64 / total as f64 }
+        };
+        BottleneckShare {
+            supply: share(Bottleneck::Supply),
+            power: share(Bottleneck::Power),
+            install: share(Bottleneck::Install),
+            space: share(Bottleneck::Space),
+        }
+    }
+}
+
+/// A power phase's result.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PhaseSummary {
+    /// Facility MW.
+    pub mw: f64,
+    /// Planned energization date.
+    pub planned: String,
+    /// Median realized energization date.
+    pub median_energized: String,
+}
+
+/// A site's result.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SiteSummary {
+    /// Identifier.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Region.
+    pub region: String,
+    /// Power phases.
+    pub phases: Vec<PhaseSummary>,
+    /// Median racks online at the deadline.
+    pub median_racks_online_at_deadline: f64,
+}
+
+/// The run's conclusions: `summary.json`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Summary {
+    /// Version of capsim that produced this.
+    pub capsim_version: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed.
+    pub seed: u64,
+    /// Trials.
+    pub trials: u64,
+    /// Target GPUs.
+    pub target_gpus: u64,
+    /// First simulated day.
+    pub start: String,
+    /// Deadline.
+    pub deadline: String,
+    /// Last simulated day.
+    pub horizon: String,
+    /// Probability that online GPUs reach the target on or before the deadline.
+    pub p_target_by_deadline: Proportion,
+    /// Date online GPUs first reach the target.
+    pub full_capacity_date: FullCapacityDate,
+    /// Available GPUs (online, not in repair) at the end of the deadline day.
+    pub available_gpus_at_deadline: GpuDistribution,
+    /// Which constraint held the ramp back, over all days before full capacity.
+    pub bottleneck_share: BottleneckShare,
+    /// Per-site results.
+    pub sites: Vec<SiteSummary>,
+    /// Scenario warnings.
+    pub warnings: Vec<String>,
+}
+
+/// One day of `daily.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DailyRow {
+    /// The date.
+    pub date: Date,
+    /// For each metric (in `Metric::ALL` order): mean, then `DAILY_PERCENTILES`, in output units.
+    pub metrics: Vec<[f64; 8]>,
+    /// Share of all trials held back by each bottleneck on this day (`Bottleneck::ALL` order);
+    /// trials already at full capacity count in none.
+    pub bottleneck: [f64; 4],
+    /// Share of all trials that have reached the target on or before this day.
+    pub reached_target: f64,
+}
+
+fn date_after(start: Date, day: f64) -> String {
+    start
+        .checked_add(jiff::Span::new().days(day.round() as i64))
+        .map(|d| d.to_string())
+        .unwrap_or_default()
+}
+
+impl Summary {
+    /// Summarises `acc`.
+    pub fn new(acc: &Accumulator, info: &RunInfo) -> Summary {
+        let n = acc.trials();
+        let (lo, hi) = wilson95(acc.met_by_deadline(), n);
+        let reached = acc.full_capacity_day();
+        // Trials that never reach the target sort after every day.
+        let date_pct = |p: f64| -> Option<String> {
+            if n == 0 {
+                return None;
+            }
+            let h = (n - 1) as f64 * p;
+            if h.ceil() as u64 >= reached.total() {
+                return None;
+            }
+            let day = type7(p, n, |k| reached.order_statistic(k).unwrap_or(0) as f64);
+            Some(date_after(info.start, day))
+        };
+        let avail = acc.available_at_deadline();
+        let q = avail.quantiles(&[0.1, 0.5, 0.9]).unwrap_or_else(|| vec![0.0; 3]);
+        let mut phase_index = 0;
+        let sites = info
+            .sites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SiteSummary {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                region: s.region.clone(),
+                phases: s
+                    .phases
+                    .iter()
+                    .map(|&(mw, planned)| {
+                        let h = acc.phase_energized_day(phase_index);
+                        phase_index += 1;
+                        let median = h.quantiles(&[0.5]).map(|q| q[0]).unwrap_or(0.0);
+                        PhaseSummary {
+                            mw,
+                            planned: planned.to_string(),
+                            median_energized: date_after(info.start, median),
+                        }
+                    })
+                    .collect(),
+                median_racks_online_at_deadline: acc
+                    .site_online_racks(i)
+                    .quantiles(&[0.5])
+                    .map(|q| q[0])
+                    .unwrap_or(0.0),
+            })
+            .collect();
+        Summary {
+            capsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario: info.scenario.clone(),
+            seed: info.seed,
+            trials: n,
+            target_gpus: acc.layout().target_gpus,
+            start: info.start.to_string(),
+            deadline: info.deadline.to_string(),
+            horizon: info.horizon.to_string(),
+            p_target_by_deadline: Proportion {
+                estimate: if n == 0 { 0.0 } else { acc.met_by_deadline() as f64 / n as f64 },
+                ci95_low: lo,
+                ci95_high: hi,
+            },
+            full_capacity_date: FullCapacityDate {
+                p10: date_pct(0.1),
+                p50: date_pct(0.5),
+                p90: date_pct(0.9),
+                never_fraction: if n == 0 { 0.0 } else { (n - reached.total()) as f64 / n as f64 },
+            },
+            available_gpus_at_deadline: GpuDistribution {
+                mean: if n == 0 { 0.0 } else { acc.available_at_deadline_sum() as f64 / n as f64 },
+                p10: q[0],
+                p50: q[1],
+                p90: q[2],
+            },
+            bottleneck_share: BottleneckShare::from_counts(acc.bottleneck_days()),
+            sites,
+            warnings: info.warnings.clone(),
+        }
+    }
+}
+
+/// The daily rows of `daily.csv`, in date order.
+pub fn daily_rows(acc: &Accumulator, start: Date) -> Vec<DailyRow> {
+    let lay = acc.layout();
+    let n = acc.trials().max(1) as f64;
+    let ps: Vec<f64> = DAILY_PERCENTILES.iter().map(|(_, p)| *p).collect();
+    let mut reached_by_day = vec![0u64; lay.days];
+    for (day, count) in acc.full_capacity_day().iter() {
+        if let Some(slot) = reached_by_day.get_mut(day.max(0) as usize) {
+            *slot += u64::from(count);
+        }
+    }
+    let mut reached = 0u64;
+    (0..lay.days)
+        .map(|day| {
+            reached += reached_by_day[day];
+            let metrics = Metric::ALL
+                .iter()
+                .enumerate()
+                .map(|(m, &metric)| {
+                    let cell = acc.daily(metric, day);
+                    let scale = metric.scale();
+                    let width = lay.bin_width[m] as f64;
+                    let mut row = [0.0; 8];
+                    row[0] = cell.sum as f64 / n * scale;
+                    if let Some(q) = cell.histogram.quantiles(&ps) {
+                        for (slot, v) in row[1..].iter_mut().zip(q) {
+                            *slot = v * width * scale;
+                        }
+                    }
+                    row
+                })
+                .collect();
+            let counts = acc.bottleneck_on(day);
+            DailyRow {
+                date: start
+                    .checked_add(jiff::Span::new().days(day as i64))
+                    .unwrap_or(start),
+                metrics,
+                bottleneck: counts.map(|c| c as f64 / n),
+                reached_target: reached as f64 / n,
+            }
+        })
+        .collect()
+}
