@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use thread_local::ThreadLocal;
 
 use crate::model::Model;
-use crate::stats::{Accumulator, Layout, Metric, TrialOutcome};
+use crate::stats::{Accumulator, DailyBuffer, Layout, Metric, TrialOutcome};
 pub use trial::{Scratch, run_trial};
 
 /// How to run: which trials, with which seed, on how many threads.
@@ -84,9 +84,11 @@ impl std::fmt::Debug for RunHooks<'_> {
 /// metrics), 1 MW (power metrics) and one rack of the smallest type's FP8 compute.
 pub fn layout(model: &Model) -> Layout {
     let rack_gpus = i64::from(model.gpus_per_smallest_rack);
+    // Only rack types that some stream delivers: a built-in nobody uses must not set the scale.
     let rack_pf = model
-        .accelerators
+        .streams
         .iter()
+        .map(|s| &model.accelerators[s.accelerator])
         .map(|a| f64::from(a.gpus_per_rack) * a.fp8_pflops_per_gpu)
         .filter(|pf| *pf > 0.0)
         .fold(f64::INFINITY, f64::min);
@@ -108,8 +110,13 @@ pub fn layout(model: &Model) -> Layout {
 
 struct Worker {
     scratch: Scratch,
+    daily: DailyBuffer,
     acc: Accumulator,
 }
+
+/// Trials whose daily values are buffered before being absorbed: enough that each histogram is
+/// loaded once for many trials, small enough that the buffer stays a few MB.
+const DAILY_BUFFER_TRIALS: usize = 256;
 
 /// Runs `cfg.trials` trials of `model` starting at `cfg.first_trial`.
 ///
@@ -139,16 +146,17 @@ pub fn run(model: &Model, cfg: &EngineConfig, hooks: RunHooks<'_>) -> Result<Acc
         let cell = workers.get_or(|| {
             RefCell::new(Worker {
                 scratch: Scratch::new(model),
+                daily: DailyBuffer::new(&lay, DAILY_BUFFER_TRIALS),
                 acc: Accumulator::new(lay.clone()),
             })
         });
         let mut w = cell.borrow_mut();
-        let Worker { scratch, acc } = &mut *w;
+        let Worker { scratch, daily, acc } = &mut *w;
         let mut kept = Vec::new();
         let trials = range(b);
         let n = trials.end - trials.start;
         for t in trials {
-            run_trial(model, cfg.seed, t, scratch, acc);
+            run_trial(model, cfg.seed, t, scratch, daily, acc);
             if keep {
                 kept.push(scratch.outcome().clone());
             }
@@ -181,10 +189,17 @@ pub fn run(model: &Model, cfg: &EngineConfig, hooks: RunHooks<'_>) -> Result<Acc
             }
         }
     }
-    let mut total = Accumulator::new(lay);
+    let mut total: Option<Accumulator> = None;
     for cell in workers.into_iter() {
+        let Worker { mut daily, mut acc, .. } = cell.into_inner();
+        if !daily.is_empty() {
+            acc.absorb(&mut daily);
+        }
         // Integer merge: the order of workers cannot change the result.
-        total.merge(&cell.into_inner().acc);
+        match &mut total {
+            None => total = Some(acc),
+            Some(t) => t.merge(&acc),
+        }
     }
-    Ok(total)
+    Ok(total.unwrap_or_else(|| Accumulator::new(lay)))
 }

@@ -3,38 +3,47 @@
 //! The order of each day is documented in `docs/model.md` and mirrored by the numbered comments
 //! in [`run_trial`]. Counts are kept per rack (a rack is the unit delivered, installed, burned in
 //! and failed); GPUs are only counted for interruptions, which take single GPUs out of service.
+//!
+//! Performance notes: a trial allocates nothing (every buffer lives in [`Scratch`] and the
+//! event calendars clear themselves as each day consumes its slot), and every per-day loop runs
+//! over sites × rack types, both small.
 
-use rand::distr::Distribution;
 use rand::RngExt;
+use rand::distr::Distribution;
 use rand_distr::{Binomial, Poisson};
 
 use super::seed::{TrialRng, input_rng};
-use crate::model::Model;
+use crate::model::{Model, StreamModel};
 use crate::scenario::AllocationPolicy;
-use crate::stats::{Accumulator, Bottleneck, TrialOutcome};
+use crate::stats::{Accumulator, Bottleneck, DailyBuffer, TrialOutcome};
 
-/// Guards floor() of ratios of power figures against rounding just below a whole rack.
+/// Guards the whole-rack count of a power ratio against rounding just below an integer.
 const EPS: f64 = 1e-9;
 
 /// Per-thread buffers, reused from trial to trial so that a trial allocates nothing.
 #[derive(Debug)]
 pub struct Scratch {
-    /// Racks arriving in staging: `[day * types + type]`.
+    /// Racks arriving in staging: `[day * types + type]`; each slot is zeroed when consumed.
     arrivals: Vec<u32>,
-    /// Reworked racks returning to staging: `[day * types + type]`.
+    /// Reworked racks returning to staging: `[day * types + type]`; zeroed when consumed.
     rework_returns: Vec<u32>,
-    /// Burn-in batches finishing: `[(day * sites + site) * types + type]` = (pass, fail).
+    /// Burn-in batches finishing: `[(day * sites + site) * types + type]` = (pass, fail);
+    /// zeroed when consumed.
     completions: Vec<(u32, u32)>,
-    /// GPUs coming back from repair: `[day]`.
-    repair_returns: Vec<u64>,
+    /// Whether any burn-in batch finishes on a day; zeroed when consumed.
+    completions_due: Vec<bool>,
+    /// Expected interruptions of each day so far, for the outage convolution.
+    interruption_rate: Vec<f64>,
     /// Energization events (day, site, facility kW), sorted by day.
     energize: Vec<(i64, usize, f64)>,
     /// Site visiting order for the day.
     order: Vec<usize>,
     site: Vec<SiteState>,
+    /// Facility kW drawn under each power limit.
     limit_used_kw: Vec<f64>,
     /// Limits that apply to each site.
     site_limits: Vec<Vec<usize>>,
+    /// Each site's generator for burn-in, failure and rework draws.
     bring_up_rng: Vec<TrialRng>,
     /// Racks waiting in staging, per type.
     pool: Vec<u64>,
@@ -59,7 +68,8 @@ impl Scratch {
             arrivals: vec![0; days * types],
             rework_returns: vec![0; days * types],
             completions: vec![(0, 0); days * sites * types],
-            repair_returns: vec![0; days],
+            completions_due: vec![false; days],
+            interruption_rate: vec![0.0; days],
             energize: Vec::new(),
             order: (0..sites).collect(),
             site: vec![SiteState::default(); sites],
@@ -89,10 +99,12 @@ impl Scratch {
     }
 }
 
-/// Rounds a drawn duration to whole days.
+/// ⌊x⌋ for values well inside the i64 range, with a truncating cast (`f64::floor` is a
+/// library call on baseline x86-64).
 #[inline]
-fn whole_days(x: f64) -> i64 {
-    x.round() as i64
+fn floor(x: f64) -> i64 {
+    let t = x as i64;
+    if (t as f64) > x { t - 1 } else { t }
 }
 
 /// Binomial(n, p) by sequential inversion for the small batches of the hot loop (cost O(np)),
@@ -118,18 +130,34 @@ fn binomial(rng: &mut TrialRng, n: u64, p: f64) -> u64 {
     k
 }
 
-/// Runs trial `trial` of `model` with `seed`, recording its daily series into `acc`; the
-/// outcome is left in `scratch.outcome()` and pushed into `acc`.
-pub fn run_trial(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, acc: &mut Accumulator) {
+/// Running totals of one trial.
+#[derive(Debug, Default)]
+struct Totals {
+    energized_kw: f64,
+    committed_it_kw: f64,
+    committed_facility_kw: f64,
+    delivered_gpus: u64,
+    installed_gpus: u64,
+    online_gpus: u64,
+    online_fp8_pf: f64,
+}
+
+/// Runs trial `trial` of `model` with `seed`: its daily series go into `daily` (absorbed into
+/// `acc` whenever the buffer fills), its outcome is left in `scratch.outcome()` and pushed into
+/// `acc`.
+pub fn run_trial(
+    model: &Model,
+    seed: u64,
+    trial: u64,
+    scratch: &mut Scratch,
+    daily: &mut DailyBuffer,
+    acc: &mut Accumulator,
+) {
     let days = model.days;
     let types = model.accelerators.len();
-    let n_sites = model.sites.len();
     let s = scratch;
-    s.arrivals.fill(0);
-    s.rework_returns.fill(0);
-    s.completions.fill((0, 0));
-    s.repair_returns.fill(0);
     s.limit_used_kw.fill(0.0);
+    s.pool.fill(0);
     s.energize.clear();
     let o = &mut s.outcome;
     o.inputs.clear();
@@ -142,9 +170,9 @@ pub fn run_trial(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, ac
     // fixes the order of `trials.csv` columns: streams (slip), then sites (install rate, then
     // each phase's delay).
     for st in &model.streams {
-        let slip = whole_days(st.slip_days.sample(&mut input_rng(seed, trial, st.slip_key)));
+        let slip = st.slip_days.sample(&mut input_rng(seed, trial, st.slip_key));
         o.inputs.push(slip as f64);
-        deliver_stream(model, st, slip, &mut input_rng(seed, trial, st.weekly_key), &mut s.arrivals, types);
+        deliver_stream(model, st, slip, &mut input_rng(seed, trial, st.weekly_key), &mut s.arrivals);
     }
     s.bring_up_rng.clear();
     for (i, site) in model.sites.iter().enumerate() {
@@ -158,7 +186,7 @@ pub fn run_trial(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, ac
             ..SiteState::default()
         };
         for phase in &site.phases {
-            let delay = whole_days(phase.delay_days.sample(&mut input_rng(seed, trial, phase.key)));
+            let delay = phase.delay_days.sample(&mut input_rng(seed, trial, phase.key));
             let day = phase.planned_day + delay;
             o.inputs.push(delay as f64);
             o.phase_energized_day.push(day);
@@ -171,160 +199,115 @@ pub fn run_trial(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, ac
     s.energize.sort_by_key(|e| e.0);
     let mut ops_rng = input_rng(seed, trial, model.operations_key);
 
-    let mut pool = std::mem::take(&mut s.pool);
-    pool.clear();
-    pool.resize(types, 0);
     let mut next_event = 0;
-    let mut energized_kw = 0.0;
-    let mut delivered_gpus = 0u64;
-    let mut online_gpus = 0u64;
-    let mut installed_gpus = 0u64;
-    let mut online_fp8_pf = 0.0;
-    let mut in_repair = 0u64;
-
+    let mut t = Totals::default();
     for day in 0..days {
         // 1. Energize phases whose realized date has come (earlier dates count from day 0).
-        while next_event < s.energize.len() && s.energize[next_event].0 <= day as i64 {
-            let (_, i, kw) = s.energize[next_event];
+        while let Some(&(when, i, kw)) = s.energize.get(next_event) {
+            if when > day as i64 {
+                break;
+            }
             s.site[i].energized_it_kw += kw / model.sites[i].pue;
-            energized_kw += kw;
+            t.energized_kw += kw;
             next_event += 1;
         }
         // 2. Deliver the supply batches due today; 3. return reworked racks to staging.
         let row = day * types;
-        for a in 0..types {
-            let arrived = u64::from(s.arrivals[row + a]);
-            delivered_gpus += arrived * u64::from(model.accelerators[a].gpus_per_rack);
-            pool[a] += arrived + u64::from(s.rework_returns[row + a]);
+        let mut waiting = false;
+        for (a, acc_model) in model.accelerators.iter().enumerate() {
+            let arrived = u64::from(std::mem::take(&mut s.arrivals[row + a]));
+            let reworked = u64::from(std::mem::take(&mut s.rework_returns[row + a]));
+            t.delivered_gpus += arrived * u64::from(acc_model.gpus_per_rack);
+            s.pool[a] += arrived + reworked;
+            waiting |= s.pool[a] > 0;
         }
         // 4. Install racks, following the allocation policy.
-        let bottleneck = if pool.iter().any(|&p| p > 0) {
-            install(model, s, &mut pool, day, &mut installed_gpus)
+        let bottleneck = if waiting {
+            install(model, s, day, &mut t)
         } else {
             Bottleneck::Supply
         };
         // 5. Burn-in batches finishing today: passes go online, failures release their power
         //    and leave for rework.
-        for i in 0..n_sites {
-            for a in 0..types {
-                let idx = (day * n_sites + i) * types + a;
-                let (pass, fail) = s.completions[idx];
-                if pass == 0 && fail == 0 {
-                    continue;
-                }
-                let acc_model = &model.accelerators[a];
-                let gpus = u64::from(acc_model.gpus_per_rack);
-                let st = &mut s.site[i];
-                st.online_racks += u64::from(pass);
-                online_gpus += u64::from(pass) * gpus;
-                online_fp8_pf += f64::from(pass) * gpus as f64 * acc_model.fp8_pflops_per_gpu;
-                if fail > 0 {
-                    let fail64 = u64::from(fail);
-                    st.racks_on_floor -= fail64;
-                    st.committed_it_kw -= fail64 as f64 * acc_model.rack_it_kw;
-                    installed_gpus -= fail64 * gpus;
-                    let facility = fail64 as f64 * acc_model.rack_it_kw * model.sites[i].pue;
-                    for &l in &s.site_limits[i] {
-                        s.limit_used_kw[l] -= facility;
-                    }
-                    let back = day as i64
-                        + whole_days(model.rework_days.sample(&mut s.bring_up_rng[i])).max(0);
-                    if back < days as i64 {
-                        s.rework_returns[back as usize * types + a] += fail;
-                    }
-                }
-            }
+        if std::mem::take(&mut s.completions_due[day]) {
+            finish_burn_in(model, s, day, &mut t);
         }
         let o = &mut s.outcome;
         if o.full_capacity_day.is_none() {
-            if online_gpus >= model.target_gpus {
+            if t.online_gpus >= model.target_gpus {
                 o.full_capacity_day = Some(day as u32);
             } else {
                 o.bottleneck_days[bottleneck as usize] += 1;
                 acc.record_bottleneck(day, bottleneck);
             }
         }
-        // 6. Interruptions of available GPUs and returns from repair.
-        in_repair -= s.repair_returns[day];
-        let available = online_gpus - in_repair;
-        if model.interruptions_per_gpu_day > 0.0 && available > 0 {
-            let lambda = available as f64 * model.interruptions_per_gpu_day;
-            let hit = Poisson::new(lambda)
+        // 6. Interruptions. Each online GPU is interrupted at `interruptions_per_gpu_day`, and
+        //    each interruption keeps its GPU out for its own repair time. GPUs out of service at
+        //    today's snapshot are then Poisson with mean Σ_j rate[today − j] · P(M > j)
+        //    (an M/G/∞ queue), drawn afresh each day: every per-day distribution is exact, the
+        //    day-to-day correlation of outages is not simulated.
+        let rate = t.online_gpus as f64 * model.interruptions_per_gpu_day;
+        s.interruption_rate[day] = rate;
+        let in_repair = if rate > 0.0 {
+            let survival = &model.outage_survival;
+            let from = (day + 1).saturating_sub(survival.len());
+            let past = &s.interruption_rate[from..=day];
+            let mean: f64 = past.iter().rev().zip(survival).map(|(r, p)| r * p).sum();
+            Poisson::new(mean)
                 .map(|p| p.sample(&mut ops_rng) as u64)
                 .unwrap_or(0)
-                .min(available);
-            if hit > 0 {
-                // Snapshots covered by an outage of r days starting at a uniform time of day:
-                // floor(r + U), whose mean is exactly r (Little's law holds at daily resolution).
-                let r = model.repair_days.sample(&mut ops_rng).max(0.0);
-                let u: f64 = ops_rng.random();
-                let covered = (r + u).floor() as usize;
-                if covered > 0 {
-                    in_repair += hit;
-                    if day + covered < days {
-                        s.repair_returns[day + covered] += hit;
-                    }
-                }
-            }
-        }
+                .min(t.online_gpus)
+        } else {
+            0
+        };
         // 7. Record the day.
-        let available = online_gpus - in_repair;
-        let staged: u64 = pool
+        let available = t.online_gpus - in_repair;
+        let staged: u64 = s
+            .pool
             .iter()
             .zip(&model.accelerators)
             .map(|(&p, a)| p * u64::from(a.gpus_per_rack))
             .sum();
-        let committed_it: f64 = s.site.iter().map(|x| x.committed_it_kw).sum();
-        let committed_facility: f64 = s
-            .site
-            .iter()
-            .zip(&model.sites)
-            .map(|(x, m)| x.committed_it_kw * m.pue)
-            .sum();
-        let fp8 = if online_gpus > 0 {
-            online_fp8_pf * available as f64 / online_gpus as f64
+        let fp8_pf = if t.online_gpus > 0 {
+            t.online_fp8_pf * available as f64 / t.online_gpus as f64
         } else {
             0.0
         };
-        acc.record_day(
+        daily.record_day(
             day,
             &[
-                delivered_gpus as i64,
-                installed_gpus as i64,
-                online_gpus as i64,
+                t.delivered_gpus as i64,
+                t.installed_gpus as i64,
+                t.online_gpus as i64,
                 available as i64,
                 staged as i64,
-                energized_kw.round() as i64,
-                committed_it.round() as i64,
-                (energized_kw - committed_facility).max(0.0).round() as i64,
-                fp8.round() as i64,
+                floor(t.energized_kw + 0.5),
+                floor(t.committed_it_kw + 0.5),
+                floor((t.energized_kw - t.committed_facility_kw).max(0.0) + 0.5),
+                floor(fp8_pf + 0.5),
             ],
         );
         if day == model.deadline_day {
             let o = &mut s.outcome;
-            o.online_gpus_at_deadline = online_gpus;
+            o.online_gpus_at_deadline = t.online_gpus;
             o.available_gpus_at_deadline = available;
-            o.delivered_gpus_at_deadline = delivered_gpus;
+            o.delivered_gpus_at_deadline = t.delivered_gpus;
             o.site_online_racks_at_deadline
                 .extend(s.site.iter().map(|x| x.online_racks));
         }
     }
-    s.pool = pool;
     acc.push(&s.outcome);
+    if daily.end_trial() {
+        acc.absorb(daily);
+    }
 }
 
 /// Schedules one stream's weekly batches into `arrivals`. Week `k` of the plan covers days
 /// `[7k, 7k + 7)` and is delivered on day `7k + 6 + slip`. Noise and disruptions are drawn for
 /// every planned week in order, whether or not it lands inside the horizon, so that a slip does
 /// not change which draw a week gets.
-fn deliver_stream(
-    model: &Model,
-    st: &crate::model::StreamModel,
-    slip: i64,
-    rng: &mut TrialRng,
-    arrivals: &mut [u32],
-    types: usize,
-) {
+fn deliver_stream(model: &Model, st: &StreamModel, slip: i64, rng: &mut TrialRng, arrivals: &mut [u32]) {
+    let types = model.accelerators.len();
     let cap = st.cap_racks.unwrap_or(u64::MAX);
     let mut cumulative = 0.0f64;
     let mut delivered = 0u64;
@@ -334,7 +317,7 @@ fn deliver_stream(
         let mut factor = 1.0;
         if let Some(d) = &st.disruption {
             if disrupted_weeks == 0 && rng.random::<f64>() < d.weekly_probability {
-                disrupted_weeks = whole_days(d.duration_weeks.sample(rng)).max(1);
+                disrupted_weeks = d.duration_weeks.sample(rng).max(1);
                 severity = d.severity.sample(rng).clamp(0.0, 1.0);
             }
             if disrupted_weeks > 0 {
@@ -345,109 +328,14 @@ fn deliver_stream(
         let noise = st.noise.sample(rng).max(0.0);
         cumulative += planned * noise * factor;
         // Whole racks: deliver the whole part of the running total, so rounding never drifts.
-        let whole = ((cumulative + EPS).floor() as u64).min(cap);
+        let whole = (floor(cumulative + EPS).max(0) as u64).min(cap);
         let batch = whole.saturating_sub(delivered);
         delivered = delivered.max(whole);
         let day = 7 * (st.first_week + j as i64) + 6 + slip;
         if batch > 0 && day >= 0 && (day as usize) < model.days {
             let slot = &mut arrivals[day as usize * types + st.accelerator];
-            *slot = slot.saturating_add(batch.min(u64::from(u32::MAX)) as u32);
+            *slot = slot.saturating_add(u32::try_from(batch).unwrap_or(u32::MAX));
         }
-    }
-}
-
-/// The install step of one day. Returns the day's binding constraint (before knowing whether the
-/// day counts as "before full capacity").
-fn install(
-    model: &Model,
-    s: &mut Scratch,
-    pool: &mut [u64],
-    day: usize,
-    installed_gpus: &mut u64,
-) -> Bottleneck {
-    let types = model.accelerators.len();
-    let n_sites = model.sites.len();
-    for st in s.site.iter_mut() {
-        // Fractional rates spread evenly without banking unused capacity: floor(r(d+1)) - floor(rd).
-        let r = st.install_rate;
-        st.crew_left = ((r * (day + 1) as f64).floor() - (r * day as f64).floor()).max(0.0) as u64;
-    }
-    if model.policy == AllocationPolicy::MostHeadroom {
-        let site = &s.site;
-        // Stable sort: ties keep file order.
-        s.order.sort_by(|&x, &y| {
-            let hx = site[x].energized_it_kw - site[x].committed_it_kw;
-            let hy = site[y].energized_it_kw - site[y].committed_it_kw;
-            hy.total_cmp(&hx).then(x.cmp(&y))
-        });
-    }
-    for a in 0..types {
-        if pool[a] == 0 {
-            continue;
-        }
-        let kw = model.accelerators[a].rack_it_kw;
-        for k in 0..n_sites {
-            let i = s.order[k];
-            let site = &model.sites[i];
-            if !site.accepts[a] || pool[a] == 0 {
-                continue;
-            }
-            let n = pool[a]
-                .min(s.site[i].crew_left)
-                .min(site.max_racks - s.site[i].racks_on_floor)
-                .min(power_room(s, model, i, a, day));
-            if n == 0 {
-                continue;
-            }
-            pool[a] -= n;
-            let st = &mut s.site[i];
-            st.crew_left -= n;
-            st.racks_on_floor += n;
-            st.committed_it_kw += n as f64 * kw;
-            *installed_gpus += n * u64::from(model.accelerators[a].gpus_per_rack);
-            let facility = n as f64 * kw * site.pue;
-            for &l in &s.site_limits[i] {
-                s.limit_used_kw[l] += facility;
-            }
-            // One burn-in duration and one failure draw per site-day batch.
-            let rng = &mut s.bring_up_rng[i];
-            let done = day as i64 + whole_days(model.burn_in_days.sample(rng)).max(0);
-            let failed = binomial(rng, n, model.failure_probability);
-            if done < model.days as i64 {
-                let slot = &mut s.completions[(done as usize * n_sites + i) * types + a];
-                slot.0 += (n - failed) as u32;
-                slot.1 += failed as u32;
-            }
-        }
-    }
-    // Attribute the day: which constraint would have let one more rack in? Crews first, then
-    // power, then floor space; racks that no site accepts count as space (nowhere to put them).
-    let (mut install, mut power) = (false, false);
-    for a in 0..types {
-        if pool[a] == 0 {
-            continue;
-        }
-        for i in 0..n_sites {
-            if !model.sites[i].accepts[a] {
-                continue;
-            }
-            if s.site[i].racks_on_floor >= model.sites[i].max_racks {
-                continue;
-            } else if power_room(s, model, i, a, day) == 0 {
-                power = true;
-            } else {
-                install = true;
-            }
-        }
-    }
-    if pool.iter().all(|&p| p == 0) {
-        Bottleneck::Supply
-    } else if install {
-        Bottleneck::Install
-    } else if power {
-        Bottleneck::Power
-    } else {
-        Bottleneck::Space
     }
 }
 
@@ -455,15 +343,175 @@ fn install(
 /// every power cap that applies to it.
 #[inline]
 fn power_room(s: &Scratch, model: &Model, i: usize, a: usize, day: usize) -> u64 {
-    let kw = model.accelerators[a].rack_it_kw;
+    let acc_model = &model.accelerators[a];
     let st = &s.site[i];
-    let mut room = ((st.energized_it_kw - st.committed_it_kw) / kw + EPS).floor();
-    let facility_per_rack = kw * model.sites[i].pue;
-    for &l in &s.site_limits[i] {
-        let cap = model.limits[l].cap_kw_by_day[day];
-        room = room.min(((cap - s.limit_used_kw[l]) / facility_per_rack + EPS).floor());
+    let mut room = (st.energized_it_kw - st.committed_it_kw) * acc_model.racks_per_kw;
+    let limits = &s.site_limits[i];
+    if !limits.is_empty() {
+        let racks_per_facility_kw = acc_model.racks_per_kw / model.sites[i].pue;
+        for &l in limits {
+            let cap = model.limits[l].cap_kw_by_day[day];
+            room = room.min((cap - s.limit_used_kw[l]) * racks_per_facility_kw);
+        }
     }
-    room.max(0.0) as u64
+    if room <= 0.0 { 0 } else { (room + EPS) as u64 }
+}
+
+/// The install step of one day. Returns the day's binding constraint (before knowing whether the
+/// day counts as "before full capacity").
+fn install(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) -> Bottleneck {
+    let types = model.accelerators.len();
+    let n_sites = model.sites.len();
+    for st in s.site.iter_mut() {
+        // Fractional rates spread evenly without banking unused capacity: ⌊r(d+1)⌋ − ⌊rd⌋.
+        let r = st.install_rate;
+        st.crew_left = (floor(r * (day + 1) as f64) - floor(r * day as f64)).max(0) as u64;
+    }
+    if model.policy == AllocationPolicy::MostHeadroom {
+        // Insertion sort by spare IT power, descending; ties keep file order.
+        let site = &s.site;
+        let headroom = |i: usize| site[i].energized_it_kw - site[i].committed_it_kw;
+        for k in 1..n_sites {
+            let mut j = k;
+            while j > 0 {
+                let (x, y) = (s.order[j - 1], s.order[j]);
+                if headroom(y) > headroom(x) || (headroom(y) == headroom(x) && y < x) {
+                    s.order.swap(j - 1, j);
+                    j -= 1;
+                } else {
+                    break;
+                }
+            }
+        }
+    }
+    for a in 0..types {
+        if s.pool[a] == 0 {
+            continue;
+        }
+        let acc_model = &model.accelerators[a];
+        for k in 0..n_sites {
+            let i = s.order[k];
+            let site = &model.sites[i];
+            if !site.accepts[a] || s.pool[a] == 0 {
+                continue;
+            }
+            let st = &s.site[i];
+            if st.crew_left == 0 || st.racks_on_floor >= site.max_racks {
+                continue;
+            }
+            let n = s.pool[a]
+                .min(st.crew_left)
+                .min(site.max_racks - st.racks_on_floor)
+                .min(power_room(s, model, i, a, day));
+            if n == 0 {
+                continue;
+            }
+            s.pool[a] -= n;
+            let st = &mut s.site[i];
+            st.crew_left -= n;
+            st.racks_on_floor += n;
+            let it_kw = n as f64 * acc_model.rack_it_kw;
+            st.committed_it_kw += it_kw;
+            t.committed_it_kw += it_kw;
+            t.committed_facility_kw += it_kw * site.pue;
+            t.installed_gpus += n * u64::from(acc_model.gpus_per_rack);
+            for &l in &s.site_limits[i] {
+                s.limit_used_kw[l] += it_kw * site.pue;
+            }
+            // One burn-in duration and one failure draw per site-day batch.
+            let rng = &mut s.bring_up_rng[i];
+            let done = day as i64 + model.burn_in_days.sample(rng).max(0);
+            let failed = binomial(rng, n, model.failure_probability);
+            if done < model.days as i64 {
+                let done = done as usize;
+                let slot = &mut s.completions[(done * n_sites + i) * types + a];
+                slot.0 += (n - failed) as u32;
+                slot.1 += failed as u32;
+                s.completions_due[done] = true;
+            }
+        }
+    }
+    if s.pool.iter().all(|&p| p == 0) {
+        return Bottleneck::Supply;
+    }
+    // Racks are waiting. Attribute the day to the constraint whose relaxation alone would have
+    // let the most waiting racks in today: at each accepting site, more crews would admit
+    // min(power room, floor room) racks, more power min(crews left, floor room), more floor
+    // min(crews left, power room). Ties go to install, then power, then space; when no single
+    // relaxation admits a rack, the constraint that is exhausted at the most sites wins.
+    let mut extra = [0u64; 3];
+    let mut exhausted = [0u64; 3];
+    for a in 0..types {
+        let waiting = s.pool[a];
+        if waiting == 0 {
+            continue;
+        }
+        for i in 0..n_sites {
+            if !model.sites[i].accepts[a] {
+                continue;
+            }
+            let crews = s.site[i].crew_left;
+            let floor_room = model.sites[i].max_racks - s.site[i].racks_on_floor;
+            let power = power_room(s, model, i, a, day);
+            extra[0] += power.min(floor_room).min(waiting);
+            extra[1] += crews.min(floor_room).min(waiting);
+            extra[2] += crews.min(power).min(waiting);
+            exhausted[0] += u64::from(crews == 0);
+            exhausted[1] += u64::from(power == 0);
+            exhausted[2] += u64::from(floor_room == 0);
+        }
+    }
+    let kinds = [Bottleneck::Install, Bottleneck::Power, Bottleneck::Space];
+    let score = if extra.iter().any(|&e| e > 0) { extra } else { exhausted };
+    let mut best = 0;
+    for k in 1..3 {
+        if score[k] > score[best] {
+            best = k;
+        }
+    }
+    if score[best] == 0 {
+        // Waiting racks that no site accepts: there is nowhere to put them.
+        Bottleneck::Space
+    } else {
+        kinds[best]
+    }
+}
+
+/// Step 5 for one day: the burn-in batches that finish today.
+fn finish_burn_in(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
+    let types = model.accelerators.len();
+    let n_sites = model.sites.len();
+    for i in 0..n_sites {
+        for (a, acc_model) in model.accelerators.iter().enumerate() {
+            let (pass, fail) = std::mem::take(&mut s.completions[(day * n_sites + i) * types + a]);
+            if pass == 0 && fail == 0 {
+                continue;
+            }
+            let gpus = u64::from(acc_model.gpus_per_rack);
+            let st = &mut s.site[i];
+            st.online_racks += u64::from(pass);
+            t.online_gpus += u64::from(pass) * gpus;
+            t.online_fp8_pf += f64::from(pass) * gpus as f64 * acc_model.fp8_pflops_per_gpu;
+            if fail > 0 {
+                let fail = u64::from(fail);
+                let it_kw = fail as f64 * acc_model.rack_it_kw;
+                let pue = model.sites[i].pue;
+                st.racks_on_floor -= fail;
+                st.committed_it_kw -= it_kw;
+                t.committed_it_kw -= it_kw;
+                t.committed_facility_kw -= it_kw * pue;
+                t.installed_gpus -= fail * gpus;
+                for &l in &s.site_limits[i] {
+                    s.limit_used_kw[l] -= it_kw * pue;
+                }
+                // One rework draw per failed batch.
+                let back = day as i64 + model.rework_days.sample(&mut s.bring_up_rng[i]).max(0);
+                if back < model.days as i64 {
+                    s.rework_returns[back as usize * types + a] += fail as u32;
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -483,5 +531,12 @@ mod tests {
         assert!((var - 2.55).abs() < 0.05 * 2.55, "{var}");
         assert_eq!(binomial(&mut rng, 0, 0.5), 0);
         assert_eq!(binomial(&mut rng, 10, 0.0), 0);
+    }
+
+    #[test]
+    fn floor_matches_std() {
+        for x in [-2.5, -2.0, -0.1, 0.0, 0.4, 0.5, 1.0, 7.99, 1e12 + 0.5] {
+            assert_eq!(floor(x), x.floor() as i64, "{x}");
+        }
     }
 }

@@ -166,8 +166,7 @@ mod tests {
         let se = (var / N as f64).sqrt();
         assert!((m - mean).abs() <= 5.0 * se + 1e-12, "{spec:?}: mean {m} vs {mean} (se {se})");
         assert!((v - var).abs() <= 0.05 * var + 1e-12, "{spec:?}: var {v} vs {var}");
-        // DistSpec::mean uses an erfc approximation (relative error < 1.2e-7) for truncation.
-        assert!((spec.mean() - mean).abs() < 1e-6 * mean.abs().max(1.0), "{spec:?}: DistSpec::mean");
+        assert!((spec.mean() - mean).abs() < 1e-9 * mean.abs().max(1.0), "{spec:?}: DistSpec::mean");
     }
 
     #[test]

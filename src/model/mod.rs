@@ -3,10 +3,13 @@
 //!
 //! A `Model` is immutable and `Sync`: every trial of a run reads the same one.
 
+pub mod cdf;
+pub mod day_dist;
 pub mod dist;
 
 use crate::engine::seed::input_key;
 use crate::scenario::{AllocationPolicy, Scenario};
+pub use day_dist::DayDist;
 pub use dist::{Dist, DistError};
 
 /// A rack type as the engine needs it.
@@ -18,6 +21,8 @@ pub struct AcceleratorModel {
     pub gpus_per_rack: u32,
     /// IT power per rack, kW.
     pub rack_it_kw: f64,
+    /// 1 / `rack_it_kw`: racks per kW of spare IT power.
+    pub racks_per_kw: f64,
     /// Dense FP8 PFLOPS per GPU.
     pub fp8_pflops_per_gpu: f64,
 }
@@ -36,7 +41,7 @@ pub struct StreamModel {
     /// Cap on racks ever delivered.
     pub cap_racks: Option<u64>,
     /// Whole-stream shift, days.
-    pub slip_days: Dist,
+    pub slip_days: DayDist,
     /// Multiplicative weekly noise.
     pub noise: Dist,
     /// Disruptions, if any.
@@ -52,8 +57,8 @@ pub struct StreamModel {
 pub struct DisruptionModel {
     /// Probability a disruption starts in an undisrupted week.
     pub weekly_probability: f64,
-    /// Duration, weeks.
-    pub duration_weeks: Dist,
+    /// Duration, weeks (at least 1 is applied by the engine).
+    pub duration_weeks: DayDist,
     /// Fraction of a week's supply lost.
     pub severity: Dist,
 }
@@ -66,7 +71,7 @@ pub struct PhaseModel {
     /// Planned energization day.
     pub planned_day: i64,
     /// Delay, days.
-    pub delay_days: Dist,
+    pub delay_days: DayDist,
     /// Key of the delay draw.
     pub key: u64,
 }
@@ -112,7 +117,7 @@ pub struct Model {
     pub deadline_day: usize,
     /// Target GPUs online.
     pub target_gpus: u64,
-    /// Rack types.
+    /// Rack types that some stream delivers, in order of first delivery in the file.
     pub accelerators: Vec<AcceleratorModel>,
     /// Supply streams.
     pub streams: Vec<StreamModel>,
@@ -123,15 +128,16 @@ pub struct Model {
     /// Power caps.
     pub limits: Vec<LimitModel>,
     /// Burn-in length, days.
-    pub burn_in_days: Dist,
+    pub burn_in_days: DayDist,
     /// Burn-in failure probability per rack.
     pub failure_probability: f64,
     /// Rework time, days.
-    pub rework_days: Dist,
+    pub rework_days: DayDist,
     /// Interruptions per GPU per day.
     pub interruptions_per_gpu_day: f64,
-    /// Repair time, days.
-    pub repair_days: Dist,
+    /// `outage_survival[j]`: probability that an interruption still keeps its GPU out of
+    /// service `j` snapshots after the one of its own day (see [`cdf::outage_survival`]).
+    pub outage_survival: Vec<f64>,
     /// Key of the interruption draws.
     pub operations_key: u64,
     /// Allocation policy.
@@ -144,13 +150,22 @@ impl Model {
     /// Compiles a checked scenario.
     pub fn compile(s: &Scenario) -> Result<Model, DistError> {
         let days = s.days();
-        let accelerators = s
-            .accelerators
+        // Only rack types some stream delivers take part; `type_of[i]` maps scenario index i.
+        let mut used: Vec<usize> = Vec::new();
+        for st in &s.supply {
+            if !used.contains(&st.accelerator) {
+                used.push(st.accelerator);
+            }
+        }
+        let type_of = |i: usize| used.iter().position(|&u| u == i);
+        let accelerators = used
             .iter()
+            .map(|&i| &s.accelerators[i])
             .map(|a| AcceleratorModel {
                 id: a.id.clone(),
                 gpus_per_rack: a.gpus_per_rack,
                 rack_it_kw: a.rack_it_kw,
+                racks_per_kw: 1.0 / a.rack_it_kw,
                 fp8_pflops_per_gpu: a.fp8_pflops_per_gpu,
             })
             .collect();
@@ -173,16 +188,16 @@ impl Model {
                 .collect();
             streams.push(StreamModel {
                 id: st.id.clone(),
-                accelerator: st.accelerator,
+                accelerator: type_of(st.accelerator).unwrap_or(0),
                 first_week,
                 planned_racks,
                 cap_racks: st.cap_racks,
-                slip_days: Dist::new(&st.slip_days)?,
+                slip_days: DayDist::new(&st.slip_days),
                 noise: Dist::new(&st.noise)?,
                 disruption: match &st.disruption {
                     Some(d) => Some(DisruptionModel {
                         weekly_probability: d.weekly_probability,
-                        duration_weeks: Dist::new(&d.duration_weeks)?,
+                        duration_weeks: DayDist::new(&d.duration_weeks),
                         severity: Dist::new(&d.severity)?,
                     }),
                     None => None,
@@ -198,7 +213,7 @@ impl Model {
                 phases.push(PhaseModel {
                     facility_kw: p.mw * site.power_scale * 1000.0,
                     planned_day: s.day_of(p.planned),
-                    delay_days: Dist::new(&p.delay_days)?,
+                    delay_days: DayDist::new(&p.delay_days),
                     key: input_key(&format!("site/{}/phase/{k}", site.id)),
                 });
             }
@@ -206,9 +221,7 @@ impl Model {
                 id: site.id.clone(),
                 region: site.region,
                 pue: site.pue,
-                accepts: (0..s.accelerators.len())
-                    .map(|a| site.accepts.contains(&a))
-                    .collect(),
+                accepts: used.iter().map(|a| site.accepts.contains(a)).collect(),
                 max_racks: site.max_racks.unwrap_or(u64::MAX),
                 install_racks_per_day: Dist::new(&site.install_racks_per_day)?,
                 install_key: input_key(&format!("site/{}/install", site.id)),
@@ -236,7 +249,6 @@ impl Model {
                     .collect(),
             })
             .collect();
-        let used: Vec<usize> = s.supply.iter().map(|st| st.accelerator).collect();
         Ok(Model {
             days,
             deadline_day: s.day_of(s.deadline).clamp(0, days as i64 - 1) as usize,
@@ -246,11 +258,11 @@ impl Model {
             sites,
             regions: s.regions.len(),
             limits,
-            burn_in_days: Dist::new(&s.bring_up.burn_in_days)?,
+            burn_in_days: DayDist::new(&s.bring_up.burn_in_days),
             failure_probability: s.bring_up.failure_probability,
-            rework_days: Dist::new(&s.bring_up.rework_days)?,
+            rework_days: DayDist::new(&s.bring_up.rework_days),
             interruptions_per_gpu_day: s.operations.interruptions_per_gpu_year / 365.25,
-            repair_days: Dist::new(&s.operations.repair_days)?,
+            outage_survival: cdf::outage_survival(&s.operations.repair_days),
             operations_key: input_key("operations"),
             policy: s.allocation,
             gpus_per_smallest_rack: used

@@ -149,6 +149,13 @@ pub(super) fn warnings(s: &Scenario) -> Vec<String> {
         ));
     }
     for stream in &s.supply {
+        let before_start = schedule_racks(&stream.schedule, f64::NEG_INFINITY, 0.0, s.start) * stream.rate_scale;
+        if before_start >= 0.5 {
+            out.push(format!(
+                "supply stream `{}` plans {:.0} racks before the start {}; deliveries before the start are not simulated",
+                stream.id, before_start, s.start
+            ));
+        }
         if !s.sites.iter().any(|site| site.accepts.contains(&stream.accelerator)) {
             out.push(format!(
                 "supply stream `{}` delivers `{}` racks, which no site accepts: they will wait in staging forever",

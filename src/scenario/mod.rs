@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use jiff::civil::Date;
 
 pub use dist_spec::DistSpec;
+pub(crate) use dist_spec::std_normal_cdf;
 pub use figures::PlanFigures;
 pub(crate) use figures::integrate_rate;
 pub use raw::{AllocationPolicy, parse_date};

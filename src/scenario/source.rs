@@ -202,12 +202,19 @@ impl Node {
 
     /// Overlays `over` on `self` (the base): tables merge key by key, arrays whose items are all
     /// tables with an `id` merge item by item (matched by `id`, new ids appended in order), and
-    /// anything else is replaced by the overlay.
+    /// anything else, including a distribution table (one with a `kind` key), is replaced by the
+    /// overlay.
     pub(crate) fn merge(self, over: Node) -> Node {
+        // A distribution (a table with `kind`) is one value: replace it whole, never mix the
+        // parameters of two distributions.
+        if over.get("kind").is_some() {
+            return over;
+        }
         match (self.kind, over.kind) {
             (NodeKind::Table(base), NodeKind::Table(top)) => {
+                // The overlay is the latest writer of this table: errors about it point there.
                 let mut merged = Node {
-                    origin: self.origin,
+                    origin: over.origin,
                     kind: NodeKind::Table(base),
                 };
                 for (key, value) in top {
@@ -475,6 +482,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(v, Value::Table(expected));
+    }
+
+    #[test]
+    fn distribution_tables_are_replaced_whole() {
+        let base = parse("d = { kind = \"triangular\", min = 0, mode = 1, max = 2 }\n");
+        let top = parse("d = { kind = \"fixed\", value = 3 }\n");
+        let v = base.merge(top).to_value();
+        assert_eq!(v["d"].as_table().map(|t| t.len()), Some(2));
     }
 
     #[test]

@@ -19,7 +19,10 @@ pub(super) fn check(tree: Node) -> Result<Scenario, ScenarioError> {
     let value = tree.to_value();
     let raw: RawScenario = serde_path_to_error::deserialize(value.clone()).map_err(|e| {
         let path = serde_path(e.path());
-        let message = improve_serde_message(&e.inner().to_string());
+        // toml appends "in `table`" on a line of its own; the path already says where.
+        let inner = e.inner().to_string();
+        let first_line = inner.lines().next().unwrap_or_default().trim_end();
+        let message = improve_serde_message(first_line);
         ScenarioError::Invalid {
             diagnostics: vec![Diagnostic {
                 origin: tree.origin_of(&path).clone(),

@@ -145,6 +145,80 @@ pub struct Layout {
     pub target_gpus: u64,
 }
 
+/// The daily values of a few trials, binned, waiting to be absorbed into an [`Accumulator`].
+#[derive(Debug, Clone)]
+pub struct DailyBuffer {
+    cells: usize,
+    days: usize,
+    capacity: usize,
+    len: usize,
+    /// `bins[t * cells + metric * days + day]`.
+    bins: Vec<i32>,
+    /// Exact sums per cell of the buffered trials.
+    sums: Vec<i64>,
+    width: [i64; 9],
+    inverse_width: [f64; 9],
+}
+
+impl DailyBuffer {
+    /// A buffer for `capacity` trials of `layout`.
+    pub fn new(layout: &Layout, capacity: usize) -> DailyBuffer {
+        let cells = layout.days * Metric::ALL.len();
+        let capacity = capacity.max(1);
+        DailyBuffer {
+            cells,
+            days: layout.days,
+            capacity,
+            len: 0,
+            bins: vec![0; cells * capacity],
+            sums: vec![0; cells],
+            width: layout.bin_width,
+            inverse_width: layout.bin_width.map(|w| 1.0 / w as f64),
+        }
+    }
+
+    /// Records the end-of-day values of the current trial, in base units, in `Metric::ALL`
+    /// order. Values must fit an `i32` once binned.
+    #[inline]
+    pub fn record_day(&mut self, day: usize, values: &[i64; 9]) {
+        let row = self.len * self.cells + day;
+        for (m, &v) in values.iter().enumerate() {
+            let cell = m * self.days;
+            self.bins[row + cell] = self.bin(m, v) as i32;
+            self.sums[cell + day] += v;
+        }
+    }
+
+    /// floor(v / width) without a hardware division: a float estimate, corrected to exact.
+    #[inline]
+    fn bin(&self, m: usize, v: i64) -> i64 {
+        let w = self.width[m];
+        let mut q = (v as f64 * self.inverse_width[m]) as i64;
+        if q * w > v {
+            q -= 1;
+        } else if (q + 1) * w <= v {
+            q += 1;
+        }
+        q
+    }
+
+    /// Closes the current trial; returns true when the buffer is full and must be absorbed.
+    pub fn end_trial(&mut self) -> bool {
+        self.len += 1;
+        self.len == self.capacity
+    }
+
+    /// Trials buffered.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when no trial is buffered.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
 /// One histogram and one exact sum per (metric, day).
 #[derive(Debug, Clone, Default)]
 pub struct DailyCell {
@@ -188,14 +262,20 @@ impl Accumulator {
         }
     }
 
-    /// Records the end-of-day values of one trial, in base units, in `Metric::ALL` order.
-    #[inline]
-    pub fn record_day(&mut self, day: usize, values: &[i64; 9]) {
-        for (m, &v) in values.iter().enumerate() {
-            let cell = &mut self.daily[m * self.layout.days + day];
-            cell.histogram.add(v.div_euclid(self.layout.bin_width[m]));
-            cell.sum += v;
+    /// Adds the daily values buffered in `buf` and empties it. The buffer is trial-major and
+    /// this walks it cell by cell, so each cell's histogram is loaded once per buffer rather than
+    /// once per trial: the histograms together are far larger than the CPU caches.
+    pub fn absorb(&mut self, buf: &mut DailyBuffer) {
+        let cells = buf.cells;
+        for (cell, target) in self.daily.iter_mut().enumerate() {
+            let h = &mut target.histogram;
+            for t in 0..buf.len {
+                h.add(i64::from(buf.bins[t * cells + cell]));
+            }
+            target.sum += buf.sums[cell];
         }
+        buf.len = 0;
+        buf.sums.fill(0);
     }
 
     /// Records that `day` (before full capacity) was held back by `b`.
@@ -339,9 +419,12 @@ mod tests {
     }
 
     fn trial(acc: &mut Accumulator, full: Option<u32>, level: i64) {
+        let mut buf = DailyBuffer::new(acc.layout(), 1);
         for d in 0..3 {
-            acc.record_day(d, &[level * d as i64; 9]);
+            buf.record_day(d, &[level * d as i64; 9]);
         }
+        buf.end_trial();
+        acc.absorb(&mut buf);
         acc.push(&TrialOutcome {
             full_capacity_day: full,
             available_gpus_at_deadline: level as u64,
@@ -350,6 +433,17 @@ mod tests {
             phase_energized_day: vec![0],
             ..TrialOutcome::default()
         });
+    }
+
+    #[test]
+    fn buffered_bins_are_exact_floors() {
+        let lay = Layout { bin_width: [72, 7, 1000, 3, 1, 1, 1, 1, 1], ..layout() };
+        let buf = DailyBuffer::new(&lay, 1);
+        for v in [0i64, 1, 71, 72, 143, 144, 299_999, 300_024, 1_000_000_007] {
+            for m in 0..4 {
+                assert_eq!(buf.bin(m, v), v.div_euclid(lay.bin_width[m]), "{v} / {}", lay.bin_width[m]);
+            }
+        }
     }
 
     #[test]

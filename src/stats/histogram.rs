@@ -3,15 +3,90 @@
 //! A value is recorded as its bin (`value / bin_width`, computed by the caller), so quantiles are
 //! exact at the bin's resolution. Counts are integers: merging is exact, associative and
 //! commutative, so any split of the trials over threads or shards gives the same histogram.
-//! Memory is one `u32` per bin between the smallest and largest bin seen.
+//! Memory is two bytes per bin between the smallest and largest bin seen (four once any bin
+//! passes 65,535), since the spread of a daily metric, not the trial count, sets the size.
 
 use super::quantile::type7;
+
+/// Bin counts: 16-bit until one overflows, then 32-bit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Counts {
+    Narrow(Vec<u16>),
+    Wide(Vec<u32>),
+}
+
+impl Default for Counts {
+    fn default() -> Self {
+        Counts::Narrow(Vec::new())
+    }
+}
+
+impl Counts {
+    fn len(&self) -> usize {
+        match self {
+            Counts::Narrow(v) => v.len(),
+            Counts::Wide(v) => v.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> u32 {
+        match self {
+            Counts::Narrow(v) => u32::from(v[i]),
+            Counts::Wide(v) => v[i],
+        }
+    }
+
+    fn widen(&mut self) {
+        if let Counts::Narrow(v) = self {
+            *self = Counts::Wide(v.iter().map(|&c| u32::from(c)).collect());
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, i: usize, n: u32) {
+        if let Counts::Narrow(v) = self {
+            match u16::try_from(u32::from(v[i]) + n) {
+                Ok(c) => {
+                    v[i] = c;
+                    return;
+                }
+                Err(_) => self.widen(),
+            }
+        }
+        if let Counts::Wide(v) = self {
+            v[i] += n;
+        }
+    }
+
+    /// Inserts `front` zero bins before the first and resizes to `len` bins in all.
+    fn regrow(&mut self, front: usize, len: usize) {
+        match self {
+            Counts::Narrow(v) => {
+                let mut grown = vec![0; len];
+                grown[front..front + v.len()].copy_from_slice(v);
+                *v = grown;
+            }
+            Counts::Wide(v) => {
+                let mut grown = vec![0; len];
+                grown[front..front + v.len()].copy_from_slice(v);
+                *v = grown;
+            }
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Counts::Narrow(v) => v.capacity() * 2,
+            Counts::Wide(v) => v.capacity() * 4,
+        }
+    }
+}
 
 /// Exact bin counts over `[lo, lo + counts.len())`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Histogram {
     lo: i64,
-    counts: Vec<u32>,
+    counts: Counts,
     total: u64,
 }
 
@@ -28,29 +103,37 @@ impl Histogram {
         if n == 0 {
             return;
         }
-        let mut i = bin - self.lo;
+        let mut i = bin.wrapping_sub(self.lo);
         if i < 0 || i >= self.counts.len() as i64 {
             self.cover(bin);
             i = bin - self.lo;
         }
-        self.counts[i as usize] += n;
+        self.counts.add(i as usize, n);
         self.total += u64::from(n);
     }
 
+    /// Makes the window include `bin`.
     #[cold]
-    fn grow_to(&mut self, bin: i64) {
+    fn cover(&mut self, bin: i64) {
         let len = self.counts.len() as i64;
-        // Grow by at least half again so that a drifting window costs amortised O(1).
-        let slack = (len / 2).max(16);
+        if len == 0 {
+            self.lo = bin;
+            self.counts.regrow(0, 1);
+            return;
+        }
+        if bin >= self.lo && bin < self.lo + len {
+            return;
+        }
+        // Grow by an eighth again (at least 8 bins) so a drifting window costs amortised O(1)
+        // without wasting much memory.
+        let slack = (len / 8).max(8);
         if bin < self.lo {
-            let extra = (self.lo - bin + slack) as usize;
-            let mut grown = vec![0; extra + self.counts.len()];
-            grown[extra..].copy_from_slice(&self.counts);
-            self.counts = grown;
-            self.lo -= extra as i64;
+            let front = self.lo - bin + slack;
+            self.counts.regrow(front as usize, (len + front) as usize);
+            self.lo -= front;
         } else {
-            let new_len = (bin - self.lo + 1 + slack) as usize;
-            self.counts.resize(new_len, 0);
+            let new_len = bin - self.lo + 1 + slack;
+            self.counts.regrow(0, new_len as usize);
         }
     }
 
@@ -61,94 +144,63 @@ impl Histogram {
 
     /// Adds every count of `other`. Exact; the result does not depend on merge order.
     pub fn merge(&mut self, other: &Histogram) {
-        if other.total == 0 {
-            return;
+        for (bin, c) in other.iter() {
+            self.add_n(bin, c);
         }
-        let first = other.counts.iter().position(|&c| c > 0).unwrap_or(0);
-        let last = other.counts.iter().rposition(|&c| c > 0).unwrap_or(0);
-        let (lo, hi) = (other.lo + first as i64, other.lo + last as i64);
-        self.cover(lo);
-        self.cover(hi);
-        let offset = (lo - self.lo) as usize;
-        for (dst, src) in self.counts[offset..]
-            .iter_mut()
-            .zip(&other.counts[first..=last])
-        {
-            *dst += src;
-        }
-        self.total += other.total;
     }
 
-    fn cover(&mut self, bin: i64) {
-        if self.counts.is_empty() {
-            self.lo = bin;
-            self.counts.push(0);
-        } else if bin < self.lo || bin >= self.lo + self.counts.len() as i64 {
-            self.grow_to(bin);
-        }
+    /// `(bin, count)` for every non-empty bin, ascending.
+    pub fn iter(&self) -> impl Iterator<Item = (i64, u32)> + '_ {
+        (0..self.counts.len())
+            .map(|i| (self.lo + i as i64, self.counts.get(i)))
+            .filter(|(_, c)| *c > 0)
     }
 
     /// The `k`-th smallest recorded bin (0-based); `None` when `k >= total`.
     pub fn order_statistic(&self, k: u64) -> Option<i64> {
         let mut seen = 0u64;
-        for (i, &c) in self.counts.iter().enumerate() {
+        for (bin, c) in self.iter() {
             seen += u64::from(c);
             if seen > k {
-                return Some(self.lo + i as i64);
+                return Some(bin);
             }
         }
         None
     }
 
-    /// Quantiles (type 7, see [`type7`]) of the recorded bins for each `p` in `ps`, which must
-    /// be sorted ascending. Returns `None` for an empty histogram. One pass over the bins.
+    /// Quantiles (type 7, see [`type7`]) of the recorded bins for each `p` in `ps`. Returns
+    /// `None` for an empty histogram. One pass over the bins.
     pub fn quantiles(&self, ps: &[f64]) -> Option<Vec<f64>> {
         if self.total == 0 {
             return None;
         }
-        // Collect the order statistics each p needs (floor and ceil of h), in ascending order.
+        // The order statistics each p needs (floor and ceil of h), ascending and unique.
         let mut wanted: Vec<u64> = Vec::with_capacity(2 * ps.len());
         for &p in ps {
-            let h = (self.total - 1) as f64 * p;
+            let h = (self.total - 1) as f64 * p.clamp(0.0, 1.0);
             wanted.push(h.floor() as u64);
             wanted.push((h.ceil() as u64).min(self.total - 1));
         }
-        let mut sorted = wanted.clone();
-        sorted.sort_unstable();
-        sorted.dedup();
-        let mut values = Vec::with_capacity(sorted.len());
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut values = Vec::with_capacity(wanted.len());
         let mut seen = 0u64;
-        let mut next = 0;
-        for (i, &c) in self.counts.iter().enumerate() {
+        for (bin, c) in self.iter() {
             seen += u64::from(c);
-            while next < sorted.len() && sorted[next] < seen {
-                values.push((self.lo + i as i64) as f64);
-                next += 1;
+            while values.len() < wanted.len() && wanted[values.len()] < seen {
+                values.push(bin as f64);
             }
-            if next == sorted.len() {
+            if values.len() == wanted.len() {
                 break;
             }
         }
-        let at = |k: u64| values[sorted.binary_search(&k).unwrap_or(0)];
-        Some(
-            ps.iter()
-                .map(|&p| type7(p, self.total, |k| at(k)))
-                .collect(),
-        )
-    }
-
-    /// `(bin, count)` for every non-empty bin, ascending.
-    pub fn iter(&self) -> impl Iterator<Item = (i64, u32)> + '_ {
-        self.counts
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| **c > 0)
-            .map(|(i, c)| (self.lo + i as i64, *c))
+        let at = |k: u64| values[wanted.binary_search(&k).unwrap_or(0)];
+        Some(ps.iter().map(|&p| type7(p, self.total, at)).collect())
     }
 
     /// Bytes of heap memory held.
     pub fn heap_bytes(&self) -> usize {
-        self.counts.capacity() * std::mem::size_of::<u32>()
+        self.counts.heap_bytes()
     }
 }
 
@@ -181,6 +233,16 @@ mod tests {
             assert!((a - b).abs() < 1e-12, "{q:?}");
         }
         assert_eq!(Histogram::default().quantiles(&[0.5]), None);
+    }
+
+    #[test]
+    fn counts_widen_past_u16() {
+        let mut h = Histogram::default();
+        h.add_n(5, 65_535);
+        h.add_n(5, 2);
+        h.add(6);
+        assert_eq!(h.total(), 65_538);
+        assert_eq!(h.iter().collect::<Vec<_>>(), vec![(5, 65_537), (6, 1)]);
     }
 
     #[test]

@@ -8,7 +8,9 @@ mod histogram;
 mod quantile;
 mod summary;
 
-pub use accumulator::{Accumulator, Bottleneck, DailyCell, Layout, Metric, TrialOutcome};
+pub use accumulator::{
+    Accumulator, Bottleneck, DailyBuffer, DailyCell, Layout, Metric, TrialOutcome,
+};
 pub use histogram::Histogram;
 pub use quantile::{type7, wilson95};
 pub use summary::{

@@ -1,0 +1,24 @@
+//! capsim's integration tests, built into one binary (STYLE.md §5).
+//!
+//! Each module checks one promise, end to end, through the `capsim` binary or the public library:
+//!
+//! - `cli`: flags, exit codes (0 ok, 1 run failure, 2 bad input), help and error text.
+//! - `scenarios`: every shipped scenario validates and runs; every file in
+//!   `tests/fixtures/invalid/` fails with exit code 2 and the errors its `# expect-error:` lines
+//!   name.
+//! - `determinism`: same seed, same bytes, whatever the thread count, batch size or shard split;
+//!   common random numbers across scenario edits.
+//! - `statistics`: known answers: hand-computed deterministic timelines and closed-form
+//!   distributions, with tolerances derived from standard errors.
+//! - `exports`: the shape and internal consistency of `summary.json`, `daily.csv`, `trials.csv`
+//!   and `scenario.resolved.toml`.
+//!
+//! Everything runs in the debug profile, so trial counts stay in the hundreds to low thousands and
+//! horizons in weeks to months. Nothing here measures time: speed belongs to the benchmarks.
+
+mod cli;
+mod determinism;
+mod exports;
+mod scenarios;
+mod statistics;
+mod util;

@@ -1,0 +1,227 @@
+//! Scenario files: every shipped scenario validates and runs a few trials; every broken fixture in
+//! `tests/fixtures/invalid/` is rejected with exit code 2 and the errors it announces.
+//!
+//! A broken fixture starts with one or more lines `# expect-error: <text>`; stderr must contain
+//! every `<text>`. Most name the file and line (`invalid/pue_below_one.toml:22:`), the field path
+//! (`` `sites[0].pue` ``) and the gist of the message, so a change that loses the location or the
+//! suggestion fails here.
+
+use std::path::{Path, PathBuf};
+
+use crate::util::{capsim, fixture, root};
+
+/// `*.toml` files directly in `dir` (relative to the crate root), sorted, as relative paths.
+fn toml_files(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+        .unwrap_or_else(|e| panic!("reading {dir}: {e}"))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .map(|p| Path::new(dir).join(p.file_name().unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The `# expect-error:` texts of a fixture; the first line must be one.
+fn expected_errors(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(root().join(path)).unwrap();
+    assert!(
+        text.starts_with("# expect-error:"),
+        "{} must start with a `# expect-error:` line",
+        path.display()
+    );
+    let expected: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# expect-error:"))
+        .map(|e| e.trim().to_string())
+        .collect();
+    assert!(
+        expected.iter().all(|e| !e.is_empty()),
+        "{}: empty `# expect-error:`",
+        path.display()
+    );
+    expected
+}
+
+#[test]
+fn every_shipped_scenario_validates() {
+    let files = toml_files("scenarios");
+    assert!(!files.is_empty(), "no scenarios/*.toml found");
+    for file in files {
+        capsim()
+            .arg("validate")
+            .arg(&file)
+            .assert()
+            .success()
+            .stdout(predicates::str::contains("Derived figures"));
+    }
+}
+
+#[test]
+fn every_shipped_scenario_runs_a_few_trials() {
+    for file in toml_files("scenarios") {
+        let out = crate::util::run_cli(&file, &["--trials", "40"]);
+        assert_eq!(out.summary["trials"], 40, "{}", file.display());
+        let rows = out.daily().rows.len();
+        assert!(rows > 0, "{}: empty daily.csv", file.display());
+    }
+}
+
+#[test]
+fn every_valid_fixture_validates() {
+    for file in toml_files("tests/fixtures/valid") {
+        capsim().arg("validate").arg(&file).assert().success();
+    }
+}
+
+#[test]
+fn every_invalid_fixture_fails_as_it_states() {
+    let files = toml_files("tests/fixtures/invalid");
+    assert!(
+        files.len() >= 20,
+        "expected the full set of broken fixtures"
+    );
+    let mut failures = Vec::new();
+    for file in &files {
+        let expected = expected_errors(file);
+        for command in ["validate", "run"] {
+            let out_dir = tempfile::tempdir().unwrap();
+            let output = capsim()
+                .arg(command)
+                .arg(file)
+                .args(if command == "run" {
+                    vec![
+                        "--trials".into(),
+                        "5".into(),
+                        "--out".into(),
+                        out_dir.path().join("out"),
+                    ]
+                } else {
+                    vec![]
+                })
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            if output.status.code() != Some(2) {
+                failures.push(format!(
+                    "{} ({command}): exit code {:?}, expected 2; stderr:\n{stderr}",
+                    file.display(),
+                    output.status.code()
+                ));
+            }
+            for e in &expected {
+                if !stderr.contains(e.as_str()) {
+                    failures.push(format!(
+                        "{} ({command}): stderr lacks `{e}`; stderr:\n{stderr}",
+                        file.display()
+                    ));
+                }
+            }
+            // A scenario that cannot be used is rejected before anything is written.
+            if command == "run" {
+                assert!(
+                    !out_dir.path().join("out").exists(),
+                    "{}: a rejected scenario created its output directory",
+                    file.display()
+                );
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn scenario_errors_are_one_line_each() {
+    // docs/scenario-format.md, "Errors": each problem is one line `FILE:LINE:COLUMN: `path`: message`.
+    let output = capsim()
+        .arg("validate")
+        .arg(fixture("invalid/several_problems_reported_together.toml"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "two problems, two lines:\n{stderr}");
+    for line in lines {
+        let line = line.strip_prefix("error: ").unwrap_or(line);
+        assert!(
+            line.starts_with("tests/fixtures/invalid/several_problems_reported_together.toml:"),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn serde_errors_are_one_line_each() {
+    // Same promise for errors found while typing the document (unknown kind, bad type, bad date):
+    // one line, `FILE:LINE:COLUMN: `path`: message`, nothing after it.
+    let mut failures = Vec::new();
+    for name in [
+        "unknown_distribution_kind",
+        "time_of_day_in_date",
+        "missing_required_key",
+        "string_where_number_belongs",
+        "triangular_min_above_mode",
+    ] {
+        let output = capsim()
+            .arg("validate")
+            .arg(fixture(&format!("invalid/{name}.toml")))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if stderr.trim_end().lines().count() != 1 {
+            failures.push(format!("{name}:\n{stderr}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "multi-line errors:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn unknown_field_lists_only_the_valid_fields() {
+    // The list after "valid fields are" must be the fields of a site, nothing else.
+    let output = capsim()
+        .arg("validate")
+        .arg(fixture("invalid/unknown_field_did_you_mean.toml"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let list = stderr
+        .split("valid fields are ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no field list:\n{stderr}"));
+    let fields: Vec<&str> = list.split('`').skip(1).step_by(2).collect();
+    assert_eq!(
+        fields,
+        [
+            "id",
+            "name",
+            "region",
+            "provider",
+            "pue",
+            "accepts",
+            "max_racks",
+            "install_racks_per_day",
+            "power_scale",
+            "phases"
+        ],
+        "{stderr}"
+    );
+}
+
+#[test]
+fn io_errors_name_their_cause_once() {
+    let output = capsim()
+        .arg("validate")
+        .arg(fixture("invalid/extends_missing_file.toml"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.matches("No such file or directory").count(),
+        1,
+        "the OS error is repeated:\n{stderr}"
+    );
+}
