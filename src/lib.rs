@@ -1,4 +1,107 @@
 //! capsim: a Monte Carlo simulator for AI compute build-outs.
+//!
+//! capsim answers "with these assumptions, how likely are we to have the target number of GPUs
+//! online by the deadline, when do we reach full capacity, and what holds us back?". A scenario
+//! describes supply streams (racks from Nvidia and its assemblers), sites with phased power,
+//! bring-up and operations; every uncertain input is a distribution. Each trial draws every
+//! input and simulates the ramp day by day across every site; many trials are aggregated into
+//! probabilities, percentile bands over time and bottleneck shares.
+//!
+//! # A practical overview
+//!
+//! 1. **Read a scenario.** [`scenario::load`] reads a TOML file, follows its `extends` chain,
+//!    applies `--set` style overrides and checks everything, returning a
+//!    [`scenario::Scenario`] or a [`scenario::ScenarioError`] that names file, line and field.
+//! 2. **Compile it.** [`model::Model::compile`] turns dates into day indices, schedules into
+//!    weekly batches and distributions into samplers. A `Model` is immutable and `Sync`.
+//! 3. **Run trials.** [`engine::run`] runs trials in parallel and returns a
+//!    [`stats::Accumulator`]: exact integer histograms and sums whose memory does not grow with
+//!    the trial count.
+//! 4. **Summarise and export.** [`stats::Summary::new`] and [`stats::daily_rows`] compute the
+//!    conclusions; [`output`] turns them into JSON, CSV and a terminal table.
+//!
+//! ```text
+//! scenario.toml ─parse─► Node tree ─merge extends, --set─► RawScenario ─check─► Scenario
+//! Scenario ─compile─► Model ─engine::run (rayon, per-thread Accumulators, integer merge)─► Accumulator
+//! Accumulator ─► Summary, daily rows ─► table | summary.json | daily.csv
+//! ```
+//!
+//! # Each simulated day
+//!
+//! 1. energize power phases whose realized date has come;
+//! 2. deliver the supply batches due that day into the staging pool;
+//! 3. return reworked racks to the pool;
+//! 4. install racks at sites (limited by staged racks, crews, floor space, spare power and power
+//!    caps) following the allocation policy, and attribute the day to its binding constraint;
+//! 5. finish burn-in batches: passes go online, failures release power and go to rework;
+//! 6. take interrupted GPUs out of service;
+//! 7. record the day.
+//!
+//! `docs/model.md` describes every step exactly.
+//!
+//! # Determinism
+//!
+//! Every random input of every trial has its own generator, a pure function of (seed, trial,
+//! input name) ([`engine::seed`]), and every statistic is an integer count or sum. So the same
+//! scenario, seed and trial count give bit-identical results with any thread count, batch size
+//! or split of the trials into shards.
+//!
+//! # Example
+//!
+//! ```
+//! use capsim::{engine, model::Model, scenario, stats};
+//!
+//! let text = r#"
+//! [scenario]
+//! name = "one hall"
+//! start = 2026-01-01
+//! deadline = 2026-03-31
+//! horizon = 2026-06-30
+//! target_gpus = 7200
+//!
+//! [[supply]]
+//! id = "gb300"
+//! accelerator = "gb300-nvl72"
+//! schedule = [ { date = 2026-01-01, racks_per_week = 10 }, { date = 2026-06-30, racks_per_week = 10 } ]
+//! slip_days = { kind = "triangular", min = 0, mode = 7, max = 30 }
+//!
+//! [[sites]]
+//! id = "hall-1"
+//! pue = 1.15
+//! accepts = ["gb300-nvl72"]
+//! install_racks_per_day = 4
+//! phases = [ { mw = 20, planned = 2026-01-15, delay_days = { kind = "uniform", min = 0, max = 60 } } ]
+//! "#;
+//! let scenario = scenario::parse(text, std::path::Path::new("one-hall.toml"))?;
+//! let model = Model::compile(&scenario)?;
+//! let config = engine::EngineConfig { trials: 500, first_trial: 0, seed: 1, threads: 1, batch_size: 64 };
+//! let acc = engine::run(&model, &config, engine::RunHooks::default())?;
+//! let info = stats::RunInfo {
+//!     scenario: scenario.name.clone(),
+//!     seed: 1,
+//!     start: scenario.start,
+//!     deadline: scenario.deadline,
+//!     horizon: scenario.horizon,
+//!     sites: Vec::new(),
+//!     warnings: scenario.warnings.clone(),
+//! };
+//! let summary = stats::Summary::new(&acc, &info);
+//! assert_eq!(summary.trials, 500);
+//! assert!((0.0..=1.0).contains(&summary.p_target_by_deadline.estimate));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Glossary
+//!
+//! - **rack**: the unit delivered, installed, burned in and failed (an NVL72 rack holds 72 GPUs).
+//! - **supply stream**: planned deliveries of one rack type, in racks per week.
+//! - **site**: a data center with phased facility power, floor space and install crews.
+//! - **power phase**: a tranche of facility MW energized on a (delayed) date.
+//! - **staging pool**: delivered racks waiting to be installed.
+//! - **trial**: one simulated ramp with one draw of every input; a run has many trials.
+//! - **batch**: trials handed to one worker at a time (affects speed, never results).
+//! - **full capacity**: the first day online GPUs reach the target.
+//! - **bottleneck**: the constraint that held the ramp back on a day before full capacity.
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
 pub mod engine;

@@ -104,7 +104,9 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
     let acc = if args.trials_csv {
         let path = out_dir.join("trials.csv");
         let tmp = temp_in(&out_dir)?;
-        let file = tmp.reopen().with_context(|| format!("writing {}", path.display()))?;
+        let file = tmp
+            .reopen()
+            .with_context(|| format!("writing {}", path.display()))?;
         let mut rows = TrialsCsv::new(
             BufWriter::new(file),
             &model.input_names(),
@@ -183,23 +185,48 @@ pub(crate) fn validate(args: ValidateArgs) -> Result<()> {
     let trials = s.trials.unwrap_or(DEFAULT_TRIALS);
     let f = s.figures();
     let mut out = std::io::stdout().lock();
-    writeln!(out, "# {} is valid. Resolved scenario:\n", args.scenario.scenario.display())?;
+    writeln!(
+        out,
+        "# {} is valid. Resolved scenario:\n",
+        args.scenario.scenario.display()
+    )?;
     write!(out, "{}", s.resolved_toml(seed, trials))?;
     writeln!(out, "\n# Derived figures (plan only, no uncertainty)")?;
     let lines = [
-        ("simulated days", format!("{} ({} to {})", s.days(), s.start, s.horizon)),
+        (
+            "simulated days",
+            format!("{} ({} to {})", s.days(), s.start, s.horizon),
+        ),
         (
             "planned racks by deadline",
-            format!("{:.0} ({:.0} GPUs)", f.planned_racks_by_deadline, f.planned_gpus_by_deadline),
+            format!(
+                "{:.0} ({:.0} GPUs)",
+                f.planned_racks_by_deadline, f.planned_gpus_by_deadline
+            ),
         ),
-        ("planned racks, whole schedules", format!("{:.0}", f.planned_racks_total)),
-        ("racks for the target", format!("{:.0} ({} GPUs)", f.racks_for_target, s.target_gpus)),
-        ("facility MW for the target", format!("{:.0}", f.facility_mw_for_target)),
+        (
+            "planned racks, whole schedules",
+            format!("{:.0}", f.planned_racks_total),
+        ),
+        (
+            "racks for the target",
+            format!("{:.0} ({} GPUs)", f.racks_for_target, s.target_gpus),
+        ),
+        (
+            "facility MW for the target",
+            format!("{:.0}", f.facility_mw_for_target),
+        ),
         (
             "facility MW planned",
-            format!("{:.0} ({:.0} by the deadline)", f.facility_mw_planned, f.facility_mw_planned_by_deadline),
+            format!(
+                "{:.0} ({:.0} by the deadline)",
+                f.facility_mw_planned, f.facility_mw_planned_by_deadline
+            ),
         ),
-        ("most GPUs power and floor can host", format!("{:.0}", f.max_gpus_hosted)),
+        (
+            "most GPUs power and floor can host",
+            format!("{:.0}", f.max_gpus_hosted),
+        ),
     ];
     for (label, value) in lines {
         writeln!(out, "#   {label:<36}{value}")?;
@@ -219,13 +246,17 @@ pub(crate) fn temp_in(dir: &Path) -> Result<tempfile::NamedTempFile> {
 
 /// Writes `path` through a temporary file in the same directory, renamed into place only when
 /// `fill` succeeds: a failed run never leaves a half-written file or clobbers an earlier one.
-pub(crate) fn write_atomic(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+pub(crate) fn write_atomic(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = temp_in(dir)?;
     {
         let mut w = BufWriter::new(tmp.as_file());
         fill(&mut w).with_context(|| format!("writing {}", path.display()))?;
-        w.flush().with_context(|| format!("writing {}", path.display()))?;
+        w.flush()
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     tmp.persist(path)
         .with_context(|| format!("writing {}", path.display()))?;

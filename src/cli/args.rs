@@ -40,8 +40,8 @@ pub(crate) struct RunArgs {
     /// Number of trials [default: the scenario's `trials`, else 10000].
     #[arg(long, short = 'n')]
     pub(crate) trials: Option<u64>,
-    /// Seed [default: the scenario's `seed`, else 42].
-    #[arg(long)]
+    /// Seed, 0 to 2^63 − 1 [default: the scenario's `seed`, else 42].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub(crate) seed: Option<u64>,
     /// Worker threads [default: all cores].
     #[arg(long, short = 'j', default_value_t = 0, hide_default_value = true)]

@@ -16,6 +16,7 @@ pub(crate) fn dispatch(cli: Cli) -> anyhow::Result<()> {
 
 /// Bad input (exit code 2) rather than a failed run.
 pub(crate) fn is_input_error(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<capsim::scenario::ScenarioError>().is_some()
+    err.downcast_ref::<capsim::scenario::ScenarioError>()
+        .is_some()
         || err.downcast_ref::<app::InputError>().is_some()
 }

@@ -81,7 +81,7 @@ impl std::fmt::Debug for RunHooks<'_> {
 }
 
 /// The accumulator layout for `model`: bin widths give percentiles within one rack (GPU
-/// metrics), 1 MW (power metrics) and one rack of the smallest type's FP8 compute.
+/// metrics), 0.1 MW (power metrics) and one rack of the smallest type's FP8 compute.
 pub fn layout(model: &Model) -> Layout {
     let rack_gpus = i64::from(model.gpus_per_smallest_rack);
     // Only rack types that some stream delivers: a built-in nobody uses must not set the scale.
@@ -92,9 +92,14 @@ pub fn layout(model: &Model) -> Layout {
         .map(|a| f64::from(a.gpus_per_rack) * a.fp8_pflops_per_gpu)
         .filter(|pf| *pf > 0.0)
         .fold(f64::INFINITY, f64::min);
-    let fp8_bin = if rack_pf.is_finite() { (rack_pf.floor() as i64).max(1) } else { 1 };
+    let fp8_bin = if rack_pf.is_finite() {
+        (rack_pf.floor() as i64).max(1)
+    } else {
+        1
+    };
     let bin_width = Metric::ALL.map(|m| match m {
-        Metric::EnergizedMw | Metric::ItMwInUse | Metric::StrandedMw => 1000,
+        // 0.1 MW: finer than one rack's IT power (0.13–0.15 MW for an NVL72).
+        Metric::EnergizedMw | Metric::ItMwInUse | Metric::StrandedMw => 100,
         Metric::Fp8EflopsAvailable => fp8_bin,
         _ => rack_gpus,
     });
@@ -123,7 +128,11 @@ const DAILY_BUFFER_TRIALS: usize = 256;
 /// Multi-threaded (rayon, `cfg.threads` workers). Time O(trials × days × sites); memory
 /// O(threads × days × spread of each metric), independent of `trials`. Deterministic as
 /// described in the module docs; breaking that is a breaking change.
-pub fn run(model: &Model, cfg: &EngineConfig, hooks: RunHooks<'_>) -> Result<Accumulator, EngineError> {
+pub fn run(
+    model: &Model,
+    cfg: &EngineConfig,
+    hooks: RunHooks<'_>,
+) -> Result<Accumulator, EngineError> {
     if cfg.trials > u64::from(u32::MAX) {
         return Err(EngineError::TooManyTrials(cfg.trials));
     }
@@ -151,7 +160,11 @@ pub fn run(model: &Model, cfg: &EngineConfig, hooks: RunHooks<'_>) -> Result<Acc
             })
         });
         let mut w = cell.borrow_mut();
-        let Worker { scratch, daily, acc } = &mut *w;
+        let Worker {
+            scratch,
+            daily,
+            acc,
+        } = &mut *w;
         let mut kept = Vec::new();
         let trials = range(b);
         let n = trials.end - trials.start;
@@ -178,8 +191,12 @@ pub fn run(model: &Model, cfg: &EngineConfig, hooks: RunHooks<'_>) -> Result<Acc
             let mut b0 = 0;
             while b0 < batches {
                 let b1 = (b0 + wave).min(batches);
-                let outcomes: Vec<Vec<TrialOutcome>> =
-                    pool.install(|| (b0..b1).into_par_iter().map(|b| run_batch(b, true)).collect());
+                let outcomes: Vec<Vec<TrialOutcome>> = pool.install(|| {
+                    (b0..b1)
+                        .into_par_iter()
+                        .map(|b| run_batch(b, true))
+                        .collect()
+                });
                 for (b, batch_outcomes) in (b0..b1).zip(outcomes) {
                     for (t, o) in range(b).zip(&batch_outcomes) {
                         sink(t, o)?;
@@ -191,7 +208,9 @@ pub fn run(model: &Model, cfg: &EngineConfig, hooks: RunHooks<'_>) -> Result<Acc
     }
     let mut total: Option<Accumulator> = None;
     for cell in workers.into_iter() {
-        let Worker { mut daily, mut acc, .. } = cell.into_inner();
+        let Worker {
+            mut daily, mut acc, ..
+        } = cell.into_inner();
         if !daily.is_empty() {
             acc.absorb(&mut daily);
         }

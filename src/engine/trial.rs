@@ -170,9 +170,17 @@ pub fn run_trial(
     // fixes the order of `trials.csv` columns: streams (slip), then sites (install rate, then
     // each phase's delay).
     for st in &model.streams {
-        let slip = st.slip_days.sample(&mut input_rng(seed, trial, st.slip_key));
+        let slip = st
+            .slip_days
+            .sample(&mut input_rng(seed, trial, st.slip_key));
         o.inputs.push(slip as f64);
-        deliver_stream(model, st, slip, &mut input_rng(seed, trial, st.weekly_key), &mut s.arrivals);
+        deliver_stream(
+            model,
+            st,
+            slip,
+            &mut input_rng(seed, trial, st.weekly_key),
+            &mut s.arrivals,
+        );
     }
     s.bring_up_rng.clear();
     for (i, site) in model.sites.iter().enumerate() {
@@ -186,7 +194,9 @@ pub fn run_trial(
             ..SiteState::default()
         };
         for phase in &site.phases {
-            let delay = phase.delay_days.sample(&mut input_rng(seed, trial, phase.key));
+            let delay = phase
+                .delay_days
+                .sample(&mut input_rng(seed, trial, phase.key));
             let day = phase.planned_day + delay;
             o.inputs.push(delay as f64);
             o.phase_energized_day.push(day);
@@ -194,7 +204,8 @@ pub fn run_trial(
                 s.energize.push((day, i, phase.facility_kw));
             }
         }
-        s.bring_up_rng.push(input_rng(seed, trial, site.bring_up_key));
+        s.bring_up_rng
+            .push(input_rng(seed, trial, site.bring_up_key));
     }
     s.energize.sort_by_key(|e| e.0);
     let mut ops_rng = input_rng(seed, trial, model.operations_key);
@@ -306,7 +317,13 @@ pub fn run_trial(
 /// `[7k, 7k + 7)` and is delivered on day `7k + 6 + slip`. Noise and disruptions are drawn for
 /// every planned week in order, whether or not it lands inside the horizon, so that a slip does
 /// not change which draw a week gets.
-fn deliver_stream(model: &Model, st: &StreamModel, slip: i64, rng: &mut TrialRng, arrivals: &mut [u32]) {
+fn deliver_stream(
+    model: &Model,
+    st: &StreamModel,
+    slip: i64,
+    rng: &mut TrialRng,
+    arrivals: &mut [u32],
+) {
     let types = model.accelerators.len();
     let cap = st.cap_racks.unwrap_or(u64::MAX);
     let mut cumulative = 0.0f64;
@@ -462,7 +479,11 @@ fn install(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) -> Bottle
         }
     }
     let kinds = [Bottleneck::Install, Bottleneck::Power, Bottleneck::Space];
-    let score = if extra.iter().any(|&e| e > 0) { extra } else { exhausted };
+    let score = if extra.iter().any(|&e| e > 0) {
+        extra
+    } else {
+        exhausted
+    };
     let mut best = 0;
     for k in 1..3 {
         if score[k] > score[best] {
@@ -504,8 +525,9 @@ fn finish_burn_in(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
                 for &l in &s.site_limits[i] {
                     s.limit_used_kw[l] -= it_kw * pue;
                 }
-                // One rework draw per failed batch.
-                let back = day as i64 + model.rework_days.sample(&mut s.bring_up_rng[i]).max(0);
+                // One rework draw per failed batch. Today's install step is over, so a rack
+                // rejoins staging on the day its rework ends but never before tomorrow.
+                let back = day as i64 + model.rework_days.sample(&mut s.bring_up_rng[i]).max(1);
                 if back < model.days as i64 {
                     s.rework_returns[back as usize * types + a] += fail as u32;
                 }
@@ -524,13 +546,89 @@ mod tests {
         // 100,000 draws of Binomial(20, 0.15): mean 3, variance 2.55, SE of the mean 0.005.
         let mut rng = test_rng(3);
         let n = 100_000;
-        let xs: Vec<f64> = (0..n).map(|_| binomial(&mut rng, 20, 0.15) as f64).collect();
+        let xs: Vec<f64> = (0..n)
+            .map(|_| binomial(&mut rng, 20, 0.15) as f64)
+            .collect();
         let mean = xs.iter().sum::<f64>() / n as f64;
         let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
         assert!((mean - 3.0).abs() < 5.0 * 0.005, "{mean}");
         assert!((var - 2.55).abs() < 0.05 * 2.55, "{var}");
         assert_eq!(binomial(&mut rng, 0, 0.5), 0);
         assert_eq!(binomial(&mut rng, 10, 0.0), 0);
+    }
+
+    /// One site, power from day 0, 10 racks a week, failures and zero-day rework.
+    const SMALL: &str = r#"
+[scenario]
+name = "small"
+start = 2026-01-01
+deadline = 2026-03-01
+horizon = 2026-04-01
+target_gpus = 720
+[[supply]]
+id = "s"
+accelerator = "gb300-nvl72"
+schedule = [ { date = 2026-01-01, racks_per_week = 10 }, { date = 2026-03-01, racks_per_week = 10 } ]
+[[sites]]
+id = "a"
+pue = 1.2
+accepts = ["gb300-nvl72"]
+install_racks_per_day = 3
+phases = [ { mw = 50, planned = 2025-12-01 } ]
+[bring_up]
+burn_in_days = { kind = "uniform", min = 0, max = 3 }
+failure_probability = 0.3
+rework_days = 0
+"#;
+
+    fn small_model() -> Model {
+        let s = crate::scenario::parse(SMALL, std::path::Path::new("small.toml")).unwrap();
+        Model::compile(&s).unwrap()
+    }
+
+    #[test]
+    fn calendars_are_empty_after_every_trial() {
+        // The calendars clear themselves as days consume their slots; a slot written for a day
+        // already past would leak into the next trial.
+        let model = small_model();
+        let lay = crate::engine::layout(&model);
+        let mut scratch = Scratch::new(&model);
+        let mut daily = DailyBuffer::new(&lay, 4);
+        let mut acc = Accumulator::new(lay);
+        for trial in 0..50 {
+            run_trial(&model, 7, trial, &mut scratch, &mut daily, &mut acc);
+            assert!(
+                scratch.arrivals.iter().all(|&x| x == 0),
+                "arrivals, trial {trial}"
+            );
+            assert!(
+                scratch.rework_returns.iter().all(|&x| x == 0),
+                "rework, trial {trial}"
+            );
+            assert!(
+                scratch.completions_due.iter().all(|&x| !x),
+                "due, trial {trial}"
+            );
+        }
+        assert_eq!(acc.trials(), 50);
+    }
+
+    #[test]
+    fn a_trial_is_a_pure_function_of_seed_and_index() {
+        let model = small_model();
+        let lay = crate::engine::layout(&model);
+        let run = |scratch: &mut Scratch, trial: u64| {
+            let mut daily = DailyBuffer::new(&lay, 1);
+            let mut acc = Accumulator::new(lay.clone());
+            run_trial(&model, 99, trial, scratch, &mut daily, &mut acc);
+            scratch.outcome().clone()
+        };
+        let mut fresh = Scratch::new(&model);
+        let mut used = Scratch::new(&model);
+        for t in 0..5 {
+            run(&mut used, t);
+        }
+        assert_eq!(run(&mut fresh, 3), run(&mut used, 3));
     }
 
     #[test]

@@ -96,13 +96,19 @@ mod tests {
     fn fixed_values_round_half_up() {
         assert_eq!(DayDist::new(&DistSpec::Fixed(2.5)).range(), (3, 3));
         assert_eq!(DayDist::new(&DistSpec::Fixed(-2.5)).range(), (-2, -2));
-        assert_eq!(DayDist::new(&DistSpec::Fixed(4.0)).sample(&mut test_rng(1)), 4);
+        assert_eq!(
+            DayDist::new(&DistSpec::Fixed(4.0)).sample(&mut test_rng(1)),
+            4
+        );
     }
 
     #[test]
     fn uniform_days_have_the_expected_masses() {
         // X ~ U(0, 10): K = 0 on [0, .5), K = 10 on [9.5, 10], others on a width-1 interval.
-        let d = DayDist::new(&DistSpec::Uniform { min: 0.0, max: 10.0 });
+        let d = DayDist::new(&DistSpec::Uniform {
+            min: 0.0,
+            max: 10.0,
+        });
         assert_eq!(d.range(), (0, 10));
         assert!((d.cdf(0) - 0.05).abs() < 1e-12);
         assert!((d.cdf(1) - 0.15).abs() < 1e-12);
@@ -112,14 +118,22 @@ mod tests {
 
     #[test]
     fn discrete_atoms_at_halves_round_up() {
-        let d = DayDist::new(&DistSpec::Discrete { values: vec![0.5, 3.0], weights: vec![1.0, 3.0] });
+        let d = DayDist::new(&DistSpec::Discrete {
+            values: vec![0.5, 3.0],
+            weights: vec![1.0, 3.0],
+        });
         assert_eq!(d.range(), (1, 3));
         assert!((d.cdf(1) - 0.25).abs() < 1e-12 && (d.cdf(2) - 0.25).abs() < 1e-12);
     }
 
     #[test]
     fn normal_tails_are_bounded() {
-        let d = DayDist::new(&DistSpec::Normal { mean: 30.0, sd: 10.0, min: None, max: None });
+        let d = DayDist::new(&DistSpec::Normal {
+            mean: 30.0,
+            sd: 10.0,
+            min: None,
+            max: None,
+        });
         let (lo, hi) = d.range();
         assert!(lo > -70 && lo < -40 && hi > 100 && hi < 130, "{lo} {hi}");
     }
@@ -128,7 +142,11 @@ mod tests {
     fn samples_follow_the_table() {
         // 100,000 draws of round(Triangular(0, 14, 60)): the empirical CDF at each day is within
         // 5 standard errors (sqrt(p(1-p)/n) <= 0.0016) of the table.
-        let spec = DistSpec::Triangular { min: 0.0, mode: 14.0, max: 60.0 };
+        let spec = DistSpec::Triangular {
+            min: 0.0,
+            mode: 14.0,
+            max: 60.0,
+        };
         let d = DayDist::new(&spec);
         let mut rng = test_rng(11);
         let n = 100_000;
@@ -137,7 +155,10 @@ mod tests {
             let empirical = draws.iter().filter(|&&x| x <= k).count() as f64 / n as f64;
             let p = d.cdf(k);
             let se = (p * (1.0 - p) / n as f64).sqrt().max(1e-9);
-            assert!((empirical - p).abs() <= 5.0 * se + 1e-12, "k {k}: {empirical} vs {p}");
+            assert!(
+                (empirical - p).abs() <= 5.0 * se + 1e-12,
+                "k {k}: {empirical} vs {p}"
+            );
         }
         // And the table is the rounded law: P(K <= 14) = P(X < 14.5).
         assert!((d.cdf(14) - crate::model::cdf::cdf(&spec, 14.5)).abs() < 1e-12);

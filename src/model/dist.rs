@@ -164,9 +164,18 @@ mod tests {
         let d = Dist::new(&spec).unwrap();
         let (m, v) = moments(&d, N, 7);
         let se = (var / N as f64).sqrt();
-        assert!((m - mean).abs() <= 5.0 * se + 1e-12, "{spec:?}: mean {m} vs {mean} (se {se})");
-        assert!((v - var).abs() <= 0.05 * var + 1e-12, "{spec:?}: var {v} vs {var}");
-        assert!((spec.mean() - mean).abs() < 1e-9 * mean.abs().max(1.0), "{spec:?}: DistSpec::mean");
+        assert!(
+            (m - mean).abs() <= 5.0 * se + 1e-12,
+            "{spec:?}: mean {m} vs {mean} (se {se})"
+        );
+        assert!(
+            (v - var).abs() <= 0.05 * var + 1e-12,
+            "{spec:?}: var {v} vs {var}"
+        );
+        assert!(
+            (spec.mean() - mean).abs() < 1e-9 * mean.abs().max(1.0),
+            "{spec:?}: DistSpec::mean"
+        );
     }
 
     #[test]
@@ -178,7 +187,15 @@ mod tests {
     fn triangular_moments() {
         let (a, c, b): (f64, f64, f64) = (0.0, 14.0, 60.0);
         let var = (a * a + b * b + c * c - a * b - a * c - b * c) / 18.0;
-        check(DistSpec::Triangular { min: a, mode: c, max: b }, (a + b + c) / 3.0, var);
+        check(
+            DistSpec::Triangular {
+                min: a,
+                mode: c,
+                max: b,
+            },
+            (a + b + c) / 3.0,
+            var,
+        );
     }
 
     #[test]
@@ -186,7 +203,12 @@ mod tests {
         // Pert(0, 3, 10), shape 4: alpha = 1 + 4*0.3 = 2.2, beta = 1 + 4*0.7 = 3.8;
         // mean = 3.667; var = (b-a)^2 * ab/((a+b)^2 (a+b+1)) = 100 * 8.36 / (36 * 7) = 3.3175.
         check(
-            DistSpec::Pert { min: 0.0, mode: 3.0, max: 10.0, shape: 4.0 },
+            DistSpec::Pert {
+                min: 0.0,
+                mode: 3.0,
+                max: 10.0,
+                shape: 4.0,
+            },
             22.0 / 6.0,
             100.0 * 2.2 * 3.8 / (36.0 * 7.0),
         );
@@ -194,11 +216,25 @@ mod tests {
 
     #[test]
     fn normal_and_truncated_normal_moments() {
-        check(DistSpec::Normal { mean: 10.0, sd: 2.0, min: None, max: None }, 10.0, 4.0);
+        check(
+            DistSpec::Normal {
+                mean: 10.0,
+                sd: 2.0,
+                min: None,
+                max: None,
+            },
+            10.0,
+            4.0,
+        );
         // Half-normal (truncated at the mean): mean sqrt(2/pi), variance 1 - 2/pi.
         let pi = std::f64::consts::PI;
         check(
-            DistSpec::Normal { mean: 0.0, sd: 1.0, min: Some(0.0), max: None },
+            DistSpec::Normal {
+                mean: 0.0,
+                sd: 1.0,
+                min: Some(0.0),
+                max: None,
+            },
             (2.0 / pi).sqrt(),
             1.0 - 2.0 / pi,
         );
@@ -218,7 +254,10 @@ mod tests {
         // values 1, 2, 10 with weights 1, 1, 2: mean 23/4, E[x^2] = (1 + 4 + 200)/4.
         let mean = 23.0 / 4.0;
         check(
-            DistSpec::Discrete { values: vec![1.0, 2.0, 10.0], weights: vec![1.0, 1.0, 2.0] },
+            DistSpec::Discrete {
+                values: vec![1.0, 2.0, 10.0],
+                weights: vec![1.0, 1.0, 2.0],
+            },
             mean,
             205.0 / 4.0 - mean * mean,
         );
@@ -226,7 +265,12 @@ mod tests {
 
     #[test]
     fn degenerate_ranges_are_fixed() {
-        let d = Dist::new(&DistSpec::Triangular { min: 3.0, mode: 3.0, max: 3.0 }).unwrap();
+        let d = Dist::new(&DistSpec::Triangular {
+            min: 3.0,
+            mode: 3.0,
+            max: 3.0,
+        })
+        .unwrap();
         assert!(d.is_fixed());
         assert_eq!(d.sample(&mut test_rng(1)), 3.0);
     }

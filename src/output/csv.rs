@@ -64,7 +64,12 @@ impl<W: Write> TrialsCsv<W> {
     /// Writes the header: `trial`, the input columns, then `full_capacity_date`,
     /// `met_target_by_deadline`, `online_gpus_at_deadline`, `available_gpus_at_deadline`,
     /// `delivered_gpus_at_deadline` and `days_bound_by_<kind>` for each bottleneck kind.
-    pub fn new(w: W, input_names: &[String], start: Date, deadline_day: u32) -> Result<Self, ExportError> {
+    pub fn new(
+        w: W,
+        input_names: &[String],
+        start: Date,
+        deadline_day: u32,
+    ) -> Result<Self, ExportError> {
         let mut out = ::csv::Writer::from_writer(w);
         let mut header = vec!["trial".to_string()];
         header.extend(input_names.iter().cloned());
@@ -80,7 +85,11 @@ impl<W: Write> TrialsCsv<W> {
         );
         header.extend(Bottleneck::ALL.map(|b| format!("days_bound_by_{}", b.name())));
         out.write_record(&header)?;
-        Ok(TrialsCsv { out, start, deadline_day })
+        Ok(TrialsCsv {
+            out,
+            start,
+            deadline_day,
+        })
     }
 
     /// Writes one trial's row.
@@ -89,7 +98,11 @@ impl<W: Write> TrialsCsv<W> {
         record.extend(o.inputs.iter().map(|v| format_number(*v)));
         record.push(
             o.full_capacity_day
-                .and_then(|d| self.start.checked_add(jiff::Span::new().days(i64::from(d))).ok())
+                .and_then(|d| {
+                    self.start
+                        .checked_add(jiff::Span::new().days(i64::from(d)))
+                        .ok()
+                })
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
         );

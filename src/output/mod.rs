@@ -25,3 +25,5 @@ pub enum ExportError {
     Json(#[from] serde_json::Error),
 }
 
+#[cfg(test)]
+mod tests;

@@ -89,7 +89,13 @@ pub fn render_table(s: &Summary) -> String {
         let _ = writeln!(t, "  {label:<31}{value}");
     }
     let id_w = s.sites.iter().map(|x| x.id.len()).max().unwrap_or(4).max(4);
-    let region_w = s.sites.iter().map(|x| x.region.len()).max().unwrap_or(6).max(6);
+    let region_w = s
+        .sites
+        .iter()
+        .map(|x| x.region.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
     let _ = writeln!(
         t,
         "\n  {:<id_w$}  {:<region_w$}  {:>9}  {:>14}  median energized per phase",

@@ -11,7 +11,7 @@
 //! | `normal` | `mean`, `sd`, optional `min`, `max` | normal, truncated to [min, max] by rejection |
 //! | `lognormal` | `median` and `p90`, or `p5` and `p95` | log-normal fitted to those quantiles |
 //! | `bernoulli` | `p` | 1 with probability `p`, else 0 |
-//! | `discrete` | `values`, `weights` | `values[i]` with probability weights[i] / Σ weights |
+//! | `discrete` | `values`, `weights` | `values[i]` with probability `weights[i] / Σ weights` |
 //!
 //! Lognormal by quantiles: μ = ln(median), σ = ln(p90 / median) / z₀.₉₀ with z₀.₉₀ = 1.2815516;
 //! or μ = (ln p5 + ln p95) / 2, σ = (ln p95 − ln p5) / (2 z₀.₉₅) with z₀.₉₅ = 1.6448536.
@@ -156,7 +156,11 @@ impl DistSpec {
             DistSpec::Pert { min, mode, max, .. } => format!("pert {min}/{mode}/{max}"),
             DistSpec::Normal { mean, sd, .. } => format!("normal {mean}±{sd}"),
             DistSpec::LogNormal { mu, sigma } => {
-                format!("lognormal median {:.3}, p90 {:.3}", mu.exp(), (mu + Z90 * sigma).exp())
+                format!(
+                    "lognormal median {:.3}, p90 {:.3}",
+                    mu.exp(),
+                    (mu + Z90 * sigma).exp()
+                )
             }
             DistSpec::Bernoulli { p } => format!("bernoulli {p}"),
             DistSpec::Discrete { values, .. } => format!("discrete over {} values", values.len()),
@@ -416,7 +420,9 @@ impl DistSpec {
                 if (0.0..=1.0).contains(p) {
                     Ok(())
                 } else {
-                    Err(format!("`p` is a probability and must lie in [0, 1], found {p}"))
+                    Err(format!(
+                        "`p` is a probability and must lie in [0, 1], found {p}"
+                    ))
                 }
             }
             DistSpec::Discrete { values, weights } => {

@@ -28,7 +28,12 @@ pub struct PlanFigures {
 }
 
 /// Racks a schedule delivers between two dates: the integral of its piecewise-linear weekly rate.
-pub(crate) fn schedule_racks(schedule: &[SchedulePoint], from_day: f64, to_day: f64, origin: jiff::civil::Date) -> f64 {
+pub(crate) fn schedule_racks(
+    schedule: &[SchedulePoint],
+    from_day: f64,
+    to_day: f64,
+    origin: jiff::civil::Date,
+) -> f64 {
     let points: Vec<(f64, f64)> = schedule
         .iter()
         .map(|p| (day_index(origin, p.date) as f64, p.racks_per_week / 7.0))
@@ -66,8 +71,10 @@ impl Scenario {
         let mut kw_per_gpu_weighted = 0.0;
         for s in &self.supply {
             let cap = s.cap_racks.map(|c| c as f64).unwrap_or(f64::INFINITY);
-            let upto = (schedule_racks(&s.schedule, 0.0, deadline, self.start) * s.rate_scale).min(cap);
-            let all = (schedule_racks(&s.schedule, 0.0, f64::INFINITY, self.start) * s.rate_scale).min(cap);
+            let upto =
+                (schedule_racks(&s.schedule, 0.0, deadline, self.start) * s.rate_scale).min(cap);
+            let all = (schedule_racks(&s.schedule, 0.0, f64::INFINITY, self.start) * s.rate_scale)
+                .min(cap);
             let a = &self.accelerators[s.accelerator];
             by_deadline += upto;
             total += all;
@@ -116,7 +123,11 @@ impl Scenario {
                 })
                 .unwrap_or(0.0)
         };
-        let gpus_per_rack = if by_deadline > 0.0 { gpus / by_deadline } else { 72.0 };
+        let gpus_per_rack = if by_deadline > 0.0 {
+            gpus / by_deadline
+        } else {
+            72.0
+        };
         let target = self.target_gpus as f64;
         PlanFigures {
             planned_racks_by_deadline: by_deadline,
@@ -149,14 +160,19 @@ pub(super) fn warnings(s: &Scenario) -> Vec<String> {
         ));
     }
     for stream in &s.supply {
-        let before_start = schedule_racks(&stream.schedule, f64::NEG_INFINITY, 0.0, s.start) * stream.rate_scale;
+        let before_start =
+            schedule_racks(&stream.schedule, f64::NEG_INFINITY, 0.0, s.start) * stream.rate_scale;
         if before_start >= 0.5 {
             out.push(format!(
                 "supply stream `{}` plans {:.0} racks before the start {}; deliveries before the start are not simulated",
                 stream.id, before_start, s.start
             ));
         }
-        if !s.sites.iter().any(|site| site.accepts.contains(&stream.accelerator)) {
+        if !s
+            .sites
+            .iter()
+            .any(|site| site.accepts.contains(&stream.accelerator))
+        {
             out.push(format!(
                 "supply stream `{}` delivers `{}` racks, which no site accepts: they will wait in staging forever",
                 stream.id, s.accelerators[stream.accelerator].id

@@ -33,7 +33,7 @@ const BUILT_IN_ACCELERATORS: &str = include_str!("builtin_accelerators.toml");
 #[non_exhaustive]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("cannot read scenario file {}: {source}", path.display())]
+    #[error("cannot read scenario file {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -51,12 +51,6 @@ pub enum ScenarioError {
         column: usize,
         /// The parser's message.
         message: String,
-    },
-    /// `extends` leads back to a file already in the chain.
-    #[error("`extends` cycle: {}", chain.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" -> "))]
-    ExtendsCycle {
-        /// The files in the order they were followed.
-        chain: Vec<PathBuf>,
     },
     /// A `--set` argument could not be applied.
     #[error("--set {arg}: {message}")]
@@ -298,7 +292,9 @@ impl Scenario {
 /// Whole days from `from` to `to` (negative when `to` is earlier).
 pub(crate) fn day_index(from: Date, to: Date) -> i64 {
     // For civil dates jiff's largest default unit is the day, so this is an exact day count.
-    to.since(from).map(|span| i64::from(span.get_days())).unwrap_or(0)
+    to.since(from)
+        .map(|span| i64::from(span.get_days()))
+        .unwrap_or(0)
 }
 
 /// Reads a scenario file, follows its `extends` chain, applies `overrides` (`PATH=VALUE`) and
@@ -328,39 +324,56 @@ pub fn parse(text: &str, origin: &Path) -> Result<Scenario, ScenarioError> {
     validate::check(tree)
 }
 
-fn load_chain(path: &Path, chain: &mut Vec<PathBuf>) -> Result<Node, ScenarioError> {
-    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    if chain.contains(&canonical) {
-        chain.push(canonical);
-        return Err(ScenarioError::ExtendsCycle {
-            chain: chain.clone(),
-        });
-    }
-    chain.push(canonical);
+/// Loads `path` and, recursively, the files it extends. `chain` holds the files being loaded
+/// (canonical path for the cycle check, path as written for messages).
+fn load_chain(path: &Path, chain: &mut Vec<(PathBuf, PathBuf)>) -> Result<Node, ScenarioError> {
     let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
         path: path.to_path_buf(),
         source,
     })?;
+    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    chain.push((canonical, path.to_path_buf()));
     let mut tree = Node::parse_file(&text, path)?;
     let base = match tree.remove("extends") {
         None => with_built_ins(Node::from_value(
             toml::Value::Table(toml::Table::new()),
             &Origin::BuiltIn,
         ))?,
-        Some(node) => match node.to_value() {
-            toml::Value::String(target) => load_chain(&source::extends_path(path, &target), chain)?,
-            other => {
-                return Err(ScenarioError::Invalid {
-                    diagnostics: vec![Diagnostic {
-                        origin: node.origin.clone(),
-                        path: "extends".into(),
-                        message: format!(
-                            "expected a file name such as \"aws-openai-2026.toml\", found {other}"
-                        ),
-                    }],
-                });
+        Some(node) => {
+            let invalid = |message: String| ScenarioError::Invalid {
+                diagnostics: vec![Diagnostic {
+                    origin: node.origin.clone(),
+                    path: "extends".into(),
+                    message,
+                }],
+            };
+            let toml::Value::String(target) = node.to_value() else {
+                return Err(invalid(format!(
+                    "expected a file name such as \"aws-openai-2026.toml\", found {}",
+                    node.to_value()
+                )));
+            };
+            let next = source::extends_path(path, &target);
+            let next_canonical = next.canonicalize().unwrap_or_else(|_| next.clone());
+            if chain.iter().any(|(c, _)| *c == next_canonical) {
+                let mut names: Vec<String> =
+                    chain.iter().map(|(_, p)| p.display().to_string()).collect();
+                names.push(next.display().to_string());
+                return Err(invalid(format!(
+                    "`extends` cycle: {}; a variant must not extend itself",
+                    names.join(" -> ")
+                )));
             }
-        },
+            match load_chain(&next, chain) {
+                Err(ScenarioError::Io { path, source }) if path == next => {
+                    return Err(invalid(format!(
+                        "cannot read the base scenario \"{target}\" ({}): {source}",
+                        path.display()
+                    )));
+                }
+                other => other?,
+            }
+        }
     };
     Ok(base.merge(tree))
 }
@@ -377,7 +390,10 @@ fn with_built_ins(tree: Node) -> Result<Node, ScenarioError> {
 }
 
 /// The closest candidate to `word` by edit distance, if it is close enough to be a likely typo.
-pub(crate) fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .map(|c| (strsim::damerau_levenshtein(word, c), c))
         .filter(|(d, c)| *d <= 2.max(c.len() / 3))

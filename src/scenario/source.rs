@@ -301,9 +301,7 @@ impl Node {
         match &mut node.kind {
             NodeKind::Table(_) => {
                 let merged = match node.get(last) {
-                    Some(old) if matches!(old.kind, NodeKind::Table(_)) => {
-                        old.clone().merge(value)
-                    }
+                    Some(old) if matches!(old.kind, NodeKind::Table(_)) => old.clone().merge(value),
                     _ => value,
                 };
                 node.insert(last, merged);
@@ -348,9 +346,15 @@ fn find_item(items: &[Node], key: &str) -> Result<usize, String> {
             return Ok(i);
         }
     }
-    let ids: Vec<String> = items.iter().filter_map(|n| n.id().map(String::from)).collect();
+    let ids: Vec<String> = items
+        .iter()
+        .filter_map(|n| n.id().map(String::from))
+        .collect();
     if ids.is_empty() {
-        Err(format!("use an index from 0 to {}", items.len().saturating_sub(1)))
+        Err(format!(
+            "use an index from 0 to {}",
+            items.len().saturating_sub(1)
+        ))
     } else {
         Err(format!("known ids are {}", quote_list(&ids)))
     }
@@ -369,7 +373,9 @@ pub(crate) fn quote_list(items: &[String]) -> String {
 fn parse_override_value(text: &str) -> Value {
     let doc = format!("v = {text}");
     match toml::from_str::<toml::Table>(&doc) {
-        Ok(mut t) => t.remove("v").unwrap_or_else(|| Value::String(text.to_string())),
+        Ok(mut t) => t
+            .remove("v")
+            .unwrap_or_else(|| Value::String(text.to_string())),
         Err(_) => Value::String(text.to_string()),
     }
 }
@@ -466,7 +472,11 @@ mod tests {
     #[test]
     fn values_remember_their_line() {
         let n = parse("a = 1\n[b]\nc = 2\n[[s]]\nid = \"x\"\nmw = 3\n");
-        let path = [Segment::Key("s".into()), Segment::Index(0), Segment::Key("mw".into())];
+        let path = [
+            Segment::Key("s".into()),
+            Segment::Index(0),
+            Segment::Key("mw".into()),
+        ];
         assert_eq!(n.origin_of(&path).to_string(), "t.toml:6:6");
         let path = [Segment::Key("b".into()), Segment::Key("c".into())];
         assert_eq!(n.origin_of(&path).to_string(), "t.toml:3:5");
@@ -510,7 +520,10 @@ mod tests {
     #[test]
     fn override_values_parse_as_toml_or_fall_back_to_strings() {
         assert_eq!(parse_override_value("0.8").as_float(), Some(0.8));
-        assert_eq!(parse_override_value("most_headroom").as_str(), Some("most_headroom"));
+        assert_eq!(
+            parse_override_value("most_headroom").as_str(),
+            Some("most_headroom")
+        );
         assert!(parse_override_value("2026-01-01").is_datetime());
         assert!(parse_override_value("{ kind = \"fixed\", value = 2 }").is_table());
     }

@@ -56,8 +56,14 @@ fn serde_path(path: &serde_path_to_error::Path) -> Vec<Segment> {
         .collect()
 }
 
-/// Adds a "did you mean" to serde's unknown-field and unknown-variant messages.
+/// Adds a "did you mean" to serde's unknown-field and unknown-variant messages, and says
+/// "a number" where serde names a Rust type.
 fn improve_serde_message(message: &str) -> String {
+    let message = &message
+        .replace("expected f64", "expected a number")
+        .replace("expected u64", "expected a whole number >= 0")
+        .replace("expected u32", "expected a whole number >= 0")
+        .replace("expected a sequence", "expected an array [ ... ]");
     let (kind, rest) = if let Some(rest) = message.strip_prefix("unknown field `") {
         ("field", rest)
     } else if let Some(rest) = message.strip_prefix("unknown variant `") {
@@ -207,13 +213,21 @@ impl Checker<'_> {
         for (i, s) in raw.supply.iter().enumerate() {
             let at = |f: &str| format!("supply[{i}].{f}");
             let accelerator = self
-                .lookup(&at("accelerator"), &s.accelerator, &accelerator_ids, "accelerator")
+                .lookup(
+                    &at("accelerator"),
+                    &s.accelerator,
+                    &accelerator_ids,
+                    "accelerator",
+                )
                 .unwrap_or(0);
             self.require(s.schedule.len() >= 2, &at("schedule"), || {
                 "needs at least two { date, racks_per_week } points: the rate is interpolated between them and zero outside".into()
             });
             for (k, p) in s.schedule.iter().enumerate() {
-                self.non_negative(&at(&format!("schedule[{k}].racks_per_week")), p.racks_per_week);
+                self.non_negative(
+                    &at(&format!("schedule[{k}].racks_per_week")),
+                    p.racks_per_week,
+                );
                 if k > 0 && p.date <= s.schedule[k - 1].date {
                     self.error(
                         &at(&format!("schedule[{k}].date")),
@@ -231,7 +245,12 @@ impl Checker<'_> {
                 self.require(
                     (0.0..=1.0).contains(&d.weekly_probability),
                     &at("disruption.weekly_probability"),
-                    || format!("is a probability and must lie in [0, 1], found {}", d.weekly_probability),
+                    || {
+                        format!(
+                            "is a probability and must lie in [0, 1], found {}",
+                            d.weekly_probability
+                        )
+                    },
                 );
                 self.dist_within(
                     &at("disruption.duration_weeks"),
@@ -240,7 +259,13 @@ impl Checker<'_> {
                     f64::INFINITY,
                     "a duration",
                 );
-                self.dist_within(&at("disruption.severity"), &d.severity, 0.0, 1.0, "a severity");
+                self.dist_within(
+                    &at("disruption.severity"),
+                    &d.severity,
+                    0.0,
+                    1.0,
+                    "a severity",
+                );
                 Disruption {
                     weekly_probability: d.weekly_probability,
                     duration_weeks: d.duration_weeks.clone(),
@@ -291,7 +316,12 @@ impl Checker<'_> {
                 .iter()
                 .enumerate()
                 .filter_map(|(k, id)| {
-                    self.lookup(&at(&format!("accepts[{k}]")), id, &accelerator_ids, "accelerator")
+                    self.lookup(
+                        &at(&format!("accepts[{k}]")),
+                        id,
+                        &accelerator_ids,
+                        "accelerator",
+                    )
                 })
                 .collect();
             if let Some(m) = s.max_racks {
@@ -342,14 +372,17 @@ impl Checker<'_> {
             });
         }
 
-        self.unique_ids("power_limits", raw.power_limits.iter().map(|l| l.id.as_str()));
+        self.unique_ids(
+            "power_limits",
+            raw.power_limits.iter().map(|l| l.id.as_str()),
+        );
         let mut power_limits = Vec::new();
         for (i, l) in raw.power_limits.iter().enumerate() {
             let at = |f: &str| format!("power_limits[{i}].{f}");
-            let region = l
-                .region
-                .as_ref()
-                .map(|r| self.lookup(&at("region"), r, &regions, "region").unwrap_or(0));
+            let region = l.region.as_ref().map(|r| {
+                self.lookup(&at("region"), r, &regions, "region")
+                    .unwrap_or(0)
+            });
             self.non_negative(&at("mw"), l.mw);
             for (k, step) in l.steps.iter().enumerate() {
                 self.non_negative(&at(&format!("steps[{k}].mw")), step.mw);
@@ -366,7 +399,13 @@ impl Checker<'_> {
         }
 
         let b = &raw.bring_up;
-        self.dist_within("bring_up.burn_in_days", &b.burn_in_days, 0.0, f64::INFINITY, "a duration");
+        self.dist_within(
+            "bring_up.burn_in_days",
+            &b.burn_in_days,
+            0.0,
+            f64::INFINITY,
+            "a duration",
+        );
         self.require(
             (0.0..1.0).contains(&b.failure_probability),
             "bring_up.failure_probability",
@@ -377,10 +416,25 @@ impl Checker<'_> {
                 )
             },
         );
-        self.dist_within("bring_up.rework_days", &b.rework_days, 0.0, f64::INFINITY, "a duration");
+        self.dist_within(
+            "bring_up.rework_days",
+            &b.rework_days,
+            0.0,
+            f64::INFINITY,
+            "a duration",
+        );
         let o = &raw.operations;
-        self.non_negative("operations.interruptions_per_gpu_year", o.interruptions_per_gpu_year);
-        self.dist_within("operations.repair_days", &o.repair_days, 0.0, f64::INFINITY, "a duration");
+        self.non_negative(
+            "operations.interruptions_per_gpu_year",
+            o.interruptions_per_gpu_year,
+        );
+        self.dist_within(
+            "operations.repair_days",
+            &o.repair_days,
+            0.0,
+            f64::INFINITY,
+            "a duration",
+        );
 
         let mut scenario = Scenario {
             name: meta.name.clone(),
@@ -440,12 +494,18 @@ impl Checker<'_> {
                     format!(
                         "accelerator `{}` is not built in, so it needs {}",
                         a.id,
-                        missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+                        missing
+                            .iter()
+                            .map(|m| format!("`{m}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 );
                 continue;
             }
-            self.require(gpus_per_rack > 0, &at("gpus_per_rack"), || "must be at least 1".into());
+            self.require(gpus_per_rack > 0, &at("gpus_per_rack"), || {
+                "must be at least 1".into()
+            });
             self.positive(&at("rack_it_kw"), rack_it_kw, "kW");
             self.non_negative(&at("fp8_pflops_per_gpu"), fp8);
             self.non_negative(&at("bf16_pflops_per_gpu"), bf16);
@@ -512,8 +572,13 @@ mod tests {
     #[test]
     fn unknown_fields_get_a_suggestion() {
         let m = improve_serde_message("unknown field `pu`, expected one of `id`, `pue`, `phases`");
-        assert_eq!(m, "unknown field `pu`; did you mean `pue`? valid fields are `id`, `pue`, `phases`");
-        let m = improve_serde_message("unknown variant `orderd`, expected `ordered` or `most_headroom`");
+        assert_eq!(
+            m,
+            "unknown field `pu`; did you mean `pue`? valid fields are `id`, `pue`, `phases`"
+        );
+        let m = improve_serde_message(
+            "unknown variant `orderd`, expected `ordered` or `most_headroom`",
+        );
         assert!(m.contains("did you mean `ordered`?"), "{m}");
     }
 }

@@ -287,14 +287,11 @@ impl Accumulator {
     /// Records a finished trial.
     pub fn push(&mut self, o: &TrialOutcome) {
         self.trials += 1;
-        match o.full_capacity_day {
-            Some(d) => {
-                self.full_capacity_day.add(i64::from(d));
-                if d as usize <= self.layout.deadline_day {
-                    self.met_by_deadline += 1;
-                }
+        if let Some(d) = o.full_capacity_day {
+            self.full_capacity_day.add(i64::from(d));
+            if d as usize <= self.layout.deadline_day {
+                self.met_by_deadline += 1;
             }
-            None => {}
         }
         self.available_at_deadline
             .add(o.available_gpus_at_deadline as i64);
@@ -302,10 +299,18 @@ impl Accumulator {
         for (total, &d) in self.bottleneck_days.iter_mut().zip(&o.bottleneck_days) {
             *total += u64::from(d);
         }
-        for (h, &r) in self.site_online_racks.iter_mut().zip(&o.site_online_racks_at_deadline) {
+        for (h, &r) in self
+            .site_online_racks
+            .iter_mut()
+            .zip(&o.site_online_racks_at_deadline)
+        {
             h.add(r as i64);
         }
-        for (h, &d) in self.phase_energized_day.iter_mut().zip(&o.phase_energized_day) {
+        for (h, &d) in self
+            .phase_energized_day
+            .iter_mut()
+            .zip(&o.phase_energized_day)
+        {
             h.add(d);
         }
     }
@@ -318,22 +323,35 @@ impl Accumulator {
             a.histogram.merge(&b.histogram);
             a.sum += b.sum;
         }
-        for (a, b) in self.bottleneck_by_day.iter_mut().zip(&other.bottleneck_by_day) {
+        for (a, b) in self
+            .bottleneck_by_day
+            .iter_mut()
+            .zip(&other.bottleneck_by_day)
+        {
             for (x, y) in a.iter_mut().zip(b) {
                 *x += y;
             }
         }
         self.full_capacity_day.merge(&other.full_capacity_day);
         self.met_by_deadline += other.met_by_deadline;
-        self.available_at_deadline.merge(&other.available_at_deadline);
+        self.available_at_deadline
+            .merge(&other.available_at_deadline);
         self.available_at_deadline_sum += other.available_at_deadline_sum;
         for (x, y) in self.bottleneck_days.iter_mut().zip(&other.bottleneck_days) {
             *x += y;
         }
-        for (a, b) in self.site_online_racks.iter_mut().zip(&other.site_online_racks) {
+        for (a, b) in self
+            .site_online_racks
+            .iter_mut()
+            .zip(&other.site_online_racks)
+        {
             a.merge(b);
         }
-        for (a, b) in self.phase_energized_day.iter_mut().zip(&other.phase_energized_day) {
+        for (a, b) in self
+            .phase_energized_day
+            .iter_mut()
+            .zip(&other.phase_energized_day)
+        {
             a.merge(b);
         }
     }
@@ -437,11 +455,19 @@ mod tests {
 
     #[test]
     fn buffered_bins_are_exact_floors() {
-        let lay = Layout { bin_width: [72, 7, 1000, 3, 1, 1, 1, 1, 1], ..layout() };
+        let lay = Layout {
+            bin_width: [72, 7, 1000, 3, 1, 1, 1, 1, 1],
+            ..layout()
+        };
         let buf = DailyBuffer::new(&lay, 1);
         for v in [0i64, 1, 71, 72, 143, 144, 299_999, 300_024, 1_000_000_007] {
             for m in 0..4 {
-                assert_eq!(buf.bin(m, v), v.div_euclid(lay.bin_width[m]), "{v} / {}", lay.bin_width[m]);
+                assert_eq!(
+                    buf.bin(m, v),
+                    v.div_euclid(lay.bin_width[m]),
+                    "{v} / {}",
+                    lay.bin_width[m]
+                );
             }
         }
     }
@@ -463,7 +489,10 @@ mod tests {
             for d in 0..3 {
                 assert_eq!(b.daily(m, d).sum, whole.daily(m, d).sum);
                 let q = [0.1, 0.5, 0.9];
-                assert_eq!(b.daily(m, d).histogram.quantiles(&q), whole.daily(m, d).histogram.quantiles(&q));
+                assert_eq!(
+                    b.daily(m, d).histogram.quantiles(&q),
+                    whole.daily(m, d).histogram.quantiles(&q)
+                );
             }
         }
         assert_eq!(b.bottleneck_days(), [4, 0, 0, 0]);

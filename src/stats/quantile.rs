@@ -31,7 +31,19 @@ pub fn wilson95(successes: u64, n: u64) -> (f64, f64) {
     let z2 = z * z;
     let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
     let half = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    // At 0 of n and n of n the bound on that side is exactly 0 or 1; the formula gets there
+    // only up to rounding.
+    let low = if successes == 0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let high = if successes as f64 == n {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
+    (low, high)
 }
 
 #[cfg(test)]
@@ -42,9 +54,15 @@ mod tests {
     fn wilson_matches_a_worked_example() {
         // 81 of 263: Wilson 95% interval (0.2553, 0.3662), e.g. statsmodels proportion_confint(method="wilson").
         let (lo, hi) = wilson95(81, 263);
-        assert!((lo - 0.2553).abs() < 1e-4 && (hi - 0.3662).abs() < 1e-4, "{lo} {hi}");
+        assert!(
+            (lo - 0.2553).abs() < 1e-4 && (hi - 0.3662).abs() < 1e-4,
+            "{lo} {hi}"
+        );
         let (lo, hi) = wilson95(0, 10);
         assert_eq!(lo, 0.0);
         assert!((hi - 0.2775).abs() < 1e-4, "{hi}");
+        let (lo, hi) = wilson95(300, 300);
+        assert_eq!(hi, 1.0);
+        assert!(lo > 0.98 && lo < 1.0, "{lo}");
     }
 }

@@ -106,7 +106,11 @@ impl BottleneckShare {
     fn from_counts(c: [u64; 4]) -> Self {
         let total: u64 = c.iter().sum();
         let share = |b: Bottleneck| {
-            if total == 0 { 0.0 } else { c[b as usize] as f64 / total as f64 }
+            if total == 0 {
+                0.0
+            } else {
+                c[b as usize] as f64 / total as f64
+            }
         };
         BottleneckShare {
             supply: share(Bottleneck::Supply),
@@ -216,7 +220,9 @@ impl Summary {
             Some(date_after(info.start, day))
         };
         let avail = acc.available_at_deadline();
-        let q = avail.quantiles(&[0.1, 0.5, 0.9]).unwrap_or_else(|| vec![0.0; 3]);
+        let q = avail
+            .quantiles(&[0.1, 0.5, 0.9])
+            .unwrap_or_else(|| vec![0.0; 3]);
         let mut phase_index = 0;
         let sites = info
             .sites
@@ -257,7 +263,11 @@ impl Summary {
             deadline: info.deadline.to_string(),
             horizon: info.horizon.to_string(),
             p_target_by_deadline: Proportion {
-                estimate: if n == 0 { 0.0 } else { acc.met_by_deadline() as f64 / n as f64 },
+                estimate: if n == 0 {
+                    0.0
+                } else {
+                    acc.met_by_deadline() as f64 / n as f64
+                },
                 ci95_low: lo,
                 ci95_high: hi,
             },
@@ -265,10 +275,18 @@ impl Summary {
                 p10: date_pct(0.1),
                 p50: date_pct(0.5),
                 p90: date_pct(0.9),
-                never_fraction: if n == 0 { 0.0 } else { (n - reached.total()) as f64 / n as f64 },
+                never_fraction: if n == 0 {
+                    0.0
+                } else {
+                    (n - reached.total()) as f64 / n as f64
+                },
             },
             available_gpus_at_deadline: GpuDistribution {
-                mean: if n == 0 { 0.0 } else { acc.available_at_deadline_sum() as f64 / n as f64 },
+                mean: if n == 0 {
+                    0.0
+                } else {
+                    acc.available_at_deadline_sum() as f64 / n as f64
+                },
                 p10: q[0],
                 p50: q[1],
                 p90: q[2],

@@ -339,3 +339,18 @@ fn bench_reports_json_rows_per_thread_count() {
         assert!(r["trials_per_s"].as_f64().unwrap() > 0.0);
     }
 }
+
+#[test]
+fn seeds_beyond_a_toml_integer_are_refused() {
+    // The resolved scenario must be able to carry the seed, and TOML integers are signed 64-bit.
+    capsim()
+        .args([
+            "run",
+            "tests/fixtures/valid/tiny.toml",
+            "--seed",
+            "9223372036854775808",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--seed"));
+}

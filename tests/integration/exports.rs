@@ -292,11 +292,11 @@ fn resolved_scenario_reproduces_the_run() {
 
 #[test]
 fn resolved_scenario_reproduces_runs_with_any_seed() {
-    // `--seed` takes any u64 (docs: 0 ... 2^64 - 1); the resolved file must still re-run to the
-    // same summary.json when the seed does not fit a TOML (signed 64-bit) integer.
+    // `--seed` takes 0 ... 2^63 - 1, the range of a TOML integer, so that the resolved file can
+    // always carry the seed; the largest seed must re-run to the same summary.json.
     let first = run_cli(
         &fixture(TINY),
-        &["--trials", "20", "--seed", "18446744073709551615"],
+        &["--trials", "20", "--seed", "9223372036854775807"],
     );
     let again = rerun_without_flags(&first.path("scenario.resolved.toml"));
     assert_eq!(

@@ -1,0 +1,144 @@
+//! Exporter tests on a deterministic scenario whose results are known exactly.
+
+use super::*;
+use crate::engine::{self, EngineConfig, RunHooks};
+use crate::model::Model;
+use crate::scenario;
+use crate::stats::{RunInfo, SiteInfo, Summary, daily_rows};
+
+/// 14 racks arrive at the end of each week (days 6, 13, ...); power and crews are abundant and
+/// burn-in takes no time, so 28 racks (2,016 GPUs, the target) are online on day 13.
+const DETERMINISTIC: &str = r#"
+[scenario]
+name = "deterministic"
+start = 2026-01-01
+deadline = 2026-01-31
+horizon = 2026-02-09
+target_gpus = 2016
+[[supply]]
+id = "s"
+accelerator = "gb300-nvl72"
+schedule = [ { date = 2026-01-01, racks_per_week = 14 }, { date = 2026-12-31, racks_per_week = 14 } ]
+[[sites]]
+id = "hall"
+region = "us-east"
+pue = 1.25
+accepts = ["gb300-nvl72"]
+install_racks_per_day = 100
+phases = [ { mw = 100, planned = 2025-12-01 } ]
+"#;
+
+fn run(trials: u64) -> (Summary, Vec<crate::stats::DailyRow>) {
+    let s = scenario::parse(DETERMINISTIC, std::path::Path::new("d.toml")).unwrap();
+    let model = Model::compile(&s).unwrap();
+    let cfg = EngineConfig {
+        trials,
+        first_trial: 0,
+        seed: 3,
+        threads: 1,
+        batch_size: 16,
+    };
+    let acc = engine::run(&model, &cfg, RunHooks::default()).unwrap();
+    let info = RunInfo {
+        scenario: s.name.clone(),
+        seed: 3,
+        start: s.start,
+        deadline: s.deadline,
+        horizon: s.horizon,
+        sites: vec![SiteInfo {
+            id: "hall".into(),
+            name: "hall".into(),
+            region: "us-east".into(),
+            phases: vec![(100.0, s.sites[0].phases[0].planned)],
+        }],
+        warnings: Vec::new(),
+    };
+    (Summary::new(&acc, &info), daily_rows(&acc, s.start))
+}
+
+#[test]
+fn summary_json_has_the_documented_fields_and_exact_values() {
+    let (summary, _) = run(20);
+    let mut bytes = Vec::new();
+    write_summary_json(&summary, &mut bytes).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(v["scenario"], "deterministic");
+    assert_eq!(v["trials"], 20);
+    assert_eq!(v["target_gpus"], 2016);
+    assert_eq!(v["p_target_by_deadline"]["estimate"], 1.0);
+    assert!(v["p_target_by_deadline"]["ci95_low"].as_f64().unwrap() > 0.8);
+    assert_eq!(v["full_capacity_date"]["p10"], "2026-01-14");
+    assert_eq!(v["full_capacity_date"]["p50"], "2026-01-14");
+    assert_eq!(v["full_capacity_date"]["p90"], "2026-01-14");
+    assert_eq!(v["full_capacity_date"]["never_fraction"], 0.0);
+    // Day 30 (the deadline): deliveries on days 6, 13, 20, 27 → 56 racks = 4,032 GPUs.
+    assert_eq!(v["available_gpus_at_deadline"]["p50"], 4032.0);
+    assert_eq!(v["available_gpus_at_deadline"]["mean"], 4032.0);
+    // Days 0..12 are before full capacity; on 0..5 and 7..12 nothing waits (supply-bound),
+    // and on day 6 everything delivered was installed the same day.
+    assert_eq!(v["bottleneck_share"]["supply"], 1.0);
+    assert_eq!(v["sites"][0]["phases"][0]["median_energized"], "2025-12-01");
+    assert_eq!(v["sites"][0]["median_racks_online_at_deadline"], 56.0);
+    assert!(v["capsim_version"].is_string());
+}
+
+#[test]
+fn daily_csv_has_one_row_per_day_and_the_documented_columns() {
+    let (_, rows) = run(5);
+    let mut bytes = Vec::new();
+    write_daily_csv(&rows, &mut bytes).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("date,delivered_gpus_mean,delivered_gpus_p5,delivered_gpus_p10,"));
+    assert!(header.ends_with(
+        "bottleneck_supply_share,bottleneck_power_share,bottleneck_install_share,bottleneck_space_share,reached_target_share"
+    ));
+    assert_eq!(header.split(',').count(), 1 + 9 * 8 + 4 + 1);
+    let body: Vec<&str> = lines.collect();
+    assert_eq!(body.len(), 40, "2026-01-01 ..= 2026-02-09");
+    assert!(body[0].starts_with("2026-01-01,0,0,"));
+    // Day 13: 28 racks delivered and online; the target is reached that day.
+    let day13: Vec<&str> = body[13].split(',').collect();
+    assert_eq!(day13[0], "2026-01-14");
+    assert_eq!(day13[1], "2016");
+    assert_eq!(*day13.last().unwrap(), "1");
+}
+
+#[test]
+fn table_names_every_headline_figure() {
+    let (summary, _) = run(5);
+    let table = render_table(&summary);
+    for needle in [
+        "Target: 2,016 GPUs online by 2026-01-31",
+        "P(target by deadline)          100.0%",
+        "P10 2026-01-14",
+        "mean 4,032",
+        "supply 100.0%",
+        "hall",
+    ] {
+        assert!(table.contains(needle), "missing {needle:?} in\n{table}");
+    }
+}
+
+#[test]
+fn trials_csv_streams_one_row_per_trial() {
+    let mut out = Vec::new();
+    let start: jiff::civil::Date = "2026-01-01".parse().unwrap();
+    let mut w = TrialsCsv::new(&mut out, &["slip_days.s".to_string()], start, 30).unwrap();
+    let outcome = crate::stats::TrialOutcome {
+        full_capacity_day: Some(13),
+        inputs: vec![2.0],
+        bottleneck_days: [13, 0, 0, 0],
+        ..Default::default()
+    };
+    w.write(0, &outcome).unwrap();
+    w.finish().unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "trial,slip_days.s,full_capacity_date,met_target_by_deadline,online_gpus_at_deadline,available_gpus_at_deadline,delivered_gpus_at_deadline,days_bound_by_supply,days_bound_by_power,days_bound_by_install,days_bound_by_space"
+    );
+    assert_eq!(lines.next().unwrap(), "0,2,2026-01-14,1,0,0,0,13,0,0,0");
+}
