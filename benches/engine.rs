@@ -20,7 +20,9 @@ use std::time::Duration;
 use capsim::engine::{self, EngineConfig, RunHooks, Scratch, run_trial};
 use capsim::model::Model;
 use capsim::stats::{Accumulator, DailyBuffer};
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 
 /// The shipped base case, relative to the crate root.
 const SCENARIO: &str = "scenarios/aws-openai-2026.toml";
@@ -32,10 +34,12 @@ const RUN_TRIALS: u64 = 10_000;
 const THREADS: [usize; 2] = [1, 2];
 /// Trials a worker buffers before absorbing them, as in the engine.
 const DAILY_BUFFER_TRIALS: usize = 256;
-/// Samples of a whole run: each takes about a second, so criterion's default of 100 is too slow.
+/// Samples of a whole run. A run takes seconds (about 4 s at 1 thread on the 2-core bench VM),
+/// so criterion's default of 100 samples would take minutes per thread count.
 const RUN_SAMPLES: usize = 10;
-/// Measurement time of a whole-run sample set.
-const RUN_MEASUREMENT: Duration = Duration::from_secs(20);
+/// Measurement time per thread count: room for 10 one-run samples at 1 thread. With flat
+/// sampling criterion runs the same number of runs per sample, never fewer than one.
+const RUN_MEASUREMENT: Duration = Duration::from_secs(45);
 
 fn base_model() -> Model {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(SCENARIO);
@@ -75,6 +79,7 @@ fn run(c: &mut Criterion) {
     g.throughput(Throughput::Elements(RUN_TRIALS));
     g.sample_size(RUN_SAMPLES);
     g.measurement_time(RUN_MEASUREMENT);
+    g.sampling_mode(SamplingMode::Flat);
     for threads in THREADS {
         let cfg = EngineConfig {
             trials: RUN_TRIALS,
