@@ -64,8 +64,11 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
     let scenario = load(&args.scenario)?;
     let trials = args.trials.or(scenario.trials).unwrap_or(DEFAULT_TRIALS);
     let seed = args.seed.or(scenario.seed).unwrap_or(DEFAULT_SEED);
-    if trials == 0 {
-        bail!(InputError("--trials must be at least 1".into()));
+    if trials == 0 || trials > u64::from(u32::MAX) {
+        bail!(InputError(format!(
+            "--trials must be between 1 and {} (found {trials})",
+            u32::MAX
+        )));
     }
     let model = compile(&scenario)?;
     let out_dir = args.out.clone().unwrap_or_else(|| {
@@ -128,8 +131,7 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         rows.finish()?
             .flush()
             .with_context(|| format!("writing {}", path.display()))?;
-        tmp.persist(&path)
-            .with_context(|| format!("writing {}", path.display()))?;
+        publish(tmp, &path)?;
         acc
     } else {
         engine::run(
@@ -256,6 +258,18 @@ pub(crate) fn write_atomic(
         let mut w = BufWriter::new(tmp.as_file());
         fill(&mut w).with_context(|| format!("writing {}", path.display()))?;
         w.flush()
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    publish(tmp, path)
+}
+
+/// Renames a finished temporary file onto `path`, readable by others like any file the user
+/// writes (temporary files are created owner-only).
+pub(crate) fn publish(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o644))
             .with_context(|| format!("writing {}", path.display()))?;
     }
     tmp.persist(path)

@@ -119,6 +119,10 @@ fn binomial(rng: &mut TrialRng, n: u64, p: f64) -> u64 {
     let q = 1.0 - p;
     let ratio = p / q;
     let mut pmf = q.powi(n as i32);
+    if pmf < 1e-300 {
+        // q^n underflows for extreme inputs; BTPE has no such limit.
+        return Binomial::new(n, p).map(|b| b.sample(rng)).unwrap_or(0);
+    }
     let mut cdf = pmf;
     let u: f64 = rng.random();
     let mut k = 0;
@@ -232,11 +236,15 @@ pub fn run_trial(
             s.pool[a] += arrived + reworked;
             waiting |= s.pool[a] > 0;
         }
-        // 4. Install racks, following the allocation policy.
-        let bottleneck = if waiting {
-            install(model, s, day, &mut t)
+        // 4. Install racks, following the allocation policy; then, while the target is not yet
+        //    reached, attribute the day to its binding constraint.
+        if waiting {
+            install(model, s, day, &mut t);
+        }
+        let bottleneck = if s.outcome.full_capacity_day.is_some() {
+            Bottleneck::Supply // not recorded: the day is after full capacity
         } else {
-            Bottleneck::Supply
+            binding_constraint(model, s, day)
         };
         // 5. Burn-in batches finishing today: passes go online, failures release their power
         //    and leave for rework.
@@ -314,7 +322,7 @@ pub fn run_trial(
 }
 
 /// Schedules one stream's weekly batches into `arrivals`. Week `k` of the plan covers days
-/// `[7k, 7k + 7)` and is delivered on day `7k + 6 + slip`. Noise and disruptions are drawn for
+/// `[7k, 7k + 7)` and is delivered on day `max(0, 7k + 6 + slip)`. Noise and disruptions are drawn for
 /// every planned week in order, whether or not it lands inside the horizon, so that a slip does
 /// not change which draw a week gets.
 fn deliver_stream(
@@ -348,8 +356,10 @@ fn deliver_stream(
         let whole = (floor(cumulative + EPS).max(0) as u64).min(cap);
         let batch = whole.saturating_sub(delivered);
         delivered = delivered.max(whole);
-        let day = 7 * (st.first_week + j as i64) + 6 + slip;
-        if batch > 0 && day >= 0 && (day as usize) < model.days {
+        // A batch due before the start arrives on the start day (as a phase energized before
+        // the start counts from day 0); one due after the horizon is not simulated.
+        let day = (7 * (st.first_week + j as i64) + 6 + slip).max(0);
+        if batch > 0 && (day as usize) < model.days {
             let slot = &mut arrivals[day as usize * types + st.accelerator];
             *slot = slot.saturating_add(u32::try_from(batch).unwrap_or(u32::MAX));
         }
@@ -374,9 +384,8 @@ fn power_room(s: &Scratch, model: &Model, i: usize, a: usize, day: usize) -> u64
     if room <= 0.0 { 0 } else { (room + EPS) as u64 }
 }
 
-/// The install step of one day. Returns the day's binding constraint (before knowing whether the
-/// day counts as "before full capacity").
-fn install(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) -> Bottleneck {
+/// The install step of one day.
+fn install(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
     for st in s.site.iter_mut() {
@@ -448,6 +457,12 @@ fn install(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) -> Bottle
             }
         }
     }
+}
+
+/// The day's binding constraint, from the state right after the install step.
+fn binding_constraint(model: &Model, s: &Scratch, day: usize) -> Bottleneck {
+    let types = model.accelerators.len();
+    let n_sites = model.sites.len();
     if s.pool.iter().all(|&p| p == 0) {
         return Bottleneck::Supply;
     }
@@ -555,6 +570,9 @@ mod tests {
         assert!((var - 2.55).abs() < 0.05 * 2.55, "{var}");
         assert_eq!(binomial(&mut rng, 0, 0.5), 0);
         assert_eq!(binomial(&mut rng, 10, 0.0), 0);
+        // q^n underflows here; the draw must still be plausible (mean 240, sd < 4).
+        let k = binomial(&mut rng, 250, 0.96);
+        assert!((220..=250).contains(&k), "{k}");
     }
 
     /// One site, power from day 0, 10 racks a week, failures and zero-day rework.

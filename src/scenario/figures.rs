@@ -164,7 +164,7 @@ pub(super) fn warnings(s: &Scenario) -> Vec<String> {
             schedule_racks(&stream.schedule, f64::NEG_INFINITY, 0.0, s.start) * stream.rate_scale;
         if before_start >= 0.5 {
             out.push(format!(
-                "supply stream `{}` plans {:.0} racks before the start {}; deliveries before the start are not simulated",
+                "supply stream `{}` plans {:.0} racks before the start {}; they all arrive on the start day",
                 stream.id, before_start, s.start
             ));
         }

@@ -206,7 +206,8 @@ pub struct BringUp {
     pub burn_in_days: DistSpec,
     /// Probability that a rack fails burn-in.
     pub failure_probability: f64,
-    /// Time from failure back to the staging pool, days; one draw per failed batch.
+    /// Time from failure back to the staging pool, days; one draw per site, rack type and day
+    /// of failures.
     pub rework_days: DistSpec,
 }
 
@@ -215,7 +216,8 @@ pub struct BringUp {
 pub struct Operations {
     /// Interruptions per GPU per year.
     pub interruptions_per_gpu_year: f64,
-    /// Time an interrupted GPU is out of service, days; one draw per day's interruptions.
+    /// Time an interrupted GPU is out of service, days; the engine uses its whole distribution
+    /// (see `docs/model.md`, interruptions).
     pub repair_days: DistSpec,
 }
 
