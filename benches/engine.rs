@@ -39,7 +39,7 @@ const DAILY_BUFFER_TRIALS: usize = 256;
 const RUN_SAMPLES: usize = 10;
 /// Measurement time per thread count: room for 10 one-run samples at 1 thread. With flat
 /// sampling criterion runs the same number of runs per sample, never fewer than one.
-const RUN_MEASUREMENT: Duration = Duration::from_secs(45);
+const RUN_MEASUREMENT: Duration = Duration::from_secs(50);
 
 fn base_model() -> Model {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(SCENARIO);

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use capsim::engine::{self, EngineConfig, RunHooks, Scratch, run_trial};
 use capsim::model::Model;
 use capsim::scenario::Scenario;
-use capsim::stats::{Accumulator, DailyBuffer, RunInfo, SiteInfo, Summary, daily_rows};
+use capsim::stats::{Accumulator, DailyBuffer, Summary, daily_rows};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 /// The shipped base case, relative to the crate root.
@@ -53,32 +53,6 @@ fn accumulate(model: &Model, first: u64, trials: u64) -> Accumulator {
         batch_size: EngineConfig::DEFAULT_BATCH_SIZE,
     };
     engine::run(model, &cfg, RunHooks::default()).expect("the fixture run completes")
-}
-
-/// What `capsim run` passes to [`Summary::new`] (the CLI's own helper is private to the binary).
-fn run_info(s: &Scenario) -> RunInfo {
-    RunInfo {
-        scenario: s.name.clone(),
-        seed: SEED,
-        start: s.start,
-        deadline: s.deadline,
-        horizon: s.horizon,
-        sites: s
-            .sites
-            .iter()
-            .map(|site| SiteInfo {
-                id: site.id.clone(),
-                name: site.name.clone(),
-                region: s.regions[site.region].clone(),
-                phases: site
-                    .phases
-                    .iter()
-                    .map(|p| (p.mw * site.power_scale, p.planned))
-                    .collect(),
-            })
-            .collect(),
-        warnings: s.warnings.clone(),
-    }
 }
 
 fn absorb(c: &mut Criterion) {
@@ -130,7 +104,7 @@ fn merge(c: &mut Criterion) {
 fn output(c: &mut Criterion) {
     let (scenario, model) = base();
     let acc = accumulate(&model, 0, OUTPUT_TRIALS);
-    let info = run_info(&scenario);
+    let info = engine::run_info(&scenario, SEED);
     let mut g = c.benchmark_group("output");
     g.bench_function("summary_and_daily_rows", |b| {
         b.iter(|| {

@@ -76,16 +76,7 @@
 //! let model = Model::compile(&scenario)?;
 //! let config = engine::EngineConfig { trials: 500, first_trial: 0, seed: 1, threads: 1, batch_size: 64 };
 //! let acc = engine::run(&model, &config, engine::RunHooks::default())?;
-//! let info = stats::RunInfo {
-//!     scenario: scenario.name.clone(),
-//!     seed: 1,
-//!     start: scenario.start,
-//!     deadline: scenario.deadline,
-//!     horizon: scenario.horizon,
-//!     sites: Vec::new(),
-//!     warnings: scenario.warnings.clone(),
-//! };
-//! let summary = stats::Summary::new(&acc, &info);
+//! let summary = stats::Summary::new(&acc, &engine::run_info(&scenario, 1));
 //! assert_eq!(summary.trials, 500);
 //! assert!((0.0..=1.0).contains(&summary.p_target_by_deadline.estimate));
 //! # Ok::<(), Box<dyn std::error::Error>>(())

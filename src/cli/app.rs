@@ -11,7 +11,7 @@ use capsim::engine::{self, EngineConfig, RunHooks};
 use capsim::model::Model;
 use capsim::output::{self, TrialsCsv};
 use capsim::scenario::{self, Scenario};
-use capsim::stats::{RunInfo, SiteInfo, Summary};
+use capsim::stats::Summary;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::args::{RunArgs, ScenarioArgs, ValidateArgs};
@@ -32,31 +32,6 @@ pub(crate) fn load(args: &ScenarioArgs) -> Result<Scenario> {
 
 pub(crate) fn compile(s: &Scenario) -> Result<Model> {
     Model::compile(s).context("compiling the scenario")
-}
-
-pub(crate) fn run_info(s: &Scenario, seed: u64) -> RunInfo {
-    RunInfo {
-        scenario: s.name.clone(),
-        seed,
-        start: s.start,
-        deadline: s.deadline,
-        horizon: s.horizon,
-        sites: s
-            .sites
-            .iter()
-            .map(|site| SiteInfo {
-                id: site.id.clone(),
-                name: site.name.clone(),
-                region: s.regions[site.region].clone(),
-                phases: site
-                    .phases
-                    .iter()
-                    .map(|p| (p.mw * site.power_scale, p.planned))
-                    .collect(),
-            })
-            .collect(),
-        warnings: s.warnings.clone(),
-    }
 }
 
 /// `capsim run`.
@@ -146,7 +121,7 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
     let elapsed = started.elapsed();
     bar.finish_and_clear();
 
-    let summary = Summary::new(&acc, &run_info(&scenario, seed));
+    let summary = Summary::new(&acc, &engine::run_info(&scenario, seed));
     let rows = capsim::stats::daily_rows(&acc, scenario.start);
     write_atomic(&out_dir.join("summary.json"), |w| {
         Ok(output::write_summary_json(&summary, w)?)

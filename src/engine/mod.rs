@@ -18,7 +18,8 @@ use rayon::prelude::*;
 use thread_local::ThreadLocal;
 
 use crate::model::Model;
-use crate::stats::{Accumulator, DailyBuffer, Layout, Metric, TrialOutcome};
+use crate::scenario::Scenario;
+use crate::stats::{Accumulator, DailyBuffer, Layout, Metric, RunInfo, SiteInfo, TrialOutcome};
 pub use trial::{Scratch, run_trial};
 
 /// How to run: which trials, with which seed, on how many threads.
@@ -77,6 +78,32 @@ impl std::fmt::Debug for RunHooks<'_> {
             .field("progress", &self.progress.is_some())
             .field("trial_sink", &self.trial_sink.is_some())
             .finish()
+    }
+}
+
+/// What the summary needs to know about a run besides its statistics.
+pub fn run_info(scenario: &Scenario, seed: u64) -> RunInfo {
+    RunInfo {
+        scenario: scenario.name.clone(),
+        seed,
+        start: scenario.start,
+        deadline: scenario.deadline,
+        horizon: scenario.horizon,
+        sites: scenario
+            .sites
+            .iter()
+            .map(|site| SiteInfo {
+                id: site.id.clone(),
+                name: site.name.clone(),
+                region: scenario.regions[site.region].clone(),
+                phases: site
+                    .phases
+                    .iter()
+                    .map(|p| (p.mw * site.power_scale, p.planned))
+                    .collect(),
+            })
+            .collect(),
+        warnings: scenario.warnings.clone(),
     }
 }
 
@@ -220,5 +247,6 @@ pub fn run(
             Some(t) => t.merge(&acc),
         }
     }
-    Ok(total.unwrap_or_else(|| Accumulator::new(lay)))
+    let total = total.unwrap_or_else(|| Accumulator::new(lay));
+    Ok(total)
 }

@@ -343,7 +343,7 @@ fn wilson_interval_covers_the_true_probability_across_seeds() {
     let mut covered = 0;
     for seed in 1..=200 {
         let acc = run_lib(&model, &config(200, seed));
-        let summary = capsim::stats::Summary::new(&acc, &crate::util::run_info(&s, seed));
+        let summary = capsim::stats::Summary::new(&acc, &capsim::engine::run_info(&s, seed));
         let p = summary.p_target_by_deadline;
         if p.ci95_low <= 0.7 && 0.7 <= p.ci95_high {
             covered += 1;

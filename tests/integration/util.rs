@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use capsim::engine::{self, EngineConfig, RunHooks};
 use capsim::model::Model;
 use capsim::scenario::Scenario;
-use capsim::stats::{Accumulator, DailyRow, RunInfo, SiteInfo, Summary};
+use capsim::stats::{Accumulator, DailyRow, Summary};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -211,36 +211,10 @@ pub fn run_lib(model: &Model, cfg: &EngineConfig) -> Accumulator {
     engine::run(model, cfg, RunHooks::default()).expect("engine run")
 }
 
-/// The facts `Summary::new` needs besides the accumulator, built as the CLI builds them.
-pub fn run_info(s: &Scenario, seed: u64) -> RunInfo {
-    RunInfo {
-        scenario: s.name.clone(),
-        seed,
-        start: s.start,
-        deadline: s.deadline,
-        horizon: s.horizon,
-        sites: s
-            .sites
-            .iter()
-            .map(|site| SiteInfo {
-                id: site.id.clone(),
-                name: site.name.clone(),
-                region: s.regions[site.region].clone(),
-                phases: site
-                    .phases
-                    .iter()
-                    .map(|p| (p.mw * site.power_scale, p.planned))
-                    .collect(),
-            })
-            .collect(),
-        warnings: s.warnings.clone(),
-    }
-}
-
 /// The two things a run reports: its summary and its daily rows.
 pub fn report(s: &Scenario, acc: &Accumulator, seed: u64) -> (Summary, Vec<DailyRow>) {
     (
-        Summary::new(acc, &run_info(s, seed)),
+        Summary::new(acc, &engine::run_info(s, seed)),
         capsim::stats::daily_rows(acc, s.start),
     )
 }
