@@ -366,22 +366,28 @@ fn deliver_stream(
     }
 }
 
-/// Racks of type `a` that site `i` has power for today: its spare IT power, and the room under
-/// every power cap that applies to it.
+/// IT kW that site `i` can still commit today: its spare IT power, and the room under every
+/// power cap that applies to it (caps count facility power, so their room is divided by PUE).
 #[inline]
-fn power_room(s: &Scratch, model: &Model, i: usize, a: usize, day: usize) -> u64 {
-    let acc_model = &model.accelerators[a];
+fn spare_it_kw(s: &Scratch, model: &Model, i: usize, day: usize) -> f64 {
     let st = &s.site[i];
-    let mut room = (st.energized_it_kw - st.committed_it_kw) * acc_model.racks_per_kw;
+    let mut room = st.energized_it_kw - st.committed_it_kw;
     let limits = &s.site_limits[i];
     if !limits.is_empty() {
-        let racks_per_facility_kw = acc_model.racks_per_kw / model.sites[i].pue;
+        let pue = model.sites[i].pue;
         for &l in limits {
             let cap = model.limits[l].cap_kw_by_day[day];
-            room = room.min((cap - s.limit_used_kw[l]) * racks_per_facility_kw);
+            room = room.min((cap - s.limit_used_kw[l]) / pue);
         }
     }
-    if room <= 0.0 { 0 } else { (room + EPS) as u64 }
+    room
+}
+
+/// Whole racks that fit in `it_kw` of spare IT power at `racks_per_kw`.
+#[inline]
+fn whole_racks(it_kw: f64, racks_per_kw: f64) -> u64 {
+    let racks = it_kw * racks_per_kw;
+    if racks <= 0.0 { 0 } else { (racks + EPS) as u64 }
 }
 
 /// The install step of one day.
@@ -428,7 +434,7 @@ fn install(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
             let n = s.pool[a]
                 .min(st.crew_left)
                 .min(site.max_racks - st.racks_on_floor)
-                .min(power_room(s, model, i, a, day));
+                .min(whole_racks(spare_it_kw(s, model, i, day), acc_model.racks_per_kw));
             if n == 0 {
                 continue;
             }
@@ -461,8 +467,6 @@ fn install(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
 
 /// The day's binding constraint, from the state right after the install step.
 fn binding_constraint(model: &Model, s: &Scratch, day: usize) -> Bottleneck {
-    let types = model.accelerators.len();
-    let n_sites = model.sites.len();
     if s.pool.iter().all(|&p| p == 0) {
         return Bottleneck::Supply;
     }
@@ -473,18 +477,16 @@ fn binding_constraint(model: &Model, s: &Scratch, day: usize) -> Bottleneck {
     // relaxation admits a rack, the constraint that is exhausted at the most sites wins.
     let mut extra = [0u64; 3];
     let mut exhausted = [0u64; 3];
-    for a in 0..types {
-        let waiting = s.pool[a];
-        if waiting == 0 {
-            continue;
-        }
-        for i in 0..n_sites {
-            if !model.sites[i].accepts[a] {
+    for (i, site) in model.sites.iter().enumerate() {
+        let crews = s.site[i].crew_left;
+        let floor_room = site.max_racks - s.site[i].racks_on_floor;
+        let spare_kw = spare_it_kw(s, model, i, day);
+        for (a, acc_model) in model.accelerators.iter().enumerate() {
+            let waiting = s.pool[a];
+            if waiting == 0 || !site.accepts[a] {
                 continue;
             }
-            let crews = s.site[i].crew_left;
-            let floor_room = model.sites[i].max_racks - s.site[i].racks_on_floor;
-            let power = power_room(s, model, i, a, day);
+            let power = whole_racks(spare_kw, acc_model.racks_per_kw);
             extra[0] += power.min(floor_room).min(waiting);
             extra[1] += crews.min(floor_room).min(waiting);
             extra[2] += crews.min(power).min(waiting);
