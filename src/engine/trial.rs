@@ -387,7 +387,8 @@ fn spare_it_kw(s: &Scratch, model: &Model, i: usize, day: usize) -> f64 {
 #[inline]
 fn whole_racks(it_kw: f64, racks_per_kw: f64) -> u64 {
     let racks = it_kw * racks_per_kw;
-    if racks <= 0.0 { 0 } else { (racks + EPS) as u64 }
+    // Through i64: a float-to-u64 conversion is a multi-instruction sequence on x86-64.
+    if racks <= 0.0 { 0 } else { (racks + EPS) as i64 as u64 }
 }
 
 /// The install step of one day.

@@ -145,14 +145,22 @@ pub struct Layout {
     pub target_gpus: u64,
 }
 
+/// Cells per tile of a [`DailyBuffer`]: one 64-byte cache line of `i32` bins.
+const TILE: usize = 16;
+
 /// The daily values of a few trials, binned, waiting to be absorbed into an [`Accumulator`].
+///
+/// Layout: cells (metric × day) are grouped in tiles of 16 consecutive cells; a tile holds the
+/// 16 bins of every buffered trial, trial after trial. Recording a trial writes a few lines per
+/// tile; absorbing reads each tile front to back while only its 16 histograms are hot.
 #[derive(Debug, Clone)]
 pub struct DailyBuffer {
-    cells: usize,
     days: usize,
     capacity: usize,
     len: usize,
-    /// `bins[t * cells + metric * days + day]`.
+    /// Distance between tiles, in bins; padded by one line so tiles do not alias in the caches.
+    tile_stride: usize,
+    /// `bins[tile * tile_stride + t * TILE + lane]` for cell `tile * TILE + lane`.
     bins: Vec<i32>,
     /// Exact sums per cell of the buffered trials.
     sums: Vec<i64>,
@@ -165,12 +173,13 @@ impl DailyBuffer {
     pub fn new(layout: &Layout, capacity: usize) -> DailyBuffer {
         let cells = layout.days * Metric::ALL.len();
         let capacity = capacity.max(1);
+        let tile_stride = (capacity + 1) * TILE;
         DailyBuffer {
-            cells,
             days: layout.days,
             capacity,
             len: 0,
-            bins: vec![0; cells * capacity],
+            tile_stride,
+            bins: vec![0; cells.div_ceil(TILE) * tile_stride],
             sums: vec![0; cells],
             width: layout.bin_width,
             inverse_width: layout.bin_width.map(|w| 1.0 / w as f64),
@@ -181,11 +190,12 @@ impl DailyBuffer {
     /// order. Values must fit an `i32` once binned.
     #[inline]
     pub fn record_day(&mut self, day: usize, values: &[i64; 9]) {
-        let row = self.len * self.cells + day;
+        let row = self.len * TILE;
         for (m, &v) in values.iter().enumerate() {
-            let cell = m * self.days;
-            self.bins[row + cell] = self.bin(m, v) as i32;
-            self.sums[cell + day] += v;
+            let cell = m * self.days + day;
+            let at = (cell / TILE) * self.tile_stride + row + cell % TILE;
+            self.bins[at] = self.bin(m, v) as i32;
+            self.sums[cell] += v;
         }
     }
 
@@ -262,17 +272,21 @@ impl Accumulator {
         }
     }
 
-    /// Adds the daily values buffered in `buf` and empties it. The buffer is trial-major and
-    /// this walks it cell by cell, so each cell's histogram is loaded once per buffer rather than
-    /// once per trial: the histograms together are far larger than the CPU caches.
+    /// Adds the daily values buffered in `buf` and empties it. It walks the buffer tile by tile
+    /// (16 cells), so each histogram is loaded once per buffer rather than once per trial: the
+    /// histograms together are far larger than the CPU caches.
     pub fn absorb(&mut self, buf: &mut DailyBuffer) {
-        let cells = buf.cells;
-        for (cell, target) in self.daily.iter_mut().enumerate() {
-            let h = &mut target.histogram;
+        for (tile, cells) in self.daily.chunks_mut(TILE).enumerate() {
+            let base = tile * buf.tile_stride;
             for t in 0..buf.len {
-                h.add(i64::from(buf.bins[t * cells + cell]));
+                let row = &buf.bins[base + t * TILE..base + (t + 1) * TILE];
+                for (target, &bin) in cells.iter_mut().zip(row) {
+                    target.histogram.add(i64::from(bin));
+                }
             }
-            target.sum += buf.sums[cell];
+        }
+        for (target, sum) in self.daily.iter_mut().zip(&buf.sums) {
+            target.sum += sum;
         }
         buf.len = 0;
         buf.sums.fill(0);
