@@ -388,7 +388,11 @@ fn spare_it_kw(s: &Scratch, model: &Model, i: usize, day: usize) -> f64 {
 fn whole_racks(it_kw: f64, racks_per_kw: f64) -> u64 {
     let racks = it_kw * racks_per_kw;
     // Through i64: a float-to-u64 conversion is a multi-instruction sequence on x86-64.
-    if racks <= 0.0 { 0 } else { (racks + EPS) as i64 as u64 }
+    if racks <= 0.0 {
+        0
+    } else {
+        (racks + EPS) as i64 as u64
+    }
 }
 
 /// The install step of one day.
@@ -435,7 +439,10 @@ fn install(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
             let n = s.pool[a]
                 .min(st.crew_left)
                 .min(site.max_racks - st.racks_on_floor)
-                .min(whole_racks(spare_it_kw(s, model, i, day), acc_model.racks_per_kw));
+                .min(whole_racks(
+                    spare_it_kw(s, model, i, day),
+                    acc_model.racks_per_kw,
+                ));
             if n == 0 {
                 continue;
             }

@@ -225,3 +225,47 @@ fn io_errors_name_their_cause_once() {
         "the OS error is repeated:\n{stderr}"
     );
 }
+
+/// The shipped variants move the answer the way a planner expects: slower supply and a tighter
+/// grid lower the chance of meeting the target and the GPUs available at the deadline; the fast
+/// track raises both. Same seed and trials for all four, so the comparison is paired (common
+/// random numbers). The gaps are large (base ≈ 50%, slow and power-constrained < 5%, fast track
+/// ≈ 100% at 10,000 trials), so 300 trials decide them with room to spare: the standard error
+/// of a proportion near 0.5 at n = 300 is 0.03.
+#[test]
+fn variants_move_the_answer_in_the_expected_direction() {
+    use capsim::model::Model;
+    let outcome = |rel: &str| {
+        let s = capsim::scenario::load(&root().join(rel), &[]).unwrap();
+        let model = Model::compile(&s).unwrap();
+        let acc = crate::util::run_lib(&model, &crate::util::config(300, 11));
+        let (summary, _) = crate::util::report(&s, &acc, 11);
+        (
+            summary.p_target_by_deadline.estimate,
+            summary.available_gpus_at_deadline.mean,
+        )
+    };
+    let (base_p, base_gpus) = outcome("scenarios/aws-openai-2026.toml");
+    assert!(
+        (0.2..0.8).contains(&base_p),
+        "base case should be uncertain: {base_p}"
+    );
+    for (variant, lower) in [
+        ("scenarios/aws-openai-2026-slow-supply.toml", true),
+        ("scenarios/aws-openai-2026-power-constrained.toml", true),
+        ("scenarios/aws-openai-2026-fast-track.toml", false),
+    ] {
+        let (p, gpus) = outcome(variant);
+        if lower {
+            assert!(
+                p < base_p - 0.2 && gpus < base_gpus,
+                "{variant}: p {p}, gpus {gpus}"
+            );
+        } else {
+            assert!(
+                p > base_p + 0.2 && gpus > base_gpus,
+                "{variant}: p {p}, gpus {gpus}"
+            );
+        }
+    }
+}
