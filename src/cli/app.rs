@@ -64,8 +64,16 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         let bar = ProgressBar::with_draw_target(Some(trials), ProgressDrawTarget::stderr());
         bar.set_style(
             ProgressStyle::with_template(
-                "{bar:40.cyan/blue} {human_pos}/{human_len} trials  {per_sec}  ETA {eta}",
+                "{bar:40.cyan/blue} {human_pos}/{human_len} trials  {rate}  ETA {eta}",
             )
+            .map(|style| {
+                style.with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.0} trials/s", state.per_sec());
+                    },
+                )
+            })
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar

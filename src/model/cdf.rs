@@ -9,21 +9,31 @@ use crate::scenario::{DistSpec, std_normal_cdf};
 
 /// P(X <= x).
 pub fn cdf(spec: &DistSpec, x: f64) -> f64 {
+    mass_up_to(spec, x, true)
+}
+
+/// P(X < x): the CDF's left limit, which differs from P(X <= x) only at atoms.
+pub fn prob_below(spec: &DistSpec, x: f64) -> f64 {
+    mass_up_to(spec, x, false)
+}
+
+/// The probability of values below `x`, counting an atom at `x` itself when `inclusive`.
+fn mass_up_to(spec: &DistSpec, x: f64, inclusive: bool) -> f64 {
+    let reached = |atom: f64| if inclusive { x >= atom } else { x > atom };
     let clamp01 = |v: f64| v.clamp(0.0, 1.0);
     match spec {
-        DistSpec::Fixed(v) => step(x >= *v),
-        DistSpec::Uniform { min, max } => {
-            if min == max {
-                step(x >= *min)
-            } else {
-                clamp01((x - min) / (max - min))
-            }
+        DistSpec::Fixed(v) => step(reached(*v)),
+        DistSpec::Uniform { min, max }
+        | DistSpec::Triangular { min, max, .. }
+        | DistSpec::Pert { min, max, .. }
+            if min == max =>
+        {
+            step(reached(*min))
         }
+        DistSpec::Uniform { min, max } => clamp01((x - min) / (max - min)),
         DistSpec::Triangular { min, mode, max } => {
             let (a, c, b) = (*min, *mode, *max);
-            if a == b {
-                step(x >= a)
-            } else if x <= a {
+            if x <= a {
                 0.0
             } else if x >= b {
                 1.0
@@ -40,9 +50,6 @@ pub fn cdf(spec: &DistSpec, x: f64) -> f64 {
             shape,
         } => {
             let (a, c, b) = (*min, *mode, *max);
-            if a == b {
-                return step(x >= a);
-            }
             let alpha = 1.0 + shape * (c - a) / (b - a);
             let beta = 1.0 + shape * (b - c) / (b - a);
             regularized_incomplete_beta(clamp01((x - a) / (b - a)), alpha, beta)
@@ -59,19 +66,18 @@ pub fn cdf(spec: &DistSpec, x: f64) -> f64 {
             let phi = |v: f64| std_normal_cdf((v - mean) / sd);
             clamp01((phi(x) - phi(lo)) / (phi(hi) - phi(lo)))
         }
+        DistSpec::LogNormal { mu, sigma } if *sigma == 0.0 => step(reached(mu.exp())),
         DistSpec::LogNormal { mu, sigma } => {
             if x <= 0.0 {
                 0.0
-            } else if *sigma == 0.0 {
-                step(x.ln() >= *mu)
             } else {
                 std_normal_cdf((x.ln() - mu) / sigma)
             }
         }
         DistSpec::Bernoulli { p } => {
-            if x < 0.0 {
+            if !reached(0.0) {
                 0.0
-            } else if x < 1.0 {
+            } else if !reached(1.0) {
                 1.0 - p
             } else {
                 1.0
@@ -82,46 +88,11 @@ pub fn cdf(spec: &DistSpec, x: f64) -> f64 {
             values
                 .iter()
                 .zip(weights)
-                .filter(|(v, _)| **v <= x)
+                .filter(|(v, _)| reached(**v))
                 .map(|(_, w)| w)
                 .sum::<f64>()
                 / total
         }
-    }
-}
-
-/// P(X < x): the CDF's left limit, which differs from P(X <= x) only at atoms.
-pub fn prob_below(spec: &DistSpec, x: f64) -> f64 {
-    match spec {
-        DistSpec::Fixed(v) => step(x > *v),
-        DistSpec::Bernoulli { p } => {
-            if x <= 0.0 {
-                0.0
-            } else if x <= 1.0 {
-                1.0 - p
-            } else {
-                1.0
-            }
-        }
-        DistSpec::Discrete { values, weights } => {
-            let total: f64 = weights.iter().sum();
-            values
-                .iter()
-                .zip(weights)
-                .filter(|(v, _)| **v < x)
-                .map(|(_, w)| w)
-                .sum::<f64>()
-                / total
-        }
-        DistSpec::Uniform { min, max }
-        | DistSpec::Triangular { min, max, .. }
-        | DistSpec::Pert { min, max, .. }
-            if min == max =>
-        {
-            step(x > *min)
-        }
-        DistSpec::LogNormal { mu, sigma } if *sigma == 0.0 => step(x > mu.exp()),
-        _ => cdf(spec, x),
     }
 }
 
