@@ -8,7 +8,8 @@ use super::{Scenario, SchedulePoint, day_index};
 /// What the plan implies before any uncertainty.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanFigures {
-    /// Racks the streams plan to deliver by the deadline (schedules × `rate_scale`, capped).
+    /// Racks the streams plan to deliver by the deadline, including any planned before the start
+    /// (they arrive on the start day): schedules × `rate_scale`, capped.
     pub planned_racks_by_deadline: f64,
     /// GPUs in those racks.
     pub planned_gpus_by_deadline: f64,
@@ -71,9 +72,11 @@ impl Scenario {
         let mut kw_per_gpu_weighted = 0.0;
         for s in &self.supply {
             let cap = s.cap_racks.map(|c| c as f64).unwrap_or(f64::INFINITY);
-            let upto =
-                (schedule_racks(&s.schedule, 0.0, deadline, self.start) * s.rate_scale).min(cap);
-            let all = (schedule_racks(&s.schedule, 0.0, f64::INFINITY, self.start) * s.rate_scale)
+            let upto = (schedule_racks(&s.schedule, f64::NEG_INFINITY, deadline, self.start)
+                * s.rate_scale)
+                .min(cap);
+            let all = (schedule_racks(&s.schedule, f64::NEG_INFINITY, f64::INFINITY, self.start)
+                * s.rate_scale)
                 .min(cap);
             let a = &self.accelerators[s.accelerator];
             by_deadline += upto;
