@@ -135,7 +135,8 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         Ok(output::write_summary_json(&summary, w)?)
     })?;
     write_atomic(&out_dir.join("daily.csv"), |w| {
-        Ok(output::write_daily_csv(&rows, w)?)
+        let site_ids: Vec<String> = scenario.sites.iter().map(|s| s.id.clone()).collect();
+        Ok(output::write_daily_csv(&rows, &site_ids, w)?)
     })?;
     write_atomic(&out_dir.join("scenario.resolved.toml"), |w| {
         Ok(w.write_all(scenario.resolved_toml(seed, trials).as_bytes())?)

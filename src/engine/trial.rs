@@ -58,6 +58,7 @@ struct SiteState {
     crew_left: u64,
     install_rate: f64,
     online_racks: u64,
+    online_gpus: u64,
 }
 
 impl Scratch {
@@ -306,6 +307,7 @@ pub fn run_trial(
                 floor(fp8_pf + 0.5),
             ],
         );
+        acc.record_site_online(day, s.site.iter().map(|x| x.online_gpus));
         if day == model.deadline_day {
             let o = &mut s.outcome;
             o.online_gpus_at_deadline = t.online_gpus;
@@ -536,6 +538,7 @@ fn finish_burn_in(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
             let gpus = u64::from(acc_model.gpus_per_rack);
             let st = &mut s.site[i];
             st.online_racks += u64::from(pass);
+            st.online_gpus += u64::from(pass) * gpus;
             t.online_gpus += u64::from(pass) * gpus;
             t.online_fp8_pf += f64::from(pass) * gpus as f64 * acc_model.fp8_pflops_per_gpu;
             if fail > 0 {

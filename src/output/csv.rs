@@ -11,8 +11,13 @@ use crate::stats::{Bottleneck, DAILY_PERCENTILES, DailyRow, Metric, TrialOutcome
 
 /// Writes one row per day: `date`, then for each metric `<metric>_mean` and `<metric>_p5` …
 /// `<metric>_p95`, then `bottleneck_<kind>_share` for each bottleneck kind, then
-/// `reached_target_share`.
-pub fn write_daily_csv(rows: &[DailyRow], w: impl Write) -> Result<(), ExportError> {
+/// `reached_target_share`, then `site_<id>_online_gpus_mean` for each site (ids in scenario
+/// order, one per entry of each row's `site_online_gpus_mean`).
+pub fn write_daily_csv(
+    rows: &[DailyRow],
+    site_ids: &[String],
+    w: impl Write,
+) -> Result<(), ExportError> {
     let mut out = ::csv::Writer::from_writer(w);
     let mut header = vec!["date".to_string()];
     for m in Metric::ALL {
@@ -25,6 +30,11 @@ pub fn write_daily_csv(rows: &[DailyRow], w: impl Write) -> Result<(), ExportErr
         header.push(format!("bottleneck_{}_share", b.name()));
     }
     header.push("reached_target_share".to_string());
+    header.extend(
+        site_ids
+            .iter()
+            .map(|id| format!("site_{id}_online_gpus_mean")),
+    );
     out.write_record(&header)?;
     let mut record = Vec::with_capacity(header.len());
     for row in rows {
@@ -35,6 +45,7 @@ pub fn write_daily_csv(rows: &[DailyRow], w: impl Write) -> Result<(), ExportErr
         }
         record.extend(row.bottleneck.iter().map(|v| format_number(*v)));
         record.push(format_number(row.reached_target));
+        record.extend(row.site_online_gpus_mean.iter().map(|v| format_number(*v)));
         out.write_record(&record)?;
     }
     out.flush()?;

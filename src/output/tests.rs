@@ -86,15 +86,15 @@ fn summary_json_has_the_documented_fields_and_exact_values() {
 fn daily_csv_has_one_row_per_day_and_the_documented_columns() {
     let (_, rows) = run(5);
     let mut bytes = Vec::new();
-    write_daily_csv(&rows, &mut bytes).unwrap();
+    write_daily_csv(&rows, &["hall".to_string()], &mut bytes).unwrap();
     let text = String::from_utf8(bytes).unwrap();
     let mut lines = text.lines();
     let header = lines.next().unwrap();
     assert!(header.starts_with("date,delivered_gpus_mean,delivered_gpus_p5,delivered_gpus_p10,"));
     assert!(header.ends_with(
-        "bottleneck_supply_share,bottleneck_power_share,bottleneck_install_share,bottleneck_space_share,reached_target_share"
+        "bottleneck_supply_share,bottleneck_power_share,bottleneck_install_share,bottleneck_space_share,reached_target_share,site_hall_online_gpus_mean"
     ));
-    assert_eq!(header.split(',').count(), 1 + 9 * 8 + 4 + 1);
+    assert_eq!(header.split(',').count(), 1 + 9 * 8 + 4 + 1 + 1);
     let body: Vec<&str> = lines.collect();
     assert_eq!(body.len(), 40, "2026-01-01 ..= 2026-02-09");
     assert!(body[0].starts_with("2026-01-01,0,0,"));
@@ -102,7 +102,9 @@ fn daily_csv_has_one_row_per_day_and_the_documented_columns() {
     let day13: Vec<&str> = body[13].split(',').collect();
     assert_eq!(day13[0], "2026-01-14");
     assert_eq!(day13[1], "2016");
-    assert_eq!(*day13.last().unwrap(), "1");
+    let n = day13.len();
+    assert_eq!(day13[n - 2], "1", "reached_target_share");
+    assert_eq!(day13[n - 1], "2016", "the one site holds every online GPU");
 }
 
 #[test]

@@ -245,6 +245,8 @@ pub struct Accumulator {
     trials: u64,
     daily: Vec<DailyCell>,
     bottleneck_by_day: Vec<[u64; 4]>,
+    /// Exact sums of each site's online GPUs: `[site * days + day]`.
+    site_online_gpus: Vec<u64>,
     full_capacity_day: Histogram,
     met_by_deadline: u64,
     available_at_deadline: Histogram,
@@ -260,6 +262,7 @@ impl Accumulator {
         Accumulator {
             daily: vec![DailyCell::default(); layout.days * Metric::ALL.len()],
             bottleneck_by_day: vec![[0; 4]; layout.days],
+            site_online_gpus: vec![0; layout.sites * layout.days],
             full_capacity_day: Histogram::default(),
             met_by_deadline: 0,
             available_at_deadline: Histogram::default(),
@@ -296,6 +299,15 @@ impl Accumulator {
     #[inline]
     pub fn record_bottleneck(&mut self, day: usize, b: Bottleneck) {
         self.bottleneck_by_day[day][b as usize] += 1;
+    }
+
+    /// Records the online GPUs of every site at the end of `day` (sites in scenario order).
+    #[inline]
+    pub fn record_site_online(&mut self, day: usize, online_gpus: impl Iterator<Item = u64>) {
+        let days = self.layout.days;
+        for (site, gpus) in online_gpus.enumerate() {
+            self.site_online_gpus[site * days + day] += gpus;
+        }
     }
 
     /// Records a finished trial.
@@ -346,6 +358,13 @@ impl Accumulator {
                 *x += y;
             }
         }
+        for (a, b) in self
+            .site_online_gpus
+            .iter_mut()
+            .zip(&other.site_online_gpus)
+        {
+            *a += b;
+        }
         self.full_capacity_day.merge(&other.full_capacity_day);
         self.met_by_deadline += other.met_by_deadline;
         self.available_at_deadline
@@ -388,6 +407,11 @@ impl Accumulator {
     /// Trials held back by each bottleneck on `day` (before their full capacity).
     pub fn bottleneck_on(&self, day: usize) -> [u64; 4] {
         self.bottleneck_by_day[day]
+    }
+
+    /// Exact sum over trials of site `site`'s online GPUs at the end of `day`.
+    pub fn site_online_gpus_sum(&self, site: usize, day: usize) -> u64 {
+        self.site_online_gpus[site * self.layout.days + day]
     }
 
     /// Full-capacity days of the trials that reached the target.

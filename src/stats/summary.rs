@@ -192,6 +192,9 @@ pub struct DailyRow {
     pub bottleneck: [f64; 4],
     /// Share of all trials that have reached the target on or before this day.
     pub reached_target: f64,
+    /// Mean online GPUs of each site (scenario order). Means, not medians: the sites' means add
+    /// up to the mean of the whole, so they can be stacked.
+    pub site_online_gpus_mean: Vec<f64>,
 }
 
 fn date_after(start: Date, day: f64) -> String {
@@ -338,6 +341,9 @@ pub fn daily_rows(acc: &Accumulator, start: Date) -> Vec<DailyRow> {
                 metrics,
                 bottleneck: counts.map(|c| c as f64 / n),
                 reached_target: reached as f64 / n,
+                site_online_gpus_mean: (0..lay.sites)
+                    .map(|site| acc.site_online_gpus_sum(site, day) as f64 / n)
+                    .collect(),
             }
         })
         .collect()

@@ -40,7 +40,9 @@ fn daily_csv_has_one_row_per_day_and_every_metric_column() {
     );
     for extra in &daily.headers[expected.len()..] {
         assert!(
-            extra.starts_with("bottleneck_") || extra == "reached_target_share",
+            extra.starts_with("bottleneck_")
+                || extra == "reached_target_share"
+                || (extra.starts_with("site_") && extra.ends_with("_online_gpus_mean")),
             "unexpected column `{extra}`"
         );
     }
@@ -347,4 +349,26 @@ fn json_on_stdout_is_one_document() {
         stream.next().is_none(),
         "stdout holds more than one JSON document"
     );
+}
+
+#[test]
+fn site_means_add_up_to_the_online_mean() {
+    let out = run_cli(&fixture(TINY), &["--trials", "100"]);
+    let daily = out.daily();
+    let total = daily.numbers("online_gpus_mean");
+    let site_columns: Vec<&String> = daily
+        .headers
+        .iter()
+        .filter(|h| h.starts_with("site_") && h.ends_with("_online_gpus_mean"))
+        .collect();
+    assert!(!site_columns.is_empty(), "one column per site");
+    let sites: Vec<Vec<f64>> = site_columns.iter().map(|h| daily.numbers(h)).collect();
+    for (day, expect) in total.iter().enumerate() {
+        let sum: f64 = sites.iter().map(|col| col[day]).sum();
+        // Both are exact integer sums over 100 trials, written with up to 6 decimals.
+        assert!(
+            (sum - expect).abs() < 1e-4 * sites.len() as f64,
+            "day {day}: {sum} vs {expect}"
+        );
+    }
 }
