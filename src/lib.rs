@@ -19,6 +19,8 @@
 //!    the trial count.
 //! 4. **Summarise and export.** [`stats::Summary::new`] and [`stats::daily_rows`] compute the
 //!    conclusions; [`output`] turns them into JSON, CSV and a terminal table.
+//! 5. **Draw.** [`chart::ChartData::read_dir`] reads `summary.json` and `daily.csv` back, and
+//!    [`chart::render`] draws each [`chart::ChartKind`] as PNG or SVG.
 //!
 //! ```text
 //! scenario.toml ─parse─► Node tree ─merge extends, --set─► RawScenario ─check─► Scenario
@@ -95,6 +97,7 @@
 //! - **bottleneck**: the constraint that held the ramp back on a day before full capacity.
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
+pub mod chart;
 pub mod engine;
 pub mod model;
 pub mod output;

@@ -14,7 +14,8 @@ use capsim::scenario::{self, Scenario};
 use capsim::stats::Summary;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::args::{RunArgs, ScenarioArgs, ValidateArgs};
+use super::args::{PlotArgs, PlotFormat, RunArgs, ScenarioArgs, ValidateArgs};
+use capsim::chart::{self, ChartData, ChartError, ChartFormat, ChartKind};
 
 /// Seed used when neither the flag nor the scenario gives one.
 pub(crate) const DEFAULT_SEED: u64 = 42;
@@ -142,6 +143,20 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         Ok(w.write_all(scenario.resolved_toml(seed, trials).as_bytes())?)
     })?;
 
+    let charts = if args.no_charts {
+        Vec::new()
+    } else {
+        let data =
+            ChartData::read_dir(&out_dir).context("reading the results back for the charts")?;
+        write_charts(
+            &out_dir,
+            &data,
+            &[ChartFormat::Png, ChartFormat::Svg],
+            chart::DEFAULT_SIZE,
+            args.quiet || args.json,
+        )?
+    };
+
     if args.json {
         let mut stdout = std::io::stdout().lock();
         output::write_summary_json(&summary, &mut stdout)?;
@@ -150,6 +165,10 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         let mut files = vec!["summary.json", "daily.csv", "scenario.resolved.toml"];
         if args.trials_csv {
             files.push("trials.csv");
+        }
+        let chart_note = format!("{} charts (charts/)", charts.len());
+        if !charts.is_empty() {
+            files.push(&chart_note);
         }
         println!(
             "\n{} trials in {:.2} s ({:.0} trials/s). Wrote {} to {}",
@@ -160,6 +179,65 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
             out_dir.display()
         );
     }
+    Ok(())
+}
+
+/// Draws every chart of `data` in each format into `out_dir/charts/`, atomically; returns the
+/// files written. A chart with nothing to show (no per-site columns) is skipped with a note on
+/// stderr unless `quiet`.
+pub(crate) fn write_charts(
+    out_dir: &Path,
+    data: &ChartData,
+    formats: &[ChartFormat],
+    size: (u32, u32),
+    quiet: bool,
+) -> Result<Vec<PathBuf>> {
+    let dir = out_dir.join("charts");
+    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut written = Vec::new();
+    for kind in ChartKind::ALL {
+        for &format in formats {
+            let bytes = match chart::render(kind, data, format, size) {
+                Ok(b) => b,
+                Err(ChartError::NoData { chart, reason }) => {
+                    if !quiet {
+                        eprintln!("note: {chart} chart skipped: {reason}");
+                    }
+                    break;
+                }
+                Err(e) => {
+                    return Err(anyhow::Error::new(e)
+                        .context(format!("drawing the {} chart", kind.file_stem())));
+                }
+            };
+            let path = dir.join(format!("{}.{}", kind.file_stem(), format.extension()));
+            write_atomic(&path, |w| Ok(w.write_all(&bytes)?))?;
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
+
+/// `capsim plot`: redraws the charts of a results folder without re-simulating.
+pub(crate) fn plot(args: PlotArgs) -> Result<()> {
+    let data = ChartData::read_dir(&args.out_dir).map_err(|e| InputError(e.to_string()))?;
+    let formats: &[ChartFormat] = match args.format {
+        PlotFormat::Png => &[ChartFormat::Png],
+        PlotFormat::Svg => &[ChartFormat::Svg],
+        PlotFormat::Both => &[ChartFormat::Png, ChartFormat::Svg],
+    };
+    let written = write_charts(
+        &args.out_dir,
+        &data,
+        formats,
+        (args.width, args.height),
+        false,
+    )?;
+    println!(
+        "Wrote {} charts to {}",
+        written.len(),
+        args.out_dir.join("charts").display()
+    );
     Ok(())
 }
 

@@ -14,12 +14,14 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Simulate a scenario and write summary.json, daily.csv and scenario.resolved.toml.
+    /// Simulate a scenario and write summary.json, daily.csv, scenario.resolved.toml and charts.
     Run(RunArgs),
     /// Check a scenario and print it resolved, with derived figures.
     Validate(ValidateArgs),
     /// Measure throughput (trials/s) at 1 thread and at all cores, and peak memory.
     Bench(BenchArgs),
+    /// Redraw the charts of a results folder from its summary.json and daily.csv.
+    Plot(PlotArgs),
 }
 
 /// Scenario selection shared by every command.
@@ -58,6 +60,35 @@ pub(crate) struct RunArgs {
     /// No progress bar and no table (files are still written; errors still print).
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,
+    /// Do not draw the charts (by default PNG and SVG charts go to OUT/charts/).
+    #[arg(long)]
+    pub(crate) no_charts: bool,
+}
+
+/// Image formats `plot` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum PlotFormat {
+    /// PNG only.
+    Png,
+    /// SVG only.
+    Svg,
+    /// PNG and SVG.
+    Both,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PlotArgs {
+    /// A results folder written by `capsim run` (holding summary.json and daily.csv).
+    pub(crate) out_dir: PathBuf,
+    /// Image format(s) to write into OUT_DIR/charts/.
+    #[arg(long, value_enum, default_value_t = PlotFormat::Both)]
+    pub(crate) format: PlotFormat,
+    /// Image width in pixels.
+    #[arg(long, default_value_t = 1200, value_parser = clap::value_parser!(u32).range(200..=20000))]
+    pub(crate) width: u32,
+    /// Image height in pixels.
+    #[arg(long, default_value_t = 700, value_parser = clap::value_parser!(u32).range(150..=20000))]
+    pub(crate) height: u32,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ pub(crate) fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Run(a) => app::run(a),
         Command::Validate(a) => app::validate(a),
         Command::Bench(a) => bench::bench(a),
+        Command::Plot(a) => app::plot(a),
     }
 }
 

@@ -10,12 +10,15 @@
 //!   common random numbers across scenario edits.
 //! - `statistics`: known answers: hand-computed deterministic timelines and closed-form
 //!   distributions, with tolerances derived from standard errors.
+//! - `charts`: `run` writes the charts unless `--no-charts`; `plot` redraws them from a results
+//!   folder; bad results files exit 2 naming the file.
 //! - `exports`: the shape and internal consistency of `summary.json`, `daily.csv`, `trials.csv`
 //!   and `scenario.resolved.toml`.
 //!
 //! Everything runs in the debug profile, so trial counts stay in the hundreds to low thousands and
 //! horizons in weeks to months. Nothing here measures time: speed belongs to the benchmarks.
 
+mod charts;
 mod cli;
 mod determinism;
 mod exports;

@@ -1,0 +1,413 @@
+//! Chart tests: every chart renders for the shipped base scenario and for edge cases, PNGs hold
+//! real content, SVGs hold their text, and bad results files give errors naming the file.
+
+use std::path::Path;
+
+use super::*;
+use crate::engine::{self, EngineConfig, RunHooks};
+use crate::model::Model;
+use crate::output;
+use crate::scenario::{self, Scenario};
+use crate::stats::{Summary, daily_rows};
+
+/// One site; 14 racks arrive at the end of each week and go online the same day, so every trial
+/// reaches 2,016 GPUs on day 13.
+const SAME_DAY: &str = r#"
+[scenario]
+name = "same-day"
+start = 2026-01-01
+deadline = 2026-01-31
+horizon = 2026-02-09
+target_gpus = 2016
+[[supply]]
+id = "s"
+accelerator = "gb300-nvl72"
+schedule = [ { date = 2026-01-01, racks_per_week = 14 }, { date = 2026-12-31, racks_per_week = 14 } ]
+[[sites]]
+id = "hall"
+pue = 1.25
+accepts = ["gb300-nvl72"]
+install_racks_per_day = 100
+phases = [ { mw = 100, planned = 2025-12-01 } ]
+"#;
+
+/// Runs `scenario` with the library; returns the `summary.json` and `daily.csv` it would write.
+fn run_files(s: &Scenario, trials: u64) -> (Vec<u8>, Vec<u8>) {
+    let model = Model::compile(s).unwrap();
+    let cfg = EngineConfig {
+        trials,
+        first_trial: 0,
+        seed: 7,
+        threads: 1,
+        batch_size: 16,
+    };
+    let acc = engine::run(&model, &cfg, RunHooks::default()).unwrap();
+    let summary = Summary::new(&acc, &engine::run_info(s, 7));
+    let site_ids: Vec<String> = s.sites.iter().map(|x| x.id.clone()).collect();
+    let mut json = Vec::new();
+    output::write_summary_json(&summary, &mut json).unwrap();
+    let mut csv = Vec::new();
+    output::write_daily_csv(&daily_rows(&acc, s.start), &site_ids, &mut csv).unwrap();
+    (json, csv)
+}
+
+/// Runs `scenario` and parses the files back into chart data.
+fn chart_data(s: &Scenario, trials: u64) -> ChartData {
+    let (json, csv) = run_files(s, trials);
+    ChartData::parse(
+        &json,
+        Path::new("summary.json"),
+        &csv,
+        Path::new("daily.csv"),
+    )
+    .unwrap()
+}
+
+fn inline(text: &str, overrides: &[(&str, &str)]) -> ChartData {
+    let mut text = text.to_owned();
+    for (from, to) in overrides {
+        assert!(text.contains(from), "{from}");
+        text = text.replace(from, to);
+    }
+    chart_data(&scenario::parse(&text, Path::new("t.toml")).unwrap(), 8)
+}
+
+fn base() -> ChartData {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let s = scenario::load(&root.join("scenarios/aws-openai-2026.toml"), &[]).unwrap();
+    chart_data(&s, 24)
+}
+
+/// Decoded 8-bit RGB pixels.
+struct Image {
+    w: usize,
+    h: usize,
+    rgb: Vec<u8>,
+}
+
+impl Image {
+    fn decode(bytes: &[u8]) -> Image {
+        let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+            .read_info()
+            .unwrap();
+        let mut rgb = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut rgb).unwrap();
+        assert_eq!(info.color_type, png::ColorType::Rgb);
+        Image {
+            w: info.width as usize,
+            h: info.height as usize,
+            rgb,
+        }
+    }
+    fn px(&self, x: usize, y: usize) -> [u8; 3] {
+        let i = (y * self.w + x) * 3;
+        [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
+    }
+    fn non_white_share(&self) -> f64 {
+        let n = self.rgb.chunks(3).filter(|p| p != &[255, 255, 255]).count();
+        n as f64 / (self.w * self.h) as f64
+    }
+}
+
+/// `color` at `alpha` over white, as the bitmap backend blends it.
+fn over_white(c: plotters::style::RGBColor, alpha: f64) -> [u8; 3] {
+    let f = |v: u8| (f64::from(v) * alpha + 255.0 * (1.0 - alpha)).round() as u8;
+    [f(c.0), f(c.1), f(c.2)]
+}
+
+fn near(a: [u8; 3], b: [u8; 3]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= 3)
+}
+
+/// Renders every chart in both formats and checks the basics; returns the fan chart's PNG.
+fn render_all(data: &ChartData, size: (u32, u32)) -> Vec<u8> {
+    let mut fan_png = Vec::new();
+    for kind in ChartKind::ALL {
+        let png = render(kind, data, ChartFormat::Png, size).unwrap();
+        let img = Image::decode(&png);
+        assert_eq!((img.w as u32, img.h as u32), size, "{kind:?}");
+        let ink = img.non_white_share();
+        assert!((0.02..0.7).contains(&ink), "{kind:?}: {ink:.3} non-white");
+        let svg = String::from_utf8(render(kind, data, ChartFormat::Svg, size).unwrap()).unwrap();
+        assert!(svg.starts_with("<svg"), "{kind:?}");
+        assert!(svg.contains("Date (end of day)"), "{kind:?}");
+        if kind == ChartKind::Fan {
+            fan_png = png;
+        }
+    }
+    fan_png
+}
+
+#[test]
+fn every_chart_renders_for_the_base_scenario() {
+    let data = base();
+    assert_eq!(data.daily.site_online_means().len(), 5);
+    render_all(&data, DEFAULT_SIZE);
+}
+
+#[test]
+fn fan_chart_bands_lie_inside_the_plot_area() {
+    let data = base();
+    let img =
+        Image::decode(&render(ChartKind::Fan, &data, ChartFormat::Png, DEFAULT_SIZE).unwrap());
+    let axis = [0x55, 0x55, 0x55];
+    // The y axis: the leftmost column with a long vertical run of axis colour; the x axis: the
+    // lowest row with a long horizontal run.
+    let col_run = |x: usize| (0..img.h).filter(|&y| img.px(x, y) == axis).count();
+    let row_run = |y: usize| (0..img.w).filter(|&x| img.px(x, y) == axis).count();
+    let y_axis = (0..img.w)
+        .find(|&x| col_run(x) > img.h / 3)
+        .expect("y axis");
+    let x_axis = (0..img.h)
+        .rev()
+        .find(|&y| row_run(y) > img.w / 3)
+        .expect("x axis");
+    let plot_top = (0..img.h).find(|&y| img.px(y_axis, y) == axis).unwrap();
+    let bands = [
+        over_white(fan::BAND, fan::OUTER_ALPHA),
+        over_white(fan::BAND, fan::INNER_ALPHA),
+    ];
+    let mut inside = 0;
+    for y in plot_top..img.h {
+        for x in 0..img.w {
+            if bands.iter().any(|b| near(img.px(x, y), *b)) {
+                assert!(
+                    x > y_axis && y < x_axis,
+                    "band pixel at ({x}, {y}) outside the axes"
+                );
+                inside += 1;
+            }
+        }
+    }
+    let plot_px = (img.w - y_axis) * (x_axis - plot_top);
+    assert!(inside > plot_px / 20, "only {inside} band pixels");
+}
+
+#[test]
+fn svg_holds_axis_titles_and_legend_labels() {
+    let data = inline(SAME_DAY, &[]);
+    let svg =
+        |k| String::from_utf8(render(k, &data, ChartFormat::Svg, DEFAULT_SIZE).unwrap()).unwrap();
+    let fan = svg(ChartKind::Fan);
+    for text in [
+        "GPUs available (count)",
+        "Median",
+        "P25–P75",
+        "P5–P95",
+        "Target (2,016 GPUs)",
+    ] {
+        assert!(fan.contains(text), "fan chart lacks {text}");
+    }
+    let power = svg(ChartKind::Power);
+    for text in [
+        "Power (MW)",
+        "IT load in use (IT MW)",
+        "Energized (facility MW)",
+    ] {
+        assert!(power.contains(text), "power chart lacks {text}");
+    }
+    let fc = svg(ChartKind::FullCapacity);
+    for text in ["Cumulative share of trials (%)", "P50 2026-01-14"] {
+        assert!(fc.contains(text), "full-capacity chart lacks {text}");
+    }
+    assert!(svg(ChartKind::Bottlenecks).contains("Install crews"));
+    let sites = svg(ChartKind::Sites);
+    assert!(sites.contains("hall") && sites.contains("medians would not"));
+}
+
+#[test]
+fn edge_case_every_trial_reaches_the_target_the_same_day_single_site() {
+    let data = inline(SAME_DAY, &[]);
+    assert_eq!(data.facts.full_capacity, [data.facts.full_capacity[0]; 3]);
+    render_all(&data, DEFAULT_SIZE);
+}
+
+#[test]
+fn edge_case_no_trial_reaches_the_target() {
+    let data = inline(SAME_DAY, &[("target_gpus = 2016", "target_gpus = 9000000")]);
+    assert_eq!(data.facts.never_fraction, 1.0);
+    render_all(&data, DEFAULT_SIZE);
+    let svg = render(
+        ChartKind::FullCapacity,
+        &data,
+        ChartFormat::Svg,
+        DEFAULT_SIZE,
+    )
+    .unwrap();
+    assert!(
+        String::from_utf8(svg)
+            .unwrap()
+            .contains("No trial reaches 9,000,000 online GPUs")
+    );
+}
+
+#[test]
+fn edge_case_shortest_horizon_and_small_images() {
+    // The shortest run the scenario rules allow: the deadline is the day after the start.
+    let data = inline(
+        SAME_DAY,
+        &[
+            ("deadline = 2026-01-31", "deadline = 2026-01-02"),
+            ("horizon = 2026-02-09", "horizon = 2026-01-02"),
+        ],
+    );
+    assert_eq!(data.daily.len(), 2);
+    render_all(&data, (400, 250));
+}
+
+#[test]
+fn edge_case_one_row_of_data() {
+    let data = inline(
+        SAME_DAY,
+        &[
+            ("deadline = 2026-01-31", "deadline = 2026-01-02"),
+            ("horizon = 2026-02-09", "horizon = 2026-01-02"),
+        ],
+    );
+    let mut one = data.clone();
+    one.daily.truncate(1);
+    render_all(&one, (600, 350));
+}
+
+#[test]
+fn sites_chart_is_skipped_without_site_columns() {
+    let s = scenario::parse(SAME_DAY, Path::new("t.toml")).unwrap();
+    let (json, csv) = run_files(&s, 4);
+    let data = ChartData::parse(&json, Path::new("s.json"), &csv, Path::new("daily.csv")).unwrap();
+    // The same file without its per-site columns (as written before they existed).
+    let mut reader = ::csv::Reader::from_reader(csv.as_slice());
+    let header = reader.headers().unwrap().clone();
+    let keep: Vec<usize> = (0..header.len())
+        .filter(|&i| !header[i].starts_with("site_"))
+        .collect();
+    let mut out = ::csv::Writer::from_writer(Vec::new());
+    out.write_record(keep.iter().map(|&i| &header[i])).unwrap();
+    for r in reader.records() {
+        let r = r.unwrap();
+        out.write_record(keep.iter().map(|&i| &r[i])).unwrap();
+    }
+    let stripped = out.into_inner().unwrap();
+    let no_sites = ChartData::parse(
+        &json,
+        Path::new("s.json"),
+        &stripped,
+        Path::new("d/daily.csv"),
+    )
+    .unwrap();
+    assert!(!data.daily.site_online_means().is_empty());
+    let err = render(ChartKind::Sites, &no_sites, ChartFormat::Png, DEFAULT_SIZE).unwrap_err();
+    assert!(matches!(err, ChartError::NoData { .. }), "{err}");
+    assert!(err.to_string().contains("d/daily.csv"), "{err}");
+}
+
+#[test]
+fn bad_files_give_errors_naming_the_file_and_the_problem() {
+    let data = inline(SAME_DAY, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let err = ChartData::read_dir(dir.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("summary.json") && err.contains("not found"),
+        "{err}"
+    );
+
+    let mut json = Vec::new();
+    let s = serde_json::json!({ "scenario": "x" });
+    serde_json::to_writer(&mut json, &s).unwrap();
+    let err = ChartData::parse(
+        &json,
+        Path::new("r/summary.json"),
+        b"",
+        Path::new("r/daily.csv"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("r/summary.json: not a valid capsim summary"),
+        "{err}"
+    );
+
+    let summary = summary_json_of(&data);
+    for (csv, problem) in [
+        ("", "first column"),
+        (
+            "date,available_gpus_p5\n2026-01-01,1\n",
+            "no column `available_gpus_p25`",
+        ),
+    ] {
+        let err = ChartData::parse(
+            &summary,
+            Path::new("s.json"),
+            csv.as_bytes(),
+            Path::new("r/daily.csv"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("r/daily.csv: ") && err.contains(problem),
+            "{err}"
+        );
+    }
+    let mut header = vec!["date".to_owned()];
+    header.extend(super::data::REQUIRED.iter().map(|c| (*c).to_owned()));
+    let row = |d: &str, v: &str| {
+        let mut r = vec![d.to_owned()];
+        r.extend(std::iter::repeat_n(v.to_owned(), header.len() - 1));
+        r.join(",")
+    };
+    let cases = [
+        (format!("{}\n", header.join(",")), "no data rows".to_owned()),
+        (
+            format!("{}\n{}\n", header.join(","), row("2026-01-01", "x")),
+            "line 2, column `available_gpus_p5`: `x` is not a number".to_owned(),
+        ),
+        (
+            format!("{}\n{}\n", header.join(","), row("soon", "1")),
+            "line 2: `soon` is not a date".to_owned(),
+        ),
+        (
+            format!("{}\n{}\n", header.join(","), row("2030-01-01", "1")),
+            "does not match the start".to_owned(),
+        ),
+    ];
+    for (csv, problem) in cases {
+        let err = ChartData::parse(
+            &summary,
+            Path::new("s.json"),
+            csv.as_bytes(),
+            Path::new("r/daily.csv"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("r/daily.csv: ") && err.contains(&problem),
+            "{err}"
+        );
+    }
+}
+
+/// A summary.json consistent with `data` (what the charts read of it).
+fn summary_json_of(data: &ChartData) -> Vec<u8> {
+    let f = &data.facts;
+    serde_json::to_vec(&serde_json::json!({
+        "scenario": f.scenario, "trials": f.trials, "target_gpus": f.target_gpus,
+        "start": f.start.to_string(), "deadline": f.deadline.to_string(),
+        "horizon": f.horizon.to_string(),
+        "p_target_by_deadline": { "estimate": f.p_target, "ci95_low": 0.0, "ci95_high": 1.0 },
+        "full_capacity_date": { "p10": null, "p50": null, "p90": null, "never_fraction": 1.0 },
+    }))
+    .unwrap()
+}
+
+#[test]
+fn number_and_date_formats() {
+    assert_eq!(style::fmt_count(0.0), "0");
+    assert_eq!(style::fmt_count(300_000.0), "300k");
+    assert_eq!(style::fmt_count(2016.0), "2k");
+    assert_eq!(style::fmt_count(1_250_000.0), "1.25M");
+    assert_eq!(style::fmt_plain(1200.0), "1,200");
+    assert_eq!(style::fmt_thousands(10_000), "10,000");
+    let axis = style::DayAxis::new("2025-11-03".parse().unwrap(), 605);
+    assert_eq!(axis.label(&28.0), "Dec 2025");
+    let short = style::DayAxis::new("2026-01-01".parse().unwrap(), 10);
+    assert_eq!(short.label(&2.0), "3 Jan");
+}
