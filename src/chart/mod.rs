@@ -17,6 +17,7 @@ mod bottlenecks;
 mod data;
 mod fan;
 mod full_capacity;
+mod overlay;
 mod pipeline;
 mod power;
 mod sites;
@@ -31,6 +32,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub use data::{ChartData, Daily, RunFacts};
+pub use overlay::render_overlay;
 
 /// Default image size in pixels (width, height): legible on a slide, and still legible when
 /// scaled to a paper column.

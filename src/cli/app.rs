@@ -11,7 +11,7 @@ use capsim::engine::{self, EngineConfig, RunHooks};
 use capsim::model::Model;
 use capsim::output::{self, TrialsCsv};
 use capsim::scenario::{self, Scenario};
-use capsim::stats::Summary;
+use capsim::stats::{Accumulator, PrecisionReport, PrecisionTarget, Summary};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::args::{PlotArgs, PlotFormat, RunArgs, ScenarioArgs, ValidateArgs};
@@ -46,6 +46,7 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
             u32::MAX
         )));
     }
+    let precision = precision_target(&args)?;
     let model = compile(&scenario)?;
     let out_dir = args.out.clone().unwrap_or_else(|| {
         let stem = args
@@ -79,7 +80,13 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         );
         bar
     };
-    let progress = |n: u64| bar.inc(n);
+    let progress = |n: u64| {
+        bar.inc(n);
+        // A precision run adds trials as it goes: let the bar grow with it.
+        if bar.length().is_some_and(|len| bar.position() > len) {
+            bar.set_length(bar.position());
+        }
+    };
     let config = EngineConfig {
         trials,
         first_trial: 0,
@@ -103,9 +110,11 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         let mut sink = |t: u64, o: &capsim::stats::TrialOutcome| {
             rows.write(t, o).map_err(std::io::Error::other)
         };
-        let acc = engine::run(
+        let acc = simulate(
             &model,
             &config,
+            precision.as_ref(),
+            args.max_trials,
             RunHooks {
                 progress: Some(&progress),
                 trial_sink: Some(&mut sink),
@@ -118,19 +127,25 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         publish(tmp, &path)?;
         acc
     } else {
-        engine::run(
+        simulate(
             &model,
             &config,
+            precision.as_ref(),
+            args.max_trials,
             RunHooks {
                 progress: Some(&progress),
                 trial_sink: None,
             },
         )?
     };
+    let (acc, precision_report) = acc;
+    // A precision run decides its own trial count; everything below reports the final one.
+    let trials = acc.trials();
     let elapsed = started.elapsed();
     bar.finish_and_clear();
 
-    let summary = Summary::new(&acc, &engine::run_info(&scenario, seed));
+    let mut summary = Summary::new(&acc, &engine::run_info(&scenario, seed));
+    summary.precision = precision_report;
     let rows = capsim::stats::daily_rows(&acc, scenario.start);
     write_atomic(&out_dir.join("summary.json"), |w| {
         Ok(output::write_summary_json(&summary, w)?)
@@ -162,6 +177,9 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         output::write_summary_json(&summary, &mut stdout)?;
     } else if !args.quiet {
         print!("{}", output::render_table(&summary));
+        if let Some(p) = &summary.precision {
+            println!("\n{}", precision_line(p));
+        }
         let mut files = vec!["summary.json", "daily.csv", "scenario.resolved.toml"];
         if args.trials_csv {
             files.push("trials.csv");
@@ -239,6 +257,78 @@ pub(crate) fn plot(args: PlotArgs) -> Result<()> {
         args.out_dir.join("charts").display()
     );
     Ok(())
+}
+
+/// The precision target of `run`, if one was asked for.
+fn precision_target(args: &RunArgs) -> Result<Option<PrecisionTarget>> {
+    if let Some(h) = args.precision {
+        if !(h > 0.0 && h <= 0.5) {
+            bail!(InputError(format!(
+                "--precision is a half-width for a probability and must lie in (0, 0.5], e.g. 0.005 (found {h})"
+            )));
+        }
+    }
+    if let Some(d) = args.precision_days {
+        if !(d > 0.0 && d.is_finite()) {
+            bail!(InputError(format!(
+                "--precision-days must be a positive number of days, e.g. 3 (found {d})"
+            )));
+        }
+    }
+    Ok(
+        (args.precision.is_some() || args.precision_days.is_some()).then_some(PrecisionTarget {
+            p_target_half_width: args.precision,
+            median_day_half_width: args.precision_days,
+        }),
+    )
+}
+
+/// One line on where a precision run ended.
+fn precision_line(p: &PrecisionReport) -> String {
+    let mut parts = vec![format!(
+        "P(target) ±{:.4}{}",
+        p.p_target_half_width,
+        p.p_target_half_width_target
+            .map(|t| format!(" (target ±{t})"))
+            .unwrap_or_default()
+    )];
+    if let Some(t) = p.median_day_half_width_target {
+        let reached = p
+            .median_day_half_width
+            .map(|h| format!("±{h:.1} days"))
+            .unwrap_or_else(|| "unbounded (too many trials never reach the target)".into());
+        parts.push(format!(
+            "median full-capacity day {reached} (target ±{t} days)"
+        ));
+    }
+    format!(
+        "Precision: {} after {} trials: {}",
+        parts.join(", "),
+        p.trials,
+        if p.met {
+            "target met"
+        } else {
+            "target NOT met (trial cap reached; raise --max-trials)"
+        }
+    )
+}
+
+/// Runs a fixed number of trials, or, with a precision target, as many as it takes.
+fn simulate(
+    model: &Model,
+    config: &EngineConfig,
+    precision: Option<&PrecisionTarget>,
+    max_trials: u64,
+    hooks: RunHooks<'_>,
+) -> Result<(Accumulator, Option<PrecisionReport>)> {
+    Ok(match precision {
+        None => (engine::run(model, config, hooks)?, None),
+        Some(target) => {
+            let max = max_trials.min(u64::from(u32::MAX));
+            let (acc, report) = engine::run_to_precision(model, config, target, max, hooks)?;
+            (acc, Some(report))
+        }
+    })
 }
 
 /// `capsim validate`.

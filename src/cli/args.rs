@@ -22,6 +22,8 @@ pub(crate) enum Command {
     Bench(BenchArgs),
     /// Redraw the charts of a results folder from its summary.json and daily.csv.
     Plot(PlotArgs),
+    /// Run scenarios with common random numbers and compare each with the first (paired).
+    Compare(CompareArgs),
 }
 
 /// Scenario selection shared by every command.
@@ -63,6 +65,17 @@ pub(crate) struct RunArgs {
     /// Do not draw the charts (by default PNG and SVG charts go to OUT/charts/).
     #[arg(long)]
     pub(crate) no_charts: bool,
+    /// Keep adding trials until the 95% interval of P(target by deadline) is at most ± this
+    /// (e.g. 0.005); `--trials` is then the first batch.
+    #[arg(long, value_name = "HALF_WIDTH")]
+    pub(crate) precision: Option<f64>,
+    /// Keep adding trials until the 95% interval of the median full-capacity day is at most
+    /// ± this many days.
+    #[arg(long, value_name = "DAYS")]
+    pub(crate) precision_days: Option<f64>,
+    /// Most trials a precision run may use.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub(crate) max_trials: u64,
 }
 
 /// Image formats `plot` writes.
@@ -116,4 +129,35 @@ pub(crate) struct BenchArgs {
     /// Print the results as JSON.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompareArgs {
+    /// The scenario files (TOML), at least two; the first is the baseline.
+    #[arg(required = true, num_args = 2..)]
+    pub(crate) scenarios: Vec<PathBuf>,
+    /// Override a field in every scenario, e.g. `--set supply.gb300.rate_scale=0.8`. Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub(crate) overrides: Vec<String>,
+    /// Trials per scenario [default: the first scenario's `trials`, else 10000].
+    #[arg(long, short = 'n')]
+    pub(crate) trials: Option<u64>,
+    /// Seed shared by every scenario, 0 to 2^63 − 1 [default: the first scenario's `seed`, else 42].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub(crate) seed: Option<u64>,
+    /// Worker threads [default: all cores].
+    #[arg(long, short = 'j', default_value_t = 0, hide_default_value = true)]
+    pub(crate) threads: usize,
+    /// Output directory [default: out/compare-<first stem>-vs-<second stem>/].
+    #[arg(long, short = 'o')]
+    pub(crate) out: Option<PathBuf>,
+    /// Print compare.json on stdout instead of the table.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// No progress bar and no table (files are still written; errors still print).
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+    /// Do not draw the overlay chart (by default PNG and SVG go to OUT/charts/).
+    #[arg(long)]
+    pub(crate) no_charts: bool,
 }

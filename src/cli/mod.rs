@@ -3,6 +3,7 @@
 pub(crate) mod app;
 pub(crate) mod args;
 pub(crate) mod bench;
+pub(crate) mod compare;
 
 use args::{Cli, Command};
 
@@ -12,6 +13,7 @@ pub(crate) fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Validate(a) => app::validate(a),
         Command::Bench(a) => bench::bench(a),
         Command::Plot(a) => app::plot(a),
+        Command::Compare(a) => compare::compare(a),
     }
 }
 

@@ -19,7 +19,10 @@ use thread_local::ThreadLocal;
 
 use crate::model::Model;
 use crate::scenario::Scenario;
-use crate::stats::{Accumulator, DailyBuffer, Layout, Metric, RunInfo, SiteInfo, TrialOutcome};
+use crate::stats::{
+    Accumulator, DailyBuffer, Layout, Metric, PrecisionReport, PrecisionTarget, RunInfo, SiteInfo,
+    TrialOutcome,
+};
 pub use trial::{Scratch, run_trial};
 
 /// How to run: which trials, with which seed, on how many threads.
@@ -70,6 +73,19 @@ pub struct RunHooks<'a> {
     /// Called on the calling thread for every trial, in trial order.
     #[allow(clippy::type_complexity)]
     pub trial_sink: Option<&'a mut dyn FnMut(u64, &TrialOutcome) -> std::io::Result<()>>,
+}
+
+impl RunHooks<'_> {
+    /// The same hooks, borrowed for one more run.
+    fn reborrow(&mut self) -> RunHooks<'_> {
+        RunHooks {
+            progress: self.progress,
+            trial_sink: match &mut self.trial_sink {
+                Some(sink) => Some(&mut **sink),
+                None => None,
+            },
+        }
+    }
 }
 
 impl std::fmt::Debug for RunHooks<'_> {
@@ -249,4 +265,125 @@ pub fn run(
     }
     let total = total.unwrap_or_else(|| Accumulator::new(lay));
     Ok(total)
+}
+
+/// Runs `cfg.trials` trials, then keeps adding trials until `target` is met or `max_trials` are
+/// done. Each addition continues the trial sequence (trials `n..m` after `0..n`) and is merged
+/// exactly, so the result is bit-identical to a plain [`run`] of the final count: a precision run
+/// can be reproduced with `--trials` alone. The sink, if any, sees every trial once, in order.
+pub fn run_to_precision(
+    model: &Model,
+    cfg: &EngineConfig,
+    target: &PrecisionTarget,
+    max_trials: u64,
+    mut hooks: RunHooks<'_>,
+) -> Result<(Accumulator, PrecisionReport), EngineError> {
+    let chunk = |first: u64, trials: u64, hooks: &mut RunHooks<'_>| {
+        let chunk_cfg = EngineConfig {
+            trials,
+            first_trial: cfg.first_trial + first,
+            ..*cfg
+        };
+        run(model, &chunk_cfg, hooks.reborrow())
+    };
+    let mut total = chunk(0, cfg.trials.min(max_trials.max(1)), &mut hooks)?;
+    loop {
+        let report = crate::stats::assess(&total, target);
+        if report.met || total.trials() >= max_trials {
+            return Ok((total, report));
+        }
+        let next = crate::stats::trials_needed(&report, max_trials);
+        let more = chunk(total.trials(), next - total.trials(), &mut hooks)?;
+        // Integer merge: exactly what one run over the whole range would have accumulated.
+        total.merge(&more);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: &str = r#"
+[scenario]
+name = "precision"
+start = 2026-01-01
+deadline = 2026-03-01
+horizon = 2026-04-01
+target_gpus = 1440
+[[supply]]
+id = "s"
+accelerator = "gb300-nvl72"
+schedule = [ { date = 2026-01-01, racks_per_week = 3 }, { date = 2026-04-01, racks_per_week = 3 } ]
+slip_days = { kind = "uniform", min = 0, max = 40 }
+[[sites]]
+id = "a"
+pue = 1.2
+accepts = ["gb300-nvl72"]
+install_racks_per_day = 3
+phases = [ { mw = 50, planned = 2026-01-01 } ]
+"#;
+
+    #[test]
+    fn a_precision_run_equals_a_fixed_run_of_its_final_count() {
+        let s = crate::scenario::parse(SMALL, std::path::Path::new("p.toml")).unwrap();
+        let model = Model::compile(&s).unwrap();
+        let cfg = EngineConfig {
+            trials: 200,
+            first_trial: 0,
+            seed: 5,
+            threads: 2,
+            batch_size: 64,
+        };
+        let target = PrecisionTarget {
+            p_target_half_width: Some(0.03),
+            median_day_half_width: None,
+        };
+        let (acc, report) =
+            run_to_precision(&model, &cfg, &target, 100_000, RunHooks::default()).unwrap();
+        assert!(report.met, "{report:?}");
+        assert!(
+            acc.trials() > 200,
+            "200 trials cannot give ±0.03 on a proportion near 0.5"
+        );
+        assert!(report.p_target_half_width <= 0.03);
+        let fixed = run(
+            &model,
+            &EngineConfig {
+                trials: acc.trials(),
+                ..cfg
+            },
+            RunHooks::default(),
+        )
+        .unwrap();
+        let info = run_info(&s, 5);
+        assert_eq!(
+            crate::stats::Summary::new(&acc, &info),
+            crate::stats::Summary::new(&fixed, &info)
+        );
+        assert_eq!(
+            crate::stats::daily_rows(&acc, s.start),
+            crate::stats::daily_rows(&fixed, s.start)
+        );
+    }
+
+    #[test]
+    fn a_precision_run_stops_at_the_trial_cap() {
+        let s = crate::scenario::parse(SMALL, std::path::Path::new("p.toml")).unwrap();
+        let model = Model::compile(&s).unwrap();
+        let cfg = EngineConfig {
+            trials: 100,
+            first_trial: 0,
+            seed: 5,
+            threads: 1,
+            batch_size: 64,
+        };
+        let target = PrecisionTarget {
+            p_target_half_width: Some(1e-4),
+            median_day_half_width: None,
+        };
+        let (acc, report) =
+            run_to_precision(&model, &cfg, &target, 1_500, RunHooks::default()).unwrap();
+        assert_eq!(acc.trials(), 1_500);
+        assert!(!report.met);
+    }
 }

@@ -5,6 +5,8 @@
 
 mod accumulator;
 mod histogram;
+mod paired;
+mod precision;
 mod quantile;
 mod summary;
 
@@ -12,6 +14,11 @@ pub use accumulator::{
     Accumulator, Bottleneck, DailyBuffer, DailyCell, Layout, Metric, TrialOutcome,
 };
 pub use histogram::Histogram;
+pub use paired::{
+    Difference, FullCapacityDifference, MeanDifference, PairedComparison, TargetDifference,
+    TrialRecord, newcombe_diff, paired_mean_diff, unpaired_mean_diff,
+};
+pub use precision::{PrecisionReport, PrecisionTarget, assess, trials_needed};
 pub use quantile::{type7, wilson95};
 pub use summary::{
     BottleneckShare, DAILY_PERCENTILES, DailyRow, FullCapacityDate, GpuDistribution, PhaseSummary,

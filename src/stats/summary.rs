@@ -178,6 +178,10 @@ pub struct Summary {
     pub sites: Vec<SiteSummary>,
     /// Scenario warnings.
     pub warnings: Vec<String>,
+    /// The precision target and what was reached, when the run was asked for one
+    /// (`run --precision`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<super::precision::PrecisionReport>,
 }
 
 /// One day of `daily.csv`.
@@ -297,6 +301,7 @@ impl Summary {
             bottleneck_share: BottleneckShare::from_counts(acc.bottleneck_days()),
             sites,
             warnings: info.warnings.clone(),
+            precision: None,
         }
     }
 }

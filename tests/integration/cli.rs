@@ -354,3 +354,45 @@ fn seeds_beyond_a_toml_integer_are_refused() {
         .code(2)
         .stderr(predicates::str::contains("--seed"));
 }
+
+#[test]
+fn precision_runs_add_trials_and_match_a_fixed_run_of_their_count() {
+    // tiny.toml is uncertain enough that 100 trials give a wide interval; ±0.05 needs more.
+    let precise = run_cli(
+        &fixture("valid/tiny.toml"),
+        &["--trials", "100", "--precision", "0.05", "--no-charts"],
+    );
+    let report = json_at(&precise.summary, "/precision");
+    assert_eq!(report["met"], true);
+    let trials = precise.summary["trials"].as_u64().unwrap();
+    assert!(
+        trials > 100,
+        "100 trials give about ±0.094 here: more were needed, got {trials}"
+    );
+    assert!(json_f64(&precise.summary, "/precision/p_target_half_width") <= 0.05);
+    // The same count as a plain run gives the same daily.csv, byte for byte.
+    let fixed = run_cli(
+        &fixture("valid/tiny.toml"),
+        &["--trials", &trials.to_string(), "--no-charts"],
+    );
+    assert_eq!(precise.daily_bytes, fixed.daily_bytes);
+    assert_eq!(
+        precise.summary["p_target_by_deadline"],
+        fixed.summary["p_target_by_deadline"]
+    );
+}
+
+#[test]
+fn precision_must_be_a_sensible_half_width() {
+    for bad in ["0", "-0.1", "0.7"] {
+        capsim()
+            .args([
+                "run",
+                "tests/fixtures/valid/tiny.toml",
+                &format!("--precision={bad}"),
+            ])
+            .assert()
+            .code(2)
+            .stderr(contains("--precision"));
+    }
+}

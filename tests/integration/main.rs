@@ -3,6 +3,8 @@
 //! Each module checks one promise, end to end, through the `capsim` binary or the public library:
 //!
 //! - `cli`: flags, exit codes (0 ok, 1 run failure, 2 bad input), help and error text.
+//! - `compare`: paired comparisons: common random numbers make a scenario's difference from
+//!   itself exactly zero and narrow the interval of a real difference; files, fields, exit codes.
 //! - `scenarios`: every shipped scenario validates and runs; every file in
 //!   `tests/fixtures/invalid/` fails with exit code 2 and the errors its `# expect-error:` lines
 //!   name.
@@ -20,6 +22,7 @@
 
 mod charts;
 mod cli;
+mod compare;
 mod determinism;
 mod exports;
 mod scenarios;

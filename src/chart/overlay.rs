@@ -1,0 +1,187 @@
+//! Overlay fan chart for `capsim compare`: available GPUs over time of several scenarios on one
+//! plot, each as its median with a P10–P90 band, plus the target and deadline lines.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::style::{self, Mark, Sizes, draw_err, okabe_ito as oi};
+use super::{ChartData, ChartError, ChartFormat};
+
+/// Opacity of each scenario's P10–P90 band (low: bands overlap).
+const BAND_ALPHA: f64 = 0.16;
+
+/// Draws the overlay of `runs` (label, results read back from the scenario's folder) as `format`
+/// at `size`; the first run is the baseline and sets the date axis start, the target and the
+/// deadline lines (other scenarios' target and deadline, when different, are drawn unlabelled in
+/// their colour). Returns the file's bytes.
+pub fn render_overlay(
+    runs: &[(String, ChartData)],
+    format: ChartFormat,
+    size: (u32, u32),
+) -> Result<Vec<u8>, ChartError> {
+    if size.0 < 200 || size.1 < 150 || size.0 > 20_000 || size.1 > 20_000 {
+        return Err(ChartError::Size(size.0, size.1));
+    }
+    if runs.is_empty() {
+        return Err(ChartError::NoData {
+            chart: "overlay",
+            reason: "no scenarios to draw".into(),
+        });
+    }
+    style::init_fonts();
+    match format {
+        ChartFormat::Png => {
+            let (w, h) = size;
+            let mut rgb = vec![0u8; w as usize * h as usize * 3];
+            {
+                let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+                draw(&root, runs, &Sizes::new(size))?;
+                root.present().map_err(draw_err)?;
+            }
+            super::encode_png(&rgb, size)
+        }
+        ChartFormat::Svg => {
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+                draw(&root, runs, &Sizes::new(size))?;
+                root.present().map_err(draw_err)?;
+            }
+            Ok(svg.into_bytes())
+        }
+    }
+}
+
+/// Colour of the `i`-th scenario.
+fn colour(i: usize) -> RGBColor {
+    oi::CYCLE[i % (oi::CYCLE.len() - 1)]
+}
+
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    runs: &[(String, ChartData)],
+    sz: &Sizes,
+) -> Result<(), ChartError> {
+    let base = &runs[0].1;
+    // Each run's columns, shifted onto the baseline's day axis.
+    let mut curves = Vec::new();
+    let mut x_end: f64 = 1.0;
+    let mut ymax = base.facts.target_gpus;
+    for (_, data) in runs {
+        let offset = base.day_of(data.daily.dates[0]);
+        let shift = |v: &[f64]| -> Vec<(f64, f64)> {
+            v.iter()
+                .enumerate()
+                .map(|(i, &y)| (i as f64 + offset, y))
+                .filter(|(x, _)| *x >= 0.0)
+                .collect()
+        };
+        let p10 = shift(data.daily.column("available_gpus_p10")?);
+        let p50 = shift(data.daily.column("available_gpus_p50")?);
+        let p90 = shift(data.daily.column("available_gpus_p90")?);
+        for &(x, y) in &p90 {
+            x_end = x_end.max(x);
+            ymax = ymax.max(y);
+        }
+        ymax = ymax.max(data.facts.target_gpus);
+        curves.push((p10, p50, p90));
+    }
+    let title = "Available GPUs over time, scenarios compared (same seed, paired trials)";
+    let mut subtitle = vec![format!(
+        "{} trials each · target {} online GPUs by {} (baseline {})",
+        style::fmt_thousands(base.facts.trials),
+        style::fmt_plain(base.facts.target_gpus),
+        base.facts.deadline,
+        runs[0].0
+    )];
+    subtitle.push("Lines are medians, bands P10–P90 across trials, per day.".to_owned());
+    let mut legend: Vec<(String, Mark)> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, (label, data))| {
+            (
+                format!(
+                    "{label} (P(target) {})",
+                    style::fmt_pct(data.facts.p_target)
+                ),
+                Mark::Line(colour(i)),
+            )
+        })
+        .collect();
+    legend.push(("P10–P90".to_owned(), Mark::Fill(oi::BLACK, BAND_ALPHA)));
+    legend.push((
+        format!("Target ({} GPUs)", style::fmt_plain(base.facts.target_gpus)),
+        Mark::Dashed(oi::VERMILLION),
+    ));
+    legend.push((
+        format!("Deadline ({})", base.facts.deadline),
+        Mark::Dashed(oi::BLACK),
+    ));
+    let area = style::header(root, sz, title, &subtitle, &legend)?;
+
+    let days = x_end as usize + 1;
+    let axis = style::DayAxis::new(base.daily.dates[0], days);
+    let ymax = style::y_top(ymax);
+    let mut chart = style::builder(&area, sz, false)
+        .build_cartesian_2d(axis.clone(), 0.0..ymax)
+        .map_err(draw_err)?;
+    style::style_mesh(&mut chart, sz, &axis, "GPUs available (count)", &|v| {
+        style::fmt_count(*v)
+    })?;
+
+    for (i, (p10, _, p90)) in curves.iter().enumerate() {
+        let mut pts = p90.clone();
+        pts.extend(p10.iter().rev().copied());
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                pts,
+                colour(i).mix(BAND_ALPHA).filled(),
+            )))
+            .map_err(draw_err)?;
+    }
+    for (i, (_, p50, _)) in curves.iter().enumerate() {
+        chart
+            .draw_series(LineSeries::new(
+                p50.clone(),
+                colour(i).stroke_width(sz.line()),
+            ))
+            .map_err(draw_err)?;
+    }
+    // Other scenarios' target and deadline, where they differ from the baseline's.
+    for (i, (_, data)) in runs.iter().enumerate().skip(1) {
+        let dash = sz.px(6.0);
+        let c = colour(i).stroke_width(sz.pxu(1.5));
+        if data.facts.target_gpus != base.facts.target_gpus {
+            let t = data.facts.target_gpus;
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(0.0, t), (x_end, t)],
+                    dash,
+                    dash,
+                    c,
+                ))
+                .map_err(draw_err)?;
+        }
+        if data.facts.deadline != base.facts.deadline {
+            let dl = base.day_of(data.facts.deadline);
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(dl, 0.0), (dl, ymax)],
+                    dash,
+                    dash,
+                    c,
+                ))
+                .map_err(draw_err)?;
+        }
+    }
+    super::fan::reference_lines(
+        root,
+        &mut chart,
+        sz,
+        base,
+        base.facts.target_gpus,
+        ymax,
+        x_end,
+    )?;
+    Ok(())
+}

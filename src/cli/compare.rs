@@ -1,0 +1,575 @@
+//! `capsim compare`: runs scenarios with the same seed and trial count (so with common random
+//! numbers) and compares each with the first, trial by trial.
+//!
+//! Memory: one 16-byte [`TrialRecord`] per trial and scenario on top of the usual per-run
+//! statistics, so O(trials × scenarios) (1.6 MB for 10,000 trials of 10 scenarios).
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use capsim::chart::{self, ChartData, ChartFormat};
+use capsim::engine::{self, EngineConfig, RunHooks};
+use capsim::output;
+use capsim::stats::{
+    BottleneckShare, FullCapacityDate, GpuDistribution, PairedComparison, Proportion, Summary,
+    TrialOutcome, TrialRecord,
+};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use super::app::{DEFAULT_SEED, DEFAULT_TRIALS, InputError, compile, write_atomic};
+use super::args::CompareArgs;
+
+/// One scenario's own results, as `compare.json` lists them.
+#[derive(Debug, Serialize)]
+struct ScenarioEntry {
+    label: String,
+    file: String,
+    scenario: String,
+    results_dir: String,
+    target_gpus: u64,
+    deadline: String,
+    p_target_by_deadline: Proportion,
+    full_capacity_date: FullCapacityDate,
+    available_gpus_at_deadline: GpuDistribution,
+    bottleneck_share: BottleneckShare,
+}
+
+/// One scenario compared with the baseline.
+#[derive(Debug, Serialize)]
+struct ComparisonEntry {
+    scenario: String,
+    baseline: String,
+    #[serde(flatten)]
+    diff: PairedComparison,
+}
+
+/// How the intervals are computed (so a reader of the JSON need not look it up).
+#[derive(Debug, Serialize)]
+struct Methods {
+    paired: &'static str,
+    p_target_unpaired: &'static str,
+    gpus_unpaired: &'static str,
+    difference: &'static str,
+}
+
+/// `compare.json`.
+#[derive(Debug, Serialize)]
+struct CompareReport {
+    capsim_version: String,
+    seed: u64,
+    trials: u64,
+    baseline: String,
+    methods: Methods,
+    scenarios: Vec<ScenarioEntry>,
+    comparisons: Vec<ComparisonEntry>,
+}
+
+/// Unique labels from file stems: a repeated stem gets `-2`, `-3`, ...
+fn labels(paths: &[PathBuf]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in paths {
+        let stem = p
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into());
+        let mut label = stem.clone();
+        let mut k = 2;
+        while out.contains(&label) {
+            label = format!("{stem}-{k}");
+            k += 1;
+        }
+        out.push(label);
+    }
+    out
+}
+
+fn progress_bar(total: u64, hidden: bool) -> ProgressBar {
+    if hidden || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{bar:40.cyan/blue} {human_pos}/{human_len} trials (all scenarios)  ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// `capsim compare`.
+pub(crate) fn compare(args: CompareArgs) -> Result<()> {
+    if args.scenarios.len() < 2 {
+        bail!(InputError("compare needs at least two scenarios".into()));
+    }
+    let mut scenarios = Vec::new();
+    for path in &args.scenarios {
+        scenarios.push(capsim::scenario::load(path, &args.overrides)?);
+    }
+    let mut models = Vec::new();
+    for (s, path) in scenarios.iter().zip(&args.scenarios) {
+        models.push(compile(s).with_context(|| path.display().to_string())?);
+    }
+    let trials = args
+        .trials
+        .or(scenarios[0].trials)
+        .unwrap_or(DEFAULT_TRIALS);
+    let seed = args.seed.or(scenarios[0].seed).unwrap_or(DEFAULT_SEED);
+    if trials == 0 || trials > u64::from(u32::MAX) {
+        bail!(InputError(format!(
+            "--trials must be between 1 and {} (found {trials})",
+            u32::MAX
+        )));
+    }
+    let labels = labels(&args.scenarios);
+    let out_dir = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("out").join(format!("compare-{}-vs-{}", labels[0], labels[1]))
+    });
+    fs::create_dir_all(&out_dir)
+        .with_context(|| format!("creating output directory {}", out_dir.display()))?;
+
+    let bar = progress_bar(trials * scenarios.len() as u64, args.quiet || args.json);
+    let progress = |n: u64| bar.inc(n);
+    let config = EngineConfig {
+        trials,
+        first_trial: 0,
+        seed,
+        threads: args.threads,
+        batch_size: EngineConfig::DEFAULT_BATCH_SIZE,
+    };
+    let mut summaries = Vec::new();
+    let mut records: Vec<Vec<TrialRecord>> = Vec::new();
+    for ((scenario, model), label) in scenarios.iter().zip(&models).zip(&labels) {
+        let mut recs = Vec::with_capacity(trials as usize);
+        let deadline_day = model.deadline_day;
+        let mut sink = |_t: u64, o: &TrialOutcome| {
+            recs.push(TrialRecord::new(
+                o.full_capacity_day,
+                o.available_gpus_at_deadline,
+                deadline_day,
+            ));
+            Ok(())
+        };
+        let acc = engine::run(
+            model,
+            &config,
+            RunHooks {
+                progress: Some(&progress),
+                trial_sink: Some(&mut sink),
+            },
+        )?;
+        let dir = out_dir.join(label);
+        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let summary = Summary::new(&acc, &engine::run_info(scenario, seed));
+        let rows = capsim::stats::daily_rows(&acc, scenario.start);
+        write_atomic(&dir.join("summary.json"), |w| {
+            Ok(output::write_summary_json(&summary, w)?)
+        })?;
+        write_atomic(&dir.join("daily.csv"), |w| {
+            let site_ids: Vec<String> = scenario.sites.iter().map(|s| s.id.clone()).collect();
+            Ok(output::write_daily_csv(&rows, &site_ids, w)?)
+        })?;
+        write_atomic(&dir.join("scenario.resolved.toml"), |w| {
+            Ok(w.write_all(scenario.resolved_toml(seed, trials).as_bytes())?)
+        })?;
+        summaries.push(summary);
+        records.push(recs);
+    }
+    bar.finish_and_clear();
+
+    let report = build_report(&args.scenarios, &labels, &summaries, &records, seed, trials);
+    write_atomic(&out_dir.join("compare.json"), |w| {
+        serde_json::to_writer_pretty(&mut *w, &report)?;
+        Ok(w.write_all(b"\n")?)
+    })?;
+    write_atomic(&out_dir.join("compare.csv"), |w| write_csv(&report, w))?;
+
+    let mut charts = Vec::new();
+    if !args.no_charts {
+        let mut runs = Vec::new();
+        for label in &labels {
+            let data = ChartData::read_dir(&out_dir.join(label))
+                .context("reading the results back for the overlay chart")?;
+            runs.push((label.clone(), data));
+        }
+        let dir = out_dir.join("charts");
+        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        for format in [ChartFormat::Png, ChartFormat::Svg] {
+            let bytes = chart::render_overlay(&runs, format, chart::DEFAULT_SIZE)
+                .context("drawing the overlay chart")?;
+            let path = dir.join(format!("overlay.{}", format.extension()));
+            write_atomic(&path, |w| Ok(w.write_all(&bytes)?))?;
+            charts.push(path);
+        }
+    }
+
+    if args.json {
+        let mut stdout = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        writeln!(stdout)?;
+    } else if !args.quiet {
+        print!("{}", render_table(&report));
+        let mut files = format!(
+            "compare.json, compare.csv, {}/{{summary.json, daily.csv, scenario.resolved.toml}}",
+            labels.join("|")
+        );
+        if !charts.is_empty() {
+            files.push_str(", charts/overlay.{png,svg}");
+        }
+        println!("\nWrote {files} to {}", out_dir.display());
+    }
+    Ok(())
+}
+
+fn build_report(
+    paths: &[PathBuf],
+    labels: &[String],
+    summaries: &[Summary],
+    records: &[Vec<TrialRecord>],
+    seed: u64,
+    trials: u64,
+) -> CompareReport {
+    let scenarios = summaries
+        .iter()
+        .zip(labels)
+        .zip(paths)
+        .map(|((s, label), path)| ScenarioEntry {
+            label: label.clone(),
+            file: path.display().to_string(),
+            scenario: s.scenario.clone(),
+            results_dir: label.clone(),
+            target_gpus: s.target_gpus,
+            deadline: s.deadline.clone(),
+            p_target_by_deadline: s.p_target_by_deadline,
+            full_capacity_date: s.full_capacity_date.clone(),
+            available_gpus_at_deadline: s.available_gpus_at_deadline,
+            bottleneck_share: s.bottleneck_share,
+        })
+        .collect();
+    let comparisons = records[1..]
+        .iter()
+        .zip(&labels[1..])
+        .map(|(r, label)| ComparisonEntry {
+            scenario: label.clone(),
+            baseline: labels[0].clone(),
+            diff: PairedComparison::new(&records[0], r),
+        })
+        .collect();
+    CompareReport {
+        capsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        seed,
+        trials,
+        baseline: labels[0].clone(),
+        methods: Methods {
+            paired: "mean of per-trial differences ± 1.959964·sd/√n (exact [d, d] when all pairs agree)",
+            p_target_unpaired: "Newcombe hybrid score interval (Newcombe 1998, method 10)",
+            gpus_unpaired: "Welch normal interval: ± 1.959964·√(var_a/n + var_b/n)",
+            difference: "scenario minus baseline",
+        },
+        scenarios,
+        comparisons,
+    }
+}
+
+fn write_csv(report: &CompareReport, w: &mut dyn Write) -> Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record([
+        "label",
+        "file",
+        "scenario",
+        "is_baseline",
+        "p_target",
+        "p_target_ci95_low",
+        "p_target_ci95_high",
+        "full_capacity_p10",
+        "full_capacity_p50",
+        "full_capacity_p90",
+        "never_fraction",
+        "available_gpus_mean",
+        "available_gpus_p10",
+        "available_gpus_p50",
+        "available_gpus_p90",
+        "bottleneck_supply_share",
+        "bottleneck_power_share",
+        "bottleneck_install_share",
+        "bottleneck_space_share",
+        "p_target_diff",
+        "p_target_diff_paired_ci95_low",
+        "p_target_diff_paired_ci95_high",
+        "p_target_diff_unpaired_ci95_low",
+        "p_target_diff_unpaired_ci95_high",
+        "only_scenario_met_fraction",
+        "only_baseline_met_fraction",
+        "full_capacity_median_diff_days",
+        "both_reach_fraction",
+        "only_scenario_reach_fraction",
+        "only_baseline_reach_fraction",
+        "neither_reach_fraction",
+        "available_gpus_mean_diff",
+        "available_gpus_diff_paired_ci95_low",
+        "available_gpus_diff_paired_ci95_high",
+        "available_gpus_diff_unpaired_ci95_low",
+        "available_gpus_diff_unpaired_ci95_high",
+    ])?;
+    let date = |d: &Option<String>| d.clone().unwrap_or_default();
+    for (i, s) in report.scenarios.iter().enumerate() {
+        let p = &s.p_target_by_deadline;
+        let f = &s.full_capacity_date;
+        let a = &s.available_gpus_at_deadline;
+        let b = &s.bottleneck_share;
+        let mut row = vec![
+            s.label.clone(),
+            s.file.clone(),
+            s.scenario.clone(),
+            (i == 0).to_string(),
+            p.estimate.to_string(),
+            p.ci95_low.to_string(),
+            p.ci95_high.to_string(),
+            date(&f.p10),
+            date(&f.p50),
+            date(&f.p90),
+            f.never_fraction.to_string(),
+            a.mean.to_string(),
+            a.p10.to_string(),
+            a.p50.to_string(),
+            a.p90.to_string(),
+            b.supply.to_string(),
+            b.power.to_string(),
+            b.install.to_string(),
+            b.space.to_string(),
+        ];
+        if i == 0 {
+            row.extend(std::iter::repeat_n(String::new(), 17));
+        } else {
+            let c = &report.comparisons[i - 1].diff;
+            let t = &c.p_target_by_deadline;
+            let d = &c.full_capacity_days;
+            let g = &c.available_gpus_at_deadline;
+            row.extend(
+                [
+                    t.estimate,
+                    t.paired_ci95_low,
+                    t.paired_ci95_high,
+                    t.unpaired_ci95_low,
+                    t.unpaired_ci95_high,
+                    t.only_scenario_fraction,
+                    t.only_baseline_fraction,
+                ]
+                .map(|v| v.to_string()),
+            );
+            row.push(d.median_days.map(|v| v.to_string()).unwrap_or_default());
+            row.extend(
+                [
+                    d.both_fraction,
+                    d.only_scenario_fraction,
+                    d.only_baseline_fraction,
+                    d.neither_fraction,
+                    g.estimate,
+                    g.paired_ci95_low,
+                    g.paired_ci95_high,
+                    g.unpaired_ci95_low,
+                    g.unpaired_ci95_high,
+                ]
+                .map(|v| v.to_string()),
+            );
+        }
+        out.write_record(&row)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.1}%", v * 100.0)
+}
+
+/// Percentage points with a sign.
+fn pts(v: f64) -> String {
+    format!("{:+.2}", v * 100.0)
+}
+
+fn count(v: f64) -> String {
+    let n = v.round() as i64;
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+fn signed_count(v: f64) -> String {
+    if v.round() > 0.0 {
+        format!("+{}", count(v))
+    } else {
+        count(v)
+    }
+}
+
+fn render_table(r: &CompareReport) -> String {
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "compare · {} trials · seed {} · baseline {} · common random numbers\n",
+        count(r.trials as f64),
+        r.seed,
+        r.baseline
+    );
+    let w = r
+        .scenarios
+        .iter()
+        .map(|s| s.label.len())
+        .max()
+        .unwrap_or(0)
+        .max(22)
+        + 2;
+    let mut line = |label: &str, cells: Vec<String>| {
+        let mut l = format!("  {label:<30}");
+        for c in cells {
+            let _ = write!(l, "{c:<w$}");
+        }
+        let _ = writeln!(t, "{}", l.trim_end());
+    };
+    let sc = &r.scenarios;
+    line("", sc.iter().map(|s| s.label.clone()).collect());
+    line(
+        "target",
+        sc.iter()
+            .map(|s| format!("{} by {}", count(s.target_gpus as f64), s.deadline))
+            .collect(),
+    );
+    line(
+        "P(target by deadline)",
+        sc.iter()
+            .map(|s| pct(s.p_target_by_deadline.estimate))
+            .collect(),
+    );
+    line(
+        "  95% CI (Wilson)",
+        sc.iter()
+            .map(|s| {
+                let p = &s.p_target_by_deadline;
+                format!("{} – {}", pct(p.ci95_low), pct(p.ci95_high))
+            })
+            .collect(),
+    );
+    let date = |d: &Option<String>| d.clone().unwrap_or_else(|| "not reached".into());
+    line(
+        "Full capacity P10",
+        sc.iter().map(|s| date(&s.full_capacity_date.p10)).collect(),
+    );
+    line(
+        "              P50",
+        sc.iter().map(|s| date(&s.full_capacity_date.p50)).collect(),
+    );
+    line(
+        "              P90",
+        sc.iter().map(|s| date(&s.full_capacity_date.p90)).collect(),
+    );
+    line(
+        "  never (by horizon)",
+        sc.iter()
+            .map(|s| pct(s.full_capacity_date.never_fraction))
+            .collect(),
+    );
+    line(
+        "GPUs available at deadline",
+        sc.iter()
+            .map(|s| format!("mean {}", count(s.available_gpus_at_deadline.mean)))
+            .collect(),
+    );
+    line(
+        "  P10 – P90",
+        sc.iter()
+            .map(|s| {
+                let a = &s.available_gpus_at_deadline;
+                format!("{} – {}", count(a.p10), count(a.p90))
+            })
+            .collect(),
+    );
+    line(
+        "Bottleneck sup/pow/inst/space",
+        sc.iter()
+            .map(|s| {
+                let b = &s.bottleneck_share;
+                format!(
+                    "{:.0}/{:.0}/{:.0}/{:.0}%",
+                    b.supply * 100.0,
+                    b.power * 100.0,
+                    b.install * 100.0,
+                    b.space * 100.0
+                )
+            })
+            .collect(),
+    );
+    for c in &r.comparisons {
+        let p = &c.diff.p_target_by_deadline;
+        let d = &c.diff.full_capacity_days;
+        let g = &c.diff.available_gpus_at_deadline;
+        let _ = writeln!(
+            t,
+            "\n{} vs {} (paired, scenario − baseline)",
+            c.scenario, c.baseline
+        );
+        let _ = writeln!(
+            t,
+            "  P(target) difference          {} pts   paired 95% CI {} – {}   unpaired (Newcombe) {} – {}",
+            pts(p.estimate),
+            pts(p.paired_ci95_low),
+            pts(p.paired_ci95_high),
+            pts(p.unpaired_ci95_low),
+            pts(p.unpaired_ci95_high)
+        );
+        let _ = writeln!(
+            t,
+            "    trials met only by scenario {}, only by baseline {}",
+            pct(p.only_scenario_fraction),
+            pct(p.only_baseline_fraction)
+        );
+        let median = d
+            .median_days
+            .map(|m| format!("{m:+.0} days"))
+            .unwrap_or_else(|| "n/a".into());
+        let _ = writeln!(
+            t,
+            "  Full-capacity day shift       median {}   (both reach {}; only scenario {}; only baseline {}; neither {})",
+            median,
+            pct(d.both_fraction),
+            pct(d.only_scenario_fraction),
+            pct(d.only_baseline_fraction),
+            pct(d.neither_fraction)
+        );
+        let _ = writeln!(
+            t,
+            "  GPUs at deadline difference   mean {}   paired 95% CI {} – {}   unpaired {} – {}",
+            signed_count(g.estimate),
+            signed_count(g.paired_ci95_low),
+            signed_count(g.paired_ci95_high),
+            signed_count(g.unpaired_ci95_low),
+            signed_count(g.unpaired_ci95_high)
+        );
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_unique_stems() {
+        let l = labels(&[
+            PathBuf::from("a/base.toml"),
+            PathBuf::from("b/base.toml"),
+            PathBuf::from("slow.toml"),
+        ]);
+        assert_eq!(l, ["base", "base-2", "slow"]);
+    }
+}
