@@ -22,6 +22,8 @@ mod pipeline;
 mod power;
 mod sites;
 mod style;
+mod sweep;
+mod tornado;
 
 #[cfg(test)]
 mod tests;
@@ -33,6 +35,8 @@ use plotters::prelude::*;
 
 pub use data::{ChartData, Daily, RunFacts};
 pub use overlay::render_overlay;
+pub use sweep::{SweepChart, SweepPoint, render_sweep};
+pub use tornado::{Tornado, TornadoRow, TornadoScale, render_tornado};
 
 /// Default image size in pixels (width, height): legible on a slide, and still legible when
 /// scaled to a paper column.

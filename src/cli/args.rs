@@ -24,6 +24,10 @@ pub(crate) enum Command {
     Plot(PlotArgs),
     /// Run scenarios with common random numbers and compare each with the first (paired).
     Compare(CompareArgs),
+    /// Rank the uncertain inputs by their effect on the outcome (Spearman, swing or Sobol).
+    Sensitivity(SensitivityArgs),
+    /// Run a scenario over a grid of one or two parameters (common random numbers).
+    Sweep(SweepArgs),
 }
 
 /// Scenario selection shared by every command.
@@ -158,6 +162,86 @@ pub(crate) struct CompareArgs {
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,
     /// Do not draw the overlay chart (by default PNG and SVG go to OUT/charts/).
+    #[arg(long)]
+    pub(crate) no_charts: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SweepArgs {
+    /// The scenario file (TOML).
+    pub(crate) scenario: PathBuf,
+    /// A parameter to vary: `PATH=LIST` (`0.8,1.0,1.2`) or `PATH=START:STOP:COUNT` (inclusive,
+    /// evenly spaced, COUNT >= 2). PATH is a `--set` path; a `*` segment stands for every item
+    /// of an array (e.g. `sites.*.power_scale`). Once or twice.
+    #[arg(long, value_name = "PATH=VALUES", required = true)]
+    pub(crate) vary: Vec<String>,
+    /// Override a scenario field at every grid point, e.g. `--set supply.gb300.rate_scale=0.8`.
+    /// Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub(crate) overrides: Vec<String>,
+    /// Trials per grid point [default: the scenario's `trials`, else 10000].
+    #[arg(long, short = 'n')]
+    pub(crate) trials: Option<u64>,
+    /// Seed shared by every grid point, 0 to 2^63 − 1 [default: the scenario's `seed`, else 42].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub(crate) seed: Option<u64>,
+    /// Worker threads [default: all cores].
+    #[arg(long, short = 'j', default_value_t = 0, hide_default_value = true)]
+    pub(crate) threads: usize,
+    /// Output directory [default: out/sweep-<scenario file stem>/].
+    #[arg(long, short = 'o')]
+    pub(crate) out: Option<PathBuf>,
+    /// The probability whose contour the two-parameter heatmap draws.
+    #[arg(long, default_value_t = 0.8)]
+    pub(crate) threshold: f64,
+    /// Print sweep.json on stdout instead of the table.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// No progress bar and no table (files are still written; errors still print).
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+    /// Do not draw the chart (by default PNG and SVG go to OUT/charts/).
+    #[arg(long)]
+    pub(crate) no_charts: bool,
+}
+
+/// How `sensitivity` ranks the inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum SensitivityMethod {
+    /// Spearman rank correlation of each input with the outcomes, from one run.
+    Spearman,
+    /// One-at-a-time swing: each input held at its P10 and at its P90 (2 runs per input).
+    Swing,
+    /// First-order and total Sobol indices by pick-freeze (inputs + 2 runs).
+    Sobol,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SensitivityArgs {
+    #[command(flatten)]
+    pub(crate) scenario: ScenarioArgs,
+    /// Method.
+    #[arg(long, value_enum, default_value_t = SensitivityMethod::Spearman)]
+    pub(crate) method: SensitivityMethod,
+    /// Trials per run [default: the scenario's `trials`, else 10000].
+    #[arg(long, short = 'n')]
+    pub(crate) trials: Option<u64>,
+    /// Seed, 0 to 2^63 − 1 [default: the scenario's `seed`, else 42].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub(crate) seed: Option<u64>,
+    /// Worker threads [default: all cores].
+    #[arg(long, short = 'j', default_value_t = 0, hide_default_value = true)]
+    pub(crate) threads: usize,
+    /// Output directory [default: out/sensitivity-<scenario file stem>/].
+    #[arg(long, short = 'o')]
+    pub(crate) out: Option<PathBuf>,
+    /// Print sensitivity.json on stdout instead of the table.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// No progress bar and no table (files are still written; errors still print).
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+    /// Do not draw the tornado chart (by default PNG and SVG go to OUT/charts/).
     #[arg(long)]
     pub(crate) no_charts: bool,
 }

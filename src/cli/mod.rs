@@ -4,6 +4,8 @@ pub(crate) mod app;
 pub(crate) mod args;
 pub(crate) mod bench;
 pub(crate) mod compare;
+pub(crate) mod sensitivity;
+pub(crate) mod sweep;
 
 use args::{Cli, Command};
 
@@ -14,6 +16,8 @@ pub(crate) fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(a) => bench::bench(a),
         Command::Plot(a) => app::plot(a),
         Command::Compare(a) => compare::compare(a),
+        Command::Sensitivity(a) => sensitivity::sensitivity(a),
+        Command::Sweep(a) => sweep::sweep(a),
     }
 }
 

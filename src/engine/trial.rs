@@ -175,15 +175,17 @@ pub fn run_trial(
     // fixes the order of `trials.csv` columns: streams (slip), then sites (install rate, then
     // each phase's delay).
     for st in &model.streams {
-        let slip = st
-            .slip_days
-            .sample(&mut input_rng(seed, trial, st.slip_key));
+        let slip = st.slip_days.sample(&mut input_rng(
+            st.slip_seed.unwrap_or(seed),
+            trial,
+            st.slip_key,
+        ));
         o.inputs.push(slip as f64);
         deliver_stream(
             model,
             st,
             slip,
-            &mut input_rng(seed, trial, st.weekly_key),
+            &mut input_rng(st.weekly_seed.unwrap_or(seed), trial, st.weekly_key),
             &mut s.arrivals,
         );
     }
@@ -191,7 +193,11 @@ pub fn run_trial(
     for (i, site) in model.sites.iter().enumerate() {
         let rate = site
             .install_racks_per_day
-            .sample(&mut input_rng(seed, trial, site.install_key))
+            .sample(&mut input_rng(
+                site.install_seed.unwrap_or(seed),
+                trial,
+                site.install_key,
+            ))
             .max(0.0);
         o.inputs.push(rate);
         s.site[i] = SiteState {
@@ -199,9 +205,11 @@ pub fn run_trial(
             ..SiteState::default()
         };
         for phase in &site.phases {
-            let delay = phase
-                .delay_days
-                .sample(&mut input_rng(seed, trial, phase.key));
+            let delay = phase.delay_days.sample(&mut input_rng(
+                phase.seed.unwrap_or(seed),
+                trial,
+                phase.key,
+            ));
             let day = phase.planned_day + delay;
             o.inputs.push(delay as f64);
             o.phase_energized_day.push(day);
@@ -209,11 +217,18 @@ pub fn run_trial(
                 s.energize.push((day, i, phase.facility_kw));
             }
         }
-        s.bring_up_rng
-            .push(input_rng(seed, trial, site.bring_up_key));
+        s.bring_up_rng.push(input_rng(
+            site.bring_up_seed.unwrap_or(seed),
+            trial,
+            site.bring_up_key,
+        ));
     }
     s.energize.sort_by_key(|e| e.0);
-    let mut ops_rng = input_rng(seed, trial, model.operations_key);
+    let mut ops_rng = input_rng(
+        model.operations_seed.unwrap_or(seed),
+        trial,
+        model.operations_key,
+    );
 
     let mut next_event = 0;
     let mut t = Totals::default();

@@ -177,6 +177,52 @@ const GAUSS_LEGENDRE_8: [(f64, f64); 8] = [
     (0.960_289_856_497_536_2, 0.101_228_536_290_376_26),
 ];
 
+/// The `p`-quantile of `spec`: the smallest x with P(X <= x) >= p, found by bisection on
+/// [`cdf`] to 1e-9 relative (at most 200 halvings). For an infinite end of the support the
+/// bracket is widened from the mean in doubling steps first.
+pub fn quantile(spec: &DistSpec, p: f64) -> f64 {
+    let p = p.clamp(0.0, 1.0);
+    let (lo, hi) = spec.support();
+    if lo == hi {
+        return lo;
+    }
+    let centre = spec.mean();
+    let mut step = 1.0f64.max(centre.abs());
+    let mut a = lo;
+    while !a.is_finite() || (a > lo && cdf(spec, a) >= p) {
+        a = centre - step;
+        step *= 2.0;
+        if step > 1e300 {
+            break;
+        }
+    }
+    let mut step = 1.0f64.max(centre.abs());
+    let mut b = hi;
+    while !b.is_finite() {
+        b = centre + step;
+        step *= 2.0;
+        if cdf(spec, b) >= p || step > 1e300 {
+            break;
+        }
+    }
+    if cdf(spec, a) >= p {
+        return a;
+    }
+    // Invariant: cdf(a) < p <= cdf(b).
+    for _ in 0..200 {
+        let m = 0.5 * (a + b);
+        if cdf(spec, m) >= p {
+            b = m;
+        } else {
+            a = m;
+        }
+        if b - a <= 1e-9 * b.abs().max(1.0) {
+            break;
+        }
+    }
+    b
+}
+
 /// `table[j]` = P(M > j) for the number of daily snapshots M = ⌊R + U⌋ that an outage of length
 /// R (days, distributed as `spec`, negative values taken as 0) covers when it starts at a
 /// uniform time U of its day. P(M > j) = ∫_j^{j+1} P(R > x) dx, integrated with 8-point
@@ -229,6 +275,24 @@ pub fn outage_survival(spec: &DistSpec) -> Vec<f64> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn quantiles_invert_the_cdf() {
+        use crate::scenario::DistSpec;
+        let u = DistSpec::Uniform { min: 2.0, max: 5.0 };
+        assert!((super::quantile(&u, 0.1) - 2.3).abs() < 1e-8);
+        assert!((super::quantile(&u, 0.9) - 4.7).abs() < 1e-8);
+        let n = DistSpec::Normal {
+            mean: 10.0,
+            sd: 2.0,
+            min: None,
+            max: None,
+        };
+        // z(0.9) = 1.2815516.
+        assert!((super::quantile(&n, 0.9) - (10.0 + 2.0 * 1.281_551_6)).abs() < 1e-6);
+        assert!((super::quantile(&n, 0.1) - (10.0 - 2.0 * 1.281_551_6)).abs() < 1e-6);
+        assert_eq!(super::quantile(&DistSpec::Fixed(3.0), 0.4), 3.0);
+    }
+
     use super::*;
     use statrs::distribution::{Beta, ContinuousCDF, LogNormal, Normal, Triangular};
 

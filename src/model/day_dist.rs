@@ -81,6 +81,18 @@ impl DayDist {
         self.cumulative.get(i).copied().unwrap_or(1.0)
     }
 
+    /// The `p`-quantile: the smallest `k` with P(K <= k) >= p (the first day for p <= 0, the
+    /// last for p >= 1).
+    pub fn quantile(&self, p: f64) -> i64 {
+        let i = self.cumulative.partition_point(|&c| c < p);
+        self.first + i.min(self.cumulative.len() - 1) as i64
+    }
+
+    /// True when every draw is the same day (no randomness is consumed).
+    pub fn is_fixed(&self) -> bool {
+        self.cumulative.len() == 1
+    }
+
     /// The smallest and largest value a draw can take.
     pub fn range(&self) -> (i64, i64) {
         (self.first, self.first + self.cumulative.len() as i64 - 1)
@@ -124,6 +136,28 @@ mod tests {
         });
         assert_eq!(d.range(), (1, 3));
         assert!((d.cdf(1) - 0.25).abs() < 1e-12 && (d.cdf(2) - 0.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn quantiles_are_the_smallest_day_reaching_p() {
+        // U(0, 10) in whole days: P(K <= 0) = 0.05, P(K <= 1) = 0.15, ..., P(K <= 9) = 0.95.
+        let d = DayDist::new(&DistSpec::Uniform {
+            min: 0.0,
+            max: 10.0,
+        });
+        assert_eq!(d.quantile(0.0), 0);
+        assert_eq!(d.quantile(0.05), 0);
+        assert_eq!(d.quantile(0.10), 1);
+        assert_eq!(d.quantile(0.5), 5);
+        assert_eq!(d.quantile(0.9), 9);
+        assert_eq!(d.quantile(1.0), 10);
+        for p in [0.01, 0.1, 0.37, 0.5, 0.9, 0.99] {
+            let k = d.quantile(p);
+            assert!(d.cdf(k) >= p && d.cdf(k - 1) < p, "{p}");
+        }
+        let fixed = DayDist::new(&DistSpec::Fixed(4.0));
+        assert!(fixed.is_fixed() && !d.is_fixed());
+        assert_eq!(fixed.quantile(0.9), 4);
     }
 
     #[test]

@@ -50,6 +50,10 @@ pub struct StreamModel {
     pub slip_key: u64,
     /// Key of the weekly noise and disruption draws.
     pub weekly_key: u64,
+    /// Seed of the slip draw instead of the run's, if set (see [`Model::override_seed`]).
+    pub slip_seed: Option<u64>,
+    /// Seed of the weekly draws instead of the run's, if set.
+    pub weekly_seed: Option<u64>,
 }
 
 /// Supply disruptions of one stream.
@@ -74,6 +78,8 @@ pub struct PhaseModel {
     pub delay_days: DayDist,
     /// Key of the delay draw.
     pub key: u64,
+    /// Seed of the delay draw instead of the run's, if set.
+    pub seed: Option<u64>,
 }
 
 /// A site.
@@ -95,6 +101,10 @@ pub struct SiteModel {
     pub install_key: u64,
     /// Key of the site's burn-in, failure and rework draws.
     pub bring_up_key: u64,
+    /// Seed of the install-rate draw instead of the run's, if set.
+    pub install_seed: Option<u64>,
+    /// Seed of the bring-up draws instead of the run's, if set.
+    pub bring_up_seed: Option<u64>,
     /// Power phases.
     pub phases: Vec<PhaseModel>,
 }
@@ -140,6 +150,8 @@ pub struct Model {
     pub outage_survival: Vec<f64>,
     /// Key of the interruption draws.
     pub operations_key: u64,
+    /// Seed of the interruption draws instead of the run's, if set.
+    pub operations_seed: Option<u64>,
     /// Allocation policy.
     pub policy: AllocationPolicy,
     /// GPUs in the smallest rack type: the resolution of GPU percentiles.
@@ -204,6 +216,8 @@ impl Model {
                 },
                 slip_key: input_key(&format!("supply/{}/slip", st.id)),
                 weekly_key: input_key(&format!("supply/{}/weekly", st.id)),
+                slip_seed: None,
+                weekly_seed: None,
             });
         }
         let mut sites = Vec::new();
@@ -215,6 +229,7 @@ impl Model {
                     planned_day: s.day_of(p.planned),
                     delay_days: DayDist::new(&p.delay_days),
                     key: input_key(&format!("site/{}/phase/{k}", site.id)),
+                    seed: None,
                 });
             }
             sites.push(SiteModel {
@@ -226,6 +241,8 @@ impl Model {
                 install_racks_per_day: Dist::new(&site.install_racks_per_day)?,
                 install_key: input_key(&format!("site/{}/install", site.id)),
                 bring_up_key: input_key(&format!("site/{}/bring_up", site.id)),
+                install_seed: None,
+                bring_up_seed: None,
                 phases,
             });
         }
@@ -264,6 +281,7 @@ impl Model {
             interruptions_per_gpu_day: s.operations.interruptions_per_gpu_year / 365.25,
             outage_survival: cdf::outage_survival(&s.operations.repair_days),
             operations_key: input_key("operations"),
+            operations_seed: None,
             policy: s.allocation,
             gpus_per_smallest_rack: used
                 .iter()
@@ -292,4 +310,83 @@ impl Model {
         }
         names
     }
+
+    /// The generator groups of a trial, one per named input of `docs/model.md` ("Random inputs
+    /// and seeding"): each stream's slip and weekly draws, each site's install rate, phase
+    /// delays and bring-up, and operations. Groups whose draws cannot vary (a fixed
+    /// distribution, no failures, no interruptions) are left out.
+    pub fn input_groups(&self) -> Vec<InputGroup> {
+        let mut out = Vec::new();
+        for (i, st) in self.streams.iter().enumerate() {
+            if !st.slip_days.is_fixed() {
+                out.push(InputGroup::StreamSlip(i));
+            }
+            if !st.noise.is_fixed() || st.disruption.is_some() {
+                out.push(InputGroup::StreamWeekly(i));
+            }
+        }
+        for (i, site) in self.sites.iter().enumerate() {
+            if !site.install_racks_per_day.is_fixed() {
+                out.push(InputGroup::SiteInstall(i));
+            }
+            for (k, p) in site.phases.iter().enumerate() {
+                if !p.delay_days.is_fixed() {
+                    out.push(InputGroup::SitePhase(i, k));
+                }
+            }
+            if !self.burn_in_days.is_fixed() || self.failure_probability > 0.0 {
+                out.push(InputGroup::SiteBringUp(i));
+            }
+        }
+        if self.interruptions_per_gpu_day > 0.0 {
+            out.push(InputGroup::Operations);
+        }
+        out
+    }
+
+    /// The name of a generator group, as `docs/model.md` spells input names
+    /// (e.g. `site/a/phase/0`).
+    pub fn group_name(&self, g: InputGroup) -> String {
+        match g {
+            InputGroup::StreamSlip(i) => format!("supply/{}/slip", self.streams[i].id),
+            InputGroup::StreamWeekly(i) => format!("supply/{}/weekly", self.streams[i].id),
+            InputGroup::SiteInstall(i) => format!("site/{}/install", self.sites[i].id),
+            InputGroup::SitePhase(i, k) => format!("site/{}/phase/{k}", self.sites[i].id),
+            InputGroup::SiteBringUp(i) => format!("site/{}/bring_up", self.sites[i].id),
+            InputGroup::Operations => "operations".to_owned(),
+        }
+    }
+
+    /// Makes group `g` draw from generators seeded with `seed` instead of the run's seed (the
+    /// key and trial index stay): trial `t` then gets exactly the draws a run with `seed`
+    /// would give that input, while every other input keeps the run's. This is the
+    /// pick-freeze matrix A_B of Sobol estimation. `None` restores the run's seed.
+    pub fn override_seed(&mut self, g: InputGroup, seed: Option<u64>) {
+        match g {
+            InputGroup::StreamSlip(i) => self.streams[i].slip_seed = seed,
+            InputGroup::StreamWeekly(i) => self.streams[i].weekly_seed = seed,
+            InputGroup::SiteInstall(i) => self.sites[i].install_seed = seed,
+            InputGroup::SitePhase(i, k) => self.sites[i].phases[k].seed = seed,
+            InputGroup::SiteBringUp(i) => self.sites[i].bring_up_seed = seed,
+            InputGroup::Operations => self.operations_seed = seed,
+        }
+    }
+}
+
+/// One generator group of a trial (see [`Model::input_groups`]); indices are into
+/// `Model::streams`, `Model::sites` and a site's `phases`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InputGroup {
+    /// A stream's slip.
+    StreamSlip(usize),
+    /// A stream's weekly noise and disruptions.
+    StreamWeekly(usize),
+    /// A site's install rate.
+    SiteInstall(usize),
+    /// A site's phase delay: (site, phase).
+    SitePhase(usize, usize),
+    /// A site's burn-in, failures and rework.
+    SiteBringUp(usize),
+    /// Interruptions in service.
+    Operations,
 }

@@ -8,6 +8,7 @@ mod histogram;
 mod paired;
 mod precision;
 mod quantile;
+mod sensitivity;
 mod summary;
 
 pub use accumulator::{
@@ -20,6 +21,7 @@ pub use paired::{
 };
 pub use precision::{PrecisionReport, PrecisionTarget, assess, trials_needed};
 pub use quantile::{type7, wilson95};
+pub use sensitivity::{Index, SobolIndices, average_ranks, pearson, sobol, spearman};
 pub use summary::{
     BottleneckShare, DAILY_PERCENTILES, DailyRow, FullCapacityDate, GpuDistribution, PhaseSummary,
     Proportion, RunInfo, SiteInfo, SiteSummary, Summary, daily_rows,

@@ -5,6 +5,8 @@
 //! - `cli`: flags, exit codes (0 ok, 1 run failure, 2 bad input), help and error text.
 //! - `compare`: paired comparisons: common random numbers make a scenario's difference from
 //!   itself exactly zero and narrow the interval of a real difference; files, fields, exit codes.
+//! - `sensitivity`: Spearman, swing and Sobol rank a known lone driver first (ρ ≈ 1, the
+//!   expected swing, S ≈ T ≈ 1); results do not depend on threads; files and exit codes.
 //! - `scenarios`: every shipped scenario validates and runs; every file in
 //!   `tests/fixtures/invalid/` fails with exit code 2 and the errors its `# expect-error:` lines
 //!   name.
@@ -12,6 +14,8 @@
 //!   common random numbers across scenario edits.
 //! - `statistics`: known answers: hand-computed deterministic timelines and closed-form
 //!   distributions, with tolerances derived from standard errors.
+//! - `sweep`: every grid point equals a plain `run` with its `--set`s (common random numbers);
+//!   P(target) rises with the delivery rate; `*` wildcards; files, heatmap, exit codes.
 //! - `charts`: `run` writes the charts unless `--no-charts`; `plot` redraws them from a results
 //!   folder; bad results files exit 2 naming the file.
 //! - `exports`: the shape and internal consistency of `summary.json`, `daily.csv`, `trials.csv`
@@ -26,5 +30,7 @@ mod compare;
 mod determinism;
 mod exports;
 mod scenarios;
+mod sensitivity;
 mod statistics;
+mod sweep;
 mod util;

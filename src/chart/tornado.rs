@@ -1,0 +1,239 @@
+//! Tornado chart for `capsim sensitivity`: one row per input, sorted with the largest effect on
+//! top, each row holding two horizontal bars drawn from a common centre line (e.g. ρ with the
+//! full-capacity day and ρ with GPUs at the deadline; or the outcome with the input held at its
+//! P10 and at its P90, from the baseline).
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::style::{self, Mark, Sizes, draw_err, okabe_ito as oi};
+use super::{ChartError, ChartFormat};
+
+/// How the value axis is labelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TornadoScale {
+    /// Plain numbers with two decimals (correlations, indices).
+    Plain,
+    /// Fractions shown as percentages.
+    Percent,
+    /// Whole days.
+    Days,
+}
+
+/// One row: an input and its two bar ends (`None` leaves a bar out).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TornadoRow {
+    /// Input name.
+    pub label: String,
+    /// End of the first bar (drawn above, blue).
+    pub first: Option<f64>,
+    /// End of the second bar (drawn below, orange).
+    pub second: Option<f64>,
+}
+
+/// What a tornado chart shows. Rows are drawn in the order given, the first on top.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tornado {
+    /// Title.
+    pub title: String,
+    /// Subtitle lines.
+    pub subtitle: Vec<String>,
+    /// Value-axis title.
+    pub axis: String,
+    /// Where the bars start (0 for correlations, the baseline for swings).
+    pub centre: f64,
+    /// The centre line's legend label, if it should be shown.
+    pub centre_label: Option<String>,
+    /// Legend labels of the first and second bar.
+    pub series: [String; 2],
+    /// Value-axis format.
+    pub scale: TornadoScale,
+    /// Fixed value range, e.g. −1..1 for correlations; else fitted to the bars.
+    pub range: Option<(f64, f64)>,
+    /// Rows, largest effect first.
+    pub rows: Vec<TornadoRow>,
+}
+
+/// Most rows drawn; the rest are summarised in a note.
+const MAX_ROWS: usize = 25;
+
+/// Draws `t` as `format` at `size` and returns the file's bytes.
+pub fn render_tornado(
+    t: &Tornado,
+    format: ChartFormat,
+    size: (u32, u32),
+) -> Result<Vec<u8>, ChartError> {
+    if size.0 < 200 || size.1 < 150 || size.0 > 20_000 || size.1 > 20_000 {
+        return Err(ChartError::Size(size.0, size.1));
+    }
+    if t.rows.is_empty() {
+        return Err(ChartError::NoData {
+            chart: "tornado",
+            reason: "no uncertain inputs to rank".into(),
+        });
+    }
+    style::init_fonts();
+    match format {
+        ChartFormat::Png => {
+            let (w, h) = size;
+            let mut rgb = vec![0u8; w as usize * h as usize * 3];
+            {
+                let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+                draw(&root, t, &Sizes::new(size))?;
+                root.present().map_err(draw_err)?;
+            }
+            super::encode_png(&rgb, size)
+        }
+        ChartFormat::Svg => {
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+                draw(&root, t, &Sizes::new(size))?;
+                root.present().map_err(draw_err)?;
+            }
+            Ok(svg.into_bytes())
+        }
+    }
+}
+
+fn fmt_value(scale: TornadoScale, v: f64) -> String {
+    match scale {
+        TornadoScale::Plain => format!("{v:.2}"),
+        TornadoScale::Percent => format!("{:.0}%", v * 100.0),
+        TornadoScale::Days => format!("{v:.0}"),
+    }
+}
+
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    t: &Tornado,
+    sz: &Sizes,
+) -> Result<(), ChartError> {
+    let rows = &t.rows[..t.rows.len().min(MAX_ROWS)];
+    let mut subtitle = t.subtitle.clone();
+    if t.rows.len() > rows.len() {
+        subtitle.push(format!(
+            "Showing the {} largest of {} inputs.",
+            rows.len(),
+            t.rows.len()
+        ));
+    }
+    let mut legend = vec![
+        (t.series[0].clone(), Mark::Fill(oi::BLUE, 1.0)),
+        (t.series[1].clone(), Mark::Fill(oi::ORANGE, 1.0)),
+    ];
+    if let Some(c) = &t.centre_label {
+        legend.push((c.clone(), Mark::Line(oi::BLACK)));
+    }
+    let area = style::header(root, sz, &t.title, &subtitle, &legend)?;
+
+    let (lo, hi) = t.range.unwrap_or_else(|| {
+        let mut lo = t.centre;
+        let mut hi = t.centre;
+        for r in rows {
+            for v in [r.first, r.second].into_iter().flatten() {
+                if v.is_finite() {
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                }
+            }
+        }
+        let pad = ((hi - lo) * 0.08).max(match t.scale {
+            TornadoScale::Percent => 0.01,
+            TornadoScale::Days => 1.0,
+            TornadoScale::Plain => 0.02,
+        });
+        match t.scale {
+            // Probabilities: never pad past 0% or 100%.
+            TornadoScale::Percent => ((lo - pad).max(0.0), (hi + pad).min(1.0)),
+            _ => (lo - pad, hi + pad),
+        }
+    });
+    // Labels sit left of the plot: size their area to the longest one.
+    let label_style = sz.tick();
+    let mut label_w = 0;
+    for r in rows {
+        let (w, _) = root
+            .estimate_text_size(&r.label, &label_style)
+            .map_err(draw_err)?;
+        label_w = label_w.max(w as i32);
+    }
+    let max_label = (f64::from(sz.width) * 0.45) as i32;
+    let label_w = label_w.min(max_label) + sz.px(16.0);
+    let n = rows.len() as f64;
+    let mut chart = ChartBuilder::on(&area)
+        .margin_left(sz.px(12.0))
+        .margin_right(sz.px(36.0))
+        .margin_top(sz.px(8.0))
+        .margin_bottom(sz.px(12.0))
+        .x_label_area_size(sz.px(62.0))
+        .y_label_area_size(label_w)
+        .build_cartesian_2d(lo..hi, 0.0..n)
+        .map_err(draw_err)?;
+    let scale = t.scale;
+    let x_fmt = move |v: &f64| fmt_value(scale, *v);
+    chart
+        .configure_mesh()
+        .x_labels(((sz.width as f64) / (sz.px(110.0).max(1) as f64)).floor() as usize)
+        .y_labels(0)
+        .disable_y_mesh()
+        .max_light_lines(0)
+        .bold_line_style(RGBColor(0xE3, 0xE3, 0xE3).stroke_width(1))
+        .axis_style(style::MUTED.stroke_width(1))
+        .label_style(sz.tick())
+        .axis_desc_style(sz.axis_title())
+        .x_label_formatter(&x_fmt)
+        .x_desc(t.axis.as_str())
+        .draw()
+        .map_err(draw_err)?;
+    let clamp = |v: f64| v.clamp(lo, hi);
+    for (i, r) in rows.iter().enumerate() {
+        // Row i occupies [n − i − 1, n − i]; the first bar the upper half, the second the lower.
+        let top = n - i as f64;
+        let mid = top - 0.5;
+        let gap = 0.12;
+        if let Some(v) = r.first.filter(|v| v.is_finite()) {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(clamp(t.centre), top - gap), (clamp(v), mid)],
+                    oi::BLUE.filled(),
+                )))
+                .map_err(draw_err)?;
+        }
+        if let Some(v) = r.second.filter(|v| v.is_finite()) {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(clamp(t.centre), mid), (clamp(v), top - 1.0 + gap)],
+                    oi::ORANGE.filled(),
+                )))
+                .map_err(draw_err)?;
+        }
+        // The label, right-aligned just left of the plot, shortened if it would not fit.
+        let (px, py) = chart.backend_coord(&(lo, mid));
+        let mut label = r.label.clone();
+        while label.chars().count() > 4 {
+            let (w, _) = root
+                .estimate_text_size(&label, &label_style)
+                .map_err(draw_err)?;
+            if (w as i32) <= max_label {
+                break;
+            }
+            let keep = label.chars().count() - 2;
+            label = format!("{}…", label.chars().take(keep).collect::<String>());
+        }
+        root.draw_text(
+            &label,
+            &label_style.pos(Pos::new(HPos::Right, VPos::Center)),
+            (px - sz.px(8.0), py),
+        )
+        .map_err(draw_err)?;
+    }
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(clamp(t.centre), 0.0), (clamp(t.centre), n)],
+            oi::BLACK.stroke_width(sz.pxu(2.0)),
+        )))
+        .map_err(draw_err)?;
+    Ok(())
+}

@@ -1,0 +1,739 @@
+//! `capsim sweep`: runs a scenario over a grid of one or two parameters, every grid point with
+//! the same seed and trial count (so with common random numbers), and tabulates and charts
+//! P(target by deadline) and the other headline results against the parameters.
+//!
+//! Memory: one [`Summary`] per grid point on top of one run's statistics at a time.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use capsim::chart::{self, ChartFormat, SweepChart, SweepPoint};
+use capsim::engine::{self, EngineConfig, RunHooks};
+use capsim::model::Model;
+use capsim::scenario::Scenario;
+use capsim::stats::{BottleneckShare, FullCapacityDate, GpuDistribution, Proportion, Summary};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use super::app::{DEFAULT_SEED, DEFAULT_TRIALS, InputError, compile, write_atomic};
+use super::args::SweepArgs;
+
+/// One `--vary`: the path as given and its values, each as a number and as the text `--set`
+/// receives (list items verbatim, so `150` stays an integer; range points formatted without
+/// floating-point noise).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Vary {
+    pub(crate) path: String,
+    pub(crate) values: Vec<(f64, String)>,
+}
+
+/// Parses `PATH=VALUES`.
+pub(crate) fn parse_vary(arg: &str) -> Result<Vary, String> {
+    let (path, spec) = arg.split_once('=').ok_or_else(|| {
+        format!(
+            "--vary {arg}: expected PATH=VALUES, e.g. `supply.gb300.rate_scale=0.6:1.4:9` or \
+             `sites.*.power_scale=0.8,1.0,1.2`"
+        )
+    })?;
+    let path = path.trim();
+    if path.is_empty() || path.split('.').any(str::is_empty) {
+        return Err(format!("--vary {arg}: `{path}` has an empty path segment"));
+    }
+    let values = parse_values(spec).map_err(|m| format!("--vary {arg}: {m}"))?;
+    Ok(Vary {
+        path: path.to_owned(),
+        values,
+    })
+}
+
+/// Parses VALUES: a comma list (`0.8,1.0,1.2`) or an inclusive, evenly spaced range
+/// `start:stop:count` with count ≥ 2.
+pub(crate) fn parse_values(spec: &str) -> Result<Vec<(f64, String)>, String> {
+    let spec = spec.trim();
+    let number = |t: &str| -> Result<f64, String> {
+        match t.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            _ => Err(format!("`{t}` is not a number")),
+        }
+    };
+    if spec.contains(':') {
+        let parts: Vec<&str> = spec.split(':').map(str::trim).collect();
+        let [start, stop, count] = parts[..] else {
+            return Err(format!(
+                "a range is start:stop:count, e.g. `0.6:1.4:9` (found `{spec}`)"
+            ));
+        };
+        let (a, b) = (number(start)?, number(stop)?);
+        let n: usize = count.parse().map_err(|_| {
+            format!("the range count `{count}` is not a whole number (start:stop:count)")
+        })?;
+        if n < 2 {
+            return Err(format!(
+                "the range count must be at least 2 (found {n}); for one value use `--set`"
+            ));
+        }
+        if n > 10_000 {
+            return Err(format!("the range count must be at most 10000 (found {n})"));
+        }
+        let steps = (n - 1) as f64;
+        // Integers stay integers when the start, stop and step are whole numbers.
+        let whole = |t: &str| t.parse::<i64>().is_ok();
+        let integral = whole(start) && whole(stop) && ((b - a) / steps).fract() == 0.0;
+        Ok((0..n)
+            .map(|k| {
+                let v = if k + 1 == n {
+                    b
+                } else {
+                    a + (b - a) * k as f64 / steps
+                };
+                if integral {
+                    (v, format!("{}", v as i64))
+                } else {
+                    // 12 significant digits drop the noise of a + k·step (0.7000000000000001).
+                    let v: f64 = format!("{v:.11e}").parse().unwrap_or(v);
+                    (v, format!("{v:?}"))
+                }
+            })
+            .collect())
+    } else {
+        let items: Vec<&str> = spec.split(',').map(str::trim).collect();
+        if items.iter().any(|t| t.is_empty()) {
+            return Err(format!(
+                "`{spec}` has an empty item; give a comma list (`0.8,1.0,1.2`) or a range \
+                 (`0.6:1.4:9`)"
+            ));
+        }
+        items
+            .into_iter()
+            .map(|t| Ok((number(t)?, t.to_owned())))
+            .collect()
+    }
+}
+
+/// Expands every `*` segment of `path` into the ids (or, for items without an `id`, the 0-based
+/// indices) of the array it stands for in the resolved scenario `doc`; a path without `*` comes
+/// back as is. Segments that name nothing are kept, so `--set` reports them.
+pub(crate) fn expand_wildcards(doc: &toml::Value, path: &str) -> Result<Vec<String>, String> {
+    fn walk(
+        node: Option<&toml::Value>,
+        segs: &[&str],
+        prefix: String,
+        full: &str,
+        out: &mut Vec<String>,
+    ) -> Result<(), String> {
+        let Some((seg, rest)) = segs.split_first() else {
+            out.push(prefix);
+            return Ok(());
+        };
+        let join = |s: &str| {
+            if prefix.is_empty() {
+                s.to_owned()
+            } else {
+                format!("{prefix}.{s}")
+            }
+        };
+        if *seg == "*" {
+            let Some(items) = node.and_then(toml::Value::as_array) else {
+                let at = if prefix.is_empty() {
+                    "the top level".to_owned()
+                } else {
+                    format!("`{prefix}`")
+                };
+                return Err(format!(
+                    "`{full}`: `*` stands for every item of an array, but {at} is not an array \
+                     in the scenario"
+                ));
+            };
+            if items.is_empty() {
+                return Err(format!(
+                    "`{full}`: `{prefix}` has no items for `*` to stand for"
+                ));
+            }
+            for (i, item) in items.iter().enumerate() {
+                let label = item
+                    .get("id")
+                    .and_then(toml::Value::as_str)
+                    .map_or_else(|| i.to_string(), str::to_owned);
+                walk(Some(item), rest, join(&label), full, out)?;
+            }
+            Ok(())
+        } else {
+            let child = match node {
+                Some(toml::Value::Table(t)) => t.get(*seg),
+                Some(toml::Value::Array(a)) => a
+                    .iter()
+                    .find(|item| item.get("id").and_then(toml::Value::as_str) == Some(seg))
+                    .or_else(|| seg.parse::<usize>().ok().and_then(|i| a.get(i))),
+                _ => None,
+            };
+            walk(child, rest, join(seg), full, out)
+        }
+    }
+    let segs: Vec<&str> = path.split('.').collect();
+    let mut out = Vec::new();
+    walk(Some(doc), &segs, String::new(), path, &mut out)?;
+    Ok(out)
+}
+
+/// One varied parameter, as `sweep.json` lists it.
+#[derive(Debug, Serialize)]
+struct ParamEntry {
+    path: String,
+    values: Vec<f64>,
+    /// The plain `--set` paths the path expands to (more than one with `*`).
+    expands_to: Vec<String>,
+}
+
+/// One grid point's results.
+#[derive(Debug, Serialize)]
+struct PointEntry {
+    values: Vec<f64>,
+    set: Vec<String>,
+    p_target_by_deadline: Proportion,
+    full_capacity_date: FullCapacityDate,
+    available_gpus_at_deadline: GpuDistribution,
+    bottleneck_share: BottleneckShare,
+}
+
+/// `sweep.json`.
+#[derive(Debug, Serialize)]
+struct SweepReport {
+    capsim_version: String,
+    scenario: String,
+    file: String,
+    seed: u64,
+    trials: u64,
+    target_gpus: u64,
+    deadline: String,
+    threshold: f64,
+    parameters: Vec<ParamEntry>,
+    points: Vec<PointEntry>,
+}
+
+/// A grid point ready to run: its label, `--set` arguments, scenario and model.
+struct Point {
+    label: String,
+    indices: Vec<usize>,
+    sets: Vec<String>,
+    scenario: Scenario,
+    model: Model,
+}
+
+fn progress_bar(total: u64, hidden: bool) -> ProgressBar {
+    if hidden || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{bar:40.cyan/blue} {human_pos}/{human_len} trials (all grid points)  ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// Every combination of the parameters' value indices, the first parameter outermost.
+fn grid(params: &[Vary]) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = vec![Vec::new()];
+    for p in params {
+        out = out
+            .into_iter()
+            .flat_map(|prefix| {
+                (0..p.values.len()).map(move |k| {
+                    let mut v = prefix.clone();
+                    v.push(k);
+                    v
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+/// Loads and compiles every grid point before simulating any, so a bad value fails fast.
+fn prepare(
+    file: &Path,
+    base_sets: &[String],
+    params: &[Vary],
+    expanded: &[Vec<String>],
+) -> Result<Vec<Point>> {
+    let mut points = Vec::new();
+    for indices in grid(params) {
+        let mut sets = Vec::new();
+        let mut label = Vec::new();
+        for ((p, paths), &k) in params.iter().zip(expanded).zip(&indices) {
+            let text = &p.values[k].1;
+            label.push(format!("{}={text}", p.path));
+            sets.extend(paths.iter().map(|path| format!("{path}={text}")));
+        }
+        let label = label.join(", ");
+        let mut all = base_sets.to_vec();
+        all.extend(sets.iter().cloned());
+        let scenario = capsim::scenario::load(file, &all)
+            .map_err(|e| InputError(format!("grid point {label}: {e}")))?;
+        let model = compile(&scenario).with_context(|| format!("grid point {label}"))?;
+        points.push(Point {
+            label,
+            indices,
+            sets,
+            scenario,
+            model,
+        });
+    }
+    Ok(points)
+}
+
+/// `capsim sweep`.
+pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
+    if args.vary.is_empty() || args.vary.len() > 2 {
+        bail!(InputError(format!(
+            "sweep takes one or two --vary (found {})",
+            args.vary.len()
+        )));
+    }
+    if !(0.0..=1.0).contains(&args.threshold) {
+        bail!(InputError(format!(
+            "--threshold must be a probability between 0 and 1 (found {})",
+            args.threshold
+        )));
+    }
+    let params: Vec<Vary> = args
+        .vary
+        .iter()
+        .map(|a| parse_vary(a).map_err(InputError))
+        .collect::<Result<_, _>>()?;
+    if params.len() == 2 && params[0].path == params[1].path {
+        bail!(InputError(format!(
+            "--vary names `{}` twice",
+            params[0].path
+        )));
+    }
+    let base = capsim::scenario::load(&args.scenario, &args.overrides)?;
+    let trials = args.trials.or(base.trials).unwrap_or(DEFAULT_TRIALS);
+    let seed = args.seed.or(base.seed).unwrap_or(DEFAULT_SEED);
+    if trials == 0 || trials > u64::from(u32::MAX) {
+        bail!(InputError(format!(
+            "--trials must be between 1 and {} (found {trials})",
+            u32::MAX
+        )));
+    }
+    let doc: toml::Value = base
+        .resolved_toml(seed, trials)
+        .parse::<toml::Table>()
+        .map(toml::Value::Table)
+        .context("reading back the resolved scenario")?;
+    let expanded: Vec<Vec<String>> = params
+        .iter()
+        .map(|p| expand_wildcards(&doc, &p.path).map_err(|m| InputError(format!("--vary {m}"))))
+        .collect::<Result<_, _>>()?;
+    let points = prepare(&args.scenario, &args.overrides, &params, &expanded)?;
+
+    let stem = args
+        .scenario
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out").join(format!("sweep-{stem}")));
+    fs::create_dir_all(&out_dir)
+        .with_context(|| format!("creating output directory {}", out_dir.display()))?;
+
+    let bar = progress_bar(trials * points.len() as u64, args.quiet || args.json);
+    let progress = |n: u64| bar.inc(n);
+    let config = EngineConfig {
+        trials,
+        first_trial: 0,
+        seed,
+        threads: args.threads,
+        batch_size: EngineConfig::DEFAULT_BATCH_SIZE,
+    };
+    let mut entries = Vec::new();
+    for p in &points {
+        let acc = engine::run(
+            &p.model,
+            &config,
+            RunHooks {
+                progress: Some(&progress),
+                trial_sink: None,
+            },
+        )
+        .with_context(|| format!("grid point {}", p.label))?;
+        let s = Summary::new(&acc, &engine::run_info(&p.scenario, seed));
+        entries.push(PointEntry {
+            values: params
+                .iter()
+                .zip(&p.indices)
+                .map(|(v, &k)| v.values[k].0)
+                .collect(),
+            set: p.sets.clone(),
+            p_target_by_deadline: s.p_target_by_deadline,
+            full_capacity_date: s.full_capacity_date,
+            available_gpus_at_deadline: s.available_gpus_at_deadline,
+            bottleneck_share: s.bottleneck_share,
+        });
+    }
+    bar.finish_and_clear();
+
+    let report = SweepReport {
+        capsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: base.name.clone(),
+        file: args.scenario.display().to_string(),
+        seed,
+        trials,
+        target_gpus: base.target_gpus,
+        deadline: base.deadline.to_string(),
+        threshold: args.threshold,
+        parameters: params
+            .iter()
+            .zip(&expanded)
+            .map(|(p, e)| ParamEntry {
+                path: p.path.clone(),
+                values: p.values.iter().map(|v| v.0).collect(),
+                expands_to: e.clone(),
+            })
+            .collect(),
+        points: entries,
+    };
+    let texts: Vec<Vec<&str>> = points
+        .iter()
+        .map(|p| {
+            params
+                .iter()
+                .zip(&p.indices)
+                .map(|(v, &k)| v.values[k].1.as_str())
+                .collect()
+        })
+        .collect();
+    write_atomic(&out_dir.join("sweep.json"), |w| {
+        serde_json::to_writer_pretty(&mut *w, &report)?;
+        Ok(w.write_all(b"\n")?)
+    })?;
+    write_atomic(&out_dir.join("sweep.csv"), |w| {
+        write_csv(&report, &texts, w)
+    })?;
+
+    let mut charts = Vec::new();
+    if !args.no_charts {
+        let data = chart_data(&report);
+        let dir = out_dir.join("charts");
+        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let name = if params.len() == 1 {
+            "sweep"
+        } else {
+            "heatmap"
+        };
+        for format in [ChartFormat::Png, ChartFormat::Svg] {
+            let bytes = chart::render_sweep(&data, format, chart::DEFAULT_SIZE)
+                .context("drawing the sweep chart")?;
+            let path = dir.join(format!("{name}.{}", format.extension()));
+            write_atomic(&path, |w| Ok(w.write_all(&bytes)?))?;
+            charts.push(format!("charts/{name}.{}", format.extension()));
+        }
+    }
+
+    if args.json {
+        let mut stdout = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        writeln!(stdout)?;
+    } else if !args.quiet {
+        print!("{}", render_table(&report, &texts));
+        let mut files = vec!["sweep.csv".to_owned(), "sweep.json".to_owned()];
+        files.extend(charts);
+        println!("\nWrote {} to {}", files.join(", "), out_dir.display());
+    }
+    Ok(())
+}
+
+fn chart_data(r: &SweepReport) -> SweepChart {
+    SweepChart {
+        scenario: r.scenario.clone(),
+        trials: r.trials,
+        target_gpus: r.target_gpus as f64,
+        deadline: r.deadline.clone(),
+        params: r.parameters.iter().map(|p| p.path.clone()).collect(),
+        values: r.parameters.iter().map(|p| p.values.clone()).collect(),
+        points: r
+            .points
+            .iter()
+            .map(|p| SweepPoint {
+                p_target: p.p_target_by_deadline.estimate,
+                p_low: p.p_target_by_deadline.ci95_low,
+                p_high: p.p_target_by_deadline.ci95_high,
+                gpus_p10: p.available_gpus_at_deadline.p10,
+                gpus_p50: p.available_gpus_at_deadline.p50,
+                gpus_p90: p.available_gpus_at_deadline.p90,
+            })
+            .collect(),
+        threshold: r.threshold,
+    }
+}
+
+fn write_csv(report: &SweepReport, texts: &[Vec<&str>], w: &mut dyn Write) -> Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    let mut header: Vec<&str> = report.parameters.iter().map(|p| p.path.as_str()).collect();
+    header.extend([
+        "p_target_by_deadline",
+        "p_target_ci95_low",
+        "p_target_ci95_high",
+        "full_capacity_p10",
+        "full_capacity_p50",
+        "full_capacity_p90",
+        "never_fraction",
+        "available_gpus_mean",
+        "available_gpus_p10",
+        "available_gpus_p50",
+        "available_gpus_p90",
+        "bottleneck_supply_share",
+        "bottleneck_power_share",
+        "bottleneck_install_share",
+        "bottleneck_space_share",
+    ]);
+    out.write_record(&header)?;
+    let date = |d: &Option<String>| d.clone().unwrap_or_default();
+    for (p, text) in report.points.iter().zip(texts) {
+        let (t, f, a, b) = (
+            &p.p_target_by_deadline,
+            &p.full_capacity_date,
+            &p.available_gpus_at_deadline,
+            &p.bottleneck_share,
+        );
+        let mut row: Vec<String> = text.iter().map(|s| (*s).to_owned()).collect();
+        row.extend([t.estimate, t.ci95_low, t.ci95_high].map(|v| v.to_string()));
+        row.extend([date(&f.p10), date(&f.p50), date(&f.p90)]);
+        row.extend(
+            [
+                f.never_fraction,
+                a.mean,
+                a.p10,
+                a.p50,
+                a.p90,
+                b.supply,
+                b.power,
+                b.install,
+                b.space,
+            ]
+            .map(|v| v.to_string()),
+        );
+        out.write_record(&row)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.1}%", v * 100.0)
+}
+
+fn count(v: f64) -> String {
+    let n = v.round() as i64;
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+fn render_table(r: &SweepReport, texts: &[Vec<&str>]) -> String {
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "sweep {} · {} grid points × {} trials · seed {} · common random numbers\n",
+        r.scenario,
+        r.points.len(),
+        count(r.trials as f64),
+        r.seed
+    );
+    let _ = writeln!(
+        t,
+        "Target: {} GPUs online by {}\n",
+        count(r.target_gpus as f64),
+        r.deadline
+    );
+    let widths: Vec<usize> = r
+        .parameters
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            texts
+                .iter()
+                .map(|row| row[i].len())
+                .chain([p.path.len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut head = String::from(" ");
+    for (p, w) in r.parameters.iter().zip(&widths) {
+        let _ = write!(head, " {:<w$}", p.path);
+    }
+    let _ = write!(
+        head,
+        "  {:>9}  {:<15}  {:<11}  {:>6}  {:>9}  {:<19}",
+        "P(target)", "95% CI", "full P50", "never", "GPUs P50", "GPUs P10 – P90"
+    );
+    let _ = writeln!(t, "{}", head.trim_end());
+    for (p, row) in r.points.iter().zip(texts) {
+        let mut line = String::from(" ");
+        for (v, w) in row.iter().zip(&widths) {
+            let _ = write!(line, " {v:<w$}");
+        }
+        let pt = &p.p_target_by_deadline;
+        let a = &p.available_gpus_at_deadline;
+        let ci = format!("{} – {}", pct(pt.ci95_low), pct(pt.ci95_high));
+        let _ = write!(
+            line,
+            "  {:>9}  {:<15}  {:<11}  {:>6}  {:>9}  {} – {}",
+            pct(pt.estimate),
+            ci,
+            p.full_capacity_date
+                .p50
+                .clone()
+                .unwrap_or_else(|| "never".into()),
+            pct(p.full_capacity_date.never_fraction),
+            count(a.p50),
+            count(a.p10),
+            count(a.p90),
+        );
+        let _ = writeln!(t, "{}", line.trim_end());
+    }
+    let reaching: Vec<&str> = r
+        .points
+        .iter()
+        .zip(texts)
+        .filter(|(p, _)| p.p_target_by_deadline.estimate >= r.threshold)
+        .map(|(_, row)| row[0])
+        .collect();
+    let _ = writeln!(
+        t,
+        "\nGrid points with P(target) ≥ {}: {} of {}",
+        pct(r.threshold),
+        reaching.len(),
+        r.points.len()
+    );
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(v: &[(f64, String)]) -> Vec<&str> {
+        v.iter().map(|(_, t)| t.as_str()).collect()
+    }
+
+    #[test]
+    fn lists_keep_their_text() {
+        let v = parse_values("0.8, 1.0,1.2").unwrap();
+        assert_eq!(texts(&v), ["0.8", "1.0", "1.2"]);
+        assert_eq!(v[1].0, 1.0);
+        assert_eq!(texts(&parse_values("150").unwrap()), ["150"]);
+    }
+
+    #[test]
+    fn ranges_are_inclusive_and_evenly_spaced() {
+        let v = parse_values("0.6:1.4:9").unwrap();
+        assert_eq!(
+            texts(&v),
+            [
+                "0.6", "0.7", "0.8", "0.9", "1.0", "1.1", "1.2", "1.3", "1.4"
+            ]
+        );
+        let v = parse_values("0:30:4").unwrap();
+        assert_eq!(texts(&v), ["0", "10", "20", "30"]);
+        // Whole-number ends with a fractional step give floats.
+        let v = parse_values("0:1:3").unwrap();
+        assert_eq!(texts(&v), ["0.0", "0.5", "1.0"]);
+        // Descending ranges are fine.
+        assert_eq!(texts(&parse_values("2:1:2").unwrap()), ["2", "1"]);
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        let err = |s: &str| parse_values(s).unwrap_err();
+        assert!(
+            err("0.6:1.4:1").contains("at least 2"),
+            "{}",
+            err("0.6:1.4:1")
+        );
+        assert!(err("0.6:1.4:0").contains("at least 2"));
+        assert!(err("0.6:1.4:x").contains("not a whole number"));
+        assert!(err("0.6:1.4").contains("start:stop:count"));
+        assert!(err("a:1:3").contains("`a` is not a number"));
+        assert!(err("0.8,fast").contains("`fast` is not a number"));
+        assert!(err("0.8,,1").contains("empty item"));
+        assert!(err("").contains("empty item"));
+        assert!(err("nan").contains("not a number"));
+        let e = parse_vary("supply.main.rate_scale").unwrap_err();
+        assert!(e.contains("expected PATH=VALUES"), "{e}");
+        let e = parse_vary("supply..x=1,2").unwrap_err();
+        assert!(e.contains("empty path segment"), "{e}");
+        let v = parse_vary("supply.main.rate_scale=0.5:1:2").unwrap();
+        assert_eq!(v.path, "supply.main.rate_scale");
+        assert_eq!(texts(&v.values), ["0.5", "1.0"]);
+    }
+
+    #[test]
+    fn wildcards_expand_to_ids_or_indices() {
+        let doc: toml::Value = toml::Value::Table(
+            r#"
+            [[sites]]
+            id = "a"
+            phases = [ { mw = 1 }, { mw = 2 } ]
+            [[sites]]
+            id = "b"
+            phases = [ { mw = 3 } ]
+            "#
+            .parse::<toml::Table>()
+            .unwrap(),
+        );
+        assert_eq!(
+            expand_wildcards(&doc, "sites.*.power_scale").unwrap(),
+            ["sites.a.power_scale", "sites.b.power_scale"]
+        );
+        assert_eq!(
+            expand_wildcards(&doc, "sites.*.phases.*.mw").unwrap(),
+            [
+                "sites.a.phases.0.mw",
+                "sites.a.phases.1.mw",
+                "sites.b.phases.0.mw"
+            ]
+        );
+        assert_eq!(
+            expand_wildcards(&doc, "sites.b.phases.*.mw").unwrap(),
+            ["sites.b.phases.0.mw"]
+        );
+        assert_eq!(
+            expand_wildcards(&doc, "sites.1.phases.*.mw").unwrap(),
+            ["sites.1.phases.0.mw"]
+        );
+        // No wildcard: unchanged, even when it names nothing (`--set` reports that).
+        assert_eq!(expand_wildcards(&doc, "nope.x").unwrap(), ["nope.x"]);
+        let e = expand_wildcards(&doc, "supply.*.rate_scale").unwrap_err();
+        assert!(e.contains("`supply` is not an array"), "{e}");
+        let e = expand_wildcards(&doc, "sites.a.*").unwrap_err();
+        assert!(e.contains("`sites.a` is not an array"), "{e}");
+    }
+
+    #[test]
+    fn the_grid_runs_the_first_parameter_outermost() {
+        let v = |n: usize| Vary {
+            path: "x".into(),
+            values: (0..n).map(|k| (k as f64, k.to_string())).collect(),
+        };
+        assert_eq!(
+            grid(&[v(2), v(3)]),
+            [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]
+        );
+        assert_eq!(grid(&[v(2)]), [[0], [1]]);
+    }
+}

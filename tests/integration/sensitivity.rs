@@ -1,0 +1,176 @@
+//! `capsim sensitivity`: Spearman ranks the one uncertain input first with ρ ≈ +1, a swing moves
+//! P(target) the right way, Sobol attributes all variance to a lone input, the files are
+//! written, and bad input exits 2.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::util::{capsim, fixture, json_at, json_f64};
+
+const TINY: &str = "valid/tiny.toml";
+const ONE_DELAY: &str = "valid/one_phase_delay.toml";
+
+/// Runs `capsim sensitivity SCENARIO --out <temp> --quiet ARGS`, asserts success, returns the
+/// directory and the parsed `sensitivity.json`.
+fn sensitivity(scenario: &Path, args: &[&str]) -> (tempfile::TempDir, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    capsim()
+        .arg("sensitivity")
+        .arg(scenario)
+        .arg("--out")
+        .arg(dir.path())
+        .arg("--quiet")
+        .args(args)
+        .assert()
+        .success();
+    let bytes = std::fs::read(dir.path().join("sensitivity.json")).expect("sensitivity.json");
+    (dir, serde_json::from_slice(&bytes).expect("JSON"))
+}
+
+fn rows(json: &Value) -> &Vec<Value> {
+    json_at(json, "/inputs").as_array().expect("inputs array")
+}
+
+/// The one-phase-delay fixture with a second, harmless uncertain input: an install rate that
+/// never binds (crews take 900–1,000 racks a day; 50 racks are needed).
+const HARMLESS_INSTALL: &str =
+    "sites.only.install_racks_per_day={ kind = \"uniform\", min = 900, max = 1000 }";
+
+#[test]
+fn the_only_real_driver_has_rho_near_one_and_tops_the_tornado() {
+    let (dir, json) = sensitivity(
+        &fixture(ONE_DELAY),
+        &["--trials", "400", "--set", HARMLESS_INSTALL],
+    );
+    assert_eq!(json_at(&json, "/method"), "spearman");
+    let r = rows(&json);
+    assert_eq!(r.len(), 2, "{r:?}");
+    assert_eq!(json_at(&r[0], "/input"), "delay_days.only.phase0");
+    // Full-capacity day = 12 + delay: identical ranks, so ρ is 1 up to rounding.
+    let rho = json_f64(&r[0], "/rho_full_capacity_day");
+    assert!(rho > 0.999, "{rho}");
+    // With 400 trials an unrelated input's |ρ| is below 4/√400 = 0.2 (4 standard errors).
+    assert_eq!(json_at(&r[1], "/input"), "install_racks_per_day.only");
+    assert!(json_f64(&r[1], "/rho_full_capacity_day").abs() < 0.2);
+    // A later energization means fewer GPUs at the deadline.
+    assert!(json_f64(&r[0], "/rho_available_gpus") < -0.5);
+    let csv = std::fs::read_to_string(dir.path().join("sensitivity.csv")).unwrap();
+    let first = csv.lines().nth(1).unwrap();
+    assert!(first.starts_with("delay_days.only.phase0,"), "{csv}");
+    for f in ["tornado.png", "tornado.svg"] {
+        assert!(dir.path().join("charts").join(f).is_file(), "{f}");
+    }
+    // Constant inputs are listed, not ranked.
+    assert_eq!(json_at(&json, "/constant_inputs/0"), "slip_days.flood");
+}
+
+#[test]
+fn holding_a_delay_at_its_p90_lowers_p_target() {
+    let (_dir, json) = sensitivity(&fixture(ONE_DELAY), &["--method", "swing", "-n", "200"]);
+    let r = rows(&json);
+    assert_eq!(r.len(), 1);
+    // Triangular(0, 5, 30): P10 ≈ 3.9 → 4 days, P90 ≈ 21.3 → 21 days (whole-day law). The
+    // deadline is day 30 and full capacity is day 12 + delay: met at P10, missed at P90.
+    assert_eq!(json_f64(&r[0], "/value_at_p10"), 4.0);
+    assert_eq!(json_f64(&r[0], "/value_at_p90"), 21.0);
+    assert_eq!(json_f64(&r[0], "/p_target_at_p10"), 1.0);
+    assert_eq!(json_f64(&r[0], "/p_target_at_p90"), 0.0);
+    assert_eq!(json_f64(&r[0], "/median_full_capacity_swing_days"), 17.0);
+
+    let (_dir, json) = sensitivity(&fixture(TINY), &["--method", "swing", "-n", "200"]);
+    for row in rows(&json) {
+        if json_at(row, "/input") == "delay_days.beta.phase0"
+            || json_at(row, "/input") == "slip_days.main"
+        {
+            assert!(
+                json_f64(row, "/p_target_at_p90") < json_f64(row, "/p_target_at_p10"),
+                "{row}"
+            );
+            assert!(
+                json_f64(row, "/median_full_capacity_swing_days") > 0.0,
+                "{row}"
+            );
+        }
+    }
+    // Sorted by the size of the swing.
+    let swings: Vec<f64> = rows(&json)
+        .iter()
+        .map(|r| json_f64(r, "/p_target_swing").abs())
+        .collect();
+    assert!(swings.windows(2).all(|w| w[0] >= w[1]), "{swings:?}");
+}
+
+#[test]
+fn sobol_gives_a_lone_input_all_the_variance() {
+    let (_dir, json) = sensitivity(&fixture(ONE_DELAY), &["--method", "sobol", "-n", "400"]);
+    let r = rows(&json);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(json_at(&r[0], "/input"), "site/only/phase/0");
+    // With one input, A_B = B: S and T estimate 1 (their sampling error is a few percent).
+    for p in ["/met_by_deadline/first_order", "/met_by_deadline/total"] {
+        let v = json_at(&r[0], p);
+        let est = json_f64(v, "/estimate");
+        assert!((est - 1.0).abs() < 0.15, "{p}: {est}");
+        assert!(json_f64(v, "/ci95_low") <= est && est <= json_f64(v, "/ci95_high"));
+    }
+    assert_eq!(json_at(&json, "/runs"), 3);
+}
+
+#[test]
+fn results_do_not_depend_on_threads() {
+    let (_a, one) = sensitivity(
+        &fixture(TINY),
+        &["-n", "150", "--method", "sobol", "-j", "1"],
+    );
+    let (_b, four) = sensitivity(
+        &fixture(TINY),
+        &["-n", "150", "--method", "sobol", "-j", "4"],
+    );
+    assert_eq!(one, four);
+}
+
+#[test]
+fn no_charts_and_json_on_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = capsim()
+        .args(["sensitivity", "--json", "--no-charts", "-n", "100", "--out"])
+        .arg(dir.path())
+        .arg(fixture(TINY))
+        .assert()
+        .success();
+    let json: Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON on stdout");
+    assert_eq!(json_at(&json, "/method"), "spearman");
+    assert!(!dir.path().join("charts").exists());
+    assert!(dir.path().join("sensitivity.csv").is_file());
+}
+
+#[test]
+fn bad_input_exits_2_and_a_failed_write_exits_1() {
+    capsim()
+        .args(["sensitivity", "tests/fixtures/valid/nope.toml"])
+        .assert()
+        .code(2);
+    capsim()
+        .arg("sensitivity")
+        .arg(fixture(TINY))
+        .args(["--method", "pearson"])
+        .assert()
+        .code(2);
+    capsim()
+        .arg("sensitivity")
+        .arg(fixture(TINY))
+        .args(["--trials", "1"])
+        .assert()
+        .code(2);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    capsim()
+        .arg("sensitivity")
+        .arg(fixture(TINY))
+        .args(["-n", "20", "--quiet", "--out"])
+        .arg(file.join("sub"))
+        .assert()
+        .code(1);
+}
