@@ -10,11 +10,11 @@
 
 use rand::RngExt;
 use rand::distr::Distribution;
-use rand_distr::{Binomial, Poisson};
+use rand_distr::{Binomial, Poisson, StandardNormal};
 
 use super::seed::{TrialRng, input_rng};
 use crate::model::{Model, StreamModel};
-use crate::scenario::AllocationPolicy;
+use crate::scenario::{AllocationPolicy, std_normal_cdf};
 use crate::stats::{Accumulator, Bottleneck, DailyBuffer, TrialOutcome};
 
 /// Guards the whole-rack count of a power ratio against rounding just below an integer.
@@ -47,6 +47,12 @@ pub struct Scratch {
     bring_up_rng: Vec<TrialRng>,
     /// Racks waiting in staging, per type.
     pool: Vec<u64>,
+    /// Common factor of each correlation group for the trial.
+    factors: Vec<f64>,
+    /// The trial's per-input draws before they are applied: slips, install rates, delays.
+    slips: Vec<i64>,
+    rates: Vec<f64>,
+    delays: Vec<i64>,
     outcome: TrialOutcome,
 }
 
@@ -90,6 +96,10 @@ impl Scratch {
                 .collect(),
             bring_up_rng: Vec::with_capacity(sites),
             pool: vec![0; types],
+            factors: Vec::with_capacity(model.correlations.len()),
+            slips: Vec::with_capacity(model.streams.len()),
+            rates: Vec::with_capacity(sites),
+            delays: Vec::with_capacity(model.sites.iter().map(|s| s.phases.len()).sum()),
             outcome: TrialOutcome::default(),
         }
     }
@@ -173,13 +183,54 @@ pub fn run_trial(
 
     // Per-trial inputs. Each has its own generator keyed by its name, so the order below only
     // fixes the order of `trials.csv` columns: streams (slip), then sites (install rate, then
-    // each phase's delay).
+    // each phase's delay). An input in a correlation group is drawn through a Gaussian copula:
+    // its normal score mixes the group's common factor with its own normal draw, and the
+    // marginal is kept exactly by reading the score's probability through the input's quantile
+    // function.
+    s.factors.clear();
+    for g in &model.correlations {
+        s.factors
+            .push(StandardNormal.sample(&mut input_rng(seed, trial, g.key)));
+    }
+    let correlated = |group: usize, rng: &mut TrialRng| -> f64 {
+        let loading = model.correlations[group].loading;
+        let own: f64 = StandardNormal.sample(rng);
+        let z = loading * s.factors[group] + (1.0 - loading * loading).sqrt() * own;
+        std_normal_cdf(z)
+    };
+    s.slips.clear();
+    s.rates.clear();
+    s.delays.clear();
     for st in &model.streams {
-        let slip = st.slip_days.sample(&mut input_rng(
-            st.slip_seed.unwrap_or(seed),
-            trial,
-            st.slip_key,
-        ));
+        let rng = &mut input_rng(st.slip_seed.unwrap_or(seed), trial, st.slip_key);
+        let slip = match st.slip_group {
+            Some(g) if !st.slip_days.is_fixed() => st.slip_days.quantile(correlated(g, rng)),
+            _ => st.slip_days.sample(rng),
+        };
+        s.slips.push(slip);
+    }
+    for site in &model.sites {
+        let rng = &mut input_rng(site.install_seed.unwrap_or(seed), trial, site.install_key);
+        let rate = match site.install_group {
+            Some(g) if !site.install_racks_per_day.is_fixed() => {
+                crate::model::cdf::quantile(&site.install_spec, correlated(g, rng))
+            }
+            _ => site.install_racks_per_day.sample(rng),
+        };
+        s.rates.push(rate.max(0.0));
+        for phase in &site.phases {
+            let rng = &mut input_rng(phase.seed.unwrap_or(seed), trial, phase.key);
+            let delay = match phase.group {
+                Some(g) if !phase.delay_days.is_fixed() => {
+                    phase.delay_days.quantile(correlated(g, rng))
+                }
+                _ => phase.delay_days.sample(rng),
+            };
+            s.delays.push(delay);
+        }
+    }
+    let o = &mut s.outcome;
+    for (st, &slip) in model.streams.iter().zip(&s.slips) {
         o.inputs.push(slip as f64);
         deliver_stream(
             model,
@@ -190,26 +241,15 @@ pub fn run_trial(
         );
     }
     s.bring_up_rng.clear();
-    for (i, site) in model.sites.iter().enumerate() {
-        let rate = site
-            .install_racks_per_day
-            .sample(&mut input_rng(
-                site.install_seed.unwrap_or(seed),
-                trial,
-                site.install_key,
-            ))
-            .max(0.0);
+    let mut delays = s.delays.iter();
+    for (i, (site, &rate)) in model.sites.iter().zip(&s.rates).enumerate() {
         o.inputs.push(rate);
         s.site[i] = SiteState {
             install_rate: rate,
             ..SiteState::default()
         };
         for phase in &site.phases {
-            let delay = phase.delay_days.sample(&mut input_rng(
-                phase.seed.unwrap_or(seed),
-                trial,
-                phase.key,
-            ));
+            let delay = delays.next().copied().unwrap_or(0);
             let day = phase.planned_day + delay;
             o.inputs.push(delay as f64);
             o.phase_energized_day.push(day);

@@ -8,7 +8,7 @@ pub mod day_dist;
 pub mod dist;
 
 use crate::engine::seed::input_key;
-use crate::scenario::{AllocationPolicy, Scenario};
+use crate::scenario::{AllocationPolicy, DistSpec, InputRef, Scenario};
 pub use day_dist::DayDist;
 pub use dist::{Dist, DistError};
 
@@ -54,6 +54,8 @@ pub struct StreamModel {
     pub slip_seed: Option<u64>,
     /// Seed of the weekly draws instead of the run's, if set.
     pub weekly_seed: Option<u64>,
+    /// Correlation group the slip belongs to, if any.
+    pub slip_group: Option<usize>,
 }
 
 /// Supply disruptions of one stream.
@@ -80,6 +82,8 @@ pub struct PhaseModel {
     pub key: u64,
     /// Seed of the delay draw instead of the run's, if set.
     pub seed: Option<u64>,
+    /// Correlation group the delay belongs to, if any.
+    pub group: Option<usize>,
 }
 
 /// A site.
@@ -105,8 +109,23 @@ pub struct SiteModel {
     pub install_seed: Option<u64>,
     /// Seed of the bring-up draws instead of the run's, if set.
     pub bring_up_seed: Option<u64>,
+    /// The install rate's distribution, for its quantile function (correlated draws).
+    pub install_spec: DistSpec,
+    /// Correlation group the install rate belongs to, if any.
+    pub install_group: Option<usize>,
     /// Power phases.
     pub phases: Vec<PhaseModel>,
+}
+
+/// A correlation group: members' normal scores load `loading` on the group's common factor.
+#[derive(Debug, Clone)]
+pub struct CorrelationModel {
+    /// Identifier.
+    pub id: String,
+    /// Key of the group's common-factor draw.
+    pub key: u64,
+    /// √r, with r = 2 sin(π ρ / 6) the normal correlation whose rank correlation is ρ.
+    pub loading: f64,
 }
 
 /// A power cap as a daily series.
@@ -154,6 +173,8 @@ pub struct Model {
     pub operations_seed: Option<u64>,
     /// Allocation policy.
     pub policy: AllocationPolicy,
+    /// Correlation groups of per-trial inputs.
+    pub correlations: Vec<CorrelationModel>,
     /// GPUs in the smallest rack type: the resolution of GPU percentiles.
     pub gpus_per_smallest_rack: u32,
 }
@@ -181,6 +202,11 @@ impl Model {
                 fp8_pflops_per_gpu: a.fp8_pflops_per_gpu,
             })
             .collect();
+        let group_of = |input: InputRef| {
+            s.correlations
+                .iter()
+                .position(|c| c.inputs.contains(&input))
+        };
         let mut streams = Vec::new();
         for st in &s.supply {
             let first = s.day_of(st.schedule[0].date);
@@ -218,6 +244,7 @@ impl Model {
                 weekly_key: input_key(&format!("supply/{}/weekly", st.id)),
                 slip_seed: None,
                 weekly_seed: None,
+                slip_group: group_of(InputRef::Slip(streams.len())),
             });
         }
         let mut sites = Vec::new();
@@ -230,6 +257,7 @@ impl Model {
                     delay_days: DayDist::new(&p.delay_days),
                     key: input_key(&format!("site/{}/phase/{k}", site.id)),
                     seed: None,
+                    group: group_of(InputRef::PhaseDelay(sites.len(), k)),
                 });
             }
             sites.push(SiteModel {
@@ -243,6 +271,8 @@ impl Model {
                 bring_up_key: input_key(&format!("site/{}/bring_up", site.id)),
                 install_seed: None,
                 bring_up_seed: None,
+                install_spec: site.install_racks_per_day.clone(),
+                install_group: group_of(InputRef::InstallRate(sites.len())),
                 phases,
             });
         }
@@ -283,6 +313,17 @@ impl Model {
             operations_key: input_key("operations"),
             operations_seed: None,
             policy: s.allocation,
+            correlations: s
+                .correlations
+                .iter()
+                .map(|c| CorrelationModel {
+                    id: c.id.clone(),
+                    key: input_key(&format!("correlation/{}", c.id)),
+                    loading: (2.0 * (std::f64::consts::PI * c.rho / 6.0).sin())
+                        .max(0.0)
+                        .sqrt(),
+                })
+                .collect(),
             gpus_per_smallest_rack: used
                 .iter()
                 .map(|&a| s.accelerators[a].gpus_per_rack)

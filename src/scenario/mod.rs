@@ -221,6 +221,28 @@ pub struct Operations {
     pub repair_days: DistSpec,
 }
 
+/// One per-trial input, as `trials.csv` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InputRef {
+    /// The slip of supply stream `i`.
+    Slip(usize),
+    /// The install rate of site `i`.
+    InstallRate(usize),
+    /// The delay of phase `k` of site `i`.
+    PhaseDelay(usize, usize),
+}
+
+/// A group of per-trial inputs drawn with a common rank correlation (Gaussian copula).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correlation {
+    /// Identifier (also names the group's random stream).
+    pub id: String,
+    /// The inputs in the group, at least two, each in no other group.
+    pub inputs: Vec<InputRef>,
+    /// Spearman rank correlation between every pair of inputs, in [0, 1).
+    pub rho: f64,
+}
+
 /// A checked scenario: every reference resolved, every value in range.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -256,6 +278,8 @@ pub struct Scenario {
     pub operations: Operations,
     /// Allocation policy.
     pub allocation: AllocationPolicy,
+    /// Correlated groups of per-trial inputs.
+    pub correlations: Vec<Correlation>,
     /// Problems that do not stop a run, such as a target the planned power cannot reach.
     pub warnings: Vec<String>,
     resolved: toml::Value,
@@ -271,6 +295,39 @@ impl Scenario {
             meta.insert("trials".into(), toml::Value::Integer(trials as i64));
         }
         toml::to_string_pretty(&doc).unwrap_or_default()
+    }
+
+    /// Every per-trial input with its `trials.csv` name, in column order: each stream's slip,
+    /// then for each site its install rate and each phase's delay.
+    pub fn inputs(&self) -> Vec<(InputRef, String)> {
+        let mut out: Vec<(InputRef, String)> = self
+            .supply
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (InputRef::Slip(i), format!("slip_days.{}", s.id)))
+            .collect();
+        for (i, site) in self.sites.iter().enumerate() {
+            out.push((
+                InputRef::InstallRate(i),
+                format!("install_racks_per_day.{}", site.id),
+            ));
+            for k in 0..site.phases.len() {
+                out.push((
+                    InputRef::PhaseDelay(i, k),
+                    format!("delay_days.{}.phase{k}", site.id),
+                ));
+            }
+        }
+        out
+    }
+
+    /// The distribution of a per-trial input.
+    pub fn input_spec(&self, input: InputRef) -> &DistSpec {
+        match input {
+            InputRef::Slip(i) => &self.supply[i].slip_days,
+            InputRef::InstallRate(i) => &self.sites[i].install_racks_per_day,
+            InputRef::PhaseDelay(i, k) => &self.sites[i].phases[k].delay_days,
+        }
     }
 
     /// Number of simulated days, `start` to `horizon` inclusive.

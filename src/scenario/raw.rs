@@ -39,6 +39,21 @@ pub(crate) struct RawScenario {
     /// `[allocation]`: which site gets racks first.
     #[serde(default)]
     pub(crate) allocation: RawAllocation,
+    /// `[[correlations]]`: rank correlation between groups of per-trial inputs.
+    #[serde(default)]
+    pub(crate) correlations: Vec<RawCorrelation>,
+}
+
+/// `[[correlations]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCorrelation {
+    pub(crate) id: String,
+    /// Input names or patterns with `*`, as in `trials.csv`: `delay_days.<site>.phase<k>`,
+    /// `slip_days.<stream>`, `install_racks_per_day.<site>`.
+    pub(crate) inputs: Vec<String>,
+    /// Spearman rank correlation between every pair of the group's inputs, in [0, 1).
+    pub(crate) rho: f64,
 }
 
 /// `[scenario]`.

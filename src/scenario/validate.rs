@@ -5,11 +5,12 @@
 
 use std::collections::HashSet;
 
-use super::raw::{RawAccelerator, RawScenario};
+use super::raw::{RawAccelerator, RawCorrelation, RawScenario};
 use super::source::{Node, Segment, format_path, quote_list};
 use super::{
-    Accelerator, BringUp, Diagnostic, Disruption, DistSpec, Operations, PowerLimit, PowerPhase,
-    Scenario, ScenarioError, SchedulePoint, Site, SupplyStream, day_index, suggest,
+    Accelerator, BringUp, Correlation, Diagnostic, Disruption, DistSpec, InputRef, Operations,
+    PowerLimit, PowerPhase, Scenario, ScenarioError, SchedulePoint, Site, SupplyStream, day_index,
+    suggest,
 };
 
 /// Longest horizon accepted: memory for daily statistics grows with it.
@@ -460,13 +461,87 @@ impl Checker<'_> {
                 repair_days: o.repair_days.clone(),
             },
             allocation: raw.allocation.policy,
+            correlations: Vec::new(),
             warnings: Vec::new(),
             resolved: without_extends(resolved),
         };
+        scenario.correlations = self.correlations(&raw.correlations, &scenario);
         if self.diagnostics.is_empty() {
             scenario.warnings = super::figures::warnings(&scenario);
         }
         scenario
+    }
+
+    fn correlations(&mut self, raw: &[RawCorrelation], scenario: &Scenario) -> Vec<Correlation> {
+        self.unique_ids("correlations", raw.iter().map(|c| c.id.as_str()));
+        let inputs = scenario.inputs();
+        let mut taken: Vec<(InputRef, String)> = Vec::new();
+        let mut out = Vec::new();
+        for (g, c) in raw.iter().enumerate() {
+            let at = |f: &str| format!("correlations[{g}].{f}");
+            self.require((0.0..1.0).contains(&c.rho), &at("rho"), || {
+                format!(
+                    "a rank correlation for a group must lie in [0, 1) (1 would make the inputs one), found {}",
+                    c.rho
+                )
+            });
+            let mut members = Vec::new();
+            for (k, pattern) in c.inputs.iter().enumerate() {
+                let matched: Vec<&(InputRef, String)> = inputs
+                    .iter()
+                    .filter(|(_, name)| glob_match(pattern, name))
+                    .collect();
+                if matched.is_empty() {
+                    let names: Vec<String> = inputs.iter().map(|(_, n)| n.clone()).collect();
+                    let hint = suggest(pattern, names.iter().map(String::as_str))
+                        .map(|s| format!("did you mean `{s}`? "))
+                        .unwrap_or_default();
+                    self.error(
+                        &at(&format!("inputs[{k}]")),
+                        format!(
+                            "`{pattern}` matches no per-trial input; {hint}inputs are named as in trials.csv, e.g. {}",
+                            quote_list(&names.into_iter().take(6).collect::<Vec<_>>())
+                        ),
+                    );
+                }
+                for (input, name) in matched {
+                    if members.contains(input) {
+                        continue;
+                    }
+                    if let Some((_, other)) = taken.iter().find(|(i, _)| i == input) {
+                        self.error(
+                            &at(&format!("inputs[{k}]")),
+                            format!("`{name}` is already in correlation group `{other}`; an input can be in one group only"),
+                        );
+                        continue;
+                    }
+                    let (lo, hi) = scenario.input_spec(*input).support();
+                    if lo == hi {
+                        self.error(
+                            &at(&format!("inputs[{k}]")),
+                            format!(
+                                "`{name}` is fixed ({lo}), so it cannot be correlated with anything"
+                            ),
+                        );
+                        continue;
+                    }
+                    taken.push((*input, c.id.clone()));
+                    members.push(*input);
+                }
+            }
+            if members.len() < 2 && self.diagnostics.is_empty() {
+                self.error(
+                    &at("inputs"),
+                    format!("a correlation group needs at least two uncertain inputs; these patterns match {}", members.len()),
+                );
+            }
+            out.push(Correlation {
+                id: c.id.clone(),
+                inputs: members,
+                rho: c.rho,
+            });
+        }
+        out
     }
 
     fn accelerators(&mut self, raw: &[RawAccelerator]) -> Vec<Accelerator> {
@@ -533,6 +608,26 @@ fn without_extends(mut value: toml::Value) -> toml::Value {
     value
 }
 
+/// Whether `name` matches `pattern`, where `*` stands for any run of characters (possibly empty).
+fn glob_match(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !name.starts_with(first) || name.len() < first.len() + last.len() || !name.ends_with(last) {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
 /// Parses `sites[2].phases[0].mw` back into segments, for origin lookup.
 fn parse_path(path: &str) -> Vec<Segment> {
     let mut out = Vec::new();
@@ -562,6 +657,16 @@ fn parse_path(path: &str) -> Vec<Segment> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn globs_match_input_names() {
+        assert!(glob_match("delay_days.*", "delay_days.a.phase0"));
+        assert!(glob_match("delay_days.*.phase0", "delay_days.a.phase0"));
+        assert!(!glob_match("delay_days.*.phase1", "delay_days.a.phase0"));
+        assert!(glob_match("slip_days.gb300", "slip_days.gb300"));
+        assert!(!glob_match("slip_days.gb3", "slip_days.gb300"));
+        assert!(glob_match("*", "anything"));
+    }
 
     #[test]
     fn paths_round_trip() {

@@ -27,6 +27,7 @@
 mod charts;
 mod cli;
 mod compare;
+mod correlation;
 mod determinism;
 mod exports;
 mod scenarios;
