@@ -38,8 +38,12 @@ pub(crate) fn compile(s: &Scenario) -> Result<Model> {
 /// `capsim run`.
 pub(crate) fn run(args: RunArgs) -> Result<()> {
     let scenario = load(&args.scenario)?;
-    let trials = args.trials.or(scenario.trials).unwrap_or(DEFAULT_TRIALS);
-    let seed = args.seed.or(scenario.seed).unwrap_or(DEFAULT_SEED);
+    let trials = args
+        .run
+        .trials
+        .or(scenario.trials)
+        .unwrap_or(DEFAULT_TRIALS);
+    let seed = args.run.seed.or(scenario.seed).unwrap_or(DEFAULT_SEED);
     if trials == 0 || trials > u64::from(u32::MAX) {
         bail!(InputError(format!(
             "--trials must be between 1 and {} (found {trials})",
@@ -48,7 +52,7 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
     }
     let precision = precision_target(&args)?;
     let model = compile(&scenario)?;
-    let out_dir = args.out.clone().unwrap_or_else(|| {
+    let out_dir = args.run.out.clone().unwrap_or_else(|| {
         let stem = args
             .scenario
             .scenario
@@ -60,26 +64,7 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
     fs::create_dir_all(&out_dir)
         .with_context(|| format!("creating output directory {}", out_dir.display()))?;
 
-    let bar = if args.quiet || args.json || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        let bar = ProgressBar::with_draw_target(Some(trials), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{bar:40.cyan/blue} {human_pos}/{human_len} trials  {rate}  ETA {eta}",
-            )
-            .map(|style| {
-                style.with_key(
-                    "rate",
-                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                        let _ = write!(w, "{:.0} trials/s", state.per_sec());
-                    },
-                )
-            })
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar
-    };
+    let bar = progress_bar(trials, args.run.quiet || args.run.json, "trials");
     let progress = |n: u64| {
         bar.inc(n);
         // A precision run adds trials as it goes: let the bar grow with it.
@@ -91,7 +76,7 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         trials,
         first_trial: 0,
         seed,
-        threads: args.threads,
+        threads: args.run.threads,
         batch_size: EngineConfig::DEFAULT_BATCH_SIZE,
     };
     let started = Instant::now();
@@ -158,7 +143,7 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         Ok(w.write_all(scenario.resolved_toml(seed, trials).as_bytes())?)
     })?;
 
-    let charts = if args.no_charts {
+    let charts = if args.run.no_charts {
         Vec::new()
     } else {
         let data =
@@ -168,14 +153,14 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
             &data,
             &[ChartFormat::Png, ChartFormat::Svg],
             chart::DEFAULT_SIZE,
-            args.quiet || args.json,
+            args.run.quiet || args.run.json,
         )?
     };
 
-    if args.json {
+    if args.run.json {
         let mut stdout = std::io::stdout().lock();
         output::write_summary_json(&summary, &mut stdout)?;
-    } else if !args.quiet {
+    } else if !args.run.quiet {
         print!("{}", output::render_table(&summary));
         if let Some(p) = &summary.precision {
             println!("\n{}", precision_line(p));
@@ -257,6 +242,30 @@ pub(crate) fn plot(args: PlotArgs) -> Result<()> {
         args.out_dir.join("charts").display()
     );
     Ok(())
+}
+
+/// A progress bar on stderr counting `total` trials (`what` names them, e.g. "trials (all
+/// scenarios)"), with rate and ETA; hidden when `hidden` or when stderr is not a terminal.
+pub(crate) fn progress_bar(total: u64, hidden: bool, what: &str) -> ProgressBar {
+    if hidden || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    let template =
+        format!("{{bar:40.cyan/blue}} {{human_pos}}/{{human_len}} {what}  {{rate}}  ETA {{eta}}");
+    bar.set_style(
+        ProgressStyle::with_template(&template)
+            .map(|style| {
+                style.with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.0} trials/s", state.per_sec());
+                    },
+                )
+            })
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
 }
 
 /// The precision target of `run`, if one was asked for.

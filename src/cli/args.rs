@@ -41,34 +41,41 @@ pub(crate) struct ScenarioArgs {
     pub(crate) overrides: Vec<String>,
 }
 
+/// Flags shared by every command that simulates.
 #[derive(Debug, Args)]
-pub(crate) struct RunArgs {
-    #[command(flatten)]
-    pub(crate) scenario: ScenarioArgs,
-    /// Number of trials [default: the scenario's `trials`, else 10000].
+pub(crate) struct RunFlags {
+    /// Trials per run [default: the (first) scenario's `trials`, else 10000].
     #[arg(long, short = 'n')]
     pub(crate) trials: Option<u64>,
-    /// Seed, 0 to 2^63 − 1 [default: the scenario's `seed`, else 42].
+    /// Seed, 0 to 2^63 − 1 [default: the (first) scenario's `seed`, else 42]; every run of a
+    /// command shares it, so their trials draw common random numbers.
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub(crate) seed: Option<u64>,
     /// Worker threads [default: all cores].
     #[arg(long, short = 'j', default_value_t = 0, hide_default_value = true)]
     pub(crate) threads: usize,
-    /// Output directory [default: out/<scenario file stem>/].
+    /// Output directory [default: out/<scenario file stem>/ for `run`; out/<command>-<stem>/
+    /// otherwise].
     #[arg(long, short = 'o')]
     pub(crate) out: Option<PathBuf>,
-    /// Also write trials.csv: one row per trial with its sampled inputs and outcomes.
-    #[arg(long)]
-    pub(crate) trials_csv: bool,
-    /// Print the summary as JSON on stdout instead of the table.
+    /// Print the result as JSON on stdout instead of the table.
     #[arg(long)]
     pub(crate) json: bool,
     /// No progress bar and no table (files are still written; errors still print).
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,
-    /// Do not draw the charts (by default PNG and SVG charts go to OUT/charts/).
+    /// Do not draw charts (by default PNG and SVG charts go to OUT/charts/).
     #[arg(long)]
     pub(crate) no_charts: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    #[command(flatten)]
+    pub(crate) scenario: ScenarioArgs,
+    /// Also write trials.csv: one row per trial with its sampled inputs and outcomes.
+    #[arg(long)]
+    pub(crate) trials_csv: bool,
     /// Keep adding trials until the 95% interval of P(target by deadline) is at most ± this
     /// (e.g. 0.005); `--trials` is then the first batch.
     #[arg(long, value_name = "HALF_WIDTH")]
@@ -80,6 +87,8 @@ pub(crate) struct RunArgs {
     /// Most trials a precision run may use.
     #[arg(long, default_value_t = 1_000_000)]
     pub(crate) max_trials: u64,
+    #[command(flatten)]
+    pub(crate) run: RunFlags,
 }
 
 /// Image formats `plot` writes.
@@ -143,27 +152,8 @@ pub(crate) struct CompareArgs {
     /// Override a field in every scenario, e.g. `--set supply.gb300.rate_scale=0.8`. Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub(crate) overrides: Vec<String>,
-    /// Trials per scenario [default: the first scenario's `trials`, else 10000].
-    #[arg(long, short = 'n')]
-    pub(crate) trials: Option<u64>,
-    /// Seed shared by every scenario, 0 to 2^63 − 1 [default: the first scenario's `seed`, else 42].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-    pub(crate) seed: Option<u64>,
-    /// Worker threads [default: all cores].
-    #[arg(long, short = 'j', default_value_t = 0, hide_default_value = true)]
-    pub(crate) threads: usize,
-    /// Output directory [default: out/compare-<first stem>-vs-<second stem>/].
-    #[arg(long, short = 'o')]
-    pub(crate) out: Option<PathBuf>,
-    /// Print compare.json on stdout instead of the table.
-    #[arg(long)]
-    pub(crate) json: bool,
-    /// No progress bar and no table (files are still written; errors still print).
-    #[arg(long, short = 'q')]
-    pub(crate) quiet: bool,
-    /// Do not draw the overlay chart (by default PNG and SVG go to OUT/charts/).
-    #[arg(long)]
-    pub(crate) no_charts: bool,
+    #[command(flatten)]
+    pub(crate) run: RunFlags,
 }
 
 #[derive(Debug, Args)]
@@ -179,30 +169,11 @@ pub(crate) struct SweepArgs {
     /// Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub(crate) overrides: Vec<String>,
-    /// Trials per grid point [default: the scenario's `trials`, else 10000].
-    #[arg(long, short = 'n')]
-    pub(crate) trials: Option<u64>,
-    /// Seed shared by every grid point, 0 to 2^63 − 1 [default: the scenario's `seed`, else 42].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-    pub(crate) seed: Option<u64>,
-    /// Worker threads [default: all cores].
-    #[arg(long, short = 'j', default_value_t = 0, hide_default_value = true)]
-    pub(crate) threads: usize,
-    /// Output directory [default: out/sweep-<scenario file stem>/].
-    #[arg(long, short = 'o')]
-    pub(crate) out: Option<PathBuf>,
     /// The probability whose contour the two-parameter heatmap draws.
     #[arg(long, default_value_t = 0.8)]
     pub(crate) threshold: f64,
-    /// Print sweep.json on stdout instead of the table.
-    #[arg(long)]
-    pub(crate) json: bool,
-    /// No progress bar and no table (files are still written; errors still print).
-    #[arg(long, short = 'q')]
-    pub(crate) quiet: bool,
-    /// Do not draw the chart (by default PNG and SVG go to OUT/charts/).
-    #[arg(long)]
-    pub(crate) no_charts: bool,
+    #[command(flatten)]
+    pub(crate) run: RunFlags,
 }
 
 /// How `sensitivity` ranks the inputs.
@@ -223,25 +194,6 @@ pub(crate) struct SensitivityArgs {
     /// Method.
     #[arg(long, value_enum, default_value_t = SensitivityMethod::Spearman)]
     pub(crate) method: SensitivityMethod,
-    /// Trials per run [default: the scenario's `trials`, else 10000].
-    #[arg(long, short = 'n')]
-    pub(crate) trials: Option<u64>,
-    /// Seed, 0 to 2^63 − 1 [default: the scenario's `seed`, else 42].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-    pub(crate) seed: Option<u64>,
-    /// Worker threads [default: all cores].
-    #[arg(long, short = 'j', default_value_t = 0, hide_default_value = true)]
-    pub(crate) threads: usize,
-    /// Output directory [default: out/sensitivity-<scenario file stem>/].
-    #[arg(long, short = 'o')]
-    pub(crate) out: Option<PathBuf>,
-    /// Print sensitivity.json on stdout instead of the table.
-    #[arg(long)]
-    pub(crate) json: bool,
-    /// No progress bar and no table (files are still written; errors still print).
-    #[arg(long, short = 'q')]
-    pub(crate) quiet: bool,
-    /// Do not draw the tornado chart (by default PNG and SVG go to OUT/charts/).
-    #[arg(long)]
-    pub(crate) no_charts: bool,
+    #[command(flatten)]
+    pub(crate) run: RunFlags,
 }

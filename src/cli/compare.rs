@@ -6,18 +6,18 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use capsim::chart::{self, ChartData, ChartFormat};
 use capsim::engine::{self, EngineConfig, RunHooks};
 use capsim::output;
+use capsim::output::{percent, thousands};
 use capsim::stats::{
     BottleneckShare, FullCapacityDate, GpuDistribution, PairedComparison, Proportion, Summary,
     TrialOutcome, TrialRecord,
 };
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use super::app::{DEFAULT_SEED, DEFAULT_TRIALS, InputError, compile, write_atomic};
@@ -87,20 +87,6 @@ fn labels(paths: &[PathBuf]) -> Vec<String> {
     out
 }
 
-fn progress_bar(total: u64, hidden: bool) -> ProgressBar {
-    if hidden || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{bar:40.cyan/blue} {human_pos}/{human_len} trials (all scenarios)  ETA {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar
-}
-
 /// `capsim compare`.
 pub(crate) fn compare(args: CompareArgs) -> Result<()> {
     if args.scenarios.len() < 2 {
@@ -115,10 +101,11 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
         models.push(compile(s).with_context(|| path.display().to_string())?);
     }
     let trials = args
+        .run
         .trials
         .or(scenarios[0].trials)
         .unwrap_or(DEFAULT_TRIALS);
-    let seed = args.seed.or(scenarios[0].seed).unwrap_or(DEFAULT_SEED);
+    let seed = args.run.seed.or(scenarios[0].seed).unwrap_or(DEFAULT_SEED);
     if trials == 0 || trials > u64::from(u32::MAX) {
         bail!(InputError(format!(
             "--trials must be between 1 and {} (found {trials})",
@@ -126,19 +113,23 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
         )));
     }
     let labels = labels(&args.scenarios);
-    let out_dir = args.out.clone().unwrap_or_else(|| {
+    let out_dir = args.run.out.clone().unwrap_or_else(|| {
         PathBuf::from("out").join(format!("compare-{}-vs-{}", labels[0], labels[1]))
     });
     fs::create_dir_all(&out_dir)
         .with_context(|| format!("creating output directory {}", out_dir.display()))?;
 
-    let bar = progress_bar(trials * scenarios.len() as u64, args.quiet || args.json);
+    let bar = super::app::progress_bar(
+        trials * scenarios.len() as u64,
+        args.run.quiet || args.run.json,
+        "trials (all scenarios)",
+    );
     let progress = |n: u64| bar.inc(n);
     let config = EngineConfig {
         trials,
         first_trial: 0,
         seed,
-        threads: args.threads,
+        threads: args.run.threads,
         batch_size: EngineConfig::DEFAULT_BATCH_SIZE,
     };
     let mut summaries = Vec::new();
@@ -189,7 +180,7 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
     write_atomic(&out_dir.join("compare.csv"), |w| write_csv(&report, w))?;
 
     let mut charts = Vec::new();
-    if !args.no_charts {
+    if !args.run.no_charts {
         let mut runs = Vec::new();
         for label in &labels {
             let data = ChartData::read_dir(&out_dir.join(label))
@@ -207,11 +198,11 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
         }
     }
 
-    if args.json {
+    if args.run.json {
         let mut stdout = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut stdout, &report)?;
         writeln!(stdout)?;
-    } else if !args.quiet {
+    } else if !args.run.quiet {
         print!("{}", render_table(&report));
         let mut files = format!(
             "compare.json, compare.csv, {}/{{summary.json, daily.csv, scenario.resolved.toml}}",
@@ -383,33 +374,16 @@ fn write_csv(report: &CompareReport, w: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-fn pct(v: f64) -> String {
-    format!("{:.1}%", v * 100.0)
-}
-
 /// Percentage points with a sign.
 fn pts(v: f64) -> String {
     format!("{:+.2}", v * 100.0)
 }
 
-fn count(v: f64) -> String {
-    let n = v.round() as i64;
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
-
 fn signed_count(v: f64) -> String {
     if v.round() > 0.0 {
-        format!("+{}", count(v))
+        format!("+{}", thousands(v))
     } else {
-        count(v)
+        thousands(v)
     }
 }
 
@@ -418,7 +392,7 @@ fn render_table(r: &CompareReport) -> String {
     let _ = writeln!(
         t,
         "compare · {} trials · seed {} · baseline {} · common random numbers\n",
-        count(r.trials as f64),
+        thousands(r.trials as f64),
         r.seed,
         r.baseline
     );
@@ -442,13 +416,13 @@ fn render_table(r: &CompareReport) -> String {
     line(
         "target",
         sc.iter()
-            .map(|s| format!("{} by {}", count(s.target_gpus as f64), s.deadline))
+            .map(|s| format!("{} by {}", thousands(s.target_gpus as f64), s.deadline))
             .collect(),
     );
     line(
         "P(target by deadline)",
         sc.iter()
-            .map(|s| pct(s.p_target_by_deadline.estimate))
+            .map(|s| percent(s.p_target_by_deadline.estimate))
             .collect(),
     );
     line(
@@ -456,7 +430,7 @@ fn render_table(r: &CompareReport) -> String {
         sc.iter()
             .map(|s| {
                 let p = &s.p_target_by_deadline;
-                format!("{} – {}", pct(p.ci95_low), pct(p.ci95_high))
+                format!("{} – {}", percent(p.ci95_low), percent(p.ci95_high))
             })
             .collect(),
     );
@@ -476,13 +450,13 @@ fn render_table(r: &CompareReport) -> String {
     line(
         "  never (by horizon)",
         sc.iter()
-            .map(|s| pct(s.full_capacity_date.never_fraction))
+            .map(|s| percent(s.full_capacity_date.never_fraction))
             .collect(),
     );
     line(
         "GPUs available at deadline",
         sc.iter()
-            .map(|s| format!("mean {}", count(s.available_gpus_at_deadline.mean)))
+            .map(|s| format!("mean {}", thousands(s.available_gpus_at_deadline.mean)))
             .collect(),
     );
     line(
@@ -490,7 +464,7 @@ fn render_table(r: &CompareReport) -> String {
         sc.iter()
             .map(|s| {
                 let a = &s.available_gpus_at_deadline;
-                format!("{} – {}", count(a.p10), count(a.p90))
+                format!("{} – {}", thousands(a.p10), thousands(a.p90))
             })
             .collect(),
     );
@@ -530,8 +504,8 @@ fn render_table(r: &CompareReport) -> String {
         let _ = writeln!(
             t,
             "    trials met only by scenario {}, only by baseline {}",
-            pct(p.only_scenario_fraction),
-            pct(p.only_baseline_fraction)
+            percent(p.only_scenario_fraction),
+            percent(p.only_baseline_fraction)
         );
         let median = d
             .median_days
@@ -541,10 +515,10 @@ fn render_table(r: &CompareReport) -> String {
             t,
             "  Full-capacity day shift       median {}   (both reach {}; only scenario {}; only baseline {}; neither {})",
             median,
-            pct(d.both_fraction),
-            pct(d.only_scenario_fraction),
-            pct(d.only_baseline_fraction),
-            pct(d.neither_fraction)
+            percent(d.both_fraction),
+            percent(d.only_scenario_fraction),
+            percent(d.only_baseline_fraction),
+            percent(d.neither_fraction)
         );
         let _ = writeln!(
             t,

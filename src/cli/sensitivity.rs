@@ -15,7 +15,7 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
@@ -23,9 +23,10 @@ use capsim::chart::{self, ChartFormat, Tornado, TornadoRow, TornadoScale};
 use capsim::engine::seed::mix64;
 use capsim::engine::{self, EngineConfig, RunHooks};
 use capsim::model::{DayDist, Dist, Model};
+use capsim::output::thousands;
 use capsim::scenario::{DistSpec, Scenario};
 use capsim::stats::{SobolIndices, TrialOutcome, sobol, spearman, type7};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use serde::Serialize;
 
 use super::app::{DEFAULT_SEED, DEFAULT_TRIALS, InputError, compile, load, write_atomic};
@@ -186,20 +187,6 @@ struct Report {
     inputs: Rows,
 }
 
-fn progress_bar(total: u64, hidden: bool) -> ProgressBar {
-    if hidden || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{bar:40.cyan/blue} {human_pos}/{human_len} trials (all runs)  ETA {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar
-}
-
 /// A per-trial input (`Model::input_names` order) and how to hold it fixed.
 #[derive(Debug, Clone, Copy)]
 enum Named {
@@ -265,8 +252,12 @@ fn fisher_ci(rho: f64, n: usize) -> Option<[f64; 2]> {
 /// `capsim sensitivity`.
 pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     let scenario = load(&args.scenario)?;
-    let trials = args.trials.or(scenario.trials).unwrap_or(DEFAULT_TRIALS);
-    let seed = args.seed.or(scenario.seed).unwrap_or(DEFAULT_SEED);
+    let trials = args
+        .run
+        .trials
+        .or(scenario.trials)
+        .unwrap_or(DEFAULT_TRIALS);
+    let seed = args.run.seed.or(scenario.seed).unwrap_or(DEFAULT_SEED);
     if trials < 2 || trials > u64::from(u32::MAX) {
         bail!(InputError(format!(
             "--trials must be between 2 and {} (found {trials})",
@@ -281,6 +272,7 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "scenario".into());
     let out_dir = args
+        .run
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("out").join(format!("sensitivity-{stem}")));
@@ -302,12 +294,16 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         SensitivityMethod::Swing => 1 + 2 * varying.len(),
         SensitivityMethod::Sobol => 2 + groups.len(),
     };
-    let bar = progress_bar(trials * runs as u64, args.quiet || args.json);
+    let bar = super::app::progress_bar(
+        trials * runs as u64,
+        args.run.quiet || args.run.json,
+        "trials (all runs)",
+    );
     let r = Runs {
         model: &model,
         seed,
         trials,
-        threads: args.threads,
+        threads: args.run.threads,
         bar: &bar,
     };
     let base = r.run(r.model, r.seed, args.method == SensitivityMethod::Spearman)?;
@@ -470,7 +466,7 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     })?;
     write_atomic(&out_dir.join("sensitivity.csv"), |w| write_csv(&report, w))?;
     let mut charts = Vec::new();
-    if !args.no_charts {
+    if !args.run.no_charts {
         let t = tornado(&report);
         if !t.rows.is_empty() {
             let dir = out_dir.join("charts");
@@ -485,11 +481,11 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
             }
         }
     }
-    if args.json {
+    if args.run.json {
         let mut stdout = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut stdout, &report)?;
         writeln!(stdout)?;
-    } else if !args.quiet {
+    } else if !args.run.quiet {
         print!("{}", render_table(&report));
         let mut files = "sensitivity.json, sensitivity.csv".to_owned();
         if !charts.is_empty() {
@@ -498,19 +494,6 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         println!("\nWrote {files} to {}", out_dir.display());
     }
     Ok(())
-}
-
-/// A count with thousands separators.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn opt(v: Option<f64>) -> String {
@@ -689,7 +672,7 @@ fn render_table(r: &Report) -> String {
         "sensitivity ({}) · {} · {} trials × {} run{} · seed {}\n",
         r.method,
         r.scenario,
-        thousands(r.trials),
+        thousands(r.trials as f64),
         r.runs,
         if r.runs == 1 { "" } else { "s" },
         r.seed

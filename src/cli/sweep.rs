@@ -6,16 +6,16 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use capsim::chart::{self, ChartFormat, SweepChart, SweepPoint};
 use capsim::engine::{self, EngineConfig, RunHooks};
 use capsim::model::Model;
+use capsim::output::{percent, thousands};
 use capsim::scenario::Scenario;
 use capsim::stats::{BottleneckShare, FullCapacityDate, GpuDistribution, Proportion, Summary};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use super::app::{DEFAULT_SEED, DEFAULT_TRIALS, InputError, compile, write_atomic};
@@ -222,20 +222,6 @@ struct Point {
     model: Model,
 }
 
-fn progress_bar(total: u64, hidden: bool) -> ProgressBar {
-    if hidden || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{bar:40.cyan/blue} {human_pos}/{human_len} trials (all grid points)  ETA {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar
-}
-
 /// Every combination of the parameters' value indices, the first parameter outermost.
 fn grid(params: &[Vary]) -> Vec<Vec<usize>> {
     let mut out: Vec<Vec<usize>> = vec![Vec::new()];
@@ -313,8 +299,8 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
         )));
     }
     let base = capsim::scenario::load(&args.scenario, &args.overrides)?;
-    let trials = args.trials.or(base.trials).unwrap_or(DEFAULT_TRIALS);
-    let seed = args.seed.or(base.seed).unwrap_or(DEFAULT_SEED);
+    let trials = args.run.trials.or(base.trials).unwrap_or(DEFAULT_TRIALS);
+    let seed = args.run.seed.or(base.seed).unwrap_or(DEFAULT_SEED);
     if trials == 0 || trials > u64::from(u32::MAX) {
         bail!(InputError(format!(
             "--trials must be between 1 and {} (found {trials})",
@@ -338,19 +324,24 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "scenario".into());
     let out_dir = args
+        .run
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("out").join(format!("sweep-{stem}")));
     fs::create_dir_all(&out_dir)
         .with_context(|| format!("creating output directory {}", out_dir.display()))?;
 
-    let bar = progress_bar(trials * points.len() as u64, args.quiet || args.json);
+    let bar = super::app::progress_bar(
+        trials * points.len() as u64,
+        args.run.quiet || args.run.json,
+        "trials (all grid points)",
+    );
     let progress = |n: u64| bar.inc(n);
     let config = EngineConfig {
         trials,
         first_trial: 0,
         seed,
-        threads: args.threads,
+        threads: args.run.threads,
         batch_size: EngineConfig::DEFAULT_BATCH_SIZE,
     };
     let mut entries = Vec::new();
@@ -419,7 +410,7 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
     })?;
 
     let mut charts = Vec::new();
-    if !args.no_charts {
+    if !args.run.no_charts {
         let data = chart_data(&report);
         let dir = out_dir.join("charts");
         fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -437,11 +428,11 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
         }
     }
 
-    if args.json {
+    if args.run.json {
         let mut stdout = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut stdout, &report)?;
         writeln!(stdout)?;
-    } else if !args.quiet {
+    } else if !args.run.quiet {
         print!("{}", render_table(&report, &texts));
         let mut files = vec!["sweep.csv".to_owned(), "sweep.json".to_owned()];
         files.extend(charts);
@@ -526,23 +517,6 @@ fn write_csv(report: &SweepReport, texts: &[Vec<&str>], w: &mut dyn Write) -> Re
     Ok(())
 }
 
-fn pct(v: f64) -> String {
-    format!("{:.1}%", v * 100.0)
-}
-
-fn count(v: f64) -> String {
-    let n = v.round() as i64;
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
-
 fn render_table(r: &SweepReport, texts: &[Vec<&str>]) -> String {
     let mut t = String::new();
     let _ = writeln!(
@@ -550,13 +524,13 @@ fn render_table(r: &SweepReport, texts: &[Vec<&str>]) -> String {
         "sweep {} · {} grid points × {} trials · seed {} · common random numbers\n",
         r.scenario,
         r.points.len(),
-        count(r.trials as f64),
+        thousands(r.trials as f64),
         r.seed
     );
     let _ = writeln!(
         t,
         "Target: {} GPUs online by {}\n",
-        count(r.target_gpus as f64),
+        thousands(r.target_gpus as f64),
         r.deadline
     );
     let widths: Vec<usize> = r
@@ -589,20 +563,20 @@ fn render_table(r: &SweepReport, texts: &[Vec<&str>]) -> String {
         }
         let pt = &p.p_target_by_deadline;
         let a = &p.available_gpus_at_deadline;
-        let ci = format!("{} – {}", pct(pt.ci95_low), pct(pt.ci95_high));
+        let ci = format!("{} – {}", percent(pt.ci95_low), percent(pt.ci95_high));
         let _ = write!(
             line,
             "  {:>9}  {:<15}  {:<11}  {:>6}  {:>9}  {} – {}",
-            pct(pt.estimate),
+            percent(pt.estimate),
             ci,
             p.full_capacity_date
                 .p50
                 .clone()
                 .unwrap_or_else(|| "never".into()),
-            pct(p.full_capacity_date.never_fraction),
-            count(a.p50),
-            count(a.p10),
-            count(a.p90),
+            percent(p.full_capacity_date.never_fraction),
+            thousands(a.p50),
+            thousands(a.p10),
+            thousands(a.p90),
         );
         let _ = writeln!(t, "{}", line.trim_end());
     }
@@ -616,7 +590,7 @@ fn render_table(r: &SweepReport, texts: &[Vec<&str>]) -> String {
     let _ = writeln!(
         t,
         "\nGrid points with P(target) ≥ {}: {} of {}",
-        pct(r.threshold),
+        percent(r.threshold),
         reaching.len(),
         r.points.len()
     );

@@ -8,7 +8,7 @@ mod table;
 
 pub use csv::{TrialsCsv, write_daily_csv};
 pub use json::write_summary_json;
-pub use table::render_table;
+pub use table::{percent, render_table, thousands};
 
 /// What can go wrong while exporting.
 #[derive(Debug, thiserror::Error)]

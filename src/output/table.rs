@@ -5,7 +5,7 @@ use std::fmt::Write;
 use crate::stats::Summary;
 
 /// Formats an integer-valued count with thousands separators: `1234567` → `1,234,567`.
-pub(crate) fn thousands(v: f64) -> String {
+pub fn thousands(v: f64) -> String {
     let n = v.round() as i64;
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
@@ -18,7 +18,8 @@ pub(crate) fn thousands(v: f64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
-fn percent(v: f64) -> String {
+/// A share as a percentage with one decimal: `0.504` → `50.4%`.
+pub fn percent(v: f64) -> String {
     format!("{:.1}%", v * 100.0)
 }
 
