@@ -14,7 +14,7 @@ use capsim::scenario::{self, Scenario};
 use capsim::stats::{Accumulator, PrecisionReport, PrecisionTarget, Summary};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::args::{PlotArgs, PlotFormat, RunArgs, ScenarioArgs, ValidateArgs};
+use super::args::{PlotArgs, PlotFormat, RunArgs, RunFlags, ScenarioArgs, ValidateArgs};
 use capsim::chart::{self, ChartData, ChartError, ChartFormat, ChartKind};
 
 /// Seed used when neither the flag nor the scenario gives one.
@@ -27,6 +27,24 @@ pub(crate) const DEFAULT_TRIALS: u64 = 10_000;
 #[error("{0}")]
 pub(crate) struct InputError(pub(crate) String);
 
+/// Trials and seed of a command: the flag, else the scenario's value, else the default; the
+/// trial count must lie in `min_trials..=u32::MAX`.
+pub(crate) fn trials_and_seed(
+    flags: &RunFlags,
+    scenario: &Scenario,
+    min_trials: u64,
+) -> Result<(u64, u64)> {
+    let trials = flags.trials.or(scenario.trials).unwrap_or(DEFAULT_TRIALS);
+    let seed = flags.seed.or(scenario.seed).unwrap_or(DEFAULT_SEED);
+    if trials < min_trials || trials > u64::from(u32::MAX) {
+        bail!(InputError(format!(
+            "--trials must be between {min_trials} and {} (found {trials})",
+            u32::MAX
+        )));
+    }
+    Ok((trials, seed))
+}
+
 pub(crate) fn load(args: &ScenarioArgs) -> Result<Scenario> {
     Ok(scenario::load(&args.scenario, &args.overrides)?)
 }
@@ -38,18 +56,7 @@ pub(crate) fn compile(s: &Scenario) -> Result<Model> {
 /// `capsim run`.
 pub(crate) fn run(args: RunArgs) -> Result<()> {
     let scenario = load(&args.scenario)?;
-    let trials = args
-        .run
-        .trials
-        .or(scenario.trials)
-        .unwrap_or(DEFAULT_TRIALS);
-    let seed = args.run.seed.or(scenario.seed).unwrap_or(DEFAULT_SEED);
-    if trials == 0 || trials > u64::from(u32::MAX) {
-        bail!(InputError(format!(
-            "--trials must be between 1 and {} (found {trials})",
-            u32::MAX
-        )));
-    }
+    let (trials, seed) = trials_and_seed(&args.run, &scenario, 1)?;
     let precision = precision_target(&args)?;
     let model = compile(&scenario)?;
     let out_dir = args.run.out.clone().unwrap_or_else(|| {

@@ -20,7 +20,7 @@ use capsim::stats::{
 };
 use serde::Serialize;
 
-use super::app::{DEFAULT_SEED, DEFAULT_TRIALS, InputError, compile, write_atomic};
+use super::app::{InputError, compile, trials_and_seed, write_atomic};
 use super::args::CompareArgs;
 
 /// One scenario's own results, as `compare.json` lists them.
@@ -100,18 +100,7 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
     for (s, path) in scenarios.iter().zip(&args.scenarios) {
         models.push(compile(s).with_context(|| path.display().to_string())?);
     }
-    let trials = args
-        .run
-        .trials
-        .or(scenarios[0].trials)
-        .unwrap_or(DEFAULT_TRIALS);
-    let seed = args.run.seed.or(scenarios[0].seed).unwrap_or(DEFAULT_SEED);
-    if trials == 0 || trials > u64::from(u32::MAX) {
-        bail!(InputError(format!(
-            "--trials must be between 1 and {} (found {trials})",
-            u32::MAX
-        )));
-    }
+    let (trials, seed) = trials_and_seed(&args.run, &scenarios[0], 1)?;
     let labels = labels(&args.scenarios);
     let out_dir = args.run.out.clone().unwrap_or_else(|| {
         PathBuf::from("out").join(format!("compare-{}-vs-{}", labels[0], labels[1]))

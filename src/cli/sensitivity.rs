@@ -18,7 +18,7 @@ use std::fs;
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use capsim::chart::{self, ChartFormat, Tornado, TornadoRow, TornadoScale};
 use capsim::engine::seed::mix64;
 use capsim::engine::{self, EngineConfig, RunHooks};
@@ -29,7 +29,7 @@ use capsim::stats::{SobolIndices, TrialOutcome, sobol, spearman, type7};
 use indicatif::ProgressBar;
 use serde::Serialize;
 
-use super::app::{DEFAULT_SEED, DEFAULT_TRIALS, InputError, compile, load, write_atomic};
+use super::app::{compile, load, trials_and_seed, write_atomic};
 use super::args::{SensitivityArgs, SensitivityMethod};
 
 /// Bootstrap resamples behind each Sobol interval.
@@ -252,18 +252,7 @@ fn fisher_ci(rho: f64, n: usize) -> Option<[f64; 2]> {
 /// `capsim sensitivity`.
 pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     let scenario = load(&args.scenario)?;
-    let trials = args
-        .run
-        .trials
-        .or(scenario.trials)
-        .unwrap_or(DEFAULT_TRIALS);
-    let seed = args.run.seed.or(scenario.seed).unwrap_or(DEFAULT_SEED);
-    if trials < 2 || trials > u64::from(u32::MAX) {
-        bail!(InputError(format!(
-            "--trials must be between 2 and {} (found {trials})",
-            u32::MAX
-        )));
-    }
+    let (trials, seed) = trials_and_seed(&args.run, &scenario, 2)?;
     let model = compile(&scenario)?;
     let stem = args
         .scenario

@@ -18,7 +18,7 @@ use capsim::scenario::Scenario;
 use capsim::stats::{BottleneckShare, FullCapacityDate, GpuDistribution, Proportion, Summary};
 use serde::Serialize;
 
-use super::app::{DEFAULT_SEED, DEFAULT_TRIALS, InputError, compile, write_atomic};
+use super::app::{InputError, compile, trials_and_seed, write_atomic};
 use super::args::SweepArgs;
 
 /// One `--vary`: the path as given and its values, each as a number and as the text `--set`
@@ -299,14 +299,7 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
         )));
     }
     let base = capsim::scenario::load(&args.scenario, &args.overrides)?;
-    let trials = args.run.trials.or(base.trials).unwrap_or(DEFAULT_TRIALS);
-    let seed = args.run.seed.or(base.seed).unwrap_or(DEFAULT_SEED);
-    if trials == 0 || trials > u64::from(u32::MAX) {
-        bail!(InputError(format!(
-            "--trials must be between 1 and {} (found {trials})",
-            u32::MAX
-        )));
-    }
+    let (trials, seed) = trials_and_seed(&args.run, &base, 1)?;
     let doc: toml::Value = base
         .resolved_toml(seed, trials)
         .parse::<toml::Table>()
