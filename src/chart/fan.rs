@@ -41,19 +41,12 @@ pub(super) fn draw<DB: DrawingBackend>(
          Bands are per-day percentiles across trials."
             .to_owned(),
     ];
-    let legend = vec![
+    let mut legend = vec![
         ("Median".to_owned(), Mark::Line(BAND)),
         ("P25–P75".to_owned(), Mark::Fill(BAND, INNER_ALPHA)),
         ("P5–P95".to_owned(), Mark::Fill(BAND, OUTER_ALPHA)),
-        (
-            format!("Target ({} GPUs)", style::fmt_plain(f.target_gpus)),
-            Mark::Dashed(oi::VERMILLION),
-        ),
-        (
-            format!("Deadline ({})", f.deadline),
-            Mark::Dashed(oi::BLACK),
-        ),
     ];
+    legend.extend(style::reference_legend(f));
     let area = style::header(root, sz, &title, &subtitle, &legend)?;
 
     let axis = style::DayAxis::new(d.dates[0], d.len());

@@ -109,14 +109,7 @@ fn draw<DB: DrawingBackend>(
         })
         .collect();
     legend.push(("P10–P90".to_owned(), Mark::Fill(oi::BLACK, BAND_ALPHA)));
-    legend.push((
-        format!("Target ({} GPUs)", style::fmt_plain(base.facts.target_gpus)),
-        Mark::Dashed(oi::VERMILLION),
-    ));
-    legend.push((
-        format!("Deadline ({})", base.facts.deadline),
-        Mark::Dashed(oi::BLACK),
-    ));
+    legend.extend(style::reference_legend(&base.facts));
     let area = style::header(root, sz, title, &subtitle, &legend)?;
 
     let days = x_end as usize + 1;

@@ -34,14 +34,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         .iter()
         .map(|(l, _, c)| ((*l).to_owned(), Mark::Line(*c)))
         .collect();
-    legend.push((
-        format!("Target ({} GPUs)", style::fmt_plain(f.target_gpus)),
-        Mark::Dashed(oi::VERMILLION),
-    ));
-    legend.push((
-        format!("Deadline ({})", f.deadline),
-        Mark::Dashed(oi::BLACK),
-    ));
+    legend.extend(style::reference_legend(f));
     let area = style::header(
         root,
         sz,

@@ -27,14 +27,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         .enumerate()
         .map(|(i, (id, _))| ((*id).to_owned(), Mark::Fill(color(i), 0.85)))
         .collect();
-    legend.push((
-        format!("Target ({} GPUs)", style::fmt_plain(f.target_gpus)),
-        Mark::Dashed(oi::VERMILLION),
-    ));
-    legend.push((
-        format!("Deadline ({})", f.deadline),
-        Mark::Dashed(oi::BLACK),
-    ));
+    legend.extend(style::reference_legend(f));
     let area = style::header(
         root,
         sz,

@@ -13,6 +13,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::ChartError;
+use super::data::RunFacts;
 
 /// Okabe–Ito, the colour-blind-safe palette every chart uses.
 pub(super) mod okabe_ito {
@@ -291,7 +292,7 @@ pub(super) fn fmt_thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -509,4 +510,18 @@ pub(super) fn fmt_plain(v: f64) -> String {
         let sign = if v < 0.0 { "-" } else { "" };
         format!("{sign}{}", fmt_thousands(v.abs().round() as u64))
     }
+}
+
+/// Legend entries for the target and deadline lines that every ramp chart draws.
+pub(super) fn reference_legend(facts: &RunFacts) -> [(String, Mark); 2] {
+    [
+        (
+            format!("Target ({} GPUs)", fmt_plain(facts.target_gpus)),
+            Mark::Dashed(okabe_ito::VERMILLION),
+        ),
+        (
+            format!("Deadline ({})", facts.deadline),
+            Mark::Dashed(okabe_ito::BLACK),
+        ),
+    ]
 }

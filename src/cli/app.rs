@@ -45,6 +45,50 @@ pub(crate) fn trials_and_seed(
     Ok((trials, seed))
 }
 
+/// A scenario file's stem, e.g. `aws-openai-2026` for `scenarios/aws-openai-2026.toml`.
+pub(crate) fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into())
+}
+
+/// The output directory of a command (`--out`, else `out/<default_name>`), created.
+pub(crate) fn out_dir(flags: &RunFlags, default_name: &str) -> Result<PathBuf> {
+    let dir = flags
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out").join(default_name));
+    fs::create_dir_all(&dir)
+        .with_context(|| format!("creating output directory {}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Draws one chart as PNG and SVG into `dir/charts/<name>.{png,svg}`; returns the paths.
+pub(crate) fn write_chart_pair(
+    dir: &Path,
+    name: &str,
+    render: impl Fn(ChartFormat) -> std::result::Result<Vec<u8>, ChartError>,
+) -> Result<Vec<PathBuf>> {
+    let charts = dir.join("charts");
+    fs::create_dir_all(&charts).with_context(|| format!("creating {}", charts.display()))?;
+    let mut written = Vec::new();
+    for format in [ChartFormat::Png, ChartFormat::Svg] {
+        let bytes = render(format).with_context(|| format!("drawing the {name} chart"))?;
+        let path = charts.join(format!("{name}.{}", format.extension()));
+        write_atomic(&path, |w| Ok(w.write_all(&bytes)?))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Prints `value` as pretty JSON on stdout.
+pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut stdout, value)?;
+    writeln!(stdout)?;
+    Ok(())
+}
+
 pub(crate) fn load(args: &ScenarioArgs) -> Result<Scenario> {
     Ok(scenario::load(&args.scenario, &args.overrides)?)
 }
@@ -59,17 +103,7 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
     let (trials, seed) = trials_and_seed(&args.run, &scenario, 1)?;
     let precision = precision_target(&args)?;
     let model = compile(&scenario)?;
-    let out_dir = args.run.out.clone().unwrap_or_else(|| {
-        let stem = args
-            .scenario
-            .scenario
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "run".into());
-        PathBuf::from("out").join(stem)
-    });
-    fs::create_dir_all(&out_dir)
-        .with_context(|| format!("creating output directory {}", out_dir.display()))?;
+    let out_dir = out_dir(&args.run, &stem(&args.scenario.scenario))?;
 
     let bar = progress_bar(trials, args.run.quiet || args.run.json, "trials");
     let progress = |n: u64| {
@@ -79,13 +113,7 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
             bar.set_length(bar.position());
         }
     };
-    let config = EngineConfig {
-        trials,
-        first_trial: 0,
-        seed,
-        threads: args.run.threads,
-        batch_size: EngineConfig::DEFAULT_BATCH_SIZE,
-    };
+    let config = EngineConfig::new(trials, seed, args.run.threads);
     let started = Instant::now();
     let acc = if args.trials_csv {
         let path = out_dir.join("trials.csv");
@@ -277,19 +305,19 @@ pub(crate) fn progress_bar(total: u64, hidden: bool, what: &str) -> ProgressBar 
 
 /// The precision target of `run`, if one was asked for.
 fn precision_target(args: &RunArgs) -> Result<Option<PrecisionTarget>> {
-    if let Some(h) = args.precision {
-        if !(h > 0.0 && h <= 0.5) {
-            bail!(InputError(format!(
-                "--precision is a half-width for a probability and must lie in (0, 0.5], e.g. 0.005 (found {h})"
-            )));
-        }
+    if let Some(h) = args.precision
+        && !(h > 0.0 && h <= 0.5)
+    {
+        bail!(InputError(format!(
+            "--precision is a half-width for a probability and must lie in (0, 0.5], e.g. 0.005 (found {h})"
+        )));
     }
-    if let Some(d) = args.precision_days {
-        if !(d > 0.0 && d.is_finite()) {
-            bail!(InputError(format!(
-                "--precision-days must be a positive number of days, e.g. 3 (found {d})"
-            )));
-        }
+    if let Some(d) = args.precision_days
+        && !(d > 0.0 && d.is_finite())
+    {
+        bail!(InputError(format!(
+            "--precision-days must be a positive number of days, e.g. 3 (found {d})"
+        )));
     }
     Ok(
         (args.precision.is_some() || args.precision_days.is_some()).then_some(PrecisionTarget {

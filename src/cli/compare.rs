@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use capsim::chart::{self, ChartData, ChartFormat};
+use capsim::chart::{self, ChartData};
 use capsim::engine::{self, EngineConfig, RunHooks};
 use capsim::output;
 use capsim::output::{percent, thousands};
@@ -20,7 +20,9 @@ use capsim::stats::{
 };
 use serde::Serialize;
 
-use super::app::{InputError, compile, trials_and_seed, write_atomic};
+use super::app::{
+    InputError, compile, out_dir, print_json, stem, trials_and_seed, write_atomic, write_chart_pair,
+};
 use super::args::CompareArgs;
 
 /// One scenario's own results, as `compare.json` lists them.
@@ -72,10 +74,7 @@ struct CompareReport {
 fn labels(paths: &[PathBuf]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for p in paths {
-        let stem = p
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "scenario".into());
+        let stem = stem(p);
         let mut label = stem.clone();
         let mut k = 2;
         while out.contains(&label) {
@@ -102,11 +101,10 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
     }
     let (trials, seed) = trials_and_seed(&args.run, &scenarios[0], 1)?;
     let labels = labels(&args.scenarios);
-    let out_dir = args.run.out.clone().unwrap_or_else(|| {
-        PathBuf::from("out").join(format!("compare-{}-vs-{}", labels[0], labels[1]))
-    });
-    fs::create_dir_all(&out_dir)
-        .with_context(|| format!("creating output directory {}", out_dir.display()))?;
+    let out_dir = out_dir(
+        &args.run,
+        &format!("compare-{}-vs-{}", labels[0], labels[1]),
+    )?;
 
     let bar = super::app::progress_bar(
         trials * scenarios.len() as u64,
@@ -114,13 +112,7 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
         "trials (all scenarios)",
     );
     let progress = |n: u64| bar.inc(n);
-    let config = EngineConfig {
-        trials,
-        first_trial: 0,
-        seed,
-        threads: args.run.threads,
-        batch_size: EngineConfig::DEFAULT_BATCH_SIZE,
-    };
+    let config = EngineConfig::new(trials, seed, args.run.threads);
     let mut summaries = Vec::new();
     let mut records: Vec<Vec<TrialRecord>> = Vec::new();
     for ((scenario, model), label) in scenarios.iter().zip(&models).zip(&labels) {
@@ -176,21 +168,13 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
                 .context("reading the results back for the overlay chart")?;
             runs.push((label.clone(), data));
         }
-        let dir = out_dir.join("charts");
-        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        for format in [ChartFormat::Png, ChartFormat::Svg] {
-            let bytes = chart::render_overlay(&runs, format, chart::DEFAULT_SIZE)
-                .context("drawing the overlay chart")?;
-            let path = dir.join(format!("overlay.{}", format.extension()));
-            write_atomic(&path, |w| Ok(w.write_all(&bytes)?))?;
-            charts.push(path);
-        }
+        charts = write_chart_pair(&out_dir, "overlay", |format| {
+            chart::render_overlay(&runs, format, chart::DEFAULT_SIZE)
+        })?;
     }
 
     if args.run.json {
-        let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut stdout, &report)?;
-        writeln!(stdout)?;
+        print_json(&report)?;
     } else if !args.run.quiet {
         print!("{}", render_table(&report));
         let mut files = format!(

@@ -14,12 +14,10 @@
 //!   run kept.
 
 use std::fmt::Write as _;
-use std::fs;
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::Result;
-use capsim::chart::{self, ChartFormat, Tornado, TornadoRow, TornadoScale};
+use capsim::chart::{self, Tornado, TornadoRow, TornadoScale};
 use capsim::engine::seed::mix64;
 use capsim::engine::{self, EngineConfig, RunHooks};
 use capsim::model::{DayDist, Dist, Model};
@@ -29,7 +27,9 @@ use capsim::stats::{SobolIndices, TrialOutcome, sobol, spearman, type7};
 use indicatif::ProgressBar;
 use serde::Serialize;
 
-use super::app::{compile, load, trials_and_seed, write_atomic};
+use super::app::{
+    compile, load, out_dir, print_json, stem, trials_and_seed, write_atomic, write_chart_pair,
+};
 use super::args::{SensitivityArgs, SensitivityMethod};
 
 /// Bootstrap resamples behind each Sobol interval.
@@ -73,13 +73,7 @@ impl Outcomes {
 
 impl Runs<'_> {
     fn run(&self, model: &Model, seed: u64, keep_inputs: bool) -> Result<Outcomes> {
-        let cfg = EngineConfig {
-            trials: self.trials,
-            first_trial: 0,
-            seed,
-            threads: self.threads,
-            batch_size: EngineConfig::DEFAULT_BATCH_SIZE,
-        };
+        let cfg = EngineConfig::new(self.trials, seed, self.threads);
         let n = self.trials as usize;
         let mut out = Outcomes {
             full_day: Vec::with_capacity(n),
@@ -254,19 +248,10 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     let scenario = load(&args.scenario)?;
     let (trials, seed) = trials_and_seed(&args.run, &scenario, 2)?;
     let model = compile(&scenario)?;
-    let stem = args
-        .scenario
-        .scenario
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "scenario".into());
-    let out_dir = args
-        .run
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("out").join(format!("sensitivity-{stem}")));
-    fs::create_dir_all(&out_dir)
-        .map_err(|e| anyhow::anyhow!("creating output directory {}: {e}", out_dir.display()))?;
+    let out_dir = out_dir(
+        &args.run,
+        &format!("sensitivity-{}", stem(&args.scenario.scenario)),
+    )?;
 
     let names = model.input_names();
     let named = named_inputs(&model);
@@ -458,22 +443,13 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     if !args.run.no_charts {
         let t = tornado(&report);
         if !t.rows.is_empty() {
-            let dir = out_dir.join("charts");
-            fs::create_dir_all(&dir)
-                .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
-            for format in [ChartFormat::Png, ChartFormat::Svg] {
-                let bytes = chart::render_tornado(&t, format, chart::DEFAULT_SIZE)
-                    .map_err(|e| anyhow::anyhow!("drawing the tornado chart: {e}"))?;
-                let path = dir.join(format!("tornado.{}", format.extension()));
-                write_atomic(&path, |w| Ok(w.write_all(&bytes)?))?;
-                charts.push(path);
-            }
+            charts = write_chart_pair(&out_dir, "tornado", |format| {
+                chart::render_tornado(&t, format, chart::DEFAULT_SIZE)
+            })?;
         }
     }
     if args.run.json {
-        let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut stdout, &report)?;
-        writeln!(stdout)?;
+        print_json(&report)?;
     } else if !args.run.quiet {
         print!("{}", render_table(&report));
         let mut files = "sensitivity.json, sensitivity.csv".to_owned();

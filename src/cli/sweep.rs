@@ -5,12 +5,11 @@
 //! Memory: one [`Summary`] per grid point on top of one run's statistics at a time.
 
 use std::fmt::Write as _;
-use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use capsim::chart::{self, ChartFormat, SweepChart, SweepPoint};
+use capsim::chart::{self, SweepChart, SweepPoint};
 use capsim::engine::{self, EngineConfig, RunHooks};
 use capsim::model::Model;
 use capsim::output::{percent, thousands};
@@ -18,7 +17,9 @@ use capsim::scenario::Scenario;
 use capsim::stats::{BottleneckShare, FullCapacityDate, GpuDistribution, Proportion, Summary};
 use serde::Serialize;
 
-use super::app::{InputError, compile, trials_and_seed, write_atomic};
+use super::app::{
+    InputError, compile, out_dir, print_json, stem, trials_and_seed, write_atomic, write_chart_pair,
+};
 use super::args::SweepArgs;
 
 /// One `--vary`: the path as given and its values, each as a number and as the text `--set`
@@ -311,18 +312,7 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
         .collect::<Result<_, _>>()?;
     let points = prepare(&args.scenario, &args.overrides, &params, &expanded)?;
 
-    let stem = args
-        .scenario
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "scenario".into());
-    let out_dir = args
-        .run
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("out").join(format!("sweep-{stem}")));
-    fs::create_dir_all(&out_dir)
-        .with_context(|| format!("creating output directory {}", out_dir.display()))?;
+    let out_dir = out_dir(&args.run, &format!("sweep-{}", stem(&args.scenario)))?;
 
     let bar = super::app::progress_bar(
         trials * points.len() as u64,
@@ -330,13 +320,7 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
         "trials (all grid points)",
     );
     let progress = |n: u64| bar.inc(n);
-    let config = EngineConfig {
-        trials,
-        first_trial: 0,
-        seed,
-        threads: args.run.threads,
-        batch_size: EngineConfig::DEFAULT_BATCH_SIZE,
-    };
+    let config = EngineConfig::new(trials, seed, args.run.threads);
     let mut entries = Vec::new();
     for p in &points {
         let acc = engine::run(
@@ -405,26 +389,21 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
     let mut charts = Vec::new();
     if !args.run.no_charts {
         let data = chart_data(&report);
-        let dir = out_dir.join("charts");
-        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let name = if params.len() == 1 {
             "sweep"
         } else {
             "heatmap"
         };
-        for format in [ChartFormat::Png, ChartFormat::Svg] {
-            let bytes = chart::render_sweep(&data, format, chart::DEFAULT_SIZE)
-                .context("drawing the sweep chart")?;
-            let path = dir.join(format!("{name}.{}", format.extension()));
-            write_atomic(&path, |w| Ok(w.write_all(&bytes)?))?;
-            charts.push(format!("charts/{name}.{}", format.extension()));
+        for path in write_chart_pair(&out_dir, name, |format| {
+            chart::render_sweep(&data, format, chart::DEFAULT_SIZE)
+        })? {
+            let file = path.file_name().unwrap_or_default().to_string_lossy();
+            charts.push(format!("charts/{file}"));
         }
     }
 
     if args.run.json {
-        let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut stdout, &report)?;
-        writeln!(stdout)?;
+        print_json(&report)?;
     } else if !args.run.quiet {
         print!("{}", render_table(&report, &texts));
         let mut files = vec!["sweep.csv".to_owned(), "sweep.json".to_owned()];

@@ -43,6 +43,17 @@ pub struct EngineConfig {
 impl EngineConfig {
     /// The default batch size: large enough to amortise scheduling, small enough to balance.
     pub const DEFAULT_BATCH_SIZE: u64 = 256;
+
+    /// A whole run (trials `0..trials`) with the default batch size.
+    pub fn new(trials: u64, seed: u64, threads: usize) -> EngineConfig {
+        EngineConfig {
+            trials,
+            first_trial: 0,
+            seed,
+            threads,
+            batch_size: Self::DEFAULT_BATCH_SIZE,
+        }
+    }
 }
 
 /// What can stop a run.

@@ -341,10 +341,10 @@ fn find_item(items: &[Node], key: &str) -> Result<usize, String> {
     if let Some(i) = items.iter().position(|n| n.id() == Some(key)) {
         return Ok(i);
     }
-    if let Ok(i) = key.parse::<usize>() {
-        if i < items.len() {
-            return Ok(i);
-        }
+    if let Ok(i) = key.parse::<usize>()
+        && i < items.len()
+    {
+        return Ok(i);
     }
     let ids: Vec<String> = items
         .iter()
