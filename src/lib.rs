@@ -102,4 +102,5 @@ pub mod engine;
 pub mod model;
 pub mod output;
 pub mod scenario;
+pub mod shard;
 pub mod stats;

@@ -101,6 +101,9 @@ pub(crate) fn compile(s: &Scenario) -> Result<Model> {
 pub(crate) fn run(args: RunArgs) -> Result<()> {
     let scenario = load(&args.scenario)?;
     let (trials, seed) = trials_and_seed(&args.run, &scenario, 1)?;
+    if args.shard.is_some() || args.shards.is_some() {
+        return super::shard::run_shard(&args, &scenario, trials, seed);
+    }
     let precision = precision_target(&args)?;
     let model = compile(&scenario)?;
     let out_dir = out_dir(&args.run, &stem(&args.scenario.scenario))?;
@@ -115,93 +118,94 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
     };
     let config = EngineConfig::new(trials, seed, args.run.threads);
     let started = Instant::now();
-    let acc = if args.trials_csv {
-        let path = out_dir.join("trials.csv");
-        let tmp = temp_in(&out_dir)?;
-        let file = tmp
-            .reopen()
-            .with_context(|| format!("writing {}", path.display()))?;
-        let mut rows = TrialsCsv::new(
-            BufWriter::new(file),
-            &model.input_names(),
-            scenario.start,
-            model.deadline_day as u32,
-        )?;
-        let mut sink = |t: u64, o: &capsim::stats::TrialOutcome| {
-            rows.write(t, o).map_err(std::io::Error::other)
-        };
-        let acc = simulate(
-            &model,
-            &config,
-            precision.as_ref(),
-            args.max_trials,
-            RunHooks {
-                progress: Some(&progress),
-                trial_sink: Some(&mut sink),
-            },
-        )
-        .with_context(|| format!("writing {}", path.display()))?;
-        rows.finish()?
-            .flush()
-            .with_context(|| format!("writing {}", path.display()))?;
-        publish(tmp, &path)?;
-        acc
-    } else {
-        simulate(
-            &model,
-            &config,
-            precision.as_ref(),
-            args.max_trials,
-            RunHooks {
-                progress: Some(&progress),
-                trial_sink: None,
-            },
-        )?
-    };
-    let (acc, precision_report) = acc;
+    let trials_csv = args.trials_csv.then(|| out_dir.join("trials.csv"));
+    let (acc, precision_report) = simulate(
+        &model,
+        &config,
+        precision.as_ref(),
+        args.max_trials,
+        trials_csv.as_deref().map(|p| (p, scenario.start)),
+        &progress,
+    )?;
     // A precision run decides its own trial count; everything below reports the final one.
-    let trials = acc.trials();
     let elapsed = started.elapsed();
     bar.finish_and_clear();
+    let timing = format!(
+        "{} trials in {:.2} s ({:.0} trials/s)",
+        acc.trials(),
+        elapsed.as_secs_f64(),
+        acc.trials() as f64 / elapsed.as_secs_f64().max(1e-9),
+    );
+    let resolved = scenario.resolved_toml(seed, acc.trials());
+    let results = RunResults {
+        scenario: &scenario,
+        resolved_toml: &resolved,
+        seed,
+        acc: &acc,
+        precision: precision_report,
+        trials_csv: args.trials_csv,
+    };
+    write_results(&out_dir, &results, &args.run, &timing)
+}
 
-    let mut summary = Summary::new(&acc, &engine::run_info(&scenario, seed));
-    summary.precision = precision_report;
-    let rows = capsim::stats::daily_rows(&acc, scenario.start);
+/// Everything `run` (or `merge`) reports about one simulated scenario.
+pub(crate) struct RunResults<'a> {
+    pub(crate) scenario: &'a Scenario,
+    /// `scenario.resolved.toml`, verbatim.
+    pub(crate) resolved_toml: &'a str,
+    pub(crate) seed: u64,
+    pub(crate) acc: &'a Accumulator,
+    pub(crate) precision: Option<PrecisionReport>,
+    /// Whether `trials.csv` was written into the output directory.
+    pub(crate) trials_csv: bool,
+}
+
+/// Writes summary.json, daily.csv, scenario.resolved.toml and the charts of `r` into `out_dir`
+/// and prints the table (or JSON); `done` ends the last line (e.g. the timing).
+pub(crate) fn write_results(
+    out_dir: &Path,
+    r: &RunResults<'_>,
+    flags: &RunFlags,
+    done: &str,
+) -> Result<()> {
+    let mut summary = Summary::new(r.acc, &engine::run_info(r.scenario, r.seed));
+    summary.precision = r.precision;
+    let rows = capsim::stats::daily_rows(r.acc, r.scenario.start);
     write_atomic(&out_dir.join("summary.json"), |w| {
         Ok(output::write_summary_json(&summary, w)?)
     })?;
     write_atomic(&out_dir.join("daily.csv"), |w| {
-        let site_ids: Vec<String> = scenario.sites.iter().map(|s| s.id.clone()).collect();
+        let site_ids: Vec<String> = r.scenario.sites.iter().map(|s| s.id.clone()).collect();
         Ok(output::write_daily_csv(&rows, &site_ids, w)?)
     })?;
     write_atomic(&out_dir.join("scenario.resolved.toml"), |w| {
-        Ok(w.write_all(scenario.resolved_toml(seed, trials).as_bytes())?)
+        Ok(w.write_all(r.resolved_toml.as_bytes())?)
     })?;
 
-    let charts = if args.run.no_charts {
+    let charts = if flags.no_charts {
         Vec::new()
     } else {
         let data =
-            ChartData::read_dir(&out_dir).context("reading the results back for the charts")?;
+            ChartData::read_dir(out_dir).context("reading the results back for the charts")?;
         write_charts(
-            &out_dir,
+            out_dir,
             &data,
             &[ChartFormat::Png, ChartFormat::Svg],
             chart::DEFAULT_SIZE,
-            args.run.quiet || args.run.json,
+            flags.quiet || flags.json,
         )?
     };
 
-    if args.run.json {
+    if flags.json {
         let mut stdout = std::io::stdout().lock();
         output::write_summary_json(&summary, &mut stdout)?;
-    } else if !args.run.quiet {
+    } else if !flags.quiet {
         print!("{}", output::render_table(&summary));
         if let Some(p) = &summary.precision {
             println!("\n{}", precision_line(p));
         }
         let mut files = vec!["summary.json", "daily.csv", "scenario.resolved.toml"];
-        if args.trials_csv {
+        if r.trials_csv {
             files.push("trials.csv");
         }
         let chart_note = format!("{} charts (charts/)", charts.len());
@@ -209,10 +213,7 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
             files.push(&chart_note);
         }
         println!(
-            "\n{} trials in {:.2} s ({:.0} trials/s). Wrote {} to {}",
-            trials,
-            elapsed.as_secs_f64(),
-            trials as f64 / elapsed.as_secs_f64().max(1e-9),
+            "\n{done}. Wrote {} to {}",
             files.join(", "),
             out_dir.display()
         );
@@ -357,22 +358,55 @@ fn precision_line(p: &PrecisionReport) -> String {
     )
 }
 
-/// Runs a fixed number of trials, or, with a precision target, as many as it takes.
-fn simulate(
+/// Runs a fixed number of trials, or, with a precision target, as many as it takes; with
+/// `trials_csv` (file, scenario start date), streams one row per trial into that file, written
+/// atomically.
+pub(crate) fn simulate(
     model: &Model,
     config: &EngineConfig,
     precision: Option<&PrecisionTarget>,
     max_trials: u64,
-    hooks: RunHooks<'_>,
+    trials_csv: Option<(&Path, jiff::civil::Date)>,
+    progress: &(dyn Fn(u64) + Sync),
 ) -> Result<(Accumulator, Option<PrecisionReport>)> {
-    Ok(match precision {
-        None => (engine::run(model, config, hooks)?, None),
-        Some(target) => {
-            let max = max_trials.min(u64::from(u32::MAX));
-            let (acc, report) = engine::run_to_precision(model, config, target, max, hooks)?;
-            (acc, Some(report))
-        }
+    let run = |hooks: RunHooks<'_>| -> Result<(Accumulator, Option<PrecisionReport>)> {
+        Ok(match precision {
+            None => (engine::run(model, config, hooks)?, None),
+            Some(target) => {
+                let max = max_trials.min(u64::from(u32::MAX));
+                let (acc, report) = engine::run_to_precision(model, config, target, max, hooks)?;
+                (acc, Some(report))
+            }
+        })
+    };
+    let Some((path, start)) = trials_csv else {
+        return run(RunHooks {
+            progress: Some(progress),
+            trial_sink: None,
+        });
+    };
+    let tmp = temp_in(path.parent().unwrap_or(Path::new(".")))?;
+    let file = tmp
+        .reopen()
+        .with_context(|| format!("writing {}", path.display()))?;
+    let mut rows = TrialsCsv::new(
+        BufWriter::new(file),
+        &model.input_names(),
+        start,
+        model.deadline_day as u32,
+    )?;
+    let mut sink =
+        |t: u64, o: &capsim::stats::TrialOutcome| rows.write(t, o).map_err(std::io::Error::other);
+    let result = run(RunHooks {
+        progress: Some(progress),
+        trial_sink: Some(&mut sink),
     })
+    .with_context(|| format!("writing {}", path.display()))?;
+    rows.finish()?
+        .flush()
+        .with_context(|| format!("writing {}", path.display()))?;
+    publish(tmp, path)?;
+    Ok(result)
 }
 
 /// `capsim validate`.

@@ -22,6 +22,8 @@ pub(crate) enum Command {
     Bench(BenchArgs),
     /// Redraw the charts of a results folder from its summary.json and daily.csv.
     Plot(PlotArgs),
+    /// Combine the partial results of a sharded run (`run --shard`) into run's outputs.
+    Merge(MergeArgs),
     /// Run scenarios with common random numbers and compare each with the first (paired).
     Compare(CompareArgs),
     /// Rank the uncertain inputs by their effect on the outcome (Spearman, swing or Sobol).
@@ -87,8 +89,47 @@ pub(crate) struct RunArgs {
     /// Most trials a precision run may use.
     #[arg(long, default_value_t = 1_000_000)]
     pub(crate) max_trials: u64,
+    /// Run only shard K (0-based) of N of the trials and write a partial result
+    /// (`OUT/shard-000K-of-000N.capsim`) for `capsim merge` [default OUT: out/<stem>-shards].
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with = "shards")]
+    pub(crate) shard: Option<(u64, u64)>,
+    /// Run one of N shards, its index K read from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX
+    /// (Kubernetes Indexed Job) or AWS_BATCH_JOB_ARRAY_INDEX.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) shards: Option<u64>,
     #[command(flatten)]
     pub(crate) run: RunFlags,
+}
+
+/// `K/N` with 0 <= K < N.
+fn parse_shard(arg: &str) -> Result<(u64, u64), String> {
+    let usage = || format!("expected K/N with 0 <= K < N, e.g. 3/10 (found `{arg}`)");
+    let (k, n) = arg.split_once('/').ok_or_else(usage)?;
+    let k: u64 = k.trim().parse().map_err(|_| usage())?;
+    let n: u64 = n.trim().parse().map_err(|_| usage())?;
+    if k >= n {
+        return Err(usage());
+    }
+    Ok((k, n))
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MergeArgs {
+    /// Partial results (`*.capsim`) or folders holding them: every shard of one run, once.
+    #[arg(required = true, value_name = "SHARD_DIR_OR_FILE")]
+    pub(crate) partials: Vec<PathBuf>,
+    /// Output directory for summary.json, daily.csv, scenario.resolved.toml and charts.
+    #[arg(long, short = 'o')]
+    pub(crate) out: PathBuf,
+    /// Print the result as JSON on stdout instead of the table.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// No progress bar and no table (files are still written; errors still print).
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+    /// Do not draw charts.
+    #[arg(long)]
+    pub(crate) no_charts: bool,
 }
 
 /// Image formats `plot` writes.

@@ -5,6 +5,7 @@ pub(crate) mod args;
 pub(crate) mod bench;
 pub(crate) mod compare;
 pub(crate) mod sensitivity;
+pub(crate) mod shard;
 pub(crate) mod sweep;
 
 use args::{Cli, Command};
@@ -15,6 +16,7 @@ pub(crate) fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Validate(a) => app::validate(a),
         Command::Bench(a) => bench::bench(a),
         Command::Plot(a) => app::plot(a),
+        Command::Merge(a) => shard::merge(a),
         Command::Compare(a) => compare::compare(a),
         Command::Sensitivity(a) => sensitivity::sensitivity(a),
         Command::Sweep(a) => sweep::sweep(a),

@@ -241,19 +241,19 @@ pub struct DailyCell {
 /// Streaming, mergeable statistics of a set of trials.
 #[derive(Debug, Clone)]
 pub struct Accumulator {
-    layout: Layout,
-    trials: u64,
-    daily: Vec<DailyCell>,
-    bottleneck_by_day: Vec<[u64; 4]>,
+    pub(super) layout: Layout,
+    pub(super) trials: u64,
+    pub(super) daily: Vec<DailyCell>,
+    pub(super) bottleneck_by_day: Vec<[u64; 4]>,
     /// Exact sums of each site's online GPUs: `[site * days + day]`.
-    site_online_gpus: Vec<u64>,
-    full_capacity_day: Histogram,
-    met_by_deadline: u64,
-    available_at_deadline: Histogram,
-    available_at_deadline_sum: u64,
-    bottleneck_days: [u64; 4],
-    site_online_racks: Vec<Histogram>,
-    phase_energized_day: Vec<Histogram>,
+    pub(super) site_online_gpus: Vec<u64>,
+    pub(super) full_capacity_day: Histogram,
+    pub(super) met_by_deadline: u64,
+    pub(super) available_at_deadline: Histogram,
+    pub(super) available_at_deadline_sum: u64,
+    pub(super) bottleneck_days: [u64; 4],
+    pub(super) site_online_racks: Vec<Histogram>,
+    pub(super) phase_energized_day: Vec<Histogram>,
 }
 
 impl Accumulator {

@@ -137,6 +137,26 @@ impl Histogram {
         }
     }
 
+    /// A histogram with `counts[i]` values in bin `lo + i`.
+    pub(super) fn from_counts(lo: i64, counts: Vec<u32>) -> Histogram {
+        let total = counts.iter().map(|&c| u64::from(c)).sum();
+        let counts = if counts.iter().all(|&c| c <= u32::from(u16::MAX)) {
+            Counts::Narrow(counts.iter().map(|&c| c as u16).collect())
+        } else {
+            Counts::Wide(counts)
+        };
+        Histogram { lo, counts, total }
+    }
+
+    /// The first non-empty bin and the counts from it to the last non-empty bin; `None` when
+    /// empty. Together they rebuild the histogram with [`Histogram::from_counts`].
+    pub(super) fn occupied(&self) -> Option<(i64, Vec<u32>)> {
+        let counts: Vec<u32> = (0..self.counts.len()).map(|i| self.counts.get(i)).collect();
+        let first = counts.iter().position(|&c| c > 0)?;
+        let last = counts.iter().rposition(|&c| c > 0)?;
+        Some((self.lo + first as i64, counts[first..=last].to_vec()))
+    }
+
     /// Number of values recorded.
     pub fn total(&self) -> u64 {
         self.total

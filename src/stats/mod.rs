@@ -4,6 +4,7 @@
 //! This module knows nothing of scenarios, models or threads.
 
 mod accumulator;
+mod codec;
 mod histogram;
 mod paired;
 mod precision;
@@ -14,6 +15,7 @@ mod summary;
 pub use accumulator::{
     Accumulator, Bottleneck, DailyBuffer, DailyCell, Layout, Metric, TrialOutcome,
 };
+pub use codec::DecodeError;
 pub use histogram::Histogram;
 pub use paired::{
     Difference, FullCapacityDifference, MeanDifference, PairedComparison, TargetDifference,

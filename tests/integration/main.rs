@@ -18,6 +18,12 @@
 //!   P(target) rises with the delivery rate; `*` wildcards; files, heatmap, exit codes.
 //! - `charts`: `run` writes the charts unless `--no-charts`; `plot` redraws them from a results
 //!   folder; bad results files exit 2 naming the file.
+//! - `shard`: `run --shard K/N` partials merged by `merge` are byte-identical to the unsharded
+//!   run for any shard count (unequal shards, more shards than a batch, one trial each); the
+//!   index can come from an array job's variable; bad sets of partials are refused, naming files.
+//! - `deploy`: the Dockerfile and `deploy/kubernetes/` manifests agree with each other and with
+//!   the sharding flags; the manifests' commands, run locally per index, merge to the unsharded
+//!   result.
 //! - `exports`: the shape and internal consistency of `summary.json`, `daily.csv`, `trials.csv`
 //!   and `scenario.resolved.toml`.
 //!
@@ -28,10 +34,12 @@ mod charts;
 mod cli;
 mod compare;
 mod correlation;
+mod deploy;
 mod determinism;
 mod exports;
 mod scenarios;
 mod sensitivity;
+mod shard;
 mod statistics;
 mod sweep;
 mod util;

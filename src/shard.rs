@@ -1,0 +1,614 @@
+//! Sharded runs: one run's trials split over N independent processes (array jobs on Slurm,
+//! Kubernetes or AWS Batch), each writing a *partial result*, merged exactly afterwards.
+//!
+//! Shard `k` of `n` runs trials `⌊T·k/n⌋ .. ⌊T·(k+1)/n⌋` of a `T`-trial run. Trials draw from
+//! generators keyed by (seed, trial, input) and accumulators merge exactly, so merging all `n`
+//! partials gives the same [`Accumulator`] as the unsharded run, bit for bit, whatever `n`.
+//!
+//! A partial result is one file: a single line of JSON ([`PartialHeader`]: what was run, which
+//! trials, and the resolved scenario text), then a deflate-compressed body holding the encoded
+//! accumulator(s) (see [`Accumulator::encode`]). Its size depends on the scenario's horizon and
+//! the spread of its outcomes, not on the trial count. [`check_set`] refuses sets that cannot be
+//! merged: other versions, scenarios, seeds or layouts, duplicated or missing shards. The format
+//! is specified in `docs/sharding.md`; [`FORMAT_VERSION`] changes with it.
+
+use std::fmt::Write as _;
+use std::io::{BufRead, Read, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::stats::{Accumulator, DecodeError};
+
+/// Version of the partial-result format this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The `format` field of every partial header.
+pub const FORMAT_NAME: &str = "capsim-partial";
+
+/// File name extension of partial results.
+pub const EXTENSION: &str = "capsim";
+
+/// The version of capsim writing partials; merging needs the same version.
+pub const CAPSIM_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Longest header line read before giving up (the header holds the scenario text).
+const MAX_HEADER_BYTES: u64 = 64 << 20;
+
+/// Which slice of a run's trials one process runs: shard `index` (0-based) of `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// 0-based index, below `count`.
+    pub index: u64,
+    /// Number of shards.
+    pub count: u64,
+}
+
+impl Shard {
+    /// Shard `index` of `count`, if `index < count`.
+    pub fn new(index: u64, count: u64) -> Option<Shard> {
+        (index < count).then_some(Shard { index, count })
+    }
+
+    /// The trials this shard runs out of `total`: contiguous, sizes differing by at most one,
+    /// covering `0..total` exactly once over all shards.
+    pub fn trials(&self, total: u64) -> Range<u64> {
+        let at = |k: u64| (u128::from(total) * u128::from(k) / u128::from(self.count)) as u64;
+        at(self.index)..at(self.index + 1)
+    }
+
+    /// The file name of this shard's partial, e.g. `shard-0003-of-1000.capsim`: zero-padded so
+    /// that names sort in shard order.
+    pub fn file_name(&self) -> String {
+        format!("{}.{EXTENSION}", self.stem())
+    }
+
+    /// `shard-0003-of-1000`: the file name without extension.
+    pub fn stem(&self) -> String {
+        let width = (self.count.saturating_sub(1)).to_string().len().max(4);
+        format!(
+            "shard-{:0width$}-of-{:0width$}",
+            self.index,
+            self.count,
+            width = width
+        )
+    }
+}
+
+/// One simulated scenario inside a partial (a `run` has one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartialRun {
+    /// What this run is within the command (the scenario name for `run`).
+    pub label: String,
+    /// The resolved scenario (`scenario.resolved.toml` of an unsharded run), verbatim.
+    pub scenario_toml: String,
+}
+
+/// The first line of a partial result file. Field order is part of the format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartialHeader {
+    /// Always [`FORMAT_NAME`].
+    pub format: String,
+    /// [`FORMAT_VERSION`] of the writer.
+    pub format_version: u32,
+    /// Version of the capsim that wrote it.
+    pub capsim_version: String,
+    /// The command sharded (`run`).
+    pub command: String,
+    /// Scenario name (for messages).
+    pub scenario: String,
+    /// FNV-1a 64 of the command and every run's resolved scenario text, 16 hex digits.
+    pub scenario_hash: String,
+    /// The run's seed.
+    pub seed: u64,
+    /// Trials of the whole (unsharded) run.
+    pub total_trials: u64,
+    /// This shard.
+    pub shard: Shard,
+    /// First trial index of this shard.
+    pub first_trial: u64,
+    /// Trials in this shard.
+    pub trials: u64,
+    /// Name of the per-trial CSV written beside the partial (`--trials-csv`), if any.
+    pub trials_csv: Option<String>,
+    /// What was simulated.
+    pub runs: Vec<PartialRun>,
+    /// Bytes of the compressed body after the header line.
+    pub body_bytes: u64,
+    /// Bytes of the body once inflated.
+    pub body_raw_bytes: u64,
+    /// CRC-32 (IEEE) of the compressed body.
+    pub body_crc32: u32,
+}
+
+impl PartialHeader {
+    /// A header for `shard` of a `total_trials` run of `runs` (body fields are filled when
+    /// written).
+    pub fn new(
+        command: &str,
+        scenario: &str,
+        runs: Vec<PartialRun>,
+        seed: u64,
+        total_trials: u64,
+        shard: Shard,
+    ) -> PartialHeader {
+        let range = shard.trials(total_trials);
+        PartialHeader {
+            format: FORMAT_NAME.into(),
+            format_version: FORMAT_VERSION,
+            capsim_version: CAPSIM_VERSION.into(),
+            command: command.into(),
+            scenario: scenario.into(),
+            scenario_hash: content_hash(command, &runs),
+            seed,
+            total_trials,
+            shard,
+            first_trial: range.start,
+            trials: range.end - range.start,
+            trials_csv: None,
+            runs,
+            body_bytes: 0,
+            body_raw_bytes: 0,
+            body_crc32: 0,
+        }
+    }
+}
+
+/// FNV-1a 64 of the command and the runs' labels and scenario texts.
+fn content_hash(command: &str, runs: &[PartialRun]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes.iter().chain(&[0xff]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    eat(command.as_bytes());
+    for run in runs {
+        eat(run.label.as_bytes());
+        eat(run.scenario_toml.as_bytes());
+    }
+    format!("{h:016x}")
+}
+
+/// What can go wrong reading a partial result.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PartialError {
+    /// Reading or writing failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not a partial result, or not one this version can read.
+    #[error("{path}: {message}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and what would be valid.
+        message: String,
+    },
+    /// The body is damaged.
+    #[error("{path}: the partial result is damaged: {source}")]
+    Body {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: DecodeError,
+    },
+}
+
+/// Writes a partial: `header` (its body fields filled in here) and one accumulator per run.
+pub fn write_partial(
+    w: &mut dyn Write,
+    mut header: PartialHeader,
+    accumulators: &[Accumulator],
+) -> std::io::Result<()> {
+    assert_eq!(
+        header.runs.len(),
+        accumulators.len(),
+        "one accumulator per run"
+    );
+    let mut raw = Vec::new();
+    for acc in accumulators {
+        let mut encoded = Vec::new();
+        acc.encode(&mut encoded);
+        raw.extend_from_slice(&(encoded.len() as u64).to_le_bytes());
+        raw.extend_from_slice(&encoded);
+    }
+    let mut deflate =
+        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    deflate.write_all(&raw)?;
+    let body = deflate.finish()?;
+    header.body_bytes = body.len() as u64;
+    header.body_raw_bytes = raw.len() as u64;
+    header.body_crc32 = crc32fast::hash(&body);
+    serde_json::to_writer(&mut *w, &header)?;
+    w.write_all(b"\n")?;
+    w.write_all(&body)
+}
+
+/// Reads the header line of the partial at `path` from `r`, leaving `r` at the body.
+pub fn read_header(r: &mut dyn BufRead, path: &Path) -> Result<PartialHeader, PartialError> {
+    let format_error = |message: String| PartialError::Format {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut line = Vec::new();
+    r.take(MAX_HEADER_BYTES)
+        .read_until(b'\n', &mut line)
+        .map_err(|source| PartialError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let prefix = format!("{{\"format\":\"{FORMAT_NAME}\"");
+    if !line.starts_with(prefix.as_bytes()) || line.last() != Some(&b'\n') {
+        return Err(format_error(format!(
+            "not a capsim partial result (a file written by `capsim run --shard K/N`, \
+             starting with `{prefix}`)"
+        )));
+    }
+    // Read the version alone first, so a newer format gets a version message, not a parse error.
+    #[derive(Deserialize)]
+    struct Version {
+        format_version: u32,
+        capsim_version: String,
+    }
+    let version: Version = serde_json::from_slice(&line)
+        .map_err(|e| format_error(format!("the header is not valid JSON: {e}")))?;
+    if version.format_version != FORMAT_VERSION {
+        return Err(format_error(format!(
+            "partial format version {} (written by capsim {}); this capsim {CAPSIM_VERSION} reads \
+             version {FORMAT_VERSION}: merge with the capsim version that wrote the shards",
+            version.format_version, version.capsim_version
+        )));
+    }
+    serde_json::from_slice(&line).map_err(|e| format_error(format!("the header is invalid: {e}")))
+}
+
+/// Reads the body that follows `header` in `r`: one accumulator per run, checked against the
+/// header's length and checksum.
+pub fn read_body(
+    r: &mut dyn Read,
+    header: &PartialHeader,
+    path: &Path,
+) -> Result<Vec<Accumulator>, PartialError> {
+    let damaged = |source: DecodeError| PartialError::Body {
+        path: path.to_path_buf(),
+        source,
+    };
+    let io = |source: std::io::Error| PartialError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut body = Vec::new();
+    r.take(header.body_bytes.saturating_add(1))
+        .read_to_end(&mut body)
+        .map_err(io)?;
+    if body.len() as u64 != header.body_bytes {
+        return Err(if (body.len() as u64) < header.body_bytes {
+            damaged(DecodeError::Truncated)
+        } else {
+            damaged(DecodeError::Invalid("bytes follow the body"))
+        });
+    }
+    if crc32fast::hash(&body) != header.body_crc32 {
+        return Err(damaged(DecodeError::Invalid(
+            "the body's checksum does not match",
+        )));
+    }
+    let mut raw = Vec::new();
+    flate2::read::DeflateDecoder::new(body.as_slice())
+        .take(header.body_raw_bytes.saturating_add(1))
+        .read_to_end(&mut raw)
+        .map_err(|_| damaged(DecodeError::Invalid("the body does not inflate")))?;
+    if raw.len() as u64 != header.body_raw_bytes {
+        return Err(damaged(DecodeError::Invalid(
+            "the inflated body has the wrong size",
+        )));
+    }
+    let mut rest = raw.as_slice();
+    let mut accumulators = Vec::new();
+    for _ in &header.runs {
+        let (len, tail) = rest
+            .split_at_checked(8)
+            .ok_or(damaged(DecodeError::Truncated))?;
+        let len = u64::from_le_bytes(len.try_into().expect("8 bytes"));
+        let len = usize::try_from(len)
+            .ok()
+            .filter(|&l| l <= tail.len())
+            .ok_or(damaged(DecodeError::Truncated))?;
+        let (encoded, tail) = tail.split_at(len);
+        let acc = Accumulator::decode(encoded).map_err(damaged)?;
+        if acc.trials() != header.trials {
+            return Err(damaged(DecodeError::Invalid(
+                "the body holds a different number of trials than the header",
+            )));
+        }
+        accumulators.push(acc);
+        rest = tail;
+    }
+    if !rest.is_empty() {
+        return Err(damaged(DecodeError::Invalid(
+            "bytes left over after the body",
+        )));
+    }
+    Ok(accumulators)
+}
+
+/// Why a set of partials cannot be merged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct MergeError(pub String);
+
+/// Checks that `parts` (file, header) are exactly the shards `0..n` of one run, and returns
+/// them in shard order. Every problem found is reported, naming the files.
+pub fn check_set(
+    mut parts: Vec<(PathBuf, PartialHeader)>,
+) -> Result<Vec<(PathBuf, PartialHeader)>, MergeError> {
+    let Some((first_path, first)) = parts.first().cloned() else {
+        return Err(MergeError("no partial results to merge".into()));
+    };
+    let mut problems = Vec::new();
+    type Field = (&'static str, &'static str, fn(&PartialHeader) -> String);
+    let fields: [Field; 6] = [
+        ("capsim version", "versions", |h| h.capsim_version.clone()),
+        ("command", "commands", |h| h.command.clone()),
+        ("scenario (hash of the resolved text)", "scenarios", |h| {
+            format!("{} ({})", h.scenario, h.scenario_hash)
+        }),
+        ("seed", "seeds", |h| h.seed.to_string()),
+        ("total trials", "trial counts", |h| {
+            h.total_trials.to_string()
+        }),
+        ("shard count", "shard layouts", |h| {
+            h.shard.count.to_string()
+        }),
+    ];
+    for (path, h) in &parts {
+        for (name, plural, get) in &fields {
+            if get(h) != get(&first) {
+                problems.push(format!(
+                    "{}: {name} is {}, but {} has {}: partials of different {plural} cannot be merged",
+                    path.display(),
+                    get(h),
+                    first_path.display(),
+                    get(&first)
+                ));
+            }
+        }
+    }
+    if first.capsim_version != CAPSIM_VERSION {
+        problems.push(format!(
+            "the partials were written by capsim {}, this is capsim {CAPSIM_VERSION}: merge with \
+             the version that ran the shards",
+            first.capsim_version
+        ));
+    }
+    if problems.is_empty() {
+        for (path, h) in &parts {
+            let expected = h.shard.trials(h.total_trials);
+            if h.shard.index >= h.shard.count
+                || h.first_trial != expected.start
+                || h.trials != expected.end - expected.start
+            {
+                problems.push(format!(
+                    "{}: claims trials {}..{} as shard {} of {}, which should be {}..{}",
+                    path.display(),
+                    h.first_trial,
+                    h.first_trial + h.trials,
+                    h.shard.index,
+                    h.shard.count,
+                    expected.start,
+                    expected.end
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(MergeError(problems.join("\n")));
+    }
+    parts.sort_by_key(|(path, h)| (h.shard.index, path.clone()));
+    for pair in parts.windows(2) {
+        if pair[0].1.shard.index == pair[1].1.shard.index {
+            problems.push(format!(
+                "shard {} appears twice: {} and {}",
+                pair[0].1.shard.index,
+                pair[0].0.display(),
+                pair[1].0.display()
+            ));
+        }
+    }
+    let count = first.shard.count;
+    let mut missing = Vec::new();
+    let mut next = 0;
+    for (_, h) in &parts {
+        if h.shard.index > next {
+            missing.push(next..h.shard.index);
+        }
+        next = next.max(h.shard.index + 1);
+    }
+    if next < count {
+        missing.push(next..count);
+    }
+    if !missing.is_empty() {
+        let n: u64 = missing.iter().map(|r| r.end - r.start).sum();
+        problems.push(format!(
+            "{n} of {count} shards are missing: {} (run each with `--shard K/{count}` and merge again)",
+            ranges(&missing)
+        ));
+    }
+    if problems.is_empty() {
+        Ok(parts)
+    } else {
+        Err(MergeError(problems.join("\n")))
+    }
+}
+
+/// `3, 7-9, 12`: ranges of shard indices, shortened after 20 ranges.
+fn ranges(missing: &[Range<u64>]) -> String {
+    let mut out = String::new();
+    for (i, r) in missing.iter().enumerate() {
+        if i == 20 {
+            let _ = write!(out, ", … ({} more ranges)", missing.len() - 20);
+            break;
+        }
+        if i > 0 {
+            out.push_str(", ");
+        }
+        if r.end - r.start == 1 {
+            let _ = write!(out, "{}", r.start);
+        } else {
+            let _ = write!(out, "{}-{}", r.start, r.end - 1);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_cover_every_trial_once_in_near_equal_slices() {
+        for (total, count) in [
+            (10, 3),
+            (1003, 4),
+            (5, 5),
+            (1, 1),
+            (300, 299),
+            (u64::from(u32::MAX), 1000),
+        ] {
+            let mut next = 0;
+            let mut sizes = Vec::new();
+            for index in 0..count {
+                let r = Shard::new(index, count).unwrap().trials(total);
+                assert_eq!(r.start, next);
+                sizes.push(r.end - r.start);
+                next = r.end;
+            }
+            assert_eq!(next, total);
+            let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            assert!(hi - lo <= 1, "{total}/{count}: {lo}..{hi}");
+        }
+        assert_eq!(Shard::new(4, 4), None);
+    }
+
+    #[test]
+    fn file_names_sort_in_shard_order() {
+        assert_eq!(
+            Shard::new(3, 4).unwrap().file_name(),
+            "shard-0003-of-0004.capsim"
+        );
+        assert_eq!(
+            Shard::new(7, 12_000).unwrap().stem(),
+            "shard-00007-of-12000"
+        );
+        assert_eq!(
+            Shard::new(9999, 10_000).unwrap().stem(),
+            "shard-9999-of-10000"
+        );
+    }
+
+    fn header(index: u64, count: u64) -> (PathBuf, PartialHeader) {
+        let runs = vec![PartialRun {
+            label: "base".into(),
+            scenario_toml: "x = 1\n".into(),
+        }];
+        let h = PartialHeader::new(
+            "run",
+            "base",
+            runs,
+            7,
+            100,
+            Shard::new(index, count).unwrap(),
+        );
+        (PathBuf::from(format!("p/{}", h.shard.file_name())), h)
+    }
+
+    #[test]
+    fn a_complete_set_comes_back_in_order() {
+        let set = vec![header(2, 3), header(0, 3), header(1, 3)];
+        let sorted = check_set(set).unwrap();
+        let order: Vec<u64> = sorted.iter().map(|(_, h)| h.shard.index).collect();
+        assert_eq!(order, [0, 1, 2]);
+    }
+
+    #[test]
+    fn missing_and_duplicated_shards_are_named() {
+        let set: Vec<_> = [0, 1, 1, 5, 6, 8].iter().map(|&k| header(k, 12)).collect();
+        let err = check_set(set).unwrap_err().0;
+        assert!(err.contains("shard 1 appears twice"), "{err}");
+        assert!(
+            err.contains("7 of 12 shards are missing: 2-4, 7, 9-11"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn mismatched_runs_are_refused() {
+        let (mut other_seed, mut other_scenario) = (header(1, 2), header(1, 2));
+        other_seed.1.seed = 8;
+        other_scenario.1.scenario_hash = "0".repeat(16);
+        let err = check_set(vec![header(0, 2), other_seed]).unwrap_err().0;
+        assert!(
+            err.contains("seed is 8, but p/shard-0000-of-0002.capsim has 7"),
+            "{err}"
+        );
+        let err = check_set(vec![header(0, 2), other_scenario]).unwrap_err().0;
+        assert!(err.contains("different scenarios"), "{err}");
+        let err = check_set(vec![header(0, 2), header(1, 3)]).unwrap_err().0;
+        assert!(err.contains("different shard layouts"), "{err}");
+        let mut shifted = header(1, 2);
+        shifted.1.first_trial += 1;
+        let err = check_set(vec![header(0, 2), shifted]).unwrap_err().0;
+        assert!(err.contains("which should be 50..100"), "{err}");
+    }
+
+    #[test]
+    fn headers_round_trip_and_strangers_are_refused() {
+        let (_, h) = header(0, 1);
+        let mut bytes = Vec::new();
+        let acc = Accumulator::new(crate::stats::Layout {
+            days: 2,
+            deadline_day: 1,
+            bin_width: [1; 9],
+            sites: 0,
+            phases: 0,
+            target_gpus: 1,
+        });
+        // A header claiming 100 trials with an empty accumulator: the body check catches it.
+        write_partial(&mut bytes, h.clone(), std::slice::from_ref(&acc)).unwrap();
+        let mut r = bytes.as_slice();
+        let back = read_header(&mut r, Path::new("p")).unwrap();
+        assert_eq!(back.seed, h.seed);
+        assert_eq!(back.runs, h.runs);
+        let err = read_body(&mut r, &back, Path::new("p")).unwrap_err();
+        assert!(
+            err.to_string().contains("different number of trials"),
+            "{err}"
+        );
+
+        let err = read_header(&mut &b"hello\n"[..], Path::new("notes.txt")).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("notes.txt: not a capsim partial result"),
+            "{err}"
+        );
+        let mut newer = bytes.clone();
+        let at = newer
+            .windows(18)
+            .position(|w| w == b"\"format_version\":1")
+            .unwrap();
+        newer[at + 17] = b'9';
+        let err = read_header(&mut newer.as_slice(), Path::new("p")).unwrap_err();
+        assert!(
+            err.to_string().contains("partial format version 9"),
+            "{err}"
+        );
+    }
+}

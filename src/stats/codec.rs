@@ -1,0 +1,352 @@
+//! A compact, exact binary encoding of an [`Accumulator`], the body of a shard's partial result.
+//!
+//! Every integer is an unsigned LEB128 varint (signed ones zigzag-mapped first), so small counts
+//! take one byte. A histogram is its number of bins from the first to the last non-empty one
+//! (0 when empty), then that first bin, then each count. The layout comes first, so a decoder can
+//! size everything before reading it. Decoding checks every length against the bytes left and
+//! every histogram's total against the trial count: a truncated or corrupted body is an error,
+//! never a panic or a huge allocation. The byte layout is specified in `docs/sharding.md`;
+//! changing it needs a new partial format version.
+
+use super::accumulator::{Accumulator, DailyCell, Layout, Metric};
+use super::histogram::Histogram;
+
+/// Why an encoded accumulator could not be read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The bytes ended inside a value.
+    #[error("the data ends early (truncated file?)")]
+    Truncated,
+    /// A value is out of range or inconsistent with the rest.
+    #[error("inconsistent data: {0}")]
+    Invalid(&'static str),
+}
+
+impl Accumulator {
+    /// Appends the exact encoding of `self` to `out`.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        let lay = &self.layout;
+        put(out, lay.days as u64);
+        put(out, lay.deadline_day as u64);
+        for w in lay.bin_width {
+            put_signed(out, w);
+        }
+        put(out, lay.sites as u64);
+        put(out, lay.phases as u64);
+        put(out, lay.target_gpus);
+        put(out, self.trials);
+        for cell in &self.daily {
+            put_histogram(out, &cell.histogram);
+            put_signed(out, cell.sum);
+        }
+        for day in &self.bottleneck_by_day {
+            for &n in day {
+                put(out, n);
+            }
+        }
+        for &n in &self.site_online_gpus {
+            put(out, n);
+        }
+        put_histogram(out, &self.full_capacity_day);
+        put(out, self.met_by_deadline);
+        put_histogram(out, &self.available_at_deadline);
+        put(out, self.available_at_deadline_sum);
+        for &n in &self.bottleneck_days {
+            put(out, n);
+        }
+        for h in self
+            .site_online_racks
+            .iter()
+            .chain(&self.phase_energized_day)
+        {
+            put_histogram(out, h);
+        }
+    }
+
+    /// Reads back an accumulator written by [`Accumulator::encode`]; `bytes` must hold exactly
+    /// one.
+    pub fn decode(bytes: &[u8]) -> Result<Accumulator, DecodeError> {
+        let mut r = Reader { bytes, at: 0 };
+        let days = r.count()?;
+        let deadline_day = r.count()?;
+        let mut bin_width = [0i64; 9];
+        for w in &mut bin_width {
+            *w = r.signed()?;
+            if *w <= 0 {
+                return Err(DecodeError::Invalid("a bin width is not positive"));
+            }
+        }
+        let sites = r.count()?;
+        let phases = r.count()?;
+        let target_gpus = r.u64()?;
+        if days == 0 || deadline_day >= days {
+            return Err(DecodeError::Invalid(
+                "the deadline lies outside the simulated days",
+            ));
+        }
+        // Each daily cell and per-site sum takes at least one byte: bounds the allocations.
+        let cells = days
+            .checked_mul(Metric::ALL.len())
+            .filter(|&c| c <= r.left())
+            .ok_or(DecodeError::Truncated)?;
+        if sites.saturating_mul(days) > r.left() || phases > r.left() {
+            return Err(DecodeError::Truncated);
+        }
+        let layout = Layout {
+            days,
+            deadline_day,
+            bin_width,
+            sites,
+            phases,
+            target_gpus,
+        };
+        let trials = r.u64()?;
+        let mut daily = Vec::with_capacity(cells);
+        for _ in 0..cells {
+            let histogram = r.histogram()?;
+            if histogram.total() != trials {
+                return Err(DecodeError::Invalid(
+                    "a daily histogram does not count every trial",
+                ));
+            }
+            let sum = r.signed()?;
+            daily.push(DailyCell { histogram, sum });
+        }
+        let mut bottleneck_by_day = Vec::with_capacity(days);
+        for _ in 0..days {
+            bottleneck_by_day.push([r.u64()?, r.u64()?, r.u64()?, r.u64()?]);
+        }
+        let site_online_gpus = (0..sites * days)
+            .map(|_| r.u64())
+            .collect::<Result<_, _>>()?;
+        let full_capacity_day = r.histogram()?;
+        let met_by_deadline = r.u64()?;
+        if full_capacity_day.total() > trials || met_by_deadline > full_capacity_day.total() {
+            return Err(DecodeError::Invalid(
+                "more trials reached the target than were run",
+            ));
+        }
+        let available_at_deadline = r.histogram()?;
+        let available_at_deadline_sum = r.u64()?;
+        let bottleneck_days = [r.u64()?, r.u64()?, r.u64()?, r.u64()?];
+        let mut per_trial = || -> Result<Histogram, DecodeError> {
+            let h = r.histogram()?;
+            if h.total() != trials {
+                return Err(DecodeError::Invalid(
+                    "a per-trial histogram does not count every trial",
+                ));
+            }
+            Ok(h)
+        };
+        if available_at_deadline.total() != trials {
+            return Err(DecodeError::Invalid(
+                "a per-trial histogram does not count every trial",
+            ));
+        }
+        let site_online_racks = (0..sites).map(|_| per_trial()).collect::<Result<_, _>>()?;
+        let phase_energized_day = (0..phases).map(|_| per_trial()).collect::<Result<_, _>>()?;
+        if r.left() != 0 {
+            return Err(DecodeError::Invalid(
+                "bytes left over after the accumulator",
+            ));
+        }
+        Ok(Accumulator {
+            layout,
+            trials,
+            daily,
+            bottleneck_by_day,
+            site_online_gpus,
+            full_capacity_day,
+            met_by_deadline,
+            available_at_deadline,
+            available_at_deadline_sum,
+            bottleneck_days,
+            site_online_racks,
+            phase_energized_day,
+        })
+    }
+}
+
+fn put(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn put_signed(out: &mut Vec<u8>, v: i64) {
+    put(out, ((v << 1) ^ (v >> 63)) as u64);
+}
+
+fn put_histogram(out: &mut Vec<u8>, h: &Histogram) {
+    match h.occupied() {
+        None => put(out, 0),
+        Some((first, counts)) => {
+            put(out, counts.len() as u64);
+            put_signed(out, first);
+            for c in counts {
+                put(out, u64::from(c));
+            }
+        }
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn left(&self) -> usize {
+        self.bytes.len() - self.at
+    }
+
+    fn u64(&mut self) -> Result<u64, DecodeError> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let &b = self.bytes.get(self.at).ok_or(DecodeError::Truncated)?;
+            self.at += 1;
+            let bits = u64::from(b & 0x7f);
+            if shift == 63 && bits > 1 {
+                return Err(DecodeError::Invalid("a number does not fit 64 bits"));
+            }
+            v |= bits << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(DecodeError::Invalid("a number does not fit 64 bits"))
+    }
+
+    fn signed(&mut self) -> Result<i64, DecodeError> {
+        let z = self.u64()?;
+        Ok((z >> 1) as i64 ^ -((z & 1) as i64))
+    }
+
+    /// A length or index that must fit in memory.
+    fn count(&mut self) -> Result<usize, DecodeError> {
+        usize::try_from(self.u64()?).map_err(|_| DecodeError::Invalid("a length is too large"))
+    }
+
+    fn histogram(&mut self) -> Result<Histogram, DecodeError> {
+        let len = self.count()?;
+        if len == 0 {
+            return Ok(Histogram::default());
+        }
+        if len > self.left() {
+            return Err(DecodeError::Truncated);
+        }
+        let first = self.signed()?;
+        if first.checked_add(len as i64).is_none() {
+            return Err(DecodeError::Invalid("a histogram's bins overflow"));
+        }
+        let mut counts = Vec::with_capacity(len);
+        for _ in 0..len {
+            let c = u32::try_from(self.u64()?)
+                .map_err(|_| DecodeError::Invalid("a bin count does not fit 32 bits"))?;
+            counts.push(c);
+        }
+        if counts[0] == 0 || counts[len - 1] == 0 {
+            return Err(DecodeError::Invalid("a histogram has empty end bins"));
+        }
+        Ok(Histogram::from_counts(first, counts))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::{DailyBuffer, TrialOutcome};
+
+    fn filled(trials: u64) -> Accumulator {
+        let layout = Layout {
+            days: 4,
+            deadline_day: 2,
+            bin_width: [72, 72, 72, 72, 72, 100, 100, 100, 3],
+            sites: 2,
+            phases: 3,
+            target_gpus: 1000,
+        };
+        let mut acc = Accumulator::new(layout);
+        let mut buf = DailyBuffer::new(acc.layout(), 8);
+        for t in 0..trials {
+            let t = t as i64;
+            for d in 0..4 {
+                buf.record_day(d, &[(t * 997 + d as i64 * 7919) % 100_000 - 500; 9]);
+                acc.record_site_online(d, [t as u64, 2 * t as u64].into_iter());
+            }
+            if buf.end_trial() {
+                acc.absorb(&mut buf);
+            }
+            acc.push(&TrialOutcome {
+                full_capacity_day: (t % 3 != 0).then_some((t % 4) as u32),
+                available_gpus_at_deadline: (t * 72) as u64,
+                bottleneck_days: [1, 2, 3, t as u32],
+                site_online_racks_at_deadline: vec![t as u64, 1],
+                phase_energized_day: vec![-3 - t, 0, 900 + t],
+                ..TrialOutcome::default()
+            });
+        }
+        acc.absorb(&mut buf);
+        acc
+    }
+
+    fn same(a: &Accumulator, b: &Accumulator) {
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        a.encode(&mut x);
+        b.encode(&mut y);
+        assert_eq!(x, y);
+    }
+
+    #[test]
+    fn round_trips_exactly() {
+        for trials in [0, 1, 5, 70_000] {
+            let acc = filled(trials);
+            let mut bytes = Vec::new();
+            acc.encode(&mut bytes);
+            let back = Accumulator::decode(&bytes).unwrap();
+            assert_eq!(back.trials(), trials);
+            same(&acc, &back);
+            for m in Metric::ALL {
+                for d in 0..4 {
+                    assert_eq!(
+                        back.daily(m, d).histogram.iter().collect::<Vec<_>>(),
+                        acc.daily(m, d).histogram.iter().collect::<Vec<_>>()
+                    );
+                    assert_eq!(back.daily(m, d).sum, acc.daily(m, d).sum);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn decoded_parts_merge_like_the_originals() {
+        let (mut a, b) = (filled(40), filled(9));
+        let mut bytes = Vec::new();
+        b.encode(&mut bytes);
+        let mut decoded = filled(40);
+        decoded.merge(&Accumulator::decode(&bytes).unwrap());
+        a.merge(&b);
+        same(&a, &decoded);
+    }
+
+    #[test]
+    fn damaged_bytes_are_errors_not_panics() {
+        let mut bytes = Vec::new();
+        filled(30).encode(&mut bytes);
+        for cut in [0, 1, 5, bytes.len() / 2, bytes.len() - 1] {
+            assert!(Accumulator::decode(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(Accumulator::decode(&longer).is_err());
+        // Flip bytes all over (sums are free integers, so some flips still decode; the partial
+        // file's checksum catches those): decoding must fail or succeed, never panic.
+        for i in (0..bytes.len()).step_by(bytes.len() / 400 + 1) {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= 0x5a;
+            let _ = Accumulator::decode(&damaged);
+        }
+    }
+}
