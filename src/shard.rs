@@ -5,10 +5,12 @@
 //! generators keyed by (seed, trial, input) and accumulators merge exactly, so merging all `n`
 //! partials gives the same [`Accumulator`] as the unsharded run, bit for bit, whatever `n`.
 //!
-//! A partial result is one file: a single line of JSON ([`PartialHeader`]: what was run, which
-//! trials, and the resolved scenario text), then a deflate-compressed body holding the encoded
-//! accumulator(s) (see [`Accumulator::encode`]). Its size depends on the scenario's horizon and
-//! the spread of its outcomes, not on the trial count. [`check_set`] refuses sets that cannot be
+//! `run`, `sweep` and `compare` can be sharded. A partial result is one file: a single line of
+//! JSON ([`PartialHeader`]: the command, which trials, the resolved text of every scenario run,
+//! and what the command needs to write its report), then a deflate-compressed body holding one
+//! encoded accumulator per scenario (see [`Accumulator::encode`]), plus, for `compare`, the
+//! per-trial records its paired statistics need. Accumulators do not grow with the trial count:
+//! their size is set by the horizon and the spread of the outcomes. [`check_set`] refuses sets that cannot be
 //! merged: other versions, scenarios, seeds or layouts, duplicated or missing shards. The format
 //! is specified in `docs/sharding.md`; [`FORMAT_VERSION`] changes with it.
 
@@ -19,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::stats::{Accumulator, DecodeError};
+use crate::stats::{Accumulator, DecodeError, TrialRecord, decode_records, encode_records};
 
 /// Version of the partial-result format this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -94,8 +96,10 @@ pub struct PartialHeader {
     pub format_version: u32,
     /// Version of the capsim that wrote it.
     pub capsim_version: String,
-    /// The command sharded (`run`).
+    /// The command sharded: `run`, `sweep` or `compare`.
     pub command: String,
+    /// What the command needs, besides the scenarios, to write its report (null for `run`).
+    pub context: serde_json::Value,
     /// Scenario name (for messages).
     pub scenario: String,
     /// FNV-1a 64 of the command and every run's resolved scenario text, 16 hex digits.
@@ -114,6 +118,8 @@ pub struct PartialHeader {
     pub trials_csv: Option<String>,
     /// What was simulated.
     pub runs: Vec<PartialRun>,
+    /// Whether the body holds each trial's [`TrialRecord`] per run (`compare`).
+    pub records: bool,
     /// Bytes of the compressed body after the header line.
     pub body_bytes: u64,
     /// Bytes of the body once inflated.
@@ -124,9 +130,30 @@ pub struct PartialHeader {
 
 impl PartialHeader {
     /// A header for `shard` of a `total_trials` run of `runs` (body fields are filled when
-    /// written).
+    /// written; `context` and `records` default to null and false).
     pub fn new(
         command: &str,
+        scenario: &str,
+        runs: Vec<PartialRun>,
+        seed: u64,
+        total_trials: u64,
+        shard: Shard,
+    ) -> PartialHeader {
+        Self::with_context(
+            command,
+            serde_json::Value::Null,
+            scenario,
+            runs,
+            seed,
+            total_trials,
+            shard,
+        )
+    }
+
+    /// [`PartialHeader::new`] with the command's `context`.
+    pub fn with_context(
+        command: &str,
+        context: serde_json::Value,
         scenario: &str,
         runs: Vec<PartialRun>,
         seed: u64,
@@ -140,7 +167,8 @@ impl PartialHeader {
             capsim_version: CAPSIM_VERSION.into(),
             command: command.into(),
             scenario: scenario.into(),
-            scenario_hash: content_hash(command, &runs),
+            scenario_hash: content_hash(command, &context, &runs),
+            context,
             seed,
             total_trials,
             shard,
@@ -148,6 +176,7 @@ impl PartialHeader {
             trials: range.end - range.start,
             trials_csv: None,
             runs,
+            records: false,
             body_bytes: 0,
             body_raw_bytes: 0,
             body_crc32: 0,
@@ -155,8 +184,8 @@ impl PartialHeader {
     }
 }
 
-/// FNV-1a 64 of the command and the runs' labels and scenario texts.
-fn content_hash(command: &str, runs: &[PartialRun]) -> String {
+/// FNV-1a 64 of the command, its context and the runs' labels and scenario texts.
+fn content_hash(command: &str, context: &serde_json::Value, runs: &[PartialRun]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |bytes: &[u8]| {
         for &b in bytes.iter().chain(&[0xff]) {
@@ -165,6 +194,7 @@ fn content_hash(command: &str, runs: &[PartialRun]) -> String {
         }
     };
     eat(command.as_bytes());
+    eat(context.to_string().as_bytes());
     for run in runs {
         eat(run.label.as_bytes());
         eat(run.scenario_toml.as_bytes());
@@ -202,23 +232,36 @@ pub enum PartialError {
     },
 }
 
-/// Writes a partial: `header` (its body fields filled in here) and one accumulator per run.
+/// What a partial holds for one run: its accumulator and, when the header says so, one
+/// record per trial in trial order.
+#[derive(Debug, Clone)]
+pub struct PartialBody {
+    /// The run's statistics over the shard's trials.
+    pub accumulator: Accumulator,
+    /// Per-trial records (`compare`), else `None`.
+    pub records: Option<Vec<TrialRecord>>,
+}
+
+/// Writes a partial: `header` (its body fields filled in here) and one body per run.
 pub fn write_partial(
     w: &mut dyn Write,
     mut header: PartialHeader,
-    accumulators: &[Accumulator],
+    bodies: &[PartialBody],
 ) -> std::io::Result<()> {
-    assert_eq!(
-        header.runs.len(),
-        accumulators.len(),
-        "one accumulator per run"
-    );
+    assert_eq!(header.runs.len(), bodies.len(), "one body per run");
+    header.records = bodies.iter().any(|b| b.records.is_some());
     let mut raw = Vec::new();
-    for acc in accumulators {
+    let mut block = |encode: &dyn Fn(&mut Vec<u8>)| {
         let mut encoded = Vec::new();
-        acc.encode(&mut encoded);
+        encode(&mut encoded);
         raw.extend_from_slice(&(encoded.len() as u64).to_le_bytes());
         raw.extend_from_slice(&encoded);
+    };
+    for body in bodies {
+        block(&|out| body.accumulator.encode(out));
+        if header.records {
+            block(&|out| encode_records(body.records.as_deref().unwrap_or_default(), out));
+        }
     }
     let mut deflate =
         flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
@@ -270,13 +313,13 @@ pub fn read_header(r: &mut dyn BufRead, path: &Path) -> Result<PartialHeader, Pa
     serde_json::from_slice(&line).map_err(|e| format_error(format!("the header is invalid: {e}")))
 }
 
-/// Reads the body that follows `header` in `r`: one accumulator per run, checked against the
-/// header's length and checksum.
+/// Reads the body that follows `header` in `r`: one [`PartialBody`] per run, checked against
+/// the header's length and checksum.
 pub fn read_body(
     r: &mut dyn Read,
     header: &PartialHeader,
     path: &Path,
-) -> Result<Vec<Accumulator>, PartialError> {
+) -> Result<Vec<PartialBody>, PartialError> {
     let damaged = |source: DecodeError| PartialError::Body {
         path: path.to_path_buf(),
         source,
@@ -312,8 +355,7 @@ pub fn read_body(
         )));
     }
     let mut rest = raw.as_slice();
-    let mut accumulators = Vec::new();
-    for _ in &header.runs {
+    let mut block = || -> Result<&[u8], PartialError> {
         let (len, tail) = rest
             .split_at_checked(8)
             .ok_or(damaged(DecodeError::Truncated))?;
@@ -322,22 +364,35 @@ pub fn read_body(
             .ok()
             .filter(|&l| l <= tail.len())
             .ok_or(damaged(DecodeError::Truncated))?;
-        let (encoded, tail) = tail.split_at(len);
-        let acc = Accumulator::decode(encoded).map_err(damaged)?;
-        if acc.trials() != header.trials {
+        let (block, tail) = tail.split_at(len);
+        rest = tail;
+        Ok(block)
+    };
+    let mut bodies = Vec::new();
+    for _ in &header.runs {
+        let accumulator = Accumulator::decode(block()?).map_err(damaged)?;
+        if accumulator.trials() != header.trials {
             return Err(damaged(DecodeError::Invalid(
                 "the body holds a different number of trials than the header",
             )));
         }
-        accumulators.push(acc);
-        rest = tail;
+        let records = if header.records {
+            let deadline_day = accumulator.layout().deadline_day;
+            Some(decode_records(block()?, header.trials, deadline_day).map_err(damaged)?)
+        } else {
+            None
+        };
+        bodies.push(PartialBody {
+            accumulator,
+            records,
+        });
     }
     if !rest.is_empty() {
         return Err(damaged(DecodeError::Invalid(
             "bytes left over after the body",
         )));
     }
-    Ok(accumulators)
+    Ok(bodies)
 }
 
 /// Why a set of partials cannot be merged.
@@ -582,7 +637,11 @@ mod tests {
             target_gpus: 1,
         });
         // A header claiming 100 trials with an empty accumulator: the body check catches it.
-        write_partial(&mut bytes, h.clone(), std::slice::from_ref(&acc)).unwrap();
+        let body = PartialBody {
+            accumulator: acc,
+            records: None,
+        };
+        write_partial(&mut bytes, h.clone(), &[body]).unwrap();
         let mut r = bytes.as_slice();
         let back = read_header(&mut r, Path::new("p")).unwrap();
         assert_eq!(back.seed, h.seed);

@@ -101,8 +101,9 @@ pub(crate) fn compile(s: &Scenario) -> Result<Model> {
 pub(crate) fn run(args: RunArgs) -> Result<()> {
     let scenario = load(&args.scenario)?;
     let (trials, seed) = trials_and_seed(&args.run, &scenario, 1)?;
-    if args.shard.is_some() || args.shards.is_some() {
-        return super::shard::run_shard(&args, &scenario, trials, seed);
+    let quiet = args.run.quiet || args.run.json;
+    if let Some(shard) = super::shard::resolve(&args.shard, trials, quiet)? {
+        return super::shard::run_shard(&args, &scenario, shard, trials, seed);
     }
     let precision = precision_target(&args)?;
     let model = compile(&scenario)?;

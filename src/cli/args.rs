@@ -89,16 +89,24 @@ pub(crate) struct RunArgs {
     /// Most trials a precision run may use.
     #[arg(long, default_value_t = 1_000_000)]
     pub(crate) max_trials: u64,
+    #[command(flatten)]
+    pub(crate) shard: ShardFlags,
+    #[command(flatten)]
+    pub(crate) run: RunFlags,
+}
+
+/// Sharding flags of `run`, `sweep` and `compare`.
+#[derive(Debug, Args)]
+pub(crate) struct ShardFlags {
     /// Run only shard K (0-based) of N of the trials and write a partial result
-    /// (`OUT/shard-000K-of-000N.capsim`) for `capsim merge` [default OUT: out/<stem>-shards].
+    /// (`OUT/shard-000K-of-000N.capsim`) for `capsim merge` [default OUT: the command's output
+    /// folder with `-shards` appended].
     #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with = "shards")]
     pub(crate) shard: Option<(u64, u64)>,
     /// Run one of N shards, its index K read from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX
     /// (Kubernetes Indexed Job) or AWS_BATCH_JOB_ARRAY_INDEX.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) shards: Option<u64>,
-    #[command(flatten)]
-    pub(crate) run: RunFlags,
 }
 
 /// `K/N` with 0 <= K < N.
@@ -194,6 +202,8 @@ pub(crate) struct CompareArgs {
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub(crate) overrides: Vec<String>,
     #[command(flatten)]
+    pub(crate) shard: ShardFlags,
+    #[command(flatten)]
     pub(crate) run: RunFlags,
 }
 
@@ -213,6 +223,8 @@ pub(crate) struct SweepArgs {
     /// The probability whose contour the two-parameter heatmap draws.
     #[arg(long, default_value_t = 0.8)]
     pub(crate) threshold: f64,
+    #[command(flatten)]
+    pub(crate) shard: ShardFlags,
     #[command(flatten)]
     pub(crate) run: RunFlags,
 }

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::fs;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use capsim::chart::{self, ChartData};
@@ -18,12 +18,15 @@ use capsim::stats::{
     BottleneckShare, FullCapacityDate, GpuDistribution, PairedComparison, Proportion, Summary,
     TrialOutcome, TrialRecord,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::app::{
     InputError, compile, out_dir, print_json, stem, trials_and_seed, write_atomic, write_chart_pair,
 };
-use super::args::CompareArgs;
+use super::args::{CompareArgs, RunFlags};
+use super::shard::MergedRuns;
+use capsim::scenario::Scenario;
+use capsim::shard::{PartialBody, PartialHeader, PartialRun};
 
 /// One scenario's own results, as `compare.json` lists them.
 #[derive(Debug, Serialize)]
@@ -100,23 +103,38 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
         models.push(compile(s).with_context(|| path.display().to_string())?);
     }
     let (trials, seed) = trials_and_seed(&args.run, &scenarios[0], 1)?;
-    let labels = labels(&args.scenarios);
-    let out_dir = out_dir(
-        &args.run,
-        &format!("compare-{}-vs-{}", labels[0], labels[1]),
-    )?;
+    let plan = ComparePlan {
+        files: args
+            .scenarios
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        labels: labels(&args.scenarios),
+    };
+    let quiet = args.run.quiet || args.run.json;
+    let shard = super::shard::resolve(&args.shard, trials, quiet)?;
+    let name = format!("compare-{}-vs-{}", plan.labels[0], plan.labels[1]);
+    let (dir, config) = match shard {
+        Some(shard) => (
+            super::shard::shard_dir(&args.run, &name)?,
+            super::shard::shard_config(shard, trials, seed, args.run.threads),
+        ),
+        None => (
+            out_dir(&args.run, &name)?,
+            EngineConfig::new(trials, seed, args.run.threads),
+        ),
+    };
 
     let bar = super::app::progress_bar(
-        trials * scenarios.len() as u64,
-        args.run.quiet || args.run.json,
+        config.trials * scenarios.len() as u64,
+        quiet,
         "trials (all scenarios)",
     );
     let progress = |n: u64| bar.inc(n);
-    let config = EngineConfig::new(trials, seed, args.run.threads);
-    let mut summaries = Vec::new();
-    let mut records: Vec<Vec<TrialRecord>> = Vec::new();
-    for ((scenario, model), label) in scenarios.iter().zip(&models).zip(&labels) {
-        let mut recs = Vec::with_capacity(trials as usize);
+    let started = std::time::Instant::now();
+    let mut bodies = Vec::new();
+    for model in &models {
+        let mut recs = Vec::with_capacity(config.trials as usize);
         let deadline_day = model.deadline_day;
         let mut sink = |_t: u64, o: &TrialOutcome| {
             recs.push(TrialRecord::new(
@@ -126,7 +144,7 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
             ));
             Ok(())
         };
-        let acc = engine::run(
+        let accumulator = engine::run(
             model,
             &config,
             RunHooks {
@@ -134,76 +152,172 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
                 trial_sink: Some(&mut sink),
             },
         )?;
-        let dir = out_dir.join(label);
-        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        let summary = Summary::new(&acc, &engine::run_info(scenario, seed));
-        let rows = capsim::stats::daily_rows(&acc, scenario.start);
-        write_atomic(&dir.join("summary.json"), |w| {
+        bodies.push(PartialBody {
+            accumulator,
+            records: Some(recs),
+        });
+    }
+    bar.finish_and_clear();
+    let resolved: Vec<String> = scenarios
+        .iter()
+        .map(|s| s.resolved_toml(seed, trials))
+        .collect();
+
+    if let Some(shard) = shard {
+        let runs = plan
+            .labels
+            .iter()
+            .zip(resolved)
+            .map(|(label, scenario_toml)| PartialRun {
+                label: label.clone(),
+                scenario_toml,
+            })
+            .collect();
+        let context = serde_json::to_value(&plan).context("storing the comparison plan")?;
+        let header = PartialHeader::with_context(
+            "compare",
+            context,
+            &scenarios[0].name,
+            runs,
+            seed,
+            trials,
+            shard,
+        );
+        let seconds = started.elapsed().as_secs_f64();
+        return super::shard::write_shard(&dir, header, &bodies, &args.run, seconds);
+    }
+    write_outputs(
+        &plan, &scenarios, &resolved, &bodies, seed, trials, &dir, &args.run,
+    )
+}
+
+/// What a comparison's report needs besides the scenarios and their statistics; a sharded
+/// comparison stores it in its partials.
+#[derive(Debug, Serialize, Deserialize)]
+struct ComparePlan {
+    /// The scenario files, as given.
+    files: Vec<String>,
+    /// Their unique labels (result folder names).
+    labels: Vec<String>,
+}
+
+/// `merge` of a sharded comparison: the outputs the unsharded comparison writes.
+pub(crate) fn write_merged(m: &MergedRuns<'_>, dir: &Path, flags: &RunFlags) -> Result<()> {
+    let plan: ComparePlan = serde_json::from_value(m.header.context.clone())
+        .context("reading the comparison plan stored in the partials")?;
+    if plan.labels.len() != m.bodies.len() || m.bodies.iter().any(|b| b.records.is_none()) {
+        bail!(InputError(
+            "the partials do not hold one set of trial records per compared scenario".into()
+        ));
+    }
+    let resolved: Vec<String> = m
+        .header
+        .runs
+        .iter()
+        .map(|r| r.scenario_toml.clone())
+        .collect();
+    write_outputs(
+        &plan,
+        m.scenarios,
+        &resolved,
+        m.bodies,
+        m.header.seed,
+        m.header.total_trials,
+        dir,
+        flags,
+    )
+}
+
+/// Writes each scenario's results folder, compare.json, compare.csv and the overlay chart into
+/// `dir`, and prints the table or JSON. `bodies` hold each scenario's statistics and records.
+#[allow(clippy::too_many_arguments)]
+fn write_outputs(
+    plan: &ComparePlan,
+    scenarios: &[Scenario],
+    resolved: &[String],
+    bodies: &[PartialBody],
+    seed: u64,
+    trials: u64,
+    dir: &Path,
+    flags: &RunFlags,
+) -> Result<()> {
+    let mut summaries = Vec::new();
+    for ((scenario, body), (label, toml)) in scenarios
+        .iter()
+        .zip(bodies)
+        .zip(plan.labels.iter().zip(resolved))
+    {
+        let run_dir = dir.join(label);
+        fs::create_dir_all(&run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
+        let summary = Summary::new(&body.accumulator, &engine::run_info(scenario, seed));
+        let rows = capsim::stats::daily_rows(&body.accumulator, scenario.start);
+        write_atomic(&run_dir.join("summary.json"), |w| {
             Ok(output::write_summary_json(&summary, w)?)
         })?;
-        write_atomic(&dir.join("daily.csv"), |w| {
+        write_atomic(&run_dir.join("daily.csv"), |w| {
             let site_ids: Vec<String> = scenario.sites.iter().map(|s| s.id.clone()).collect();
             Ok(output::write_daily_csv(&rows, &site_ids, w)?)
         })?;
-        write_atomic(&dir.join("scenario.resolved.toml"), |w| {
-            Ok(w.write_all(scenario.resolved_toml(seed, trials).as_bytes())?)
+        write_atomic(&run_dir.join("scenario.resolved.toml"), |w| {
+            Ok(w.write_all(toml.as_bytes())?)
         })?;
         summaries.push(summary);
-        records.push(recs);
     }
-    bar.finish_and_clear();
-
-    let report = build_report(&args.scenarios, &labels, &summaries, &records, seed, trials);
-    write_atomic(&out_dir.join("compare.json"), |w| {
+    let records: Vec<&[TrialRecord]> = bodies
+        .iter()
+        .map(|b| b.records.as_deref().unwrap_or_default())
+        .collect();
+    let report = build_report(plan, &summaries, &records, seed, trials);
+    write_atomic(&dir.join("compare.json"), |w| {
         serde_json::to_writer_pretty(&mut *w, &report)?;
         Ok(w.write_all(b"\n")?)
     })?;
-    write_atomic(&out_dir.join("compare.csv"), |w| write_csv(&report, w))?;
+    write_atomic(&dir.join("compare.csv"), |w| write_csv(&report, w))?;
 
     let mut charts = Vec::new();
-    if !args.run.no_charts {
+    if !flags.no_charts {
         let mut runs = Vec::new();
-        for label in &labels {
-            let data = ChartData::read_dir(&out_dir.join(label))
+        for label in &plan.labels {
+            let data = ChartData::read_dir(&dir.join(label))
                 .context("reading the results back for the overlay chart")?;
             runs.push((label.clone(), data));
         }
-        charts = write_chart_pair(&out_dir, "overlay", |format| {
+        charts = write_chart_pair(dir, "overlay", |format| {
             chart::render_overlay(&runs, format, chart::DEFAULT_SIZE)
         })?;
     }
 
-    if args.run.json {
+    if flags.json {
         print_json(&report)?;
-    } else if !args.run.quiet {
+    } else if !flags.quiet {
         print!("{}", render_table(&report));
         let mut files = format!(
             "compare.json, compare.csv, {}/{{summary.json, daily.csv, scenario.resolved.toml}}",
-            labels.join("|")
+            plan.labels.join("|")
         );
         if !charts.is_empty() {
             files.push_str(", charts/overlay.{png,svg}");
         }
-        println!("\nWrote {files} to {}", out_dir.display());
+        println!("\nWrote {files} to {}", dir.display());
     }
     Ok(())
 }
 
 fn build_report(
-    paths: &[PathBuf],
-    labels: &[String],
+    plan: &ComparePlan,
     summaries: &[Summary],
-    records: &[Vec<TrialRecord>],
+    records: &[&[TrialRecord]],
     seed: u64,
     trials: u64,
 ) -> CompareReport {
+    let labels = &plan.labels;
     let scenarios = summaries
         .iter()
         .zip(labels)
-        .zip(paths)
-        .map(|((s, label), path)| ScenarioEntry {
+        .zip(&plan.files)
+        .map(|((s, label), file)| ScenarioEntry {
             label: label.clone(),
-            file: path.display().to_string(),
+            file: file.clone(),
             scenario: s.scenario.clone(),
             results_dir: label.clone(),
             target_gpus: s.target_gpus,
@@ -220,7 +334,7 @@ fn build_report(
         .map(|(r, label)| ComparisonEntry {
             scenario: label.clone(),
             baseline: labels[0].clone(),
-            diff: PairedComparison::new(&records[0], r),
+            diff: PairedComparison::new(records[0], r),
         })
         .collect();
     CompareReport {

@@ -1,8 +1,9 @@
-//! `capsim run --shard K/N` (or `--shards N` inside an array job) and `capsim merge`.
+//! Sharding for `run`, `sweep` and `compare` (`--shard K/N`, or `--shards N` inside an array
+//! job), and `capsim merge`.
 //!
-//! A shard simulates its slice of the trials and writes a partial result
-//! (`capsim::shard`); `merge` checks that a set of partials is exactly one run's shards, merges
-//! them exactly, and writes what `run` would have written, byte for byte.
+//! A shard simulates its slice of the trials and writes a partial result (`capsim::shard`);
+//! `merge` checks that a set of partials is exactly one command's shards, merges them exactly,
+//! and writes what the unsharded command would have written, byte for byte.
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader};
@@ -11,14 +12,14 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use capsim::engine::EngineConfig;
-use capsim::shard::{self, PartialHeader, PartialRun, Shard};
+use capsim::shard::{self, PartialBody, PartialHeader, PartialRun, Shard};
 use serde::Serialize;
 
 use super::app::{
     InputError, RunResults, compile, print_json, progress_bar, simulate, stem, write_atomic,
     write_results,
 };
-use super::args::{MergeArgs, RunArgs, RunFlags};
+use super::args::{MergeArgs, RunArgs, RunFlags, ShardFlags};
 use capsim::output::thousands;
 
 /// Environment variables that carry an array task's index, in the order they are consulted.
@@ -60,7 +61,7 @@ fn index_from_env(
     })
 }
 
-/// What `run --shard --json` prints.
+/// What a shard prints with `--json`.
 #[derive(Serialize)]
 struct ShardReport<'a> {
     partial: &'a Path,
@@ -74,10 +75,120 @@ struct ShardReport<'a> {
     seconds: f64,
 }
 
+/// The shard a sharded command runs (`None` without `--shard`/`--shards`), announced on stderr
+/// unless `quiet`. Checks that every shard gets at least one trial.
+pub(crate) fn resolve(flags: &ShardFlags, total_trials: u64, quiet: bool) -> Result<Option<Shard>> {
+    let (shard, source) = match (flags.shard, flags.shards) {
+        (Some((index, count)), _) => (Shard { index, count }, "--shard"),
+        (None, Some(count)) => {
+            index_from_env(count, |name| std::env::var(name).ok()).map_err(InputError)?
+        }
+        (None, None) => return Ok(None),
+    };
+    if shard.count > total_trials {
+        bail!(InputError(format!(
+            "{} shards for {total_trials} trials would leave shards empty: use at most \
+             {total_trials} shards, or more trials",
+            shard.count
+        )));
+    }
+    if !quiet {
+        let range = shard.trials(total_trials);
+        eprintln!(
+            "capsim: shard {} of {} (index from {source}): trials {}..{} of {}",
+            shard.index, shard.count, range.start, range.end, total_trials
+        );
+    }
+    Ok(Some(shard))
+}
+
+/// The engine configuration of `shard` of a `total_trials` run.
+pub(crate) fn shard_config(
+    shard: Shard,
+    total_trials: u64,
+    seed: u64,
+    threads: usize,
+) -> EngineConfig {
+    let range = shard.trials(total_trials);
+    EngineConfig {
+        trials: range.end - range.start,
+        first_trial: range.start,
+        ..EngineConfig::new(total_trials, seed, threads)
+    }
+}
+
+/// The folder a shard writes into: `--out`, else `out/<default_name>-shards`, created.
+pub(crate) fn shard_dir(flags: &RunFlags, default_name: &str) -> Result<PathBuf> {
+    let dir = flags
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out").join(format!("{default_name}-shards")));
+    fs::create_dir_all(&dir)
+        .with_context(|| format!("creating output directory {}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Writes `header` and `bodies` as `dir/<shard file>` and reports it (`--json` or a line).
+pub(crate) fn write_shard(
+    dir: &Path,
+    header: PartialHeader,
+    bodies: &[PartialBody],
+    flags: &RunFlags,
+    seconds: f64,
+) -> Result<()> {
+    let shard = header.shard;
+    let path = dir.join(shard.file_name());
+    let csv_path = header.trials_csv.as_ref().map(|name| dir.join(name));
+    let (first_trial, trials, total_trials, seed) = (
+        header.first_trial,
+        header.trials,
+        header.total_trials,
+        header.seed,
+    );
+    write_atomic(&path, |w| Ok(shard::write_partial(w, header, bodies)?))?;
+    let bytes = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    if flags.json {
+        print_json(&ShardReport {
+            partial: &path,
+            bytes,
+            shard,
+            first_trial,
+            trials,
+            total_trials,
+            seed,
+            trials_csv: csv_path.as_deref(),
+            seconds,
+        })?;
+    } else if !flags.quiet {
+        println!(
+            "Shard {} of {}: {} trials ({}..{} of {}, seed {seed}) in {seconds:.2} s. Wrote {} \
+             ({:.1} kB){}.",
+            shard.index,
+            shard.count,
+            thousands(trials as f64),
+            first_trial,
+            first_trial + trials,
+            thousands(total_trials as f64),
+            path.display(),
+            bytes as f64 / 1e3,
+            csv_path
+                .map(|p| format!(" and {}", p.display()))
+                .unwrap_or_default()
+        );
+        println!(
+            "When all {} shards are done: capsim merge {} --out DIR",
+            shard.count,
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
 /// `capsim run --shard K/N` or `--shards N`: runs one shard and writes its partial result.
 pub(crate) fn run_shard(
     args: &RunArgs,
     scenario: &capsim::scenario::Scenario,
+    shard: Shard,
     total_trials: u64,
     seed: u64,
 ) -> Result<()> {
@@ -88,45 +199,14 @@ pub(crate) fn run_shard(
                 .into()
         ));
     }
-    let (shard, source) = match (args.shard, args.shards) {
-        (Some((index, count)), _) => (Shard { index, count }, "--shard"),
-        (None, Some(count)) => {
-            index_from_env(count, |name| std::env::var(name).ok()).map_err(InputError)?
-        }
-        (None, None) => unreachable!("run_shard is only called for a sharded run"),
-    };
-    if shard.count > total_trials {
-        bail!(InputError(format!(
-            "{} shards for {total_trials} trials would leave shards empty: use at most \
-             {total_trials} shards, or more trials",
-            shard.count
-        )));
-    }
     let model = compile(scenario)?;
-    let dir = args.run.out.clone().unwrap_or_else(|| {
-        PathBuf::from("out").join(format!("{}-shards", stem(&args.scenario.scenario)))
-    });
-    fs::create_dir_all(&dir)
-        .with_context(|| format!("creating output directory {}", dir.display()))?;
-    let range = shard.trials(total_trials);
-    let quiet = args.run.quiet || args.run.json;
-    if !quiet {
-        eprintln!(
-            "capsim: shard {} of {} (index from {source}): trials {}..{} of {}",
-            shard.index, shard.count, range.start, range.end, total_trials
-        );
-    }
-
-    let config = EngineConfig {
-        trials: range.end - range.start,
-        first_trial: range.start,
-        ..EngineConfig::new(total_trials, seed, args.run.threads)
-    };
+    let dir = shard_dir(&args.run, &stem(&args.scenario.scenario))?;
+    let config = shard_config(shard, total_trials, seed, args.run.threads);
     let csv_name = format!("{}.trials.csv", shard.stem());
     let csv_path = dir.join(&csv_name);
-    let bar = progress_bar(config.trials, quiet, "trials");
+    let bar = progress_bar(config.trials, args.run.quiet || args.run.json, "trials");
     let started = Instant::now();
-    let (acc, _) = simulate(
+    let (accumulator, _) = simulate(
         &model,
         &config,
         None,
@@ -143,50 +223,12 @@ pub(crate) fn run_shard(
         scenario_toml: scenario.resolved_toml(seed, total_trials),
     }];
     let mut header = PartialHeader::new("run", &scenario.name, runs, seed, total_trials, shard);
-    header.trials_csv = args.trials_csv.then(|| csv_name.clone());
-    let path = dir.join(shard.file_name());
-    write_atomic(&path, |w| {
-        Ok(shard::write_partial(w, header, std::slice::from_ref(&acc))?)
-    })?;
-    let bytes = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-
-    if args.run.json {
-        print_json(&ShardReport {
-            partial: &path,
-            bytes,
-            shard,
-            first_trial: range.start,
-            trials: config.trials,
-            total_trials,
-            seed,
-            trials_csv: args.trials_csv.then_some(csv_path.as_path()),
-            seconds,
-        })?;
-    } else if !args.run.quiet {
-        println!(
-            "Shard {} of {}: {} trials ({}..{} of {}, seed {seed}) in {seconds:.2} s. Wrote {} \
-             ({:.1} kB){}.",
-            shard.index,
-            shard.count,
-            thousands(config.trials as f64),
-            range.start,
-            range.end,
-            thousands(total_trials as f64),
-            path.display(),
-            bytes as f64 / 1e3,
-            if args.trials_csv {
-                format!(" and {}", csv_path.display())
-            } else {
-                String::new()
-            }
-        );
-        println!(
-            "When all {} shards are done: capsim merge {} --out DIR",
-            shard.count,
-            dir.display()
-        );
-    }
-    Ok(())
+    header.trials_csv = args.trials_csv.then_some(csv_name);
+    let body = PartialBody {
+        accumulator,
+        records: None,
+    };
+    write_shard(&dir, header, &[body], &args.run, seconds)
 }
 
 /// The partial files named by `args`: files as given, folders' `*.capsim` files sorted by name.
@@ -240,55 +282,63 @@ pub(crate) fn merge(args: MergeArgs) -> Result<()> {
     }
     let parts = shard::check_set(parts).map_err(|e| InputError(e.0))?;
     let first = parts[0].1.clone();
-    if first.command != "run" || first.runs.len() != 1 {
-        bail!(InputError(format!(
-            "{}: partials of `{}` cannot be merged by this capsim (only `run`)",
-            parts[0].0.display(),
-            first.command
-        )));
-    }
-
-    let bar = progress_bar(first.total_trials, args.quiet || args.json, "trials merged");
-    let mut total: Option<capsim::stats::Accumulator> = None;
+    let bar = progress_bar(
+        first.total_trials * first.runs.len() as u64,
+        args.quiet || args.json,
+        "trials merged",
+    );
+    let mut merged: Vec<PartialBody> = Vec::new();
     for (path, _) in &parts {
         let mut r = open(path)?;
         let header = shard::read_header(&mut r, path).map_err(|e| InputError(e.to_string()))?;
-        let mut accs =
+        let bodies =
             shard::read_body(&mut r, &header, path).map_err(|e| InputError(e.to_string()))?;
-        let acc = accs.remove(0);
-        bar.inc(acc.trials());
-        match &mut total {
-            None => total = Some(acc),
-            Some(t) if t.layout() == acc.layout() => t.merge(&acc),
-            Some(_) => bail!(InputError(format!(
-                "{}: its accumulator layout differs from {}'s although the scenarios match \
-                 (damaged file?)",
-                path.display(),
-                parts[0].0.display()
-            ))),
+        bar.inc(header.trials * bodies.len() as u64);
+        if merged.is_empty() {
+            merged = bodies;
+            continue;
+        }
+        for (total, body) in merged.iter_mut().zip(bodies) {
+            if total.accumulator.layout() != body.accumulator.layout() {
+                bail!(InputError(format!(
+                    "{}: its accumulator layout differs from {}'s although the scenarios match \
+                     (damaged file?)",
+                    path.display(),
+                    parts[0].0.display()
+                )));
+            }
+            total.accumulator.merge(&body.accumulator);
+            if let (Some(all), Some(more)) = (&mut total.records, body.records) {
+                all.extend(more);
+            }
         }
     }
     bar.finish_and_clear();
-    let acc = total.expect("check_set returns at least one partial");
-    if acc.trials() != first.total_trials {
+    if let Some(short) = merged
+        .iter()
+        .find(|b| b.accumulator.trials() != first.total_trials)
+    {
         bail!(InputError(format!(
             "the shards hold {} trials, not the run's {}",
-            acc.trials(),
+            short.accumulator.trials(),
             first.total_trials
         )));
     }
-
-    let run = &first.runs[0];
-    let origin = parts[0].0.join("scenario");
-    let scenario = capsim::scenario::parse(&run.scenario_toml, &origin).with_context(|| {
-        format!(
-            "the scenario stored in {} does not load",
-            parts[0].0.display()
-        )
-    })?;
+    let mut scenarios = Vec::new();
+    for run in &first.runs {
+        let origin = parts[0].0.join(&run.label);
+        scenarios.push(
+            capsim::scenario::parse(&run.scenario_toml, &origin).with_context(|| {
+                format!(
+                    "the scenario `{}` stored in {} does not load",
+                    run.label,
+                    parts[0].0.display()
+                )
+            })?,
+        );
+    }
     fs::create_dir_all(&args.out)
         .with_context(|| format!("creating output directory {}", args.out.display()))?;
-    let trials_csv = merge_trials_csv(&parts, &args.out.join("trials.csv"), args.quiet)?;
     let flags = RunFlags {
         trials: None,
         seed: None,
@@ -298,21 +348,47 @@ pub(crate) fn merge(args: MergeArgs) -> Result<()> {
         quiet: args.quiet,
         no_charts: args.no_charts,
     };
-    let results = RunResults {
-        scenario: &scenario,
-        resolved_toml: &run.scenario_toml,
-        seed: first.seed,
-        acc: &acc,
-        precision: None,
-        trials_csv,
+    let merged = MergedRuns {
+        header: &first,
+        scenarios: &scenarios,
+        bodies: &merged,
     };
-    let done = format!(
-        "Merged {} shards ({} trials) in {:.2} s",
-        parts.len(),
-        thousands(acc.trials() as f64),
-        started.elapsed().as_secs_f64()
-    );
-    write_results(&args.out, &results, &flags, &done)
+    match first.command.as_str() {
+        "run" => {
+            let trials_csv = merge_trials_csv(&parts, &args.out.join("trials.csv"), args.quiet)?;
+            let results = RunResults {
+                scenario: &scenarios[0],
+                resolved_toml: &first.runs[0].scenario_toml,
+                seed: first.seed,
+                acc: &merged.bodies[0].accumulator,
+                precision: None,
+                trials_csv,
+            };
+            let done = format!(
+                "Merged {} shards ({} trials) in {:.2} s",
+                parts.len(),
+                thousands(first.total_trials as f64),
+                started.elapsed().as_secs_f64()
+            );
+            write_results(&args.out, &results, &flags, &done)
+        }
+        "sweep" => super::sweep::write_merged(&merged, &args.out, &flags),
+        "compare" => super::compare::write_merged(&merged, &args.out, &flags),
+        other => bail!(InputError(format!(
+            "{}: partials of `{other}` cannot be merged by this capsim (run, sweep or compare)",
+            parts[0].0.display()
+        ))),
+    }
+}
+
+/// A merged set of partials: what `sweep` and `compare` need to write their outputs.
+pub(crate) struct MergedRuns<'a> {
+    /// The first shard's header (command, context, seed, total trials, runs).
+    pub(crate) header: &'a PartialHeader,
+    /// Each run's scenario, parsed from its stored text.
+    pub(crate) scenarios: &'a [capsim::scenario::Scenario],
+    /// Each run's merged statistics (records in trial order).
+    pub(crate) bodies: &'a [PartialBody],
 }
 
 /// Concatenates the shards' `trials.csv` files, in shard order, into `target`, when every shard

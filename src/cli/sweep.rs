@@ -15,12 +15,14 @@ use capsim::model::Model;
 use capsim::output::{percent, thousands};
 use capsim::scenario::Scenario;
 use capsim::stats::{BottleneckShare, FullCapacityDate, GpuDistribution, Proportion, Summary};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::app::{
     InputError, compile, out_dir, print_json, stem, trials_and_seed, write_atomic, write_chart_pair,
 };
-use super::args::SweepArgs;
+use super::args::{RunFlags, SweepArgs};
+use super::shard::MergedRuns;
+use capsim::shard::{PartialBody, PartialHeader, PartialRun};
 
 /// One `--vary`: the path as given and its values, each as a number and as the text `--set`
 /// receives (list items verbatim, so `150` stays an integer; range points formatted without
@@ -180,7 +182,7 @@ pub(crate) fn expand_wildcards(doc: &toml::Value, path: &str) -> Result<Vec<Stri
 }
 
 /// One varied parameter, as `sweep.json` lists it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct ParamEntry {
     path: String,
     values: Vec<f64>,
@@ -212,6 +214,30 @@ struct SweepReport {
     threshold: f64,
     parameters: Vec<ParamEntry>,
     points: Vec<PointEntry>,
+}
+
+/// Everything a sweep's report needs besides the grid points' statistics. A sharded sweep
+/// stores it in its partials, so that `merge` writes the report the unsharded sweep would.
+#[derive(Debug, Serialize, Deserialize)]
+struct SweepPlan {
+    scenario: String,
+    file: String,
+    target_gpus: u64,
+    deadline: String,
+    threshold: f64,
+    parameters: Vec<ParamEntry>,
+    points: Vec<PlanPoint>,
+}
+
+/// One grid point of a [`SweepPlan`].
+#[derive(Debug, Serialize, Deserialize)]
+struct PlanPoint {
+    label: String,
+    /// The parameters' values, as numbers and as the text given to `--set`.
+    values: Vec<f64>,
+    texts: Vec<String>,
+    /// The `--set` arguments of the point.
+    set: Vec<String>,
 }
 
 /// A grid point ready to run: its label, `--set` arguments, scenario and model.
@@ -312,48 +338,9 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
         .collect::<Result<_, _>>()?;
     let points = prepare(&args.scenario, &args.overrides, &params, &expanded)?;
 
-    let out_dir = out_dir(&args.run, &format!("sweep-{}", stem(&args.scenario)))?;
-
-    let bar = super::app::progress_bar(
-        trials * points.len() as u64,
-        args.run.quiet || args.run.json,
-        "trials (all grid points)",
-    );
-    let progress = |n: u64| bar.inc(n);
-    let config = EngineConfig::new(trials, seed, args.run.threads);
-    let mut entries = Vec::new();
-    for p in &points {
-        let acc = engine::run(
-            &p.model,
-            &config,
-            RunHooks {
-                progress: Some(&progress),
-                trial_sink: None,
-            },
-        )
-        .with_context(|| format!("grid point {}", p.label))?;
-        let s = Summary::new(&acc, &engine::run_info(&p.scenario, seed));
-        entries.push(PointEntry {
-            values: params
-                .iter()
-                .zip(&p.indices)
-                .map(|(v, &k)| v.values[k].0)
-                .collect(),
-            set: p.sets.clone(),
-            p_target_by_deadline: s.p_target_by_deadline,
-            full_capacity_date: s.full_capacity_date,
-            available_gpus_at_deadline: s.available_gpus_at_deadline,
-            bottleneck_share: s.bottleneck_share,
-        });
-    }
-    bar.finish_and_clear();
-
-    let report = SweepReport {
-        capsim_version: env!("CARGO_PKG_VERSION").to_string(),
+    let plan = SweepPlan {
         scenario: base.name.clone(),
         file: args.scenario.display().to_string(),
-        seed,
-        trials,
         target_gpus: base.target_gpus,
         deadline: base.deadline.to_string(),
         threshold: args.threshold,
@@ -366,35 +353,173 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
                 expands_to: e.clone(),
             })
             .collect(),
-        points: entries,
+        points: points
+            .iter()
+            .map(|p| {
+                let chosen = params.iter().zip(&p.indices).map(|(v, &k)| &v.values[k]);
+                PlanPoint {
+                    label: p.label.clone(),
+                    values: chosen.clone().map(|v| v.0).collect(),
+                    texts: chosen.map(|v| v.1.clone()).collect(),
+                    set: p.sets.clone(),
+                }
+            })
+            .collect(),
     };
-    let texts: Vec<Vec<&str>> = points
+    let quiet = args.run.quiet || args.run.json;
+    let shard = super::shard::resolve(&args.shard, trials, quiet)?;
+    let name = format!("sweep-{}", stem(&args.scenario));
+    let (dir, config) = match shard {
+        Some(shard) => (
+            super::shard::shard_dir(&args.run, &name)?,
+            super::shard::shard_config(shard, trials, seed, args.run.threads),
+        ),
+        None => (
+            out_dir(&args.run, &name)?,
+            EngineConfig::new(trials, seed, args.run.threads),
+        ),
+    };
+
+    let bar = super::app::progress_bar(
+        config.trials * points.len() as u64,
+        quiet,
+        "trials (all grid points)",
+    );
+    let progress = |n: u64| bar.inc(n);
+    let started = std::time::Instant::now();
+    let mut accumulators = Vec::new();
+    for p in &points {
+        let acc = engine::run(
+            &p.model,
+            &config,
+            RunHooks {
+                progress: Some(&progress),
+                trial_sink: None,
+            },
+        )
+        .with_context(|| format!("grid point {}", p.label))?;
+        accumulators.push(acc);
+    }
+    bar.finish_and_clear();
+
+    if let Some(shard) = shard {
+        let runs = points
+            .iter()
+            .map(|p| PartialRun {
+                label: p.label.clone(),
+                scenario_toml: p.scenario.resolved_toml(seed, trials),
+            })
+            .collect();
+        let context = serde_json::to_value(&plan).context("storing the sweep plan")?;
+        let header =
+            PartialHeader::with_context("sweep", context, &base.name, runs, seed, trials, shard);
+        let bodies: Vec<PartialBody> = accumulators
+            .into_iter()
+            .map(|accumulator| PartialBody {
+                accumulator,
+                records: None,
+            })
+            .collect();
+        let seconds = started.elapsed().as_secs_f64();
+        return super::shard::write_shard(&dir, header, &bodies, &args.run, seconds);
+    }
+    let summaries: Vec<Summary> = points
         .iter()
-        .map(|p| {
-            params
-                .iter()
-                .zip(&p.indices)
-                .map(|(v, &k)| v.values[k].1.as_str())
-                .collect()
-        })
+        .zip(&accumulators)
+        .map(|(p, acc)| Summary::new(acc, &engine::run_info(&p.scenario, seed)))
         .collect();
-    write_atomic(&out_dir.join("sweep.json"), |w| {
+    write_outputs(&plan, seed, trials, &summaries, &dir, &args.run)
+}
+
+/// `merge` of a sharded sweep: the outputs the unsharded sweep writes.
+pub(crate) fn write_merged(m: &MergedRuns<'_>, dir: &Path, flags: &RunFlags) -> Result<()> {
+    let plan: SweepPlan = serde_json::from_value(m.header.context.clone())
+        .context("reading the sweep plan stored in the partials")?;
+    if plan.points.len() != m.bodies.len() {
+        bail!(InputError(format!(
+            "the partials hold {} grid points but their plan lists {}",
+            m.bodies.len(),
+            plan.points.len()
+        )));
+    }
+    let summaries: Vec<Summary> = m
+        .scenarios
+        .iter()
+        .zip(m.bodies)
+        .map(|(s, b)| Summary::new(&b.accumulator, &engine::run_info(s, m.header.seed)))
+        .collect();
+    write_outputs(
+        &plan,
+        m.header.seed,
+        m.header.total_trials,
+        &summaries,
+        dir,
+        flags,
+    )
+}
+
+/// Writes sweep.json, sweep.csv and the chart of `plan`'s grid points (`summaries`, in grid
+/// order) into `dir`, and prints the table or JSON.
+fn write_outputs(
+    plan: &SweepPlan,
+    seed: u64,
+    trials: u64,
+    summaries: &[Summary],
+    dir: &Path,
+    flags: &RunFlags,
+) -> Result<()> {
+    let report = SweepReport {
+        capsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: plan.scenario.clone(),
+        file: plan.file.clone(),
+        seed,
+        trials,
+        target_gpus: plan.target_gpus,
+        deadline: plan.deadline.clone(),
+        threshold: plan.threshold,
+        parameters: plan
+            .parameters
+            .iter()
+            .map(|p| ParamEntry {
+                path: p.path.clone(),
+                values: p.values.clone(),
+                expands_to: p.expands_to.clone(),
+            })
+            .collect(),
+        points: plan
+            .points
+            .iter()
+            .zip(summaries)
+            .map(|(p, s)| PointEntry {
+                values: p.values.clone(),
+                set: p.set.clone(),
+                p_target_by_deadline: s.p_target_by_deadline,
+                full_capacity_date: s.full_capacity_date.clone(),
+                available_gpus_at_deadline: s.available_gpus_at_deadline,
+                bottleneck_share: s.bottleneck_share,
+            })
+            .collect(),
+    };
+    let texts: Vec<Vec<&str>> = plan
+        .points
+        .iter()
+        .map(|p| p.texts.iter().map(String::as_str).collect())
+        .collect();
+    write_atomic(&dir.join("sweep.json"), |w| {
         serde_json::to_writer_pretty(&mut *w, &report)?;
         Ok(w.write_all(b"\n")?)
     })?;
-    write_atomic(&out_dir.join("sweep.csv"), |w| {
-        write_csv(&report, &texts, w)
-    })?;
+    write_atomic(&dir.join("sweep.csv"), |w| write_csv(&report, &texts, w))?;
 
     let mut charts = Vec::new();
-    if !args.run.no_charts {
+    if !flags.no_charts {
         let data = chart_data(&report);
-        let name = if params.len() == 1 {
+        let name = if plan.parameters.len() == 1 {
             "sweep"
         } else {
             "heatmap"
         };
-        for path in write_chart_pair(&out_dir, name, |format| {
+        for path in write_chart_pair(dir, name, |format| {
             chart::render_sweep(&data, format, chart::DEFAULT_SIZE)
         })? {
             let file = path.file_name().unwrap_or_default().to_string_lossy();
@@ -402,13 +527,13 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
         }
     }
 
-    if args.run.json {
+    if flags.json {
         print_json(&report)?;
-    } else if !args.run.quiet {
+    } else if !flags.quiet {
         print!("{}", render_table(&report, &texts));
         let mut files = vec!["sweep.csv".to_owned(), "sweep.json".to_owned()];
         files.extend(charts);
-        println!("\nWrote {} to {}", files.join(", "), out_dir.display());
+        println!("\nWrote {} to {}", files.join(", "), dir.display());
     }
     Ok(())
 }

@@ -10,6 +10,7 @@
 
 use super::accumulator::{Accumulator, DailyCell, Layout, Metric};
 use super::histogram::Histogram;
+use super::paired::TrialRecord;
 
 /// Why an encoded accumulator could not be read back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -165,6 +166,49 @@ impl Accumulator {
             phase_energized_day,
         })
     }
+}
+
+/// Appends `records` (what `compare` keeps of each trial): per trial, the available GPUs at the
+/// deadline, then the full-capacity day plus one (0 for never).
+pub fn encode_records(records: &[TrialRecord], out: &mut Vec<u8>) {
+    for r in records {
+        put(out, r.available_gpus_at_deadline);
+        put(out, r.reached().map_or(0, |d| u64::from(d) + 1));
+    }
+}
+
+/// Reads back `count` records written by [`encode_records`]; `deadline_day` decides which met
+/// the target by the deadline. `bytes` must hold exactly those records.
+pub fn decode_records(
+    bytes: &[u8],
+    count: u64,
+    deadline_day: usize,
+) -> Result<Vec<TrialRecord>, DecodeError> {
+    let mut r = Reader { bytes, at: 0 };
+    // Two bytes at least per record: bounds the allocation.
+    if count > (bytes.len() / 2) as u64 {
+        return Err(DecodeError::Truncated);
+    }
+    let mut records = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        let available = r.u64()?;
+        let day = match r.u64()? {
+            0 => None,
+            d => Some(
+                u32::try_from(d - 1)
+                    .ok()
+                    .filter(|&d| d != TrialRecord::NEVER)
+                    .ok_or(DecodeError::Invalid("a full-capacity day is out of range"))?,
+            ),
+        };
+        records.push(TrialRecord::new(day, available, deadline_day));
+    }
+    if r.left() != 0 {
+        return Err(DecodeError::Invalid(
+            "bytes left over after the trial records",
+        ));
+    }
+    Ok(records)
 }
 
 fn put(out: &mut Vec<u8>, mut v: u64) {
@@ -329,6 +373,22 @@ mod tests {
         decoded.merge(&Accumulator::decode(&bytes).unwrap());
         a.merge(&b);
         same(&a, &decoded);
+    }
+
+    #[test]
+    fn trial_records_round_trip() {
+        let records = vec![
+            TrialRecord::new(Some(0), 0, 5),
+            TrialRecord::new(Some(5), 300_000, 5),
+            TrialRecord::new(Some(6), 7, 5),
+            TrialRecord::new(None, u64::MAX, 5),
+            TrialRecord::new(Some(TrialRecord::NEVER - 1), 1, 5),
+        ];
+        let mut bytes = Vec::new();
+        encode_records(&records, &mut bytes);
+        assert_eq!(decode_records(&bytes, 5, 5).unwrap(), records);
+        assert!(decode_records(&bytes, 6, 5).is_err());
+        assert!(decode_records(&bytes[..bytes.len() - 1], 5, 5).is_err());
     }
 
     #[test]

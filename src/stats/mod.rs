@@ -15,7 +15,7 @@ mod summary;
 pub use accumulator::{
     Accumulator, Bottleneck, DailyBuffer, DailyCell, Layout, Metric, TrialOutcome,
 };
-pub use codec::DecodeError;
+pub use codec::{DecodeError, decode_records, encode_records};
 pub use histogram::Histogram;
 pub use paired::{
     Difference, FullCapacityDifference, MeanDifference, PairedComparison, TargetDifference,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use capsim::engine::EngineConfig;
 use capsim::model::Model;
-use capsim::shard::{self, PartialHeader, PartialRun, Shard};
+use capsim::shard::{self, PartialBody, PartialHeader, PartialRun, Shard};
 use predicates::prelude::*;
 
 use crate::util::{capsim, config, load, report, run_lib};
@@ -111,7 +111,11 @@ fn lib_shard(model: &Model, run: &PartialRun, total: u64, seed: u64, shard: Shar
     let acc = run_lib(model, &cfg);
     let header = PartialHeader::new("run", "tiny", vec![run.clone()], seed, total, shard);
     let mut bytes = Vec::new();
-    shard::write_partial(&mut bytes, header, &[acc]).unwrap();
+    let body = PartialBody {
+        accumulator: acc,
+        records: None,
+    };
+    shard::write_partial(&mut bytes, header, &[body]).unwrap();
     bytes
 }
 
@@ -134,7 +138,10 @@ fn any_shard_count_merges_exactly_even_above_the_batch_size_and_up_to_one_trial_
             let path = PathBuf::from(format!("mem/{index}"));
             let mut r = bytes.as_slice();
             let header = shard::read_header(&mut r, &path).unwrap();
-            let acc = shard::read_body(&mut r, &header, &path).unwrap().remove(0);
+            let acc = shard::read_body(&mut r, &header, &path)
+                .unwrap()
+                .remove(0)
+                .accumulator;
             parts.push((path, header));
             bodies.push(acc);
         }
@@ -372,4 +379,99 @@ fn merge_names_missing_trial_files() {
     refused(&[&dir], "has 14 rows, but its shard ran 15 trials");
     fs::remove_file(&csv).unwrap();
     refused(&[&dir], "shard-0001-of-0002.trials.csv");
+}
+
+/// Runs `capsim ARGS --out DIR --quiet`, expecting success.
+fn ok(args: &[&str], out: &Path) {
+    capsim()
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .assert()
+        .success();
+}
+
+#[test]
+fn sharded_sweeps_merge_to_the_unsharded_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sweep = [
+        "sweep",
+        TINY,
+        "-n",
+        "61",
+        "--seed",
+        "3",
+        "--vary",
+        "supply.main.rate_scale=0.8,1.0,1.25",
+    ];
+    ok(&sweep, &tmp.path().join("whole"));
+    let shards = tmp.path().join("shards");
+    for k in 0..3 {
+        let shard = format!("{k}/3");
+        let mut args = sweep.to_vec();
+        args.extend(["--shard", &shard]);
+        ok(&args, &shards);
+    }
+    merge(&[&shards], &tmp.path().join("merged")).success();
+    same_files(
+        &tmp.path().join("whole"),
+        &tmp.path().join("merged"),
+        &[
+            "sweep.json",
+            "sweep.csv",
+            "charts/sweep.png",
+            "charts/sweep.svg",
+        ],
+    );
+}
+
+#[test]
+fn sharded_comparisons_merge_to_the_unsharded_comparison() {
+    let tmp = tempfile::tempdir().unwrap();
+    let slow = tmp.path().join("slow.toml");
+    fs::write(
+        &slow,
+        fs::read_to_string(crate::util::root().join(TINY))
+            .unwrap()
+            .replace("racks_per_week = 20", "racks_per_week = 16"),
+    )
+    .unwrap();
+    let slow = slow.to_str().unwrap();
+    let compare = ["compare", TINY, slow, "-n", "50", "--seed", "8"];
+    ok(&compare, &tmp.path().join("whole"));
+    let shards = tmp.path().join("shards");
+    for k in 0..4 {
+        let shard = format!("{k}/4");
+        let mut args = compare.to_vec();
+        args.extend(["--shard", &shard]);
+        ok(&args, &shards);
+    }
+    merge(&[&shards], &tmp.path().join("merged")).success();
+    same_files(
+        &tmp.path().join("whole"),
+        &tmp.path().join("merged"),
+        &[
+            "compare.json",
+            "compare.csv",
+            "tiny/summary.json",
+            "slow/daily.csv",
+            "slow/scenario.resolved.toml",
+            "charts/overlay.png",
+        ],
+    );
+    // A run's shard does not stand in for a comparison's.
+    let runs = tmp.path().join("runs");
+    run_shards(&runs, 50, 8, 4, &[]);
+    let file = |dir: &Path, k| dir.join(Shard { index: k, count: 4 }.file_name());
+    let (c0, c1, c2, r3) = (
+        file(&shards, 0),
+        file(&shards, 1),
+        file(&shards, 2),
+        file(&runs, 3),
+    );
+    refused(
+        &[&c0, &c1, &c2, &r3],
+        "partials of different commands cannot be merged",
+    );
 }
