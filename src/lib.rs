@@ -21,6 +21,9 @@
 //!    conclusions; [`output`] turns them into JSON, CSV and a terminal table.
 //! 5. **Draw.** [`chart::ChartData::read_dir`] reads `summary.json` and `daily.csv` back, and
 //!    [`chart::render`] draws each [`chart::ChartKind`] as PNG or SVG.
+//! 6. **Scale out.** [`shard::Shard`] splits a run's trials over array-job tasks; each writes
+//!    its accumulator as a partial result ([`shard::write_partial`]) and [`shard::check_set`]
+//!    plus [`stats::Accumulator::merge`] combine them into exactly the unsharded result.
 //!
 //! ```text
 //! scenario.toml ─parse─► Node tree ─merge extends, --set─► RawScenario ─check─► Scenario

@@ -101,11 +101,18 @@ pub(crate) fn compile(s: &Scenario) -> Result<Model> {
 pub(crate) fn run(args: RunArgs) -> Result<()> {
     let scenario = load(&args.scenario)?;
     let (trials, seed) = trials_and_seed(&args.run, &scenario, 1)?;
+    let precision = precision_target(&args)?;
     let quiet = args.run.quiet || args.run.json;
+    if precision.is_some() && (args.shard.shard.is_some() || args.shard.shards.is_some()) {
+        bail!(InputError(
+            "--precision and --precision-days cannot be combined with sharding: a shard runs a \
+             fixed slice of a fixed trial count (pick --trials from an unsharded precision run)"
+                .into()
+        ));
+    }
     if let Some(shard) = super::shard::resolve(&args.shard, trials, quiet)? {
         return super::shard::run_shard(&args, &scenario, shard, trials, seed);
     }
-    let precision = precision_target(&args)?;
     let model = compile(&scenario)?;
     let out_dir = out_dir(&args.run, &stem(&args.scenario.scenario))?;
 

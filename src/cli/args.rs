@@ -22,7 +22,8 @@ pub(crate) enum Command {
     Bench(BenchArgs),
     /// Redraw the charts of a results folder from its summary.json and daily.csv.
     Plot(PlotArgs),
-    /// Combine the partial results of a sharded run (`run --shard`) into run's outputs.
+    /// Merge the partial results of a sharded run, sweep or compare (`--shard K/N`) exactly
+    /// into the outputs the unsharded command writes.
     Merge(MergeArgs),
     /// Run scenarios with common random numbers and compare each with the first (paired).
     Compare(CompareArgs),
@@ -123,10 +124,11 @@ fn parse_shard(arg: &str) -> Result<(u64, u64), String> {
 
 #[derive(Debug, Args)]
 pub(crate) struct MergeArgs {
-    /// Partial results (`*.capsim`) or folders holding them: every shard of one run, once.
+    /// Partial results (`*.capsim`) or folders holding them: every shard of one command, once.
     #[arg(required = true, value_name = "SHARD_DIR_OR_FILE")]
     pub(crate) partials: Vec<PathBuf>,
-    /// Output directory for summary.json, daily.csv, scenario.resolved.toml and charts.
+    /// Output directory: the files `run` (or `sweep`, `compare`) writes, byte-identical to the
+    /// unsharded command's.
     #[arg(long, short = 'o')]
     pub(crate) out: PathBuf,
     /// Print the result as JSON on stdout instead of the table.
@@ -176,13 +178,20 @@ pub(crate) struct ValidateArgs {
 pub(crate) struct BenchArgs {
     /// The scenario to measure [default: scenarios/aws-openai-2026.toml].
     pub(crate) scenario: Option<PathBuf>,
-    /// Trials per measured run.
-    #[arg(long, short = 'n', default_value_t = 20_000)]
-    pub(crate) trials: u64,
-    /// Measured runs per thread count (the median is reported).
+    /// Trials per measured run; a comma-separated list (e.g. `10000,100000,1000000`) measures
+    /// each count, to show that time grows linearly with trials and memory stays flat.
+    #[arg(
+        long,
+        short = 'n',
+        value_delimiter = ',',
+        default_value = "20000",
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub(crate) trials: Vec<u64>,
+    /// Measured runs per thread count and trial count (the median is reported).
     #[arg(long, default_value_t = 5)]
     pub(crate) runs: usize,
-    /// Unmeasured warm-up runs per thread count.
+    /// Unmeasured warm-up runs per thread count and trial count.
     #[arg(long, default_value_t = 1)]
     pub(crate) warmup: usize,
     /// Thread counts to measure, comma-separated [default: 1 and all cores].

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use capsim::chart::{self, ChartData};
-use capsim::engine::{self, EngineConfig, RunHooks};
+use capsim::engine::{self, RunHooks};
 use capsim::output;
 use capsim::output::{percent, thousands};
 use capsim::stats::{
@@ -21,7 +21,7 @@ use capsim::stats::{
 use serde::{Deserialize, Serialize};
 
 use super::app::{
-    InputError, compile, out_dir, print_json, stem, trials_and_seed, write_atomic, write_chart_pair,
+    InputError, compile, print_json, stem, trials_and_seed, write_atomic, write_chart_pair,
 };
 use super::args::{CompareArgs, RunFlags};
 use super::shard::MergedRuns;
@@ -114,16 +114,7 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
     let quiet = args.run.quiet || args.run.json;
     let shard = super::shard::resolve(&args.shard, trials, quiet)?;
     let name = format!("compare-{}-vs-{}", plan.labels[0], plan.labels[1]);
-    let (dir, config) = match shard {
-        Some(shard) => (
-            super::shard::shard_dir(&args.run, &name)?,
-            super::shard::shard_config(shard, trials, seed, args.run.threads),
-        ),
-        None => (
-            out_dir(&args.run, &name)?,
-            EngineConfig::new(trials, seed, args.run.threads),
-        ),
-    };
+    let (dir, config) = super::shard::dir_and_config(&args.run, shard, &name, trials, seed)?;
 
     let bar = super::app::progress_bar(
         config.trials * scenarios.len() as u64,
@@ -174,15 +165,10 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
             })
             .collect();
         let context = serde_json::to_value(&plan).context("storing the comparison plan")?;
-        let header = PartialHeader::with_context(
-            "compare",
+        let header = PartialHeader {
             context,
-            &scenarios[0].name,
-            runs,
-            seed,
-            trials,
-            shard,
-        );
+            ..PartialHeader::new("compare", &scenarios[0].name, runs, seed, trials, shard)
+        };
         let seconds = started.elapsed().as_secs_f64();
         return super::shard::write_shard(&dir, header, &bodies, &args.run, seconds);
     }

@@ -13,11 +13,12 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use capsim::engine::EngineConfig;
 use capsim::shard::{self, PartialBody, PartialHeader, PartialRun, Shard};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::app::{
-    InputError, RunResults, compile, print_json, progress_bar, simulate, stem, write_atomic,
-    write_results,
+    InputError, RunResults, compile, out_dir, print_json, progress_bar, simulate, stem,
+    write_atomic, write_results,
 };
 use super::args::{MergeArgs, RunArgs, RunFlags, ShardFlags};
 use capsim::output::thousands;
@@ -102,30 +103,33 @@ pub(crate) fn resolve(flags: &ShardFlags, total_trials: u64, quiet: bool) -> Res
     Ok(Some(shard))
 }
 
-/// The engine configuration of `shard` of a `total_trials` run.
-pub(crate) fn shard_config(
-    shard: Shard,
-    total_trials: u64,
+/// Where a command writes and which trials it runs: unsharded, `out_dir` (`--out`, else
+/// `out/<name>`) and trials `0..trials`; as `shard`, `--out` else `out/<name>-shards`, and the
+/// shard's slice of the trials.
+pub(crate) fn dir_and_config(
+    flags: &RunFlags,
+    shard: Option<Shard>,
+    name: &str,
+    trials: u64,
     seed: u64,
-    threads: usize,
-) -> EngineConfig {
-    let range = shard.trials(total_trials);
-    EngineConfig {
-        trials: range.end - range.start,
-        first_trial: range.start,
-        ..EngineConfig::new(total_trials, seed, threads)
-    }
-}
-
-/// The folder a shard writes into: `--out`, else `out/<default_name>-shards`, created.
-pub(crate) fn shard_dir(flags: &RunFlags, default_name: &str) -> Result<PathBuf> {
+) -> Result<(PathBuf, EngineConfig)> {
+    let whole = EngineConfig::new(trials, seed, flags.threads);
+    let Some(shard) = shard else {
+        return Ok((out_dir(flags, name)?, whole));
+    };
     let dir = flags
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("out").join(format!("{default_name}-shards")));
+        .unwrap_or_else(|| PathBuf::from("out").join(format!("{name}-shards")));
     fs::create_dir_all(&dir)
         .with_context(|| format!("creating output directory {}", dir.display()))?;
-    Ok(dir)
+    let range = shard.trials(trials);
+    let config = EngineConfig {
+        trials: range.end - range.start,
+        first_trial: range.start,
+        ..whole
+    };
+    Ok((dir, config))
 }
 
 /// Writes `header` and `bodies` as `dir/<shard file>` and reports it (`--json` or a line).
@@ -192,16 +196,14 @@ pub(crate) fn run_shard(
     total_trials: u64,
     seed: u64,
 ) -> Result<()> {
-    if args.precision.is_some() || args.precision_days.is_some() {
-        bail!(InputError(
-            "--precision and --precision-days cannot be combined with sharding: a shard runs a \
-             fixed slice of a fixed trial count (pick --trials from an unsharded precision run)"
-                .into()
-        ));
-    }
     let model = compile(scenario)?;
-    let dir = shard_dir(&args.run, &stem(&args.scenario.scenario))?;
-    let config = shard_config(shard, total_trials, seed, args.run.threads);
+    let (dir, config) = dir_and_config(
+        &args.run,
+        Some(shard),
+        &stem(&args.scenario.scenario),
+        total_trials,
+        seed,
+    )?;
     let csv_name = format!("{}.trials.csv", shard.stem());
     let csv_path = dir.join(&csv_name);
     let bar = progress_bar(config.trials, args.run.quiet || args.run.json, "trials");
@@ -287,31 +289,28 @@ pub(crate) fn merge(args: MergeArgs) -> Result<()> {
         args.quiet || args.json,
         "trials merged",
     );
+    // Contiguous runs of shards are read and merged on each core, then the runs are merged in
+    // shard order: exact either way, and compare's per-trial records stay in trial order.
+    let per_core = parts.len().div_ceil(rayon::current_num_threads().max(1));
+    let runs: Vec<Result<Vec<PartialBody>>> = parts
+        .par_chunks(per_core.max(1))
+        .map(|chunk| {
+            let mut merged: Vec<PartialBody> = Vec::new();
+            for (path, _) in chunk {
+                let mut r = open(path)?;
+                let header =
+                    shard::read_header(&mut r, path).map_err(|e| InputError(e.to_string()))?;
+                let bodies = shard::read_body(&mut r, &header, path)
+                    .map_err(|e| InputError(e.to_string()))?;
+                bar.inc(header.trials * bodies.len() as u64);
+                absorb(&mut merged, bodies, path)?;
+            }
+            Ok(merged)
+        })
+        .collect();
     let mut merged: Vec<PartialBody> = Vec::new();
-    for (path, _) in &parts {
-        let mut r = open(path)?;
-        let header = shard::read_header(&mut r, path).map_err(|e| InputError(e.to_string()))?;
-        let bodies =
-            shard::read_body(&mut r, &header, path).map_err(|e| InputError(e.to_string()))?;
-        bar.inc(header.trials * bodies.len() as u64);
-        if merged.is_empty() {
-            merged = bodies;
-            continue;
-        }
-        for (total, body) in merged.iter_mut().zip(bodies) {
-            if total.accumulator.layout() != body.accumulator.layout() {
-                bail!(InputError(format!(
-                    "{}: its accumulator layout differs from {}'s although the scenarios match \
-                     (damaged file?)",
-                    path.display(),
-                    parts[0].0.display()
-                )));
-            }
-            total.accumulator.merge(&body.accumulator);
-            if let (Some(all), Some(more)) = (&mut total.records, body.records) {
-                all.extend(more);
-            }
-        }
+    for (run, chunk) in runs.into_iter().zip(parts.chunks(per_core.max(1))) {
+        absorb(&mut merged, run?, &chunk[0].0)?;
     }
     bar.finish_and_clear();
     if let Some(short) = merged
@@ -379,6 +378,29 @@ pub(crate) fn merge(args: MergeArgs) -> Result<()> {
             parts[0].0.display()
         ))),
     }
+}
+
+/// Merges `bodies` (read from `path`, or merged from shards starting there) into `merged`,
+/// which holds the shards before them; the first bodies are taken as they are.
+fn absorb(merged: &mut Vec<PartialBody>, bodies: Vec<PartialBody>, path: &Path) -> Result<()> {
+    if merged.is_empty() {
+        *merged = bodies;
+        return Ok(());
+    }
+    for (total, body) in merged.iter_mut().zip(bodies) {
+        if total.accumulator.layout() != body.accumulator.layout() {
+            bail!(InputError(format!(
+                "{}: its accumulator layout differs from the other shards' although the \
+                 scenarios match (damaged file?)",
+                path.display()
+            )));
+        }
+        total.accumulator.merge(&body.accumulator);
+        if let (Some(all), Some(more)) = (&mut total.records, body.records) {
+            all.extend(more);
+        }
+    }
+    Ok(())
 }
 
 /// A merged set of partials: what `sweep` and `compare` need to write their outputs.

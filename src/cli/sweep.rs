@@ -10,7 +10,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use capsim::chart::{self, SweepChart, SweepPoint};
-use capsim::engine::{self, EngineConfig, RunHooks};
+use capsim::engine::{self, RunHooks};
 use capsim::model::Model;
 use capsim::output::{percent, thousands};
 use capsim::scenario::Scenario;
@@ -18,7 +18,7 @@ use capsim::stats::{BottleneckShare, FullCapacityDate, GpuDistribution, Proporti
 use serde::{Deserialize, Serialize};
 
 use super::app::{
-    InputError, compile, out_dir, print_json, stem, trials_and_seed, write_atomic, write_chart_pair,
+    InputError, compile, print_json, stem, trials_and_seed, write_atomic, write_chart_pair,
 };
 use super::args::{RunFlags, SweepArgs};
 use super::shard::MergedRuns;
@@ -369,16 +369,7 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
     let quiet = args.run.quiet || args.run.json;
     let shard = super::shard::resolve(&args.shard, trials, quiet)?;
     let name = format!("sweep-{}", stem(&args.scenario));
-    let (dir, config) = match shard {
-        Some(shard) => (
-            super::shard::shard_dir(&args.run, &name)?,
-            super::shard::shard_config(shard, trials, seed, args.run.threads),
-        ),
-        None => (
-            out_dir(&args.run, &name)?,
-            EngineConfig::new(trials, seed, args.run.threads),
-        ),
-    };
+    let (dir, config) = super::shard::dir_and_config(&args.run, shard, &name, trials, seed)?;
 
     let bar = super::app::progress_bar(
         config.trials * points.len() as u64,
@@ -411,8 +402,10 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
             })
             .collect();
         let context = serde_json::to_value(&plan).context("storing the sweep plan")?;
-        let header =
-            PartialHeader::with_context("sweep", context, &base.name, runs, seed, trials, shard);
+        let header = PartialHeader {
+            context,
+            ..PartialHeader::new("sweep", &base.name, runs, seed, trials, shard)
+        };
         let bodies: Vec<PartialBody> = accumulators
             .into_iter()
             .map(|accumulator| PartialBody {

@@ -287,8 +287,15 @@ impl Reader<'_> {
         }
         let mut counts = Vec::with_capacity(len);
         for _ in 0..len {
-            let c = u32::try_from(self.u64()?)
-                .map_err(|_| DecodeError::Invalid("a bin count does not fit 32 bits"))?;
+            // Most counts are one byte: read those without the general varint loop.
+            let c = match self.bytes.get(self.at) {
+                Some(&b) if b < 0x80 => {
+                    self.at += 1;
+                    u32::from(b)
+                }
+                _ => u32::try_from(self.u64()?)
+                    .map_err(|_| DecodeError::Invalid("a bin count does not fit 32 bits"))?,
+            };
             counts.push(c);
         }
         if counts[0] == 0 || counts[len - 1] == 0 {

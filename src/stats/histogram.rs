@@ -139,8 +139,10 @@ impl Histogram {
 
     /// A histogram with `counts[i]` values in bin `lo + i`.
     pub(super) fn from_counts(lo: i64, counts: Vec<u32>) -> Histogram {
-        let total = counts.iter().map(|&c| u64::from(c)).sum();
-        let counts = if counts.iter().all(|&c| c <= u32::from(u16::MAX)) {
+        let (total, max) = counts
+            .iter()
+            .fold((0u64, 0u32), |(t, m), &c| (t + u64::from(c), m.max(c)));
+        let counts = if max <= u32::from(u16::MAX) {
             Counts::Narrow(counts.iter().map(|&c| c as u16).collect())
         } else {
             Counts::Wide(counts)
@@ -164,9 +166,47 @@ impl Histogram {
 
     /// Adds every count of `other`. Exact; the result does not depend on merge order.
     pub fn merge(&mut self, other: &Histogram) {
-        for (bin, c) in other.iter() {
-            self.add_n(bin, c);
+        let n = other.counts.len();
+        let Some(first) = (0..n).find(|&i| other.counts.get(i) > 0) else {
+            return;
+        };
+        let last = (0..n)
+            .rev()
+            .find(|&i| other.counts.get(i) > 0)
+            .unwrap_or(first);
+        // Make room for the occupied bins of `other`, then add them slice to slice.
+        self.cover(other.lo + first as i64);
+        self.cover(other.lo + last as i64);
+        let at = (other.lo + first as i64 - self.lo) as usize;
+        let len = last - first + 1;
+        // Stay 16-bit unless a sum passes 65,535 (a wide `other` holds such a bin itself). Trial
+        // counts are capped at u32::MAX, so a wide bin cannot overflow.
+        let overflows = match (&self.counts, &other.counts) {
+            (Counts::Narrow(to), Counts::Narrow(from)) => to[at..at + len]
+                .iter()
+                .zip(&from[first..=last])
+                .any(|(&t, &f)| t.checked_add(f).is_none()),
+            _ => true,
+        };
+        if overflows {
+            self.counts.widen();
         }
+        match (&mut self.counts, &other.counts) {
+            (Counts::Narrow(to), Counts::Narrow(from)) => {
+                for (t, f) in to[at..at + len].iter_mut().zip(&from[first..=last]) {
+                    *t += f;
+                }
+            }
+            (Counts::Wide(to), from) => {
+                for (i, t) in to[at..at + len].iter_mut().enumerate() {
+                    *t += from.get(first + i);
+                }
+            }
+            (Counts::Narrow(_), Counts::Wide(_)) => {
+                unreachable!("merging a wide histogram widens the target first")
+            }
+        }
+        self.total += other.total;
     }
 
     /// `(bin, count)` for every non-empty bin, ascending.
@@ -263,6 +303,36 @@ mod tests {
         h.add(6);
         assert_eq!(h.total(), 65_538);
         assert_eq!(h.iter().collect::<Vec<_>>(), vec![(5, 65_537), (6, 1)]);
+    }
+
+    #[test]
+    fn merging_widens_only_when_a_bin_overflows() {
+        let (mut a, mut b) = (Histogram::default(), Histogram::default());
+        a.add_n(10, 40_000);
+        b.add_n(11, 40_000);
+        b.add(-3);
+        a.merge(&b);
+        assert!(
+            matches!(a.counts, Counts::Narrow(_)),
+            "no bin passed 65,535"
+        );
+        assert_eq!(
+            a.iter().collect::<Vec<_>>(),
+            [(-3, 1), (10, 40_000), (11, 40_000)]
+        );
+        a.merge(&b);
+        assert!(matches!(a.counts, Counts::Wide(_)));
+        assert_eq!(
+            a.iter().collect::<Vec<_>>(),
+            [(-3, 2), (10, 40_000), (11, 80_000)]
+        );
+        // A wide histogram merged into a narrow one, beyond its window on both sides.
+        let mut c = Histogram::default();
+        c.add(500);
+        c.merge(&a);
+        assert_eq!(c.total(), 120_003);
+        assert_eq!(c.order_statistic(120_002), Some(500));
+        assert_eq!(c.order_statistic(0), Some(-3));
     }
 
     #[test]

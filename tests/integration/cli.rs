@@ -326,7 +326,7 @@ fn bench_reports_json_rows_per_thread_count() {
         .stdout
         .clone();
     let json: Value = serde_json::from_slice(&out).expect("bench --json prints JSON");
-    assert_eq!(json["trials"], 20);
+    assert_eq!(json["trials"], serde_json::json!([20]));
     assert_eq!(json["capsim_version"], env!("CARGO_PKG_VERSION"));
     let rows = json["rows"].as_array().expect("rows");
     let threads: Vec<u64> = rows

@@ -2,6 +2,8 @@
 //!
 //! Each module checks one promise, end to end, through the `capsim` binary or the public library:
 //!
+//! - `bench`: `bench --trials A,B --json` reports a row per trial count with positive
+//!   throughput and the memory fields (numbers, or null where unavailable); shapes, not timings.
 //! - `cli`: flags, exit codes (0 ok, 1 run failure, 2 bad input), help and error text.
 //! - `compare`: paired comparisons: common random numbers make a scenario's difference from
 //!   itself exactly zero and narrow the interval of a real difference; files, fields, exit codes.
@@ -30,6 +32,7 @@
 //! Everything runs in the debug profile, so trial counts stay in the hundreds to low thousands and
 //! horizons in weeks to months. Nothing here measures time: speed belongs to the benchmarks.
 
+mod bench;
 mod charts;
 mod cli;
 mod compare;

@@ -392,38 +392,34 @@ fn ok(args: &[&str], out: &Path) {
         .success();
 }
 
-#[test]
-fn sharded_sweeps_merge_to_the_unsharded_sweep() {
-    let tmp = tempfile::tempdir().unwrap();
-    let sweep = [
-        "sweep",
-        TINY,
-        "-n",
-        "61",
-        "--seed",
-        "3",
-        "--vary",
-        "supply.main.rate_scale=0.8,1.0,1.25",
-    ];
-    ok(&sweep, &tmp.path().join("whole"));
-    let shards = tmp.path().join("shards");
-    for k in 0..3 {
-        let shard = format!("{k}/3");
-        let mut args = sweep.to_vec();
+/// Runs `command` whole and as `count` shards merged, in `tmp`, and checks that `files` match
+/// byte for byte; returns the shards' folder.
+fn sharded_matches_whole(tmp: &Path, command: &[&str], count: u64, files: &[&str]) -> PathBuf {
+    ok(command, &tmp.join("whole"));
+    let shards = tmp.join("shards");
+    for k in 0..count {
+        let shard = format!("{k}/{count}");
+        let mut args = command.to_vec();
         args.extend(["--shard", &shard]);
         ok(&args, &shards);
     }
-    merge(&[&shards], &tmp.path().join("merged")).success();
-    same_files(
-        &tmp.path().join("whole"),
-        &tmp.path().join("merged"),
-        &[
-            "sweep.json",
-            "sweep.csv",
-            "charts/sweep.png",
-            "charts/sweep.svg",
-        ],
-    );
+    merge(&[&shards], &tmp.join("merged")).success();
+    same_files(&tmp.join("whole"), &tmp.join("merged"), files);
+    shards
+}
+
+#[test]
+fn sharded_sweeps_merge_to_the_unsharded_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vary = "supply.main.rate_scale=0.8,1.0,1.25";
+    let sweep = ["sweep", TINY, "-n", "61", "--seed", "3", "--vary", vary];
+    let files = [
+        "sweep.json",
+        "sweep.csv",
+        "charts/sweep.png",
+        "charts/sweep.svg",
+    ];
+    sharded_matches_whole(tmp.path(), &sweep, 3, &files);
 }
 
 #[test]
@@ -439,27 +435,15 @@ fn sharded_comparisons_merge_to_the_unsharded_comparison() {
     .unwrap();
     let slow = slow.to_str().unwrap();
     let compare = ["compare", TINY, slow, "-n", "50", "--seed", "8"];
-    ok(&compare, &tmp.path().join("whole"));
-    let shards = tmp.path().join("shards");
-    for k in 0..4 {
-        let shard = format!("{k}/4");
-        let mut args = compare.to_vec();
-        args.extend(["--shard", &shard]);
-        ok(&args, &shards);
-    }
-    merge(&[&shards], &tmp.path().join("merged")).success();
-    same_files(
-        &tmp.path().join("whole"),
-        &tmp.path().join("merged"),
-        &[
-            "compare.json",
-            "compare.csv",
-            "tiny/summary.json",
-            "slow/daily.csv",
-            "slow/scenario.resolved.toml",
-            "charts/overlay.png",
-        ],
-    );
+    let files = [
+        "compare.json",
+        "compare.csv",
+        "tiny/summary.json",
+        "slow/daily.csv",
+        "slow/scenario.resolved.toml",
+        "charts/overlay.png",
+    ];
+    let shards = sharded_matches_whole(tmp.path(), &compare, 4, &files);
     // A run's shard does not stand in for a comparison's.
     let runs = tmp.path().join("runs");
     run_shards(&runs, 50, 8, 4, &[]);
