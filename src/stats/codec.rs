@@ -9,7 +9,7 @@
 //! changing it needs a new partial format version.
 
 use super::accumulator::{Accumulator, DailyCell, Layout, Metric};
-use super::histogram::Histogram;
+use super::histogram::{CountSlice, Histogram};
 use super::paired::TrialRecord;
 
 /// Why an encoded accumulator could not be read back.
@@ -224,15 +224,17 @@ fn put_signed(out: &mut Vec<u8>, v: i64) {
 }
 
 fn put_histogram(out: &mut Vec<u8>, h: &Histogram) {
+    fn put_counts<T: Copy + Into<u64>>(out: &mut Vec<u8>, first: i64, counts: &[T]) {
+        put(out, counts.len() as u64);
+        put_signed(out, first);
+        for &c in counts {
+            put(out, c.into());
+        }
+    }
     match h.occupied() {
         None => put(out, 0),
-        Some((first, counts)) => {
-            put(out, counts.len() as u64);
-            put_signed(out, first);
-            for c in counts {
-                put(out, u64::from(c));
-            }
-        }
+        Some((first, CountSlice::Narrow(counts))) => put_counts(out, first, counts),
+        Some((first, CountSlice::Wide(counts))) => put_counts(out, first, counts),
     }
 }
 

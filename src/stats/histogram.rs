@@ -82,6 +82,13 @@ impl Counts {
     }
 }
 
+/// Consecutive bin counts of a [`Histogram`], borrowed as stored.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum CountSlice<'a> {
+    Narrow(&'a [u16]),
+    Wide(&'a [u32]),
+}
+
 /// Exact bin counts over `[lo, lo + counts.len())`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Histogram {
@@ -152,11 +159,17 @@ impl Histogram {
 
     /// The first non-empty bin and the counts from it to the last non-empty bin; `None` when
     /// empty. Together they rebuild the histogram with [`Histogram::from_counts`].
-    pub(super) fn occupied(&self) -> Option<(i64, Vec<u32>)> {
-        let counts: Vec<u32> = (0..self.counts.len()).map(|i| self.counts.get(i)).collect();
-        let first = counts.iter().position(|&c| c > 0)?;
-        let last = counts.iter().rposition(|&c| c > 0)?;
-        Some((self.lo + first as i64, counts[first..=last].to_vec()))
+    pub(super) fn occupied(&self) -> Option<(i64, CountSlice<'_>)> {
+        fn trim<T: Copy + Default + PartialEq>(v: &[T]) -> Option<(usize, &[T])> {
+            let first = v.iter().position(|&c| c != T::default())?;
+            let last = v.iter().rposition(|&c| c != T::default())?;
+            Some((first, &v[first..=last]))
+        }
+        let (first, counts) = match &self.counts {
+            Counts::Narrow(v) => trim(v).map(|(f, s)| (f, CountSlice::Narrow(s)))?,
+            Counts::Wide(v) => trim(v).map(|(f, s)| (f, CountSlice::Wide(s)))?,
+        };
+        Some((self.lo + first as i64, counts))
     }
 
     /// Number of values recorded.
