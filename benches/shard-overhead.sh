@@ -38,31 +38,36 @@ charts=(--no-charts)
 work=$(mktemp -d "${TMPDIR:-/tmp}/shard-overhead.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+sum() { awk '{ w += $1; c += $2 } END { printf "%.3f %.3f\n", w, c }'; }
 
-# (a): one unsharded run; prints its wall seconds.
-unsharded() {
-    rm -rf "$work/plain"
-    local t0
-    t0=$(now)
-    "$CAPSIM" run "$scenario" -n "$trials" --out "$work/plain" --quiet "${charts[@]}"
-    elapsed "$t0" "$(now)"
+# Runs a command quietly; prints "wall_seconds cpu_seconds" (CPU: user + system, all threads).
+timed() {
+    local TIMEFORMAT='%R %U %S' out
+    out=$({ time "$@" >/dev/null 2>"$work/stderr"; } 2>&1) || {
+        cat "$work/stderr" >&2
+        exit 1
+    }
+    awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' <<<"$out"
 }
 
-# (b): every shard one after another, then the merge; prints "total shards merge" seconds.
+# (a): one unsharded run; prints "wall cpu".
+unsharded() {
+    rm -rf "$work/plain"
+    timed "$CAPSIM" run "$scenario" -n "$trials" --out "$work/plain" --quiet "${charts[@]}"
+}
+
+# (b): every shard one after another, then the merge; prints "wall cpu shards_wall merge_wall".
 sharded() {
     rm -rf "$work/shards" "$work/merged"
-    local t0 t1 t2 k
-    t0=$(now)
-    for ((k = 0; k < shards; k++)); do
-        "$CAPSIM" run "$scenario" -n "$trials" --shard "$k/$shards" --out "$work/shards" --quiet
-    done
-    t1=$(now)
-    "$CAPSIM" merge "$work/shards" --out "$work/merged" --quiet "${charts[@]}"
-    t2=$(now)
-    echo "$(elapsed "$t0" "$t2") $(elapsed "$t0" "$t1") $(elapsed "$t1" "$t2")"
+    local k parts merge
+    parts=$(for ((k = 0; k < shards; k++)); do
+        timed "$CAPSIM" run "$scenario" -n "$trials" --shard "$k/$shards" --out "$work/shards" --quiet
+    done | sum)
+    merge=$(timed "$CAPSIM" merge "$work/shards" --out "$work/merged" --quiet "${charts[@]}")
+    read -r sw sc <<<"$parts"
+    read -r mw mc <<<"$merge"
+    awk -v sw="$sw" -v sc="$sc" -v mw="$mw" -v mc="$mc" 'BEGIN { printf "%.3f %.3f %.3f %.3f\n", sw + mw, sc + mc, sw, mw }'
 }
 
 cores=$(nproc 2>/dev/null || echo "?")
@@ -71,17 +76,17 @@ echo "shard overhead: $scenario · $trials trials · $shards shards run one afte
 echo "binary: $CAPSIM ($("$CAPSIM" --version)) · machine: ${cpu:-unknown CPU} · $cores cores"
 echo "charts: $([[ ${#charts[@]} -eq 0 ]] && echo "written by both the unsharded run and the merge" || echo "off on both sides (--no-charts)")"
 echo
-printf '  %-4s  %-6s  %12s  %12s  %10s  %10s  %9s\n' rep order "unsharded s" "sharded s" "shards s" "merge s" overhead
-a_all=() b_all=() s_all=() m_all=() o_all=()
+printf '  %-4s  %-6s  %11s  %11s  %9s  %9s  %9s  %9s  %9s\n' rep order "unsharded s" "sharded s" "shards s" "merge s" overhead "CPU a s" "CPU b s"
+a_all=() b_all=() s_all=() m_all=() o_all=() ca_all=() cb_all=() oc_all=()
 for ((r = 1; r <= reps; r++)); do
     if ((r % 2)); then
         order="a,b"
-        a=$(unsharded)
-        read -r b s m < <(sharded)
+        read -r a ca < <(unsharded)
+        read -r b cb s m < <(sharded)
     else
         order="b,a"
-        read -r b s m < <(sharded)
-        a=$(unsharded)
+        read -r b cb s m < <(sharded)
+        read -r a ca < <(unsharded)
     fi
     for f in summary.json daily.csv; do
         cmp -s "$work/plain/$f" "$work/merged/$f" || {
@@ -90,8 +95,10 @@ for ((r = 1; r <= reps; r++)); do
         }
     done
     o=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%+.1f", 100 * (b - a) / a }')
-    printf '  %-4s  %-6s  %12s  %12s  %10s  %10s  %8s%%\n' "$r" "$order" "$a" "$b" "$s" "$m" "$o"
+    oc=$(awk -v a="$ca" -v b="$cb" 'BEGIN { printf "%+.1f", 100 * (b - a) / a }')
+    printf '  %-4s  %-6s  %11s  %11s  %9s  %9s  %8s%%  %9s  %9s\n' "$r" "$order" "$a" "$b" "$s" "$m" "$o" "$ca" "$cb"
     a_all+=("$a") b_all+=("$b") s_all+=("$s") m_all+=("$m") o_all+=("$o")
+    ca_all+=("$ca") cb_all+=("$cb") oc_all+=("$oc")
 done
 
 ma=$(printf '%s\n' "${a_all[@]}" | median)
@@ -100,14 +107,19 @@ ms=$(printf '%s\n' "${s_all[@]}" | median)
 mm=$(printf '%s\n' "${m_all[@]}" | median)
 overhead=$(awk -v a="$ma" -v b="$mb" 'BEGIN { printf "%+.1f", 100 * (b - a) / a }')
 paired=$(printf '%s\n' "${o_all[@]}" | median)
+paired_cpu=$(printf '%s\n' "${oc_all[@]}" | median)
+mca=$(printf '%s\n' "${ca_all[@]}" | median)
+mcb=$(printf '%s\n' "${cb_all[@]}" | median)
 sizes=$(for f in "$work"/shards/*.capsim; do stat -c '%s' "$f"; done)
 total_bytes=$(awk '{ s += $1 } END { print s }' <<<"$sizes")
 
 echo
 echo "medians over $reps repetitions:"
-printf '  (a) unsharded run            %8.3f s\n' "$ma"
-printf '  (b) %d shards + merge          %8.3f s   (shards %.3f s, merge %.3f s)\n' "$shards" "$mb" "$ms" "$mm"
+printf '  (a) unsharded run            %8.3f s   (CPU %.3f s)\n' "$ma" "$mca"
+printf '  (b) %d shards + merge          %8.3f s   (shards %.3f s, merge %.3f s; CPU %.3f s)\n' "$shards" "$mb" "$ms" "$mm" "$mcb"
 echo "  overhead (b - a) / a         ${overhead}%   (of the medians; target: at most +10%)"
 printf '  paired overhead              %+.1f%%   (median of the per-repetition overheads)\n' "$paired"
+printf '  paired CPU-time overhead     %+.1f%%   (user + system seconds, all threads)\n' "$paired_cpu"
 echo "  partial files                $(tr '\n' ' ' <<<"$sizes")bytes; total $total_bytes bytes"
 echo "  merged outputs               byte-identical to the unsharded run (summary.json, daily.csv)"
+echo "Use an even number of repetitions: on a shared VM the second run of a pair can be slower."
