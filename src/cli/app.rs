@@ -14,7 +14,9 @@ use capsim::scenario::{self, Scenario};
 use capsim::stats::{Accumulator, PrecisionReport, PrecisionTarget, Summary};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::args::{PlotArgs, PlotFormat, RunArgs, RunFlags, ScenarioArgs, ValidateArgs};
+use super::args::{
+    OutputFlags, PlotArgs, PlotFormat, RunArgs, RunFlags, ScenarioArgs, ValidateArgs,
+};
 use capsim::chart::{self, ChartData, ChartError, ChartFormat, ChartKind};
 
 /// Seed used when neither the flag nor the scenario gives one.
@@ -102,7 +104,7 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
     let scenario = load(&args.scenario)?;
     let (trials, seed) = trials_and_seed(&args.run, &scenario, 1)?;
     let precision = precision_target(&args)?;
-    let quiet = args.run.quiet || args.run.json;
+    let quiet = args.run.output.silent();
     if precision.is_some() && (args.shard.shard.is_some() || args.shard.shards.is_some()) {
         bail!(InputError(
             "--precision and --precision-days cannot be combined with sharding: a shard runs a \
@@ -116,7 +118,7 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
     let model = compile(&scenario)?;
     let out_dir = out_dir(&args.run, &stem(&args.scenario.scenario))?;
 
-    let bar = progress_bar(trials, args.run.quiet || args.run.json, "trials");
+    let bar = progress_bar(trials, args.run.output.silent(), "trials");
     let progress = |n: u64| {
         bar.inc(n);
         // A precision run adds trials as it goes: let the bar grow with it.
@@ -153,7 +155,7 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         precision: precision_report,
         trials_csv: args.trials_csv,
     };
-    write_results(&out_dir, &results, &args.run, &timing)
+    write_results(&out_dir, &results, &args.run.output, &timing)
 }
 
 /// Everything `run` (or `merge`) reports about one simulated scenario.
@@ -173,7 +175,7 @@ pub(crate) struct RunResults<'a> {
 pub(crate) fn write_results(
     out_dir: &Path,
     r: &RunResults<'_>,
-    flags: &RunFlags,
+    flags: &OutputFlags,
     done: &str,
 ) -> Result<()> {
     let mut summary = Summary::new(r.acc, &engine::run_info(r.scenario, r.seed));
@@ -200,7 +202,7 @@ pub(crate) fn write_results(
             &data,
             &[ChartFormat::Png, ChartFormat::Svg],
             chart::DEFAULT_SIZE,
-            flags.quiet || flags.json,
+            flags.silent(),
         )?
     };
 

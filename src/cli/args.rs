@@ -61,6 +61,13 @@ pub(crate) struct RunFlags {
     /// otherwise].
     #[arg(long, short = 'o')]
     pub(crate) out: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) output: OutputFlags,
+}
+
+/// What a command prints and draws besides its files (every command that writes results).
+#[derive(Debug, Args)]
+pub(crate) struct OutputFlags {
     /// Print the result as JSON on stdout instead of the table.
     #[arg(long)]
     pub(crate) json: bool,
@@ -70,6 +77,13 @@ pub(crate) struct RunFlags {
     /// Do not draw charts (by default PNG and SVG charts go to OUT/charts/).
     #[arg(long)]
     pub(crate) no_charts: bool,
+}
+
+impl OutputFlags {
+    /// No progress bar or notes on the terminal (`--quiet` or `--json`).
+    pub(crate) fn silent(&self) -> bool {
+        self.quiet || self.json
+    }
 }
 
 #[derive(Debug, Args)]
@@ -131,15 +145,8 @@ pub(crate) struct MergeArgs {
     /// unsharded command's.
     #[arg(long, short = 'o')]
     pub(crate) out: PathBuf,
-    /// Print the result as JSON on stdout instead of the table.
-    #[arg(long)]
-    pub(crate) json: bool,
-    /// No progress bar and no table (files are still written; errors still print).
-    #[arg(long, short = 'q')]
-    pub(crate) quiet: bool,
-    /// Do not draw charts.
-    #[arg(long)]
-    pub(crate) no_charts: bool,
+    #[command(flatten)]
+    pub(crate) output: OutputFlags,
 }
 
 /// Image formats `plot` writes.

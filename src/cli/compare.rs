@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::app::{
     InputError, compile, print_json, stem, trials_and_seed, write_atomic, write_chart_pair,
 };
-use super::args::{CompareArgs, RunFlags};
+use super::args::{CompareArgs, OutputFlags};
 use super::shard::MergedRuns;
 use capsim::scenario::Scenario;
 use capsim::shard::{PartialBody, PartialHeader, PartialRun};
@@ -111,7 +111,7 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
             .collect(),
         labels: labels(&args.scenarios),
     };
-    let quiet = args.run.quiet || args.run.json;
+    let quiet = args.run.output.silent();
     let shard = super::shard::resolve(&args.shard, trials, quiet)?;
     let name = format!("compare-{}-vs-{}", plan.labels[0], plan.labels[1]);
     let (dir, config) = super::shard::dir_and_config(&args.run, shard, &name, trials, seed)?;
@@ -170,10 +170,17 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
             ..PartialHeader::new("compare", &scenarios[0].name, runs, seed, trials, shard)
         };
         let seconds = started.elapsed().as_secs_f64();
-        return super::shard::write_shard(&dir, header, &bodies, &args.run, seconds);
+        return super::shard::write_shard(&dir, header, &bodies, &args.run.output, seconds);
     }
     write_outputs(
-        &plan, &scenarios, &resolved, &bodies, seed, trials, &dir, &args.run,
+        &plan,
+        &scenarios,
+        &resolved,
+        &bodies,
+        seed,
+        trials,
+        &dir,
+        &args.run.output,
     )
 }
 
@@ -188,7 +195,7 @@ struct ComparePlan {
 }
 
 /// `merge` of a sharded comparison: the outputs the unsharded comparison writes.
-pub(crate) fn write_merged(m: &MergedRuns<'_>, dir: &Path, flags: &RunFlags) -> Result<()> {
+pub(crate) fn write_merged(m: &MergedRuns<'_>, dir: &Path, flags: &OutputFlags) -> Result<()> {
     let plan: ComparePlan = serde_json::from_value(m.header.context.clone())
         .context("reading the comparison plan stored in the partials")?;
     if plan.labels.len() != m.bodies.len() || m.bodies.iter().any(|b| b.records.is_none()) {
@@ -225,7 +232,7 @@ fn write_outputs(
     seed: u64,
     trials: u64,
     dir: &Path,
-    flags: &RunFlags,
+    flags: &OutputFlags,
 ) -> Result<()> {
     let mut summaries = Vec::new();
     for ((scenario, body), (label, toml)) in scenarios

@@ -270,7 +270,7 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     };
     let bar = super::app::progress_bar(
         trials * runs as u64,
-        args.run.quiet || args.run.json,
+        args.run.output.silent(),
         "trials (all runs)",
     );
     let r = Runs {
@@ -440,7 +440,7 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     })?;
     write_atomic(&out_dir.join("sensitivity.csv"), |w| write_csv(&report, w))?;
     let mut charts = Vec::new();
-    if !args.run.no_charts {
+    if !args.run.output.no_charts {
         let t = tornado(&report);
         if !t.rows.is_empty() {
             charts = write_chart_pair(&out_dir, "tornado", |format| {
@@ -448,9 +448,9 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
             })?;
         }
     }
-    if args.run.json {
+    if args.run.output.json {
         print_json(&report)?;
-    } else if !args.run.quiet {
+    } else if !args.run.output.quiet {
         print!("{}", render_table(&report));
         let mut files = "sensitivity.json, sensitivity.csv".to_owned();
         if !charts.is_empty() {

@@ -20,7 +20,7 @@ use super::app::{
     InputError, RunResults, compile, out_dir, print_json, progress_bar, simulate, stem,
     write_atomic, write_results,
 };
-use super::args::{MergeArgs, RunArgs, RunFlags, ShardFlags};
+use super::args::{MergeArgs, OutputFlags, RunArgs, RunFlags, ShardFlags};
 use capsim::output::thousands;
 
 /// Environment variables that carry an array task's index, in the order they are consulted.
@@ -137,7 +137,7 @@ pub(crate) fn write_shard(
     dir: &Path,
     header: PartialHeader,
     bodies: &[PartialBody],
-    flags: &RunFlags,
+    flags: &OutputFlags,
     seconds: f64,
 ) -> Result<()> {
     let shard = header.shard;
@@ -206,7 +206,7 @@ pub(crate) fn run_shard(
     )?;
     let csv_name = format!("{}.trials.csv", shard.stem());
     let csv_path = dir.join(&csv_name);
-    let bar = progress_bar(config.trials, args.run.quiet || args.run.json, "trials");
+    let bar = progress_bar(config.trials, args.run.output.silent(), "trials");
     let started = Instant::now();
     let (accumulator, _) = simulate(
         &model,
@@ -230,7 +230,7 @@ pub(crate) fn run_shard(
         accumulator,
         records: None,
     };
-    write_shard(&dir, header, &[body], &args.run, seconds)
+    write_shard(&dir, header, &[body], &args.run.output, seconds)
 }
 
 /// The partial files named by `args`: files as given, folders' `*.capsim` files sorted by name.
@@ -286,7 +286,7 @@ pub(crate) fn merge(args: MergeArgs) -> Result<()> {
     let first = parts[0].1.clone();
     let bar = progress_bar(
         first.total_trials * first.runs.len() as u64,
-        args.quiet || args.json,
+        args.output.silent(),
         "trials merged",
     );
     // Contiguous runs of shards are read and merged on each core, then the runs are merged in
@@ -338,15 +338,6 @@ pub(crate) fn merge(args: MergeArgs) -> Result<()> {
     }
     fs::create_dir_all(&args.out)
         .with_context(|| format!("creating output directory {}", args.out.display()))?;
-    let flags = RunFlags {
-        trials: None,
-        seed: None,
-        threads: 0,
-        out: Some(args.out.clone()),
-        json: args.json,
-        quiet: args.quiet,
-        no_charts: args.no_charts,
-    };
     let merged = MergedRuns {
         header: &first,
         scenarios: &scenarios,
@@ -354,7 +345,8 @@ pub(crate) fn merge(args: MergeArgs) -> Result<()> {
     };
     match first.command.as_str() {
         "run" => {
-            let trials_csv = merge_trials_csv(&parts, &args.out.join("trials.csv"), args.quiet)?;
+            let trials_csv =
+                merge_trials_csv(&parts, &args.out.join("trials.csv"), args.output.quiet)?;
             let results = RunResults {
                 scenario: &scenarios[0],
                 resolved_toml: &first.runs[0].scenario_toml,
@@ -369,10 +361,10 @@ pub(crate) fn merge(args: MergeArgs) -> Result<()> {
                 thousands(first.total_trials as f64),
                 started.elapsed().as_secs_f64()
             );
-            write_results(&args.out, &results, &flags, &done)
+            write_results(&args.out, &results, &args.output, &done)
         }
-        "sweep" => super::sweep::write_merged(&merged, &args.out, &flags),
-        "compare" => super::compare::write_merged(&merged, &args.out, &flags),
+        "sweep" => super::sweep::write_merged(&merged, &args.out, &args.output),
+        "compare" => super::compare::write_merged(&merged, &args.out, &args.output),
         other => bail!(InputError(format!(
             "{}: partials of `{other}` cannot be merged by this capsim (run, sweep or compare)",
             parts[0].0.display()

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::app::{
     InputError, compile, print_json, stem, trials_and_seed, write_atomic, write_chart_pair,
 };
-use super::args::{RunFlags, SweepArgs};
+use super::args::{OutputFlags, SweepArgs};
 use super::shard::MergedRuns;
 use capsim::shard::{PartialBody, PartialHeader, PartialRun};
 
@@ -366,7 +366,7 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
             })
             .collect(),
     };
-    let quiet = args.run.quiet || args.run.json;
+    let quiet = args.run.output.silent();
     let shard = super::shard::resolve(&args.shard, trials, quiet)?;
     let name = format!("sweep-{}", stem(&args.scenario));
     let (dir, config) = super::shard::dir_and_config(&args.run, shard, &name, trials, seed)?;
@@ -414,18 +414,18 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
             })
             .collect();
         let seconds = started.elapsed().as_secs_f64();
-        return super::shard::write_shard(&dir, header, &bodies, &args.run, seconds);
+        return super::shard::write_shard(&dir, header, &bodies, &args.run.output, seconds);
     }
     let summaries: Vec<Summary> = points
         .iter()
         .zip(&accumulators)
         .map(|(p, acc)| Summary::new(acc, &engine::run_info(&p.scenario, seed)))
         .collect();
-    write_outputs(&plan, seed, trials, &summaries, &dir, &args.run)
+    write_outputs(&plan, seed, trials, &summaries, &dir, &args.run.output)
 }
 
 /// `merge` of a sharded sweep: the outputs the unsharded sweep writes.
-pub(crate) fn write_merged(m: &MergedRuns<'_>, dir: &Path, flags: &RunFlags) -> Result<()> {
+pub(crate) fn write_merged(m: &MergedRuns<'_>, dir: &Path, flags: &OutputFlags) -> Result<()> {
     let plan: SweepPlan = serde_json::from_value(m.header.context.clone())
         .context("reading the sweep plan stored in the partials")?;
     if plan.points.len() != m.bodies.len() {
@@ -459,7 +459,7 @@ fn write_outputs(
     trials: u64,
     summaries: &[Summary],
     dir: &Path,
-    flags: &RunFlags,
+    flags: &OutputFlags,
 ) -> Result<()> {
     let report = SweepReport {
         capsim_version: env!("CARGO_PKG_VERSION").to_string(),
