@@ -277,13 +277,21 @@ pub(crate) fn merge(args: MergeArgs) -> Result<()> {
     let started = Instant::now();
     let files = partial_files(&args.partials)?;
     let mut parts = Vec::with_capacity(files.len());
+    let mut runs = None;
     for path in files {
-        let header =
+        let mut header =
             shard::read_header(&mut open(&path)?, &path).map_err(|e| InputError(e.to_string()))?;
+        // Every header carries the scenario texts (a sweep's can be large); once the hashes
+        // match, one copy is enough.
+        let texts = std::mem::take(&mut header.runs);
+        runs.get_or_insert(texts);
         parts.push((path, header));
     }
     let parts = shard::check_set(parts).map_err(|e| InputError(e.0))?;
-    let first = parts[0].1.clone();
+    let first = PartialHeader {
+        runs: runs.unwrap_or_default(),
+        ..parts[0].1.clone()
+    };
     let bar = progress_bar(
         first.total_trials * first.runs.len() as u64,
         args.output.silent(),
