@@ -118,7 +118,7 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
     let model = compile(&scenario)?;
     let out_dir = out_dir(&args.run, &stem(&args.scenario.scenario))?;
 
-    let bar = progress_bar(trials, args.run.output.silent(), "trials");
+    let bar = progress_bar(trials, quiet, "trials");
     let progress = |n: u64| {
         bar.inc(n);
         // A precision run adds trials as it goes: let the bar grow with it.
