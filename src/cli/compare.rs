@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use capsim::chart::{self, ChartData};
 use capsim::engine::{self, RunHooks};
-use capsim::output;
-use capsim::output::{percent, thousands};
+use capsim::output::{self, percent, thousands};
 use capsim::stats::{
     BottleneckShare, FullCapacityDate, GpuDistribution, PairedComparison, Proportion, Summary,
     TrialOutcome, TrialRecord,
@@ -348,26 +347,9 @@ fn build_report(
 
 fn write_csv(report: &CompareReport, w: &mut dyn Write) -> Result<()> {
     let mut out = csv::Writer::from_writer(w);
-    out.write_record([
-        "label",
-        "file",
-        "scenario",
-        "is_baseline",
-        "p_target",
-        "p_target_ci95_low",
-        "p_target_ci95_high",
-        "full_capacity_p10",
-        "full_capacity_p50",
-        "full_capacity_p90",
-        "never_fraction",
-        "available_gpus_mean",
-        "available_gpus_p10",
-        "available_gpus_p50",
-        "available_gpus_p90",
-        "bottleneck_supply_share",
-        "bottleneck_power_share",
-        "bottleneck_install_share",
-        "bottleneck_space_share",
+    let mut header = vec!["label", "file", "scenario", "is_baseline"];
+    header.extend(output::headline_columns("p_target"));
+    header.extend([
         "p_target_diff",
         "p_target_diff_paired_ci95_low",
         "p_target_diff_paired_ci95_high",
@@ -385,34 +367,21 @@ fn write_csv(report: &CompareReport, w: &mut dyn Write) -> Result<()> {
         "available_gpus_diff_paired_ci95_high",
         "available_gpus_diff_unpaired_ci95_low",
         "available_gpus_diff_unpaired_ci95_high",
-    ])?;
-    let date = |d: &Option<String>| d.clone().unwrap_or_default();
+    ]);
+    out.write_record(&header)?;
     for (i, s) in report.scenarios.iter().enumerate() {
-        let p = &s.p_target_by_deadline;
-        let f = &s.full_capacity_date;
-        let a = &s.available_gpus_at_deadline;
-        let b = &s.bottleneck_share;
         let mut row = vec![
             s.label.clone(),
             s.file.clone(),
             s.scenario.clone(),
             (i == 0).to_string(),
-            p.estimate.to_string(),
-            p.ci95_low.to_string(),
-            p.ci95_high.to_string(),
-            date(&f.p10),
-            date(&f.p50),
-            date(&f.p90),
-            f.never_fraction.to_string(),
-            a.mean.to_string(),
-            a.p10.to_string(),
-            a.p50.to_string(),
-            a.p90.to_string(),
-            b.supply.to_string(),
-            b.power.to_string(),
-            b.install.to_string(),
-            b.space.to_string(),
         ];
+        row.extend(output::headline_cells(
+            &s.p_target_by_deadline,
+            &s.full_capacity_date,
+            &s.available_gpus_at_deadline,
+            &s.bottleneck_share,
+        ));
         if i == 0 {
             row.extend(std::iter::repeat_n(String::new(), 17));
         } else {

@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 use capsim::chart::{self, SweepChart, SweepPoint};
 use capsim::engine::{self, RunHooks};
 use capsim::model::Model;
-use capsim::output::{percent, thousands};
+use capsim::output::{self, percent, thousands};
 use capsim::scenario::Scenario;
 use capsim::stats::{BottleneckShare, FullCapacityDate, GpuDistribution, Proportion, Summary};
 use serde::{Deserialize, Serialize};
@@ -558,49 +558,16 @@ fn chart_data(r: &SweepReport) -> SweepChart {
 fn write_csv(report: &SweepReport, texts: &[Vec<&str>], w: &mut dyn Write) -> Result<()> {
     let mut out = csv::Writer::from_writer(w);
     let mut header: Vec<&str> = report.parameters.iter().map(|p| p.path.as_str()).collect();
-    header.extend([
-        "p_target_by_deadline",
-        "p_target_ci95_low",
-        "p_target_ci95_high",
-        "full_capacity_p10",
-        "full_capacity_p50",
-        "full_capacity_p90",
-        "never_fraction",
-        "available_gpus_mean",
-        "available_gpus_p10",
-        "available_gpus_p50",
-        "available_gpus_p90",
-        "bottleneck_supply_share",
-        "bottleneck_power_share",
-        "bottleneck_install_share",
-        "bottleneck_space_share",
-    ]);
+    header.extend(output::headline_columns("p_target_by_deadline"));
     out.write_record(&header)?;
-    let date = |d: &Option<String>| d.clone().unwrap_or_default();
     for (p, text) in report.points.iter().zip(texts) {
-        let (t, f, a, b) = (
+        let mut row: Vec<String> = text.iter().map(|s| (*s).to_owned()).collect();
+        row.extend(output::headline_cells(
             &p.p_target_by_deadline,
             &p.full_capacity_date,
             &p.available_gpus_at_deadline,
             &p.bottleneck_share,
-        );
-        let mut row: Vec<String> = text.iter().map(|s| (*s).to_owned()).collect();
-        row.extend([t.estimate, t.ci95_low, t.ci95_high].map(|v| v.to_string()));
-        row.extend([date(&f.p10), date(&f.p50), date(&f.p90)]);
-        row.extend(
-            [
-                f.never_fraction,
-                a.mean,
-                a.p10,
-                a.p50,
-                a.p90,
-                b.supply,
-                b.power,
-                b.install,
-                b.space,
-            ]
-            .map(|v| v.to_string()),
-        );
+        ));
         out.write_record(&row)?;
     }
     out.flush()?;

@@ -7,7 +7,61 @@ use std::io::Write;
 use jiff::civil::Date;
 
 use super::ExportError;
-use crate::stats::{Bottleneck, DAILY_PERCENTILES, DailyRow, Metric, TrialOutcome};
+use crate::stats::{
+    Bottleneck, BottleneckShare, DAILY_PERCENTILES, DailyRow, FullCapacityDate, GpuDistribution,
+    Metric, Proportion, TrialOutcome,
+};
+
+/// The headline columns one run contributes to `compare.csv` and `sweep.csv`, the first
+/// (P(target by deadline)) named `p_target_name`.
+pub fn headline_columns(p_target_name: &'static str) -> [&'static str; 15] {
+    [
+        p_target_name,
+        "p_target_ci95_low",
+        "p_target_ci95_high",
+        "full_capacity_p10",
+        "full_capacity_p50",
+        "full_capacity_p90",
+        "never_fraction",
+        "available_gpus_mean",
+        "available_gpus_p10",
+        "available_gpus_p50",
+        "available_gpus_p90",
+        "bottleneck_supply_share",
+        "bottleneck_power_share",
+        "bottleneck_install_share",
+        "bottleneck_space_share",
+    ]
+}
+
+/// One run's cells under [`headline_columns`]; a date that never comes is an empty cell.
+pub fn headline_cells(
+    p: &Proportion,
+    f: &FullCapacityDate,
+    a: &GpuDistribution,
+    b: &BottleneckShare,
+) -> Vec<String> {
+    let date = |d: &Option<String>| d.clone().unwrap_or_default();
+    let mut cells: Vec<String> = [p.estimate, p.ci95_low, p.ci95_high]
+        .map(|v| v.to_string())
+        .into();
+    cells.extend([date(&f.p10), date(&f.p50), date(&f.p90)]);
+    cells.extend(
+        [
+            f.never_fraction,
+            a.mean,
+            a.p10,
+            a.p50,
+            a.p90,
+            b.supply,
+            b.power,
+            b.install,
+            b.space,
+        ]
+        .map(|v| v.to_string()),
+    );
+    cells
+}
 
 /// Writes one row per day: `date`, then for each metric `<metric>_mean` and `<metric>_p5` …
 /// `<metric>_p95`, then `bottleneck_<kind>_share` for each bottleneck kind, then

@@ -6,7 +6,7 @@ mod csv;
 mod json;
 mod table;
 
-pub use csv::{TrialsCsv, write_daily_csv};
+pub use csv::{TrialsCsv, headline_cells, headline_columns, write_daily_csv};
 pub use json::write_summary_json;
 pub use table::{percent, render_table, thousands};
 
