@@ -13,6 +13,40 @@
 //! Every chart uses the Okabe–Ito colour-blind-safe palette and the DejaVu Sans font embedded in
 //! the binary: text renders with no system fonts. Legends sit above the plot, never over data.
 
+/// Draws `$draw` (an expression using the drawing area `$root`, returning `Result<(), ChartError>`)
+/// on a `$size` canvas in `$format`, and returns the file's bytes. A macro because the drawing
+/// functions are generic over the plotters backend, which a closure cannot be.
+macro_rules! render_to {
+    ($format:expr, $size:expr, |$root:ident| $draw:expr) => {{
+        let size: (u32, u32) = $size;
+        $crate::chart::style::init_fonts();
+        match $format {
+            $crate::chart::ChartFormat::Png => {
+                let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+                {
+                    let $root = ::plotters::prelude::IntoDrawingArea::into_drawing_area(
+                        ::plotters::prelude::BitMapBackend::with_buffer(&mut rgb, size),
+                    );
+                    $draw?;
+                    $root.present().map_err($crate::chart::style::draw_err)?;
+                }
+                $crate::chart::encode_png(&rgb, size)
+            }
+            $crate::chart::ChartFormat::Svg => {
+                let mut svg = String::new();
+                {
+                    let $root = ::plotters::prelude::IntoDrawingArea::into_drawing_area(
+                        ::plotters::prelude::SVGBackend::with_string(&mut svg, size),
+                    );
+                    $draw?;
+                    $root.present().map_err($crate::chart::style::draw_err)?;
+                }
+                Ok(svg.into_bytes())
+            }
+        }
+    }};
+}
+
 mod bottlenecks;
 mod data;
 mod fan;
@@ -150,28 +184,7 @@ pub fn render(
             ),
         });
     }
-    style::init_fonts();
-    match format {
-        ChartFormat::Png => {
-            let (w, h) = size;
-            let mut rgb = vec![0u8; w as usize * h as usize * 3];
-            {
-                let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
-                draw(kind, &root, data, size)?;
-                root.present().map_err(style::draw_err)?;
-            }
-            encode_png(&rgb, size)
-        }
-        ChartFormat::Svg => {
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-                draw(kind, &root, data, size)?;
-                root.present().map_err(style::draw_err)?;
-            }
-            Ok(svg.into_bytes())
-        }
-    }
+    render_to!(format, size, |root| draw(kind, &root, data, size))
 }
 
 fn draw<DB: DrawingBackend>(

@@ -28,28 +28,7 @@ pub fn render_overlay(
             reason: "no scenarios to draw".into(),
         });
     }
-    style::init_fonts();
-    match format {
-        ChartFormat::Png => {
-            let (w, h) = size;
-            let mut rgb = vec![0u8; w as usize * h as usize * 3];
-            {
-                let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
-                draw(&root, runs, &Sizes::new(size))?;
-                root.present().map_err(draw_err)?;
-            }
-            super::encode_png(&rgb, size)
-        }
-        ChartFormat::Svg => {
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-                draw(&root, runs, &Sizes::new(size))?;
-                root.present().map_err(draw_err)?;
-            }
-            Ok(svg.into_bytes())
-        }
-    }
+    render_to!(format, size, |root| draw(&root, runs, &Sizes::new(size)))
 }
 
 /// Colour of the `i`-th scenario.

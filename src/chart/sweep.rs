@@ -74,29 +74,8 @@ pub fn render_sweep(
             reason: "the sweep needs one or two parameters and one result per grid point".into(),
         });
     }
-    style::init_fonts();
     let sz = Sizes::new(size);
-    match format {
-        ChartFormat::Png => {
-            let (w, h) = size;
-            let mut rgb = vec![0u8; w as usize * h as usize * 3];
-            {
-                let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
-                draw(&root, data, &sz)?;
-                root.present().map_err(draw_err)?;
-            }
-            super::encode_png(&rgb, size)
-        }
-        ChartFormat::Svg => {
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-                draw(&root, data, &sz)?;
-                root.present().map_err(draw_err)?;
-            }
-            Ok(svg.into_bytes())
-        }
-    }
+    render_to!(format, size, |root| draw(&root, data, &sz))
 }
 
 fn draw<DB: DrawingBackend>(

@@ -73,28 +73,7 @@ pub fn render_tornado(
             reason: "no uncertain inputs to rank".into(),
         });
     }
-    style::init_fonts();
-    match format {
-        ChartFormat::Png => {
-            let (w, h) = size;
-            let mut rgb = vec![0u8; w as usize * h as usize * 3];
-            {
-                let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
-                draw(&root, t, &Sizes::new(size))?;
-                root.present().map_err(draw_err)?;
-            }
-            super::encode_png(&rgb, size)
-        }
-        ChartFormat::Svg => {
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-                draw(&root, t, &Sizes::new(size))?;
-                root.present().map_err(draw_err)?;
-            }
-            Ok(svg.into_bytes())
-        }
-    }
+    render_to!(format, size, |root| draw(&root, t, &Sizes::new(size)))
 }
 
 fn fmt_value(scale: TornadoScale, v: f64) -> String {
