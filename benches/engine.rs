@@ -17,7 +17,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use capsim::engine::{self, EngineConfig, RunHooks, Scratch, run_trial};
+use capsim::engine::{self, EngineConfig, Recorder, RunHooks, Scratch, run_trial};
 use capsim::model::Model;
 use capsim::stats::{Accumulator, DailyBuffer};
 use criterion::{
@@ -63,8 +63,10 @@ fn trial(c: &mut Criterion) {
                 black_box(SEED),
                 black_box(t),
                 &mut scratch,
-                &mut daily,
-                &mut acc,
+                Recorder::Record {
+                    daily: &mut daily,
+                    acc: &mut acc,
+                },
             );
             t += 1;
         })

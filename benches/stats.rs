@@ -17,7 +17,7 @@
 use std::hint::black_box;
 use std::path::PathBuf;
 
-use capsim::engine::{self, EngineConfig, RunHooks, Scratch, run_trial};
+use capsim::engine::{self, EngineConfig, Recorder, RunHooks, Scratch, run_trial};
 use capsim::model::Model;
 use capsim::scenario::Scenario;
 use capsim::stats::{Accumulator, DailyBuffer, Summary, daily_rows};
@@ -64,7 +64,11 @@ fn absorb(c: &mut Criterion) {
     let mut scratch = Scratch::new(&model);
     let mut acc = Accumulator::new(layout);
     for t in 0..BUFFER_TRIALS {
-        run_trial(&model, SEED, t, &mut scratch, &mut full, &mut acc);
+        let recorder = Recorder::Record {
+            daily: &mut full,
+            acc: &mut acc,
+        };
+        run_trial(&model, SEED, t, &mut scratch, recorder);
     }
     assert_eq!(full.len() as u64, BUFFER_TRIALS);
     // Warm the target: its histograms already span these trials' values.

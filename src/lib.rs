@@ -100,6 +100,7 @@
 //! - **bottleneck**: the constraint that held the ramp back on a day before full capacity.
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
+pub mod analysis;
 pub mod chart;
 pub mod engine;
 pub mod model;

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::stats::{Accumulator, DecodeError, TrialRecord, decode_records, encode_records};
 
 /// Version of the partial-result format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The `format` field of every partial header.
 pub const FORMAT_NAME: &str = "capsim-partial";
@@ -623,7 +623,7 @@ mod tests {
         let acc = Accumulator::new(crate::stats::Layout {
             days: 2,
             deadline_day: 1,
-            bin_width: [1; 9],
+            bin_width: [1; crate::stats::Metric::COUNT],
             sites: 0,
             phases: 0,
             target_gpus: 1,

@@ -120,10 +120,11 @@ pub(super) const REQUIRED: &[&str] = &[
     "stranded_mw_p10",
     "stranded_mw_p50",
     "stranded_mw_p90",
-    "bottleneck_supply_share",
-    "bottleneck_power_share",
-    "bottleneck_install_share",
-    "bottleneck_space_share",
+    "shortfall_supply_gpus_mean",
+    "shortfall_power_gpus_mean",
+    "shortfall_install_gpus_mean",
+    "shortfall_space_gpus_mean",
+    "shortfall_bring_up_gpus_mean",
     "reached_target_share",
 ];
 

@@ -210,7 +210,7 @@ fn svg_holds_axis_titles_and_legend_labels() {
     for text in ["Cumulative share of trials (%)", "P50 2026-01-14"] {
         assert!(fc.contains(text), "full-capacity chart lacks {text}");
     }
-    assert!(svg(ChartKind::Bottlenecks).contains("Install crews"));
+    assert!(svg(ChartKind::Bottlenecks).contains("Waiting for install crews"));
     let sites = svg(ChartKind::Sites);
     assert!(sites.contains("hall") && sites.contains("medians would not"));
 }

@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use capsim::analysis;
 use capsim::engine::{self, EngineConfig, RunHooks};
-use capsim::model::Model;
+use capsim::model::{Lift, Model};
 use capsim::output::{self, TrialsCsv};
 use capsim::scenario::{self, Scenario};
-use capsim::stats::{Accumulator, PrecisionReport, PrecisionTarget, Summary};
+use capsim::stats::{Accumulator, ConstraintCosts, PrecisionReport, PrecisionTarget, Summary};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::args::{
@@ -146,6 +147,14 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         elapsed.as_secs_f64(),
         acc.trials() as f64 / elapsed.as_secs_f64().max(1e-9),
     );
+    let costs = constraint_costs(
+        &model,
+        seed,
+        acc.trials(),
+        args.cost_trials,
+        args.run.threads,
+        quiet,
+    )?;
     let resolved = scenario.resolved_toml(seed, acc.trials());
     let results = RunResults {
         scenario: &scenario,
@@ -153,9 +162,35 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         seed,
         acc: &acc,
         precision: precision_report,
+        costs,
         trials_csv: args.trials_csv,
     };
     write_results(&out_dir, &results, &args.run.output, &timing)
+}
+
+/// What each constraint costs, on the first `min(cost_trials, run_trials)` trials of the run;
+/// `None` when `cost_trials` is 0.
+pub(crate) fn constraint_costs(
+    model: &Model,
+    seed: u64,
+    run_trials: u64,
+    cost_trials: u64,
+    threads: usize,
+    silent: bool,
+) -> Result<Option<ConstraintCosts>> {
+    let trials = cost_trials.min(run_trials);
+    if trials == 0 {
+        return Ok(None);
+    }
+    let spinner = progress_bar(
+        trials * (Lift::ALL.len() as u64 + 1),
+        silent,
+        "trials (constraint costs)",
+    );
+    let config = EngineConfig::new(trials, seed, threads);
+    let costs = analysis::constraint_costs(model, &config, &|n| spinner.inc(n))?;
+    spinner.finish_and_clear();
+    Ok(Some(costs))
 }
 
 /// Everything `run` (or `merge`) reports about one simulated scenario.
@@ -166,6 +201,8 @@ pub(crate) struct RunResults<'a> {
     pub(crate) seed: u64,
     pub(crate) acc: &'a Accumulator,
     pub(crate) precision: Option<PrecisionReport>,
+    /// What each constraint costs, if computed.
+    pub(crate) costs: Option<ConstraintCosts>,
     /// Whether `trials.csv` was written into the output directory.
     pub(crate) trials_csv: bool,
 }
@@ -180,6 +217,7 @@ pub(crate) fn write_results(
 ) -> Result<()> {
     let mut summary = Summary::new(r.acc, &engine::run_info(r.scenario, r.seed));
     summary.precision = r.precision;
+    summary.constraint_costs = r.costs.clone();
     let rows = capsim::stats::daily_rows(r.acc, r.scenario.start);
     write_atomic(&out_dir.join("summary.json"), |w| {
         Ok(output::write_summary_json(&summary, w)?)

@@ -104,11 +104,18 @@ pub(crate) struct RunArgs {
     /// Most trials a precision run may use.
     #[arg(long, default_value_t = 1_000_000)]
     pub(crate) max_trials: u64,
+    /// Rerun the first N trials (at most the run's) with each class of constraint lifted, to
+    /// report what each costs (`docs/model.md`); 0 skips it.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_COST_TRIALS)]
+    pub(crate) cost_trials: u64,
     #[command(flatten)]
     pub(crate) shard: ShardFlags,
     #[command(flatten)]
     pub(crate) run: RunFlags,
 }
+
+/// Trials rerun per lifted constraint class by default: about ±2 points on a gain in P(target).
+pub(crate) const DEFAULT_COST_TRIALS: u64 = 2_000;
 
 /// Sharding flags of `run`, `sweep` and `compare`.
 #[derive(Debug, Args)]

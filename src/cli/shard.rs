@@ -17,8 +17,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::app::{
-    InputError, RunResults, compile, out_dir, print_json, progress_bar, simulate, stem,
-    write_atomic, write_results,
+    InputError, RunResults, compile, constraint_costs, out_dir, print_json, progress_bar, simulate,
+    stem, write_atomic, write_results,
 };
 use super::args::{MergeArgs, OutputFlags, RunArgs, RunFlags, ShardFlags};
 use capsim::output::thousands;
@@ -226,6 +226,8 @@ pub(crate) fn run_shard(
     }];
     let mut header = PartialHeader::new("run", &scenario.name, runs, seed, total_trials, shard);
     header.trials_csv = args.trials_csv.then_some(csv_name);
+    // `merge` computes the constraint costs once, from the whole run.
+    header.context = serde_json::json!({ "cost_trials": args.cost_trials });
     let body = PartialBody {
         accumulator,
         records: None,
@@ -355,12 +357,22 @@ pub(crate) fn merge(args: MergeArgs) -> Result<()> {
         "run" => {
             let trials_csv =
                 merge_trials_csv(&parts, &args.out.join("trials.csv"), args.output.quiet)?;
+            let cost_trials = first.context["cost_trials"].as_u64().unwrap_or(0);
+            let costs = constraint_costs(
+                &compile(&scenarios[0])?,
+                first.seed,
+                first.total_trials,
+                cost_trials,
+                0,
+                args.output.silent(),
+            )?;
             let results = RunResults {
                 scenario: &scenarios[0],
                 resolved_toml: &first.runs[0].scenario_toml,
                 seed: first.seed,
                 acc: &merged.bodies[0].accumulator,
                 precision: None,
+                costs,
                 trials_csv,
             };
             let done = format!(

@@ -21,9 +21,9 @@ use crate::model::Model;
 use crate::scenario::Scenario;
 use crate::stats::{
     Accumulator, DailyBuffer, Layout, Metric, PrecisionReport, PrecisionTarget, RunInfo, SiteInfo,
-    TrialOutcome,
+    TrialOutcome, TrialRecord,
 };
-pub use trial::{Scratch, run_trial};
+pub use trial::{Recorder, Scratch, run_trial};
 
 /// How to run: which trials, with which seed, on how many threads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,7 +223,7 @@ pub fn run(
         let trials = range(b);
         let n = trials.end - trials.start;
         for t in trials {
-            run_trial(model, cfg.seed, t, scratch, daily, acc);
+            run_trial(model, cfg.seed, t, scratch, Recorder::Record { daily, acc });
             if keep {
                 kept.push(scratch.outcome().clone());
             }
@@ -276,6 +276,56 @@ pub fn run(
     }
     let total = total.unwrap_or_else(|| Accumulator::new(lay));
     Ok(total)
+}
+
+/// Runs `cfg.trials` trials of `model` from `cfg.first_trial` and keeps only what a paired
+/// comparison needs of each ([`TrialRecord`], in trial order): no daily statistics and no
+/// interruptions, so `available_gpus_at_deadline` is the *online* GPUs at the deadline. Used by
+/// counterfactual analyses that rerun the same trials with a constraint lifted. `progress`, if
+/// any, is called from worker threads with the number of trials just finished.
+pub fn records(
+    model: &Model,
+    cfg: &EngineConfig,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
+) -> Result<Vec<TrialRecord>, EngineError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .map_err(|source| EngineError::ThreadPool {
+            threads: cfg.threads,
+            source,
+        })?;
+    let batch = cfg.batch_size.max(1);
+    let batches = cfg.trials.div_ceil(batch);
+    let scratches: ThreadLocal<RefCell<Scratch>> = ThreadLocal::new();
+    let out: Vec<Vec<TrialRecord>> = pool.install(|| {
+        (0..batches)
+            .into_par_iter()
+            .map(|b| {
+                let mut scratch = scratches
+                    .get_or(|| RefCell::new(Scratch::new(model)))
+                    .borrow_mut();
+                let from = cfg.first_trial + b * batch;
+                let to = (from + batch).min(cfg.first_trial + cfg.trials);
+                let done: Vec<TrialRecord> = (from..to)
+                    .map(|t| {
+                        run_trial(model, cfg.seed, t, &mut scratch, Recorder::OutcomeOnly);
+                        let o = scratch.outcome();
+                        TrialRecord::new(
+                            o.full_capacity_day,
+                            o.online_gpus_at_deadline,
+                            model.deadline_day,
+                        )
+                    })
+                    .collect();
+                if let Some(progress) = progress {
+                    progress(done.len() as u64);
+                }
+                done
+            })
+            .collect()
+    });
+    Ok(out.into_iter().flatten().collect())
 }
 
 /// Runs `cfg.trials` trials, then keeps adding trials until `target` is met or `max_trials` are

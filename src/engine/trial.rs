@@ -4,6 +4,11 @@
 //! in [`run_trial`]. Counts are kept per rack (a rack is the unit delivered, installed, burned in
 //! and failed); GPUs are only counted for interruptions, which take single GPUs out of service.
 //!
+//! A rack's path: shipped by its stream → in transit → waiting at its site (or in the fleet
+//! pool) → installed (crews, floor, hall room under the power caps) → powered (burn-in starts
+//! once its site has commissioned power for it) → passes, is fixed in place, or is pulled for
+//! rework → waits for its pod's acceptance → online.
+//!
 //! Performance notes: a trial allocates nothing (every buffer lives in [`Scratch`] and the
 //! event calendars clear themselves as each day consumes its slot), and every per-day loop runs
 //! over sites × rack types, both small.
@@ -14,55 +19,122 @@ use rand_distr::{Binomial, Poisson, StandardNormal};
 
 use super::seed::{TrialRng, input_rng};
 use crate::model::{Model, StreamModel};
-use crate::scenario::{AllocationPolicy, std_normal_cdf};
-use crate::stats::{Accumulator, Bottleneck, DailyBuffer, TrialOutcome};
+use crate::scenario::{AllocationPolicy, DistSpec, Staging, std_normal_cdf};
+use crate::stats::{Accumulator, Bottleneck, DailyBuffer, Metric, TrialOutcome};
 
 /// Guards the whole-rack count of a power ratio against rounding just below an integer.
 const EPS: f64 = 1e-9;
 
+/// Racks "waiting" at every accepting site when supply is lifted: more than any site can take.
+const UNLIMITED: u64 = 1 << 40;
+
+/// Racks arriving at a destination on one day.
+#[derive(Debug, Clone, Copy, Default)]
+struct Arrival {
+    /// Newly delivered racks (counted in `delivered_gpus`).
+    new: u32,
+    /// Racks back from rework.
+    reworked: u32,
+    /// Racks moved from another site.
+    moved: u32,
+}
+
+/// What a power event changes at its site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PowerKind {
+    /// The phase's halls open for racks (design IT kW).
+    Open,
+    /// Facility kW energized (metric only).
+    Energize,
+    /// IT kW that racks may burn in on.
+    Usable,
+}
+
+/// A power event: from `day` on, `kw` arrives at `site` in `ramp` equal daily steps.
+#[derive(Debug, Clone, Copy)]
+struct PowerEvent {
+    day: i64,
+    site: usize,
+    kind: PowerKind,
+    kw: f64,
+    ramp: i64,
+    /// kW applied so far (for ramps in progress).
+    applied: f64,
+}
+
 /// Per-thread buffers, reused from trial to trial so that a trial allocates nothing.
 #[derive(Debug)]
 pub struct Scratch {
-    /// Racks arriving in staging: `[day * types + type]`; each slot is zeroed when consumed.
-    arrivals: Vec<u32>,
-    /// Reworked racks returning to staging: `[day * types + type]`; zeroed when consumed.
-    rework_returns: Vec<u32>,
-    /// Burn-in batches finishing: `[(day * sites + site) * types + type]` = (pass, fail);
+    /// Racks shipped: `[day * streams + stream]`; zeroed when consumed.
+    shipped: Vec<u32>,
+    /// Racks arriving: `[(day * dests + dest) * types + type]`, dest = site or the pool (last);
     /// zeroed when consumed.
+    arrivals: Vec<Arrival>,
+    /// Burn-in batches finishing: `[(day * sites + site) * types + type]` = (pass, fail).
     completions: Vec<(u32, u32)>,
-    /// Whether any burn-in batch finishes on a day; zeroed when consumed.
-    completions_due: Vec<bool>,
+    /// Racks fixed in place finishing their fix, same index.
+    fixes: Vec<u32>,
+    /// Racks whose pod passes acceptance, same index.
+    pods: Vec<u32>,
+    /// Whether any calendar above has an entry on a day; zeroed when consumed.
+    due: Vec<bool>,
     /// Expected interruptions of each day so far, for the outage convolution.
     interruption_rate: Vec<f64>,
-    /// Energization events (day, site, facility kW), sorted by day.
-    energize: Vec<(i64, usize, f64)>,
-    /// Site visiting order for the day.
+    /// Power events, sorted by day, and the ramps in progress.
+    power: Vec<PowerEvent>,
+    ramps: Vec<PowerEvent>,
+    /// Site visiting order for the day (pool staging, `most_headroom`).
     order: Vec<usize>,
     site: Vec<SiteState>,
+    /// Per (site, type): `[site * types + type]`.
+    waiting: Vec<u64>,
+    awaiting_power: Vec<u64>,
+    testing: Vec<u64>,
+    pod_open: Vec<u64>,
+    inbound: Vec<u64>,
+    /// Each phase's (open day, design IT kW), per site in order of opening.
+    phase_open: Vec<Vec<(i64, f64)>>,
     /// Facility kW drawn under each power limit.
     limit_used_kw: Vec<f64>,
     /// Limits that apply to each site.
     site_limits: Vec<Vec<usize>>,
-    /// Each site's generator for burn-in, failure and rework draws.
+    /// Each site's generator for burn-in, failure, fix, rework and pod draws.
     bring_up_rng: Vec<TrialRng>,
-    /// Racks waiting in staging, per type.
+    /// Each stream's generator for transit times.
+    transit_rng: Vec<TrialRng>,
+    /// Racks waiting in the fleet pool per type (pool staging), or racks no site accepts.
     pool: Vec<u64>,
     /// Common factor of each correlation group for the trial.
     factors: Vec<f64>,
-    /// The trial's per-input draws before they are applied: slips, install rates, delays.
+    /// The trial's per-input draws before they are applied.
     slips: Vec<i64>,
+    disruption_p: Vec<f64>,
     rates: Vec<f64>,
     delays: Vec<i64>,
+    commissioning: Vec<i64>,
     outcome: TrialOutcome,
 }
 
 #[derive(Debug, Clone, Default)]
 struct SiteState {
-    energized_it_kw: f64,
+    /// Facility kW energized.
+    energized_kw: f64,
+    /// Design IT kW of the phases open for racks.
+    open_it_kw: f64,
+    /// IT kW commissioned for burn-in.
+    usable_it_kw: f64,
+    /// IT kW of racks on the floor (any stage).
     committed_it_kw: f64,
+    /// IT kW of racks drawing power (burn-in onwards).
+    powered_it_kw: f64,
     racks_on_floor: u64,
     crew_left: u64,
     install_rate: f64,
+    /// Cumulative crew capacity (racks) through yesterday, for paces that change.
+    crew_capacity: f64,
+    /// Planned IT kW and racks already assigned to this site (site staging).
+    claimed_kw: f64,
+    claimed_racks: u64,
     online_racks: u64,
     online_gpus: u64,
 }
@@ -72,14 +144,27 @@ impl Scratch {
     pub fn new(model: &Model) -> Scratch {
         let (days, types, sites) = (model.days, model.accelerators.len(), model.sites.len());
         Scratch {
-            arrivals: vec![0; days * types],
-            rework_returns: vec![0; days * types],
+            shipped: vec![0; days * model.streams.len()],
+            arrivals: vec![Arrival::default(); days * (sites + 1) * types],
             completions: vec![(0, 0); days * sites * types],
-            completions_due: vec![false; days],
+            fixes: vec![0; days * sites * types],
+            pods: vec![0; days * sites * types],
+            due: vec![false; days],
             interruption_rate: vec![0.0; days],
-            energize: Vec::new(),
+            power: Vec::new(),
+            ramps: Vec::new(),
             order: (0..sites).collect(),
             site: vec![SiteState::default(); sites],
+            waiting: vec![0; sites * types],
+            awaiting_power: vec![0; sites * types],
+            testing: vec![0; sites * types],
+            pod_open: vec![0; sites * types],
+            inbound: vec![0; sites * types],
+            phase_open: model
+                .sites
+                .iter()
+                .map(|s| Vec::with_capacity(s.phases.len()))
+                .collect(),
             limit_used_kw: vec![0.0; model.limits.len()],
             site_limits: model
                 .sites
@@ -95,11 +180,14 @@ impl Scratch {
                 })
                 .collect(),
             bring_up_rng: Vec::with_capacity(sites),
+            transit_rng: Vec::with_capacity(model.streams.len()),
             pool: vec![0; types],
             factors: Vec::with_capacity(model.correlations.len()),
             slips: Vec::with_capacity(model.streams.len()),
+            disruption_p: Vec::with_capacity(model.streams.len()),
             rates: Vec::with_capacity(sites),
             delays: Vec::with_capacity(model.sites.iter().map(|s| s.phases.len()).sum()),
+            commissioning: Vec::with_capacity(model.sites.iter().map(|s| s.phases.len()).sum()),
             outcome: TrialOutcome::default(),
         }
     }
@@ -123,6 +211,9 @@ fn floor(x: f64) -> i64 {
 fn binomial(rng: &mut TrialRng, n: u64, p: f64) -> u64 {
     if n == 0 || p <= 0.0 {
         return 0;
+    }
+    if p >= 1.0 {
+        return n;
     }
     if n > 256 {
         return Binomial::new(n, p).map(|b| b.sample(rng)).unwrap_or(0);
@@ -149,58 +240,70 @@ fn binomial(rng: &mut TrialRng, n: u64, p: f64) -> u64 {
 #[derive(Debug, Default)]
 struct Totals {
     energized_kw: f64,
-    committed_it_kw: f64,
-    committed_facility_kw: f64,
+    powered_it_kw: f64,
+    powered_facility_kw: f64,
     delivered_gpus: u64,
+    /// GPUs in racks on a floor, any stage.
     installed_gpus: u64,
+    /// GPUs in racks installed but not yet powered.
+    awaiting_power_gpus: u64,
     online_gpus: u64,
     online_fp8_pf: f64,
+    /// GPUs in racks pulled for rework, until they are back.
+    rework_gpus: u64,
+    /// GPUs in racks being moved between sites.
+    moving_gpus: u64,
+    /// The trial's failure probability.
+    failure_probability: f64,
 }
 
-/// Runs trial `trial` of `model` with `seed`: its daily series go into `daily` (absorbed into
-/// `acc` whenever the buffer fills), its outcome is left in `scratch.outcome()` and pushed into
-/// `acc`.
-pub fn run_trial(
-    model: &Model,
-    seed: u64,
-    trial: u64,
-    scratch: &mut Scratch,
-    daily: &mut DailyBuffer,
-    acc: &mut Accumulator,
-) {
-    let days = model.days;
-    let types = model.accelerators.len();
-    let s = scratch;
-    s.limit_used_kw.fill(0.0);
-    s.pool.fill(0);
-    s.energize.clear();
-    let o = &mut s.outcome;
-    o.inputs.clear();
-    o.phase_energized_day.clear();
-    o.site_online_racks_at_deadline.clear();
-    o.bottleneck_days = [0; 4];
-    o.full_capacity_day = None;
+/// Where [`run_trial`] puts the daily series: recorded runs fill a buffer and an accumulator;
+/// counterfactual runs only need each trial's outcome.
+#[derive(Debug)]
+pub enum Recorder<'a> {
+    /// Record every day into `daily` (absorbed into `acc` whenever it fills) and push the
+    /// outcome into `acc`.
+    Record {
+        /// The daily buffer.
+        daily: &'a mut DailyBuffer,
+        /// The accumulator.
+        acc: &'a mut Accumulator,
+    },
+    /// Keep only the outcome (`scratch.outcome()`): full-capacity day and deadline figures.
+    OutcomeOnly,
+}
 
-    // Per-trial inputs. Each has its own generator keyed by its name, so the order below only
-    // fixes the order of `trials.csv` columns: streams (slip), then sites (install rate, then
-    // each phase's delay). An input in a correlation group is drawn through a Gaussian copula:
-    // its normal score mixes the group's common factor with its own normal draw, and the
-    // marginal is kept exactly by reading the score's probability through the input's quantile
-    // function.
+/// The per-trial inputs: drawn first, each from its own generator, so the order below only
+/// fixes the order of `trials.csv` columns. An input in a correlation group is drawn through a
+/// Gaussian copula: its normal score mixes the group's common factor with its own normal draw,
+/// and the marginal is kept exactly by reading the score's probability through the input's
+/// quantile function. Returns the trial's failure probability.
+fn draw_inputs(model: &Model, seed: u64, trial: u64, s: &mut Scratch) -> f64 {
     s.factors.clear();
     for g in &model.correlations {
         s.factors
             .push(StandardNormal.sample(&mut input_rng(seed, trial, g.key)));
     }
+    let factors = &s.factors;
     let correlated = |group: usize, rng: &mut TrialRng| -> f64 {
         let loading = model.correlations[group].loading;
         let own: f64 = StandardNormal.sample(rng);
-        let z = loading * s.factors[group] + (1.0 - loading * loading).sqrt() * own;
+        let z = loading * factors[group] + (1.0 - loading * loading).sqrt() * own;
         std_normal_cdf(z)
     };
+    let continuous = |spec: &DistSpec,
+                      dist: &crate::model::Dist,
+                      group: Option<usize>,
+                      rng: &mut TrialRng| match group {
+        Some(g) if !dist.is_fixed() => crate::model::cdf::quantile(spec, correlated(g, rng)),
+        _ => dist.sample(rng),
+    };
     s.slips.clear();
+    s.disruption_p.clear();
     s.rates.clear();
     s.delays.clear();
+    s.commissioning.clear();
+    let o = &mut s.outcome;
     for st in &model.streams {
         let rng = &mut input_rng(st.slip_seed.unwrap_or(seed), trial, st.slip_key);
         let slip = match st.slip_group {
@@ -208,16 +311,33 @@ pub fn run_trial(
             _ => st.slip_days.sample(rng),
         };
         s.slips.push(slip);
+        o.inputs.push(slip as f64);
+        if let Some(d) = &st.disruption {
+            let rng = &mut input_rng(d.probability_seed.unwrap_or(seed), trial, d.probability_key);
+            let p = continuous(
+                &d.probability_spec,
+                &d.weekly_probability,
+                d.probability_group,
+                rng,
+            )
+            .clamp(0.0, 1.0);
+            s.disruption_p.push(p);
+            o.inputs.push(p);
+        } else {
+            s.disruption_p.push(0.0);
+        }
     }
     for site in &model.sites {
         let rng = &mut input_rng(site.install_seed.unwrap_or(seed), trial, site.install_key);
-        let rate = match site.install_group {
-            Some(g) if !site.install_racks_per_day.is_fixed() => {
-                crate::model::cdf::quantile(&site.install_spec, correlated(g, rng))
-            }
-            _ => site.install_racks_per_day.sample(rng),
-        };
-        s.rates.push(rate.max(0.0));
+        let rate = continuous(
+            &site.install_spec,
+            &site.install_racks_per_day,
+            site.install_group,
+            rng,
+        )
+        .max(0.0);
+        s.rates.push(rate);
+        o.inputs.push(rate);
         for phase in &site.phases {
             let rng = &mut input_rng(phase.seed.unwrap_or(seed), trial, phase.key);
             let delay = match phase.group {
@@ -227,43 +347,134 @@ pub fn run_trial(
                 _ => phase.delay_days.sample(rng),
             };
             s.delays.push(delay);
+            s.commissioning
+                .push(phase.commissioning_days.sample(rng).max(0));
+            o.inputs.push(delay as f64);
         }
     }
+    let rng = &mut input_rng(model.failure_seed.unwrap_or(seed), trial, model.failure_key);
+    let p = continuous(
+        &model.failure_spec,
+        &model.failure_probability,
+        model.failure_group,
+        rng,
+    )
+    .clamp(0.0, 1.0);
+    o.inputs.push(p);
+    p
+}
+
+/// Runs trial `trial` of `model` with `seed`. Its outcome is left in `scratch.outcome()`; with
+/// [`Recorder::Record`] its daily series and outcome also go into the accumulator.
+pub fn run_trial(
+    model: &Model,
+    seed: u64,
+    trial: u64,
+    scratch: &mut Scratch,
+    mut recorder: Recorder<'_>,
+) {
+    let days = model.days;
+    let types = model.accelerators.len();
+    let n_sites = model.sites.len();
+    let s = scratch;
+    s.limit_used_kw.fill(0.0);
+    s.pool.fill(0);
+    s.waiting.fill(0);
+    s.awaiting_power.fill(0);
+    s.testing.fill(0);
+    s.pod_open.fill(0);
+    s.inbound.fill(0);
+    s.power.clear();
+    s.ramps.clear();
     let o = &mut s.outcome;
-    for (st, &slip) in model.streams.iter().zip(&s.slips) {
-        o.inputs.push(slip as f64);
-        deliver_stream(
-            model,
-            st,
-            slip,
-            &mut input_rng(st.weekly_seed.unwrap_or(seed), trial, st.weekly_key),
-            &mut s.arrivals,
-        );
+    o.inputs.clear();
+    o.phase_energized_day.clear();
+    o.site_online_racks_at_deadline.clear();
+    o.shortfall_gpu_days = [0; Bottleneck::COUNT];
+    o.full_capacity_day = None;
+
+    let mut t = Totals {
+        failure_probability: draw_inputs(model, seed, trial, s),
+        ..Totals::default()
+    };
+    if !model.unlimited_supply {
+        for (k, st) in model.streams.iter().enumerate() {
+            deliver_stream(
+                model,
+                k,
+                st,
+                s.slips[k],
+                s.disruption_p[k],
+                &mut input_rng(st.weekly_seed.unwrap_or(seed), trial, st.weekly_key),
+                &mut s.shipped,
+            );
+        }
+    }
+    s.transit_rng.clear();
+    for st in &model.streams {
+        s.transit_rng.push(input_rng(
+            st.transit_seed.unwrap_or(seed),
+            trial,
+            st.transit_key,
+        ));
     }
     s.bring_up_rng.clear();
-    let mut delays = s.delays.iter();
-    for (i, (site, &rate)) in model.sites.iter().zip(&s.rates).enumerate() {
-        o.inputs.push(rate);
+    let mut phase_index = 0;
+    for (i, site) in model.sites.iter().enumerate() {
         s.site[i] = SiteState {
-            install_rate: rate,
+            install_rate: s.rates[i],
             ..SiteState::default()
         };
+        s.phase_open[i].clear();
         for phase in &site.phases {
-            let delay = delays.next().copied().unwrap_or(0);
-            let day = phase.planned_day + delay;
-            o.inputs.push(delay as f64);
-            o.phase_energized_day.push(day);
-            if day < days as i64 {
-                s.energize.push((day, i, phase.facility_kw));
+            let day = phase.planned_day + s.delays[phase_index];
+            let commissioned = day + s.commissioning[phase_index];
+            phase_index += 1;
+            s.outcome.phase_energized_day.push(day);
+            let it_kw = phase.facility_kw / site.pue;
+            let open = day - site.install_lead_days;
+            s.phase_open[i].push((open, it_kw));
+            for (kind, from, kw) in [
+                (PowerKind::Open, open, it_kw),
+                (PowerKind::Energize, day, phase.facility_kw),
+                (PowerKind::Usable, commissioned, it_kw),
+            ] {
+                if from < days as i64 {
+                    s.power.push(PowerEvent {
+                        day: from,
+                        site: i,
+                        kind,
+                        kw,
+                        ramp: if kind == PowerKind::Open {
+                            1
+                        } else {
+                            phase.ramp_days
+                        },
+                        applied: 0.0,
+                    });
+                }
             }
         }
+        s.phase_open[i].sort_by_key(|a| a.0);
         s.bring_up_rng.push(input_rng(
             site.bring_up_seed.unwrap_or(seed),
             trial,
             site.bring_up_key,
         ));
     }
-    s.energize.sort_by_key(|e| e.0);
+    s.power.sort_by_key(|e| e.day);
+    if model.unlimited_supply {
+        for (i, site) in model.sites.iter().enumerate() {
+            for a in 0..types {
+                if site.accepts[a] {
+                    s.waiting[i * types + a] = UNLIMITED;
+                }
+            }
+        }
+        if model.staging == Staging::Pool {
+            s.pool.fill(UNLIMITED);
+        }
+    }
     let mut ops_rng = input_rng(
         model.operations_seed.unwrap_or(seed),
         trial,
@@ -271,52 +482,56 @@ pub fn run_trial(
     );
 
     let mut next_event = 0;
-    let mut t = Totals::default();
     for day in 0..days {
-        // 1. Energize phases whose realized date has come (earlier dates count from day 0).
-        while let Some(&(when, i, kw)) = s.energize.get(next_event) {
-            if when > day as i64 {
-                break;
+        // 1. Power: phases open for racks, energize and commission (ramps day by day).
+        if next_event < s.power.len() || !s.ramps.is_empty() {
+            apply_power(s, day as i64, &mut next_event, &mut t);
+        }
+        // 2. Ship today's batches: assign them to sites (or the pool) and start their transit.
+        if !model.unlimited_supply {
+            for k in 0..model.streams.len() {
+                let n = std::mem::take(&mut s.shipped[day * model.streams.len() + k]);
+                if n > 0 {
+                    ship(model, s, k, u64::from(n), day);
+                }
             }
-            s.site[i].energized_it_kw += kw / model.sites[i].pue;
-            t.energized_kw += kw;
-            next_event += 1;
         }
-        // 2. Deliver the supply batches due today; 3. return reworked racks to staging.
-        let row = day * types;
-        let mut waiting = false;
-        for (a, acc_model) in model.accelerators.iter().enumerate() {
-            let arrived = u64::from(std::mem::take(&mut s.arrivals[row + a]));
-            let reworked = u64::from(std::mem::take(&mut s.rework_returns[row + a]));
-            t.delivered_gpus += arrived * u64::from(acc_model.gpus_per_rack);
-            s.pool[a] += arrived + reworked;
-            waiting |= s.pool[a] > 0;
+        // 3. Arrivals: delivered batches, reworked racks and moved racks reach their site.
+        if std::mem::take(&mut s.due[day]) {
+            arrive(model, s, day, &mut t);
+            // 6 (early). Completions are processed after install and power-on below.
+            s.due[day] = true;
         }
-        // 4. Install racks, following the allocation policy; then, while the target is not yet
-        //    reached, attribute the day to its binding constraint.
-        if waiting {
-            install(model, s, day, &mut t);
-        }
-        let bottleneck = if s.outcome.full_capacity_day.is_some() {
-            Bottleneck::Supply // not recorded: the day is after full capacity
-        } else {
-            binding_constraint(model, s, day)
-        };
-        // 5. Burn-in batches finishing today: passes go online, failures release their power
-        //    and leave for rework.
-        if std::mem::take(&mut s.completions_due[day]) {
-            finish_burn_in(model, s, day, &mut t);
+        // 4. Install racks at sites: crews, floor and open hall room under the power caps.
+        set_crews(model, s, day);
+        install(model, s, day, &mut t);
+        // 5. Power on installed racks that have commissioned power: burn-in starts.
+        power_on(model, s, day, &mut t);
+        // 6. Burn-in, fixes and pod acceptance finishing today.
+        if std::mem::take(&mut s.due[day]) {
+            finish(model, s, day, &mut t);
         }
         let o = &mut s.outcome;
-        if o.full_capacity_day.is_none() {
-            if t.online_gpus >= model.target_gpus {
-                o.full_capacity_day = Some(day as u32);
-            } else {
-                o.bottleneck_days[bottleneck as usize] += 1;
-                acc.record_bottleneck(day, bottleneck);
-            }
+        if o.full_capacity_day.is_none() && t.online_gpus >= model.target_gpus {
+            o.full_capacity_day = Some(day as u32);
         }
-        // 6. Interruptions. Each online GPU is interrupted at `interruptions_per_gpu_day`, and
+        // 7. Move racks stranded at sites without room, if the scenario allows it.
+        if let Some(reroute) = model.reroute_days
+            && model.staging == Staging::Site
+            && !model.unlimited_supply
+        {
+            reroute_racks(model, s, day, reroute, &mut t);
+        }
+        let Recorder::Record { daily, acc } = &mut recorder else {
+            if day == model.deadline_day {
+                let o = &mut s.outcome;
+                o.online_gpus_at_deadline = t.online_gpus;
+                o.available_gpus_at_deadline = t.online_gpus;
+                o.delivered_gpus_at_deadline = t.delivered_gpus;
+            }
+            continue;
+        };
+        // 8. Interruptions. Each online GPU is interrupted at `interruptions_per_gpu_day`, and
         //    each interruption keeps its GPU out for its own repair time. GPUs out of service at
         //    today's snapshot are then Poisson with mean Σ_j rate[today − j] · P(M > j)
         //    (an M/G/∞ queue), drawn afresh each day: every per-day distribution is exact, the
@@ -335,33 +550,41 @@ pub fn run_trial(
         } else {
             0
         };
-        // 7. Record the day.
+        // 9. Record the day, with where the missing GPUs are.
         let available = t.online_gpus - in_repair;
-        let staged: u64 = s
-            .pool
-            .iter()
-            .zip(&model.accelerators)
-            .map(|(&p, a)| p * u64::from(a.gpus_per_rack))
+        let staged: u64 = (0..types)
+            .map(|a| {
+                let racks = s.pool[a] + (0..n_sites).map(|i| s.waiting[i * types + a]).sum::<u64>();
+                racks * u64::from(model.accelerators[a].gpus_per_rack)
+            })
             .sum();
         let fp8_pf = if t.online_gpus > 0 {
             t.online_fp8_pf * available as f64 / t.online_gpus as f64
         } else {
             0.0
         };
-        daily.record_day(
-            day,
-            &[
-                t.delivered_gpus as i64,
-                t.installed_gpus as i64,
-                t.online_gpus as i64,
-                available as i64,
-                staged as i64,
-                floor(t.energized_kw + 0.5),
-                floor(t.committed_it_kw + 0.5),
-                floor((t.energized_kw - t.committed_facility_kw).max(0.0) + 0.5),
-                floor(fp8_pf + 0.5),
-            ],
-        );
+        let short = shortfall(model, s, day, &t);
+        if day <= model.deadline_day {
+            for (total, v) in s.outcome.shortfall_gpu_days.iter_mut().zip(short) {
+                *total += v;
+            }
+        }
+        let mut values = [0i64; Metric::COUNT];
+        values[..9].copy_from_slice(&[
+            t.delivered_gpus as i64,
+            t.installed_gpus as i64,
+            t.online_gpus as i64,
+            available as i64,
+            staged as i64,
+            floor(t.energized_kw + 0.5),
+            floor(t.powered_it_kw + 0.5),
+            floor((t.energized_kw - t.powered_facility_kw).max(0.0) + 0.5),
+            floor(fp8_pf + 0.5),
+        ]);
+        for (b, v) in Bottleneck::ALL.iter().zip(short) {
+            values[b.shortfall_metric() as usize] = v as i64;
+        }
+        daily.record_day(day, &values);
         acc.record_site_online(day, s.site.iter().map(|x| x.online_gpus));
         if day == model.deadline_day {
             let o = &mut s.outcome;
@@ -372,63 +595,225 @@ pub fn run_trial(
                 .extend(s.site.iter().map(|x| x.online_racks));
         }
     }
-    acc.push(&s.outcome);
-    if daily.end_trial() {
-        acc.absorb(daily);
-    }
-}
-
-/// Schedules one stream's weekly batches into `arrivals`. Week `k` of the plan covers days
-/// `[7k, 7k + 7)` and is delivered on day `max(0, 7k + 6 + slip)`. Noise and disruptions are drawn for
-/// every planned week in order, whether or not it lands inside the horizon, so that a slip does
-/// not change which draw a week gets.
-fn deliver_stream(
-    model: &Model,
-    st: &StreamModel,
-    slip: i64,
-    rng: &mut TrialRng,
-    arrivals: &mut [u32],
-) {
-    let types = model.accelerators.len();
-    let cap = st.cap_racks.unwrap_or(u64::MAX);
-    let mut cumulative = 0.0f64;
-    let mut delivered = 0u64;
-    let mut disrupted_weeks = 0i64;
-    let mut severity = 0.0;
-    for (j, &planned) in st.planned_racks.iter().enumerate() {
-        let mut factor = 1.0;
-        if let Some(d) = &st.disruption {
-            if disrupted_weeks == 0 && rng.random::<f64>() < d.weekly_probability {
-                disrupted_weeks = d.duration_weeks.sample(rng).max(1);
-                severity = d.severity.sample(rng).clamp(0.0, 1.0);
-            }
-            if disrupted_weeks > 0 {
-                factor = 1.0 - severity;
-                disrupted_weeks -= 1;
-            }
-        }
-        let noise = st.noise.sample(rng).max(0.0);
-        cumulative += planned * noise * factor;
-        // Whole racks: deliver the whole part of the running total, so rounding never drifts.
-        let whole = (floor(cumulative + EPS).max(0) as u64).min(cap);
-        let batch = whole.saturating_sub(delivered);
-        delivered = delivered.max(whole);
-        // A batch due before the start arrives on the start day (as a phase energized before
-        // the start counts from day 0); one due after the horizon is not simulated.
-        let day = (7 * (st.first_week + j as i64) + 6 + slip).max(0);
-        if batch > 0 && (day as usize) < model.days {
-            let slot = &mut arrivals[day as usize * types + st.accelerator];
-            *slot = slot.saturating_add(u32::try_from(batch).unwrap_or(u32::MAX));
+    if let Recorder::Record { daily, acc } = recorder {
+        acc.push(&s.outcome);
+        if daily.end_trial() {
+            acc.absorb(daily);
         }
     }
 }
 
-/// IT kW that site `i` can still commit today: its spare IT power, and the room under every
-/// power cap that applies to it (caps count facility power, so their room is divided by PUE).
+/// Step 1: applies the power events due by `day` and advances ramps in progress. A ramp of R
+/// days that starts on day e has delivered min(1, (d − e + 1) / R) of its kW by the end of day d
+/// (events dated before day 0 count from day 0 with the share they would have reached).
+fn apply_power(s: &mut Scratch, day: i64, next_event: &mut usize, t: &mut Totals) {
+    while let Some(&e) = s.power.get(*next_event) {
+        if e.day > day {
+            break;
+        }
+        s.ramps.push(e);
+        *next_event += 1;
+    }
+    let mut k = 0;
+    while k < s.ramps.len() {
+        let e = &mut s.ramps[k];
+        let share = ((day - e.day + 1) as f64 / e.ramp as f64).min(1.0);
+        let delta = e.kw * share - e.applied;
+        e.applied += delta;
+        let st = &mut s.site[e.site];
+        match e.kind {
+            PowerKind::Open => st.open_it_kw += delta,
+            PowerKind::Energize => {
+                st.energized_kw += delta;
+                t.energized_kw += delta;
+            }
+            PowerKind::Usable => st.usable_it_kw += delta,
+        }
+        if share >= 1.0 {
+            s.ramps.swap_remove(k);
+        } else {
+            k += 1;
+        }
+    }
+}
+
+/// Marks `day` as having calendar entries, if it is inside the horizon.
 #[inline]
-fn spare_it_kw(s: &Scratch, model: &Model, i: usize, day: usize) -> f64 {
+fn schedule(due: &mut [bool], day: i64) -> Option<usize> {
+    if day >= 0 && (day as usize) < due.len() {
+        due[day as usize] = true;
+        Some(day as usize)
+    } else {
+        None
+    }
+}
+
+/// Step 2 for one stream's batch shipped today: draw its transit time and assign it to
+/// destinations (`docs/model.md`, "Site-bound deliveries").
+fn ship(model: &Model, s: &mut Scratch, stream: usize, n: u64, day: usize) {
+    let st = &model.streams[stream];
+    let a = st.accelerator;
+    let types = model.accelerators.len();
+    let n_sites = model.sites.len();
+    let dests = n_sites + 1;
+    let arrival = day as i64 + st.transit_days.sample(&mut s.transit_rng[stream]).max(0);
+    let give = |s: &mut Scratch, dest: usize, k: u64| {
+        if dest < n_sites {
+            s.inbound[dest * types + a] += k;
+            let st = &mut s.site[dest];
+            st.claimed_kw += k as f64 * model.accelerators[a].rack_it_kw;
+            st.claimed_racks += k;
+        }
+        if let Some(d) = schedule(&mut s.due, arrival) {
+            let slot = &mut s.arrivals[(d * dests + dest) * types + a];
+            slot.new = slot
+                .new
+                .saturating_add(u32::try_from(k).unwrap_or(u32::MAX));
+        }
+    };
+    if model.staging == Staging::Pool {
+        give(s, n_sites, n);
+        return;
+    }
+    let acc_model = &model.accelerators[a];
+    // Planned room of site i by day `by` (phases planned to open by then), in racks of type a,
+    // less what is already claimed.
+    let room = |s: &Scratch, i: usize, by: i64| -> i64 {
+        let site = &model.sites[i];
+        if !site.accepts[a] {
+            return i64::MIN;
+        }
+        let planned: f64 = site
+            .phases
+            .iter()
+            .filter(|p| p.planned_day - site.install_lead_days <= by)
+            .map(|p| p.facility_kw / site.pue)
+            .sum();
+        let st = &s.site[i];
+        let by_power = floor((planned - st.claimed_kw) * acc_model.racks_per_kw + EPS);
+        let by_floor = site
+            .max_racks
+            .saturating_sub(st.claimed_racks)
+            .min(i64::MAX as u64) as i64;
+        by_power.min(by_floor)
+    };
+    let mut left = n;
+    for by in [arrival, i64::MAX] {
+        while left > 0 {
+            let pick = match model.policy {
+                AllocationPolicy::Ordered => (0..n_sites).find(|&i| room(s, i, by) > 0),
+                AllocationPolicy::MostHeadroom => (0..n_sites)
+                    .filter(|&i| room(s, i, by) > 0)
+                    .max_by_key(|&i| (room(s, i, by), std::cmp::Reverse(i))),
+            };
+            let Some(i) = pick else { break };
+            let k = left.min(room(s, i, by) as u64);
+            give(s, i, k);
+            left -= k;
+        }
+    }
+    if left > 0 {
+        // Every accepting site is fully claimed: the site with the most planned room overall
+        // (the least over-claimed) takes the rest; with no accepting site, nobody does.
+        let fallback = (0..n_sites)
+            .filter(|&i| model.sites[i].accepts[a])
+            .max_by_key(|&i| (room(s, i, i64::MAX), std::cmp::Reverse(i)));
+        give(s, fallback.unwrap_or(n_sites), left);
+    }
+}
+
+/// Step 3: racks arriving today join their site's waiting racks (or the pool).
+fn arrive(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
+    let types = model.accelerators.len();
+    let n_sites = model.sites.len();
+    let dests = n_sites + 1;
+    for dest in 0..dests {
+        for (a, acc_model) in model.accelerators.iter().enumerate() {
+            let slot = std::mem::take(&mut s.arrivals[(day * dests + dest) * types + a]);
+            let (new, reworked, moved) = (
+                u64::from(slot.new),
+                u64::from(slot.reworked),
+                u64::from(slot.moved),
+            );
+            let all = new + reworked + moved;
+            if all == 0 {
+                continue;
+            }
+            let gpus = u64::from(acc_model.gpus_per_rack);
+            t.delivered_gpus += new * gpus;
+            t.rework_gpus -= reworked * gpus;
+            t.moving_gpus -= moved * gpus;
+            if dest < n_sites {
+                s.inbound[dest * types + a] -= new + moved;
+                s.waiting[dest * types + a] += all;
+            } else {
+                s.pool[a] += all;
+            }
+        }
+    }
+}
+
+/// The mobilization factor of crews that started `days` ago.
+#[inline]
+fn mobilized(site: &crate::model::SiteModel, days: i64) -> f64 {
+    if site.mobilization_days <= 0.0 {
+        1.0
+    } else {
+        let ramp = ((days + 1) as f64 / site.mobilization_days).min(1.0);
+        site.mobilization_start + (1.0 - site.mobilization_start) * ramp
+    }
+}
+
+/// Step 4a: each site's crew capacity today, in whole racks. A constant pace r gives
+/// ⌊r(d + 1)⌋ − ⌊rd⌋; a pace that changes (mobilization, crews per phase, a ceiling) gives the
+/// whole-rack increments of its running total. Unused capacity is never banked.
+fn set_crews(model: &Model, s: &mut Scratch, day: usize) {
+    let d = day as i64;
+    for (i, site) in model.sites.iter().enumerate() {
+        let st = &mut s.site[i];
+        let r = st.install_rate;
+        if site.constant_crews() {
+            st.crew_left = (floor(r * (d + 1) as f64) - floor(r * d as f64)).max(0) as u64;
+            continue;
+        }
+        let phases = &s.phase_open[i];
+        let pace = if site.crews_per_phase {
+            // Phases are fitted out in the order they open: a phase's crews work while the
+            // racks on the floor have not yet filled it and the phases opened before it.
+            let mut filled = st.committed_it_kw;
+            let mut pace = 0.0;
+            for &(open, kw) in phases {
+                if open > d {
+                    break;
+                }
+                if filled + EPS >= kw {
+                    filled -= kw;
+                    continue;
+                }
+                filled = 0.0;
+                pace += r * mobilized(site, d - open);
+            }
+            pace
+        } else {
+            match phases.first() {
+                Some(&(open, _)) if open <= d => r * mobilized(site, d - open),
+                _ => 0.0,
+            }
+        };
+        let pace = pace.min(site.max_install_racks_per_day);
+        let before = st.crew_capacity;
+        st.crew_capacity += pace;
+        st.crew_left = (floor(st.crew_capacity + EPS) - floor(before + EPS)).max(0) as u64;
+    }
+}
+
+/// IT kW of hall room at site `i` for more racks today: its open design room, and the room
+/// under every power cap that applies to it (caps count facility power, so their room is divided
+/// by PUE).
+#[inline]
+fn room_it_kw(s: &Scratch, model: &Model, i: usize, day: usize) -> f64 {
     let st = &s.site[i];
-    let mut room = st.energized_it_kw - st.committed_it_kw;
+    let mut room = st.open_it_kw - st.committed_it_kw;
     let limits = &s.site_limits[i];
     if !limits.is_empty() {
         let pue = model.sites[i].pue;
@@ -440,7 +825,7 @@ fn spare_it_kw(s: &Scratch, model: &Model, i: usize, day: usize) -> f64 {
     room
 }
 
-/// Whole racks that fit in `it_kw` of spare IT power at `racks_per_kw`.
+/// Whole racks that fit in `it_kw` of IT power at `racks_per_kw`.
 #[inline]
 fn whole_racks(it_kw: f64, racks_per_kw: f64) -> u64 {
     let racks = it_kw * racks_per_kw;
@@ -452,19 +837,25 @@ fn whole_racks(it_kw: f64, racks_per_kw: f64) -> u64 {
     }
 }
 
-/// The install step of one day.
+/// Step 4b: installs, following the staging and allocation policy.
 fn install(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
-    for st in s.site.iter_mut() {
-        // Fractional rates spread evenly without banking unused capacity: ⌊r(d+1)⌋ − ⌊rd⌋.
-        let r = st.install_rate;
-        st.crew_left = (floor(r * (day + 1) as f64) - floor(r * day as f64)).max(0) as u64;
+    if model.staging == Staging::Site {
+        for i in 0..n_sites {
+            for a in 0..types {
+                let n = s.waiting[i * types + a];
+                if n > 0 {
+                    place(model, s, i, a, n, day, t);
+                }
+            }
+        }
+        return;
     }
     if model.policy == AllocationPolicy::MostHeadroom {
-        // Insertion sort by spare IT power, descending; ties keep file order.
+        // Insertion sort by spare room, descending; ties keep file order.
         let site = &s.site;
-        let headroom = |i: usize| site[i].energized_it_kw - site[i].committed_it_kw;
+        let headroom = |i: usize| site[i].open_it_kw - site[i].committed_it_kw;
         for k in 1..n_sites {
             let mut j = k;
             while j > 0 {
@@ -479,142 +870,407 @@ fn install(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
         }
     }
     for a in 0..types {
-        if s.pool[a] == 0 {
-            continue;
-        }
-        let acc_model = &model.accelerators[a];
         for k in 0..n_sites {
+            if s.pool[a] == 0 {
+                break;
+            }
             let i = s.order[k];
-            let site = &model.sites[i];
-            if !site.accepts[a] || s.pool[a] == 0 {
-                continue;
-            }
-            let st = &s.site[i];
-            if st.crew_left == 0 || st.racks_on_floor >= site.max_racks {
-                continue;
-            }
-            let n = s.pool[a]
-                .min(st.crew_left)
-                .min(site.max_racks - st.racks_on_floor)
-                .min(whole_racks(
-                    spare_it_kw(s, model, i, day),
-                    acc_model.racks_per_kw,
-                ));
-            if n == 0 {
-                continue;
-            }
-            s.pool[a] -= n;
-            let st = &mut s.site[i];
-            st.crew_left -= n;
-            st.racks_on_floor += n;
-            let it_kw = n as f64 * acc_model.rack_it_kw;
-            st.committed_it_kw += it_kw;
-            t.committed_it_kw += it_kw;
-            t.committed_facility_kw += it_kw * site.pue;
-            t.installed_gpus += n * u64::from(acc_model.gpus_per_rack);
-            for &l in &s.site_limits[i] {
-                s.limit_used_kw[l] += it_kw * site.pue;
-            }
-            // One burn-in duration and one failure draw per site-day batch.
-            let rng = &mut s.bring_up_rng[i];
-            let done = day as i64 + model.burn_in_days.sample(rng).max(0);
-            let failed = binomial(rng, n, model.failure_probability);
-            if done < model.days as i64 {
-                let done = done as usize;
-                let slot = &mut s.completions[(done * n_sites + i) * types + a];
-                slot.0 += (n - failed) as u32;
-                slot.1 += failed as u32;
-                s.completions_due[done] = true;
+            if model.sites[i].accepts[a] {
+                let placed = place(model, s, i, a, s.pool[a], day, t);
+                if !model.unlimited_supply {
+                    s.pool[a] -= placed;
+                }
             }
         }
     }
 }
 
-/// The day's binding constraint, from the state right after the install step.
-fn binding_constraint(model: &Model, s: &Scratch, day: usize) -> Bottleneck {
-    if s.pool.iter().all(|&p| p == 0) {
-        return Bottleneck::Supply;
+/// Installs up to `offered` racks of type `a` at site `i` today; returns how many. Racks taken
+/// from the site's own waiting racks are removed there.
+fn place(
+    model: &Model,
+    s: &mut Scratch,
+    i: usize,
+    a: usize,
+    offered: u64,
+    day: usize,
+    t: &mut Totals,
+) -> u64 {
+    let site = &model.sites[i];
+    let acc_model = &model.accelerators[a];
+    let st = &s.site[i];
+    if st.crew_left == 0 || st.racks_on_floor >= site.max_racks {
+        return 0;
     }
-    // Racks are waiting. Attribute the day to the constraint whose relaxation alone would have
-    // let the most waiting racks in today: at each accepting site, more crews would admit
-    // min(power room, floor room) racks, more power min(crews left, floor room), more floor
-    // min(crews left, power room). Ties go to install, then power, then space; when no single
-    // relaxation admits a rack, the constraint that is exhausted at the most sites wins.
-    let mut extra = [0u64; 3];
-    let mut exhausted = [0u64; 3];
-    for (i, site) in model.sites.iter().enumerate() {
-        let crews = s.site[i].crew_left;
-        let floor_room = site.max_racks - s.site[i].racks_on_floor;
-        let spare_kw = spare_it_kw(s, model, i, day);
-        for (a, acc_model) in model.accelerators.iter().enumerate() {
-            let waiting = s.pool[a];
-            if waiting == 0 || !site.accepts[a] {
-                continue;
-            }
-            let power = whole_racks(spare_kw, acc_model.racks_per_kw);
-            extra[0] += power.min(floor_room).min(waiting);
-            extra[1] += crews.min(floor_room).min(waiting);
-            extra[2] += crews.min(power).min(waiting);
-            exhausted[0] += u64::from(crews == 0);
-            exhausted[1] += u64::from(power == 0);
-            exhausted[2] += u64::from(floor_room == 0);
-        }
+    let n = offered
+        .min(st.crew_left)
+        .min(site.max_racks - st.racks_on_floor)
+        .min(whole_racks(
+            room_it_kw(s, model, i, day),
+            acc_model.racks_per_kw,
+        ));
+    if n == 0 {
+        return 0;
     }
-    let kinds = [Bottleneck::Install, Bottleneck::Power, Bottleneck::Space];
-    let score = if extra.iter().any(|&e| e > 0) {
-        extra
-    } else {
-        exhausted
-    };
-    let mut best = 0;
-    for k in 1..3 {
-        if score[k] > score[best] {
-            best = k;
-        }
+    let types = model.accelerators.len();
+    if model.staging == Staging::Site && !model.unlimited_supply {
+        s.waiting[i * types + a] -= n;
     }
-    if score[best] == 0 {
-        // Waiting racks that no site accepts: there is nowhere to put them.
-        Bottleneck::Space
-    } else {
-        kinds[best]
+    if model.unlimited_supply {
+        t.delivered_gpus += n * u64::from(acc_model.gpus_per_rack);
     }
+    s.awaiting_power[i * types + a] += n;
+    let gpus = n * u64::from(acc_model.gpus_per_rack);
+    t.installed_gpus += gpus;
+    t.awaiting_power_gpus += gpus;
+    let st = &mut s.site[i];
+    st.crew_left -= n;
+    st.racks_on_floor += n;
+    let it_kw = n as f64 * acc_model.rack_it_kw;
+    st.committed_it_kw += it_kw;
+    for &l in &s.site_limits[i] {
+        s.limit_used_kw[l] += it_kw * site.pue;
+    }
+    n
 }
 
-/// Step 5 for one day: the burn-in batches that finish today.
-fn finish_burn_in(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
+/// Step 5: racks installed and waiting for power start burn-in as far as commissioned power
+/// allows, rack types in model order. Each (site, type) batch draws its burn-in length and its
+/// failures.
+fn power_on(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
+    if t.awaiting_power_gpus == 0 {
+        return;
+    }
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
     for i in 0..n_sites {
+        let site = &model.sites[i];
         for (a, acc_model) in model.accelerators.iter().enumerate() {
-            let (pass, fail) = std::mem::take(&mut s.completions[(day * n_sites + i) * types + a]);
-            if pass == 0 && fail == 0 {
+            let waiting = s.awaiting_power[i * types + a];
+            if waiting == 0 {
                 continue;
             }
-            let gpus = u64::from(acc_model.gpus_per_rack);
-            let st = &mut s.site[i];
-            st.online_racks += u64::from(pass);
-            st.online_gpus += u64::from(pass) * gpus;
-            t.online_gpus += u64::from(pass) * gpus;
-            t.online_fp8_pf += f64::from(pass) * gpus as f64 * acc_model.fp8_pflops_per_gpu;
+            let st = &s.site[i];
+            let n = waiting.min(whole_racks(
+                st.usable_it_kw - st.powered_it_kw,
+                acc_model.racks_per_kw,
+            ));
+            if n == 0 {
+                continue;
+            }
+            s.awaiting_power[i * types + a] -= n;
+            s.testing[i * types + a] += n;
+            t.awaiting_power_gpus -= n * u64::from(acc_model.gpus_per_rack);
+            let it_kw = n as f64 * acc_model.rack_it_kw;
+            s.site[i].powered_it_kw += it_kw;
+            t.powered_it_kw += it_kw;
+            t.powered_facility_kw += it_kw * site.pue;
+            // One burn-in duration and one failure draw per site-day batch.
+            let rng = &mut s.bring_up_rng[i];
+            let done = day as i64 + model.burn_in_days.sample(rng).max(0);
+            let failed = binomial(rng, n, t.failure_probability);
+            if let Some(done) = schedule(&mut s.due, done) {
+                let slot = &mut s.completions[(done * n_sites + i) * types + a];
+                slot.0 += (n - failed) as u32;
+                slot.1 += failed as u32;
+            }
+        }
+    }
+}
+
+/// Racks of type `a` at site `i` that passed burn-in (or their fix) today: they join the
+/// site's open pod, or go online at once without pods.
+fn passed(model: &Model, s: &mut Scratch, i: usize, a: usize, n: u64, day: usize, t: &mut Totals) {
+    let types = model.accelerators.len();
+    s.testing[i * types + a] -= n;
+    let pod = model.sites[i].pod_racks;
+    if pod == 0 {
+        go_online(model, s, i, a, n, t);
+        return;
+    }
+    s.pod_open[i * types + a] += n;
+    while s.pod_open[i * types + a] >= pod {
+        s.pod_open[i * types + a] -= pod;
+        accept_pod(model, s, i, a, pod, day, t);
+    }
+}
+
+/// A pod of `n` racks starts its acceptance test today.
+fn accept_pod(
+    model: &Model,
+    s: &mut Scratch,
+    i: usize,
+    a: usize,
+    n: u64,
+    day: usize,
+    t: &mut Totals,
+) {
+    let test = model.sites[i]
+        .pod_acceptance_days
+        .sample(&mut s.bring_up_rng[i])
+        .max(0);
+    if test == 0 {
+        go_online(model, s, i, a, n, t);
+    } else if let Some(d) = schedule(&mut s.due, day as i64 + test) {
+        let types = model.accelerators.len();
+        s.pods[(d * model.sites.len() + i) * types + a] += n as u32;
+    }
+}
+
+fn go_online(model: &Model, s: &mut Scratch, i: usize, a: usize, n: u64, t: &mut Totals) {
+    let acc_model = &model.accelerators[a];
+    let gpus = n * u64::from(acc_model.gpus_per_rack);
+    let st = &mut s.site[i];
+    st.online_racks += n;
+    st.online_gpus += gpus;
+    t.online_gpus += gpus;
+    t.online_fp8_pf += gpus as f64 * acc_model.fp8_pflops_per_gpu;
+}
+
+/// Step 6: burn-in batches, fixes and pod tests finishing today, site by site.
+fn finish(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
+    let types = model.accelerators.len();
+    let n_sites = model.sites.len();
+    for i in 0..n_sites {
+        let site = &model.sites[i];
+        let mut changed = false;
+        for (a, acc_model) in model.accelerators.iter().enumerate() {
+            let at = (day * n_sites + i) * types + a;
+            let (pass, fail) = std::mem::take(&mut s.completions[at]);
+            let fixed_today = std::mem::take(&mut s.fixes[at]);
+            let pods_today = std::mem::take(&mut s.pods[at]);
+            if pass == 0 && fail == 0 && fixed_today == 0 && pods_today == 0 {
+                continue;
+            }
+            changed = true;
+            if pass > 0 {
+                passed(model, s, i, a, u64::from(pass), day, t);
+            }
             if fail > 0 {
+                // Failures: a pulled share leaves the floor for rework, the rest are fixed in
+                // place (one fix draw and, if any are pulled, one rework draw per batch).
                 let fail = u64::from(fail);
-                let it_kw = fail as f64 * acc_model.rack_it_kw;
-                let pue = model.sites[i].pue;
-                st.racks_on_floor -= fail;
-                st.committed_it_kw -= it_kw;
-                t.committed_it_kw -= it_kw;
-                t.committed_facility_kw -= it_kw * pue;
-                t.installed_gpus -= fail * gpus;
-                for &l in &s.site_limits[i] {
-                    s.limit_used_kw[l] -= it_kw * pue;
+                let rng = &mut s.bring_up_rng[i];
+                let pulled = binomial(rng, fail, model.pulled_fraction);
+                let fixed = fail - pulled;
+                if fixed > 0 {
+                    let fix = model.fix_in_place_days.sample(rng).max(0);
+                    if fix == 0 {
+                        passed(model, s, i, a, fixed, day, t);
+                    } else if let Some(d) = schedule(&mut s.due, day as i64 + fix) {
+                        s.fixes[(d * n_sites + i) * types + a] += fixed as u32;
+                    }
                 }
-                // One rework draw per failed batch. Today's install step is over, so a rack
-                // rejoins staging on the day its rework ends but never before tomorrow.
-                let back = day as i64 + model.rework_days.sample(&mut s.bring_up_rng[i]).max(1);
-                if back < model.days as i64 {
-                    s.rework_returns[back as usize * types + a] += fail as u32;
+                if pulled > 0 {
+                    let gpus = u64::from(acc_model.gpus_per_rack);
+                    let it_kw = pulled as f64 * acc_model.rack_it_kw;
+                    s.testing[i * types + a] -= pulled;
+                    let st = &mut s.site[i];
+                    st.racks_on_floor -= pulled;
+                    st.committed_it_kw -= it_kw;
+                    st.powered_it_kw -= it_kw;
+                    t.powered_it_kw -= it_kw;
+                    t.powered_facility_kw -= it_kw * site.pue;
+                    t.installed_gpus -= pulled * gpus;
+                    t.rework_gpus += pulled * gpus;
+                    for &l in &s.site_limits[i] {
+                        s.limit_used_kw[l] -= it_kw * site.pue;
+                    }
+                    // Today's install step is over, so a rack is back on the day its rework
+                    // ends but never before tomorrow.
+                    let back = day as i64 + model.rework_days.sample(&mut s.bring_up_rng[i]).max(1);
+                    if let Some(d) = schedule(&mut s.due, back) {
+                        let dest = if model.staging == Staging::Site {
+                            i
+                        } else {
+                            n_sites
+                        };
+                        s.arrivals[(d * (n_sites + 1) + dest) * types + a].reworked +=
+                            pulled as u32;
+                    }
                 }
             }
+            if fixed_today > 0 {
+                passed(model, s, i, a, u64::from(fixed_today), day, t);
+            }
+            if pods_today > 0 {
+                go_online(model, s, i, a, u64::from(pods_today), t);
+            }
+        }
+        // A partial pod is tested once nothing else at its site can join it soon: no rack of
+        // its type in burn-in or fix, and none installed waiting for power.
+        if changed && site.pod_racks > 0 {
+            for a in 0..types {
+                let k = i * types + a;
+                let open = s.pod_open[k];
+                if open > 0 && s.testing[k] == 0 && s.awaiting_power[k] == 0 {
+                    s.pod_open[k] = 0;
+                    accept_pod(model, s, i, a, open, day, t);
+                }
+            }
+        }
+    }
+}
+
+/// Step 7: racks waiting at a site beyond its hall room (power or floor) move to sites with
+/// room they have not already claimed, arriving `reroute` days later.
+fn reroute_racks(model: &Model, s: &mut Scratch, day: usize, reroute: i64, t: &mut Totals) {
+    let types = model.accelerators.len();
+    let n_sites = model.sites.len();
+    let room = |s: &Scratch, i: usize, a: usize| -> u64 {
+        let site = &model.sites[i];
+        if !site.accepts[a] {
+            return 0;
+        }
+        let power = whole_racks(
+            room_it_kw(s, model, i, day),
+            model.accelerators[a].racks_per_kw,
+        );
+        power.min(site.max_racks - s.site[i].racks_on_floor)
+    };
+    for a in 0..types {
+        for i in 0..n_sites {
+            let k = i * types + a;
+            let surplus = s.waiting[k].saturating_sub(room(s, i, a));
+            if surplus == 0 {
+                continue;
+            }
+            let mut left = surplus;
+            for j in 0..n_sites {
+                if j == i || left == 0 {
+                    continue;
+                }
+                let free = room(s, j, a)
+                    .saturating_sub(s.waiting[j * types + a] + s.inbound[j * types + a]);
+                let n = left.min(free);
+                if n == 0 {
+                    continue;
+                }
+                let Some(d) = schedule(&mut s.due, (day as i64) + reroute) else {
+                    return;
+                };
+                left -= n;
+                s.waiting[k] -= n;
+                s.inbound[j * types + a] += n;
+                s.arrivals[(d * (n_sites + 1) + j) * types + a].moved += n as u32;
+                let kw = n as f64 * model.accelerators[a].rack_it_kw;
+                s.site[i].claimed_kw -= kw;
+                s.site[i].claimed_racks -= n;
+                s.site[j].claimed_kw += kw;
+                s.site[j].claimed_racks += n;
+                t.moving_gpus += n * u64::from(model.accelerators[a].gpus_per_rack);
+            }
+        }
+    }
+}
+
+/// Where today's missing GPUs (target − online, if positive) are, by cause, in
+/// `Bottleneck::ALL` order (`docs/model.md`, "Where the missing GPUs are"). Racks nearest to
+/// online fill the gap first: bring-up, then waiting for crews, power and floor; what is left
+/// is not yet delivered.
+fn shortfall(model: &Model, s: &Scratch, day: usize, t: &Totals) -> [u64; Bottleneck::COUNT] {
+    let mut out = [0u64; Bottleneck::COUNT];
+    let Some(mut left) = model.target_gpus.checked_sub(t.online_gpus) else {
+        return out;
+    };
+    if left == 0 {
+        return out;
+    }
+    let types = model.accelerators.len();
+    let n_sites = model.sites.len();
+    let bring_up = t.installed_gpus - t.online_gpus - t.awaiting_power_gpus + t.rework_gpus;
+    let (mut crews, mut power, mut space) = (0u64, t.awaiting_power_gpus + t.moving_gpus, 0u64);
+    for (a, acc_model) in model.accelerators.iter().enumerate() {
+        let gpus = u64::from(acc_model.gpus_per_rack);
+        // (waiting racks, power room, floor room) split into crews / power / space.
+        let mut split = |w: u64, p: u64, f: u64| {
+            let inst = w.min(p).min(f);
+            crews += inst * gpus;
+            power += (w.min(f) - inst) * gpus;
+            space += (w - w.min(f)) * gpus;
+        };
+        let room = |i: usize| {
+            let site = &model.sites[i];
+            let p = whole_racks(room_it_kw(s, model, i, day), acc_model.racks_per_kw);
+            (p, site.max_racks - s.site[i].racks_on_floor)
+        };
+        if model.staging == Staging::Site {
+            for i in 0..n_sites {
+                let w = s.waiting[i * types + a];
+                if w > 0 {
+                    let (p, f) = room(i);
+                    split(w, p, f);
+                }
+            }
+            // Racks that no site accepts: nowhere to put them.
+            space += s.pool[a] * gpus;
+        } else if s.pool[a] > 0 {
+            let (mut p, mut f) = (0u64, 0u64);
+            for i in (0..n_sites).filter(|&i| model.sites[i].accepts[a]) {
+                let (pi, fi) = room(i);
+                p = p.saturating_add(pi);
+                f = f.saturating_add(fi);
+            }
+            split(s.pool[a], p, f);
+        }
+    }
+    for (kind, amount) in [
+        (Bottleneck::BringUp, bring_up),
+        (Bottleneck::Install, crews),
+        (Bottleneck::Power, power),
+        (Bottleneck::Space, space),
+    ] {
+        let take = left.min(amount);
+        out[kind as usize] = take;
+        left -= take;
+    }
+    out[Bottleneck::Supply as usize] = left;
+    out
+}
+
+/// Schedules one stream's weekly batches into `shipped`. Week `k` of the plan covers days
+/// `[7k, 7k + 7)` and ships on day `max(0, 7k + 6 + slip)`. Noise and disruptions are drawn for
+/// every planned week in order, whether or not it lands inside the horizon, so that a slip does
+/// not change which draw a week gets.
+fn deliver_stream(
+    model: &Model,
+    index: usize,
+    st: &StreamModel,
+    slip: i64,
+    disruption_probability: f64,
+    rng: &mut TrialRng,
+    shipped: &mut [u32],
+) {
+    let streams = model.streams.len();
+    let cap = st.cap_racks.unwrap_or(u64::MAX);
+    let mut cumulative = 0.0f64;
+    let mut delivered = 0u64;
+    let mut disrupted_weeks = 0i64;
+    let mut severity = 0.0;
+    for (j, &planned) in st.planned_racks.iter().enumerate() {
+        let mut factor = 1.0;
+        if let Some(d) = &st.disruption {
+            if disrupted_weeks == 0 && rng.random::<f64>() < disruption_probability {
+                disrupted_weeks = d.duration_weeks.sample(rng).max(1);
+                severity = d.severity.sample(rng).clamp(0.0, 1.0);
+            }
+            if disrupted_weeks > 0 {
+                factor = 1.0 - severity;
+                disrupted_weeks -= 1;
+            }
+        }
+        let noise = st.noise.sample(rng).max(0.0);
+        cumulative += planned * noise * factor;
+        // Whole racks: deliver the whole part of the running total, so rounding never drifts.
+        let whole = (floor(cumulative + EPS).max(0) as u64).min(cap);
+        let batch = whole.saturating_sub(delivered);
+        delivered = delivered.max(whole);
+        // A batch due before the start ships on the start day (as a phase energized before
+        // the start counts from day 0); one due after the horizon is not simulated.
+        let day = (7 * (st.first_week + j as i64) + 6 + slip).max(0);
+        if batch > 0 && (day as usize) < model.days {
+            let slot = &mut shipped[day as usize * streams + index];
+            *slot = slot.saturating_add(u32::try_from(batch).unwrap_or(u32::MAX));
         }
     }
 }
@@ -638,6 +1294,7 @@ mod tests {
         assert!((var - 2.55).abs() < 0.05 * 2.55, "{var}");
         assert_eq!(binomial(&mut rng, 0, 0.5), 0);
         assert_eq!(binomial(&mut rng, 10, 0.0), 0);
+        assert_eq!(binomial(&mut rng, 10, 1.0), 10);
         // q^n underflows here; the draw must still be plausible (mean 240, sd < 4).
         let k = binomial(&mut rng, 250, 0.96);
         assert!((220..=250).contains(&k), "{k}");
@@ -660,16 +1317,24 @@ id = "a"
 pue = 1.2
 accepts = ["gb300-nvl72"]
 install_racks_per_day = 3
+pod_racks = 4
+pod_acceptance_days = { kind = "uniform", min = 0, max = 3 }
 phases = [ { mw = 50, planned = 2025-12-01 } ]
 [bring_up]
 burn_in_days = { kind = "uniform", min = 0, max = 3 }
 failure_probability = 0.3
+pulled_fraction = 0.5
+fix_in_place_days = { kind = "uniform", min = 0, max = 4 }
 rework_days = 0
 "#;
 
     fn small_model() -> Model {
         let s = crate::scenario::parse(SMALL, std::path::Path::new("small.toml")).unwrap();
         Model::compile(&s).unwrap()
+    }
+
+    fn record<'a>(daily: &'a mut DailyBuffer, acc: &'a mut Accumulator) -> Recorder<'a> {
+        Recorder::Record { daily, acc }
     }
 
     #[test]
@@ -682,19 +1347,22 @@ rework_days = 0
         let mut daily = DailyBuffer::new(&lay, 4);
         let mut acc = Accumulator::new(lay);
         for trial in 0..50 {
-            run_trial(&model, 7, trial, &mut scratch, &mut daily, &mut acc);
+            run_trial(&model, 7, trial, &mut scratch, record(&mut daily, &mut acc));
+            let s = &scratch;
+            assert!(s.shipped.iter().all(|&x| x == 0), "shipped, trial {trial}");
             assert!(
-                scratch.arrivals.iter().all(|&x| x == 0),
+                s.arrivals
+                    .iter()
+                    .all(|x| x.new == 0 && x.reworked == 0 && x.moved == 0),
                 "arrivals, trial {trial}"
             );
             assert!(
-                scratch.rework_returns.iter().all(|&x| x == 0),
-                "rework, trial {trial}"
+                s.completions.iter().all(|&x| x == (0, 0)),
+                "burn-in, trial {trial}"
             );
-            assert!(
-                scratch.completions_due.iter().all(|&x| !x),
-                "due, trial {trial}"
-            );
+            assert!(s.fixes.iter().all(|&x| x == 0), "fixes, trial {trial}");
+            assert!(s.pods.iter().all(|&x| x == 0), "pods, trial {trial}");
+            assert!(s.due.iter().all(|&x| !x), "due, trial {trial}");
         }
         assert_eq!(acc.trials(), 50);
     }
@@ -706,7 +1374,7 @@ rework_days = 0
         let run = |scratch: &mut Scratch, trial: u64| {
             let mut daily = DailyBuffer::new(&lay, 1);
             let mut acc = Accumulator::new(lay.clone());
-            run_trial(&model, 99, trial, scratch, &mut daily, &mut acc);
+            run_trial(&model, 99, trial, scratch, record(&mut daily, &mut acc));
             scratch.outcome().clone()
         };
         let mut fresh = Scratch::new(&model);
@@ -715,6 +1383,26 @@ rework_days = 0
             run(&mut used, t);
         }
         assert_eq!(run(&mut fresh, 3), run(&mut used, 3));
+    }
+
+    #[test]
+    fn outcome_only_runs_reach_full_capacity_on_the_same_day() {
+        let model = small_model();
+        let lay = crate::engine::layout(&model);
+        let mut scratch = Scratch::new(&model);
+        for trial in 0..20 {
+            let mut daily = DailyBuffer::new(&lay, 1);
+            let mut acc = Accumulator::new(lay.clone());
+            run_trial(&model, 5, trial, &mut scratch, record(&mut daily, &mut acc));
+            let recorded = scratch.outcome().clone();
+            run_trial(&model, 5, trial, &mut scratch, Recorder::OutcomeOnly);
+            let bare = scratch.outcome();
+            assert_eq!(recorded.full_capacity_day, bare.full_capacity_day);
+            assert_eq!(
+                recorded.online_gpus_at_deadline,
+                bare.online_gpus_at_deadline
+            );
+        }
     }
 
     #[test]

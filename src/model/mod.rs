@@ -8,7 +8,7 @@ pub mod day_dist;
 pub mod dist;
 
 use crate::engine::seed::input_key;
-use crate::scenario::{AllocationPolicy, DistSpec, InputRef, Scenario};
+use crate::scenario::{AllocationPolicy, DistSpec, InputRef, Scenario, Staging};
 pub use day_dist::DayDist;
 pub use dist::{Dist, DistError};
 
@@ -56,13 +56,27 @@ pub struct StreamModel {
     pub weekly_seed: Option<u64>,
     /// Correlation group the slip belongs to, if any.
     pub slip_group: Option<usize>,
+    /// Days from shipping to arrival; one draw per batch.
+    pub transit_days: DayDist,
+    /// Key of the transit draws.
+    pub transit_key: u64,
+    /// Seed of the transit draws instead of the run's, if set.
+    pub transit_seed: Option<u64>,
 }
 
 /// Supply disruptions of one stream.
 #[derive(Debug, Clone)]
 pub struct DisruptionModel {
-    /// Probability a disruption starts in an undisrupted week.
-    pub weekly_probability: f64,
+    /// Probability a disruption starts in an undisrupted week; drawn once per trial.
+    pub weekly_probability: Dist,
+    /// Its distribution, for its quantile function (correlated draws).
+    pub probability_spec: DistSpec,
+    /// Key of the per-trial probability draw.
+    pub probability_key: u64,
+    /// Seed of that draw instead of the run's, if set.
+    pub probability_seed: Option<u64>,
+    /// Correlation group of the probability, if any.
+    pub probability_group: Option<usize>,
     /// Duration, weeks (at least 1 is applied by the engine).
     pub duration_weeks: DayDist,
     /// Fraction of a week's supply lost.
@@ -84,6 +98,10 @@ pub struct PhaseModel {
     pub seed: Option<u64>,
     /// Correlation group the delay belongs to, if any.
     pub group: Option<usize>,
+    /// Days over which the MW arrive (at least 1).
+    pub ramp_days: i64,
+    /// Days from energization until racks can start burn-in; drawn with the delay.
+    pub commissioning_days: DayDist,
 }
 
 /// A site.
@@ -115,6 +133,30 @@ pub struct SiteModel {
     pub install_group: Option<usize>,
     /// Power phases.
     pub phases: Vec<PhaseModel>,
+    /// `install_racks_per_day` is per phase being fitted out.
+    pub crews_per_phase: bool,
+    /// Days for crews to reach full pace after their phase opens (0 = at once).
+    pub mobilization_days: f64,
+    /// Share of full pace on a crew's first day.
+    pub mobilization_start: f64,
+    /// Ceiling on racks installed per day (infinite if none).
+    pub max_install_racks_per_day: f64,
+    /// Days before energization that racks may be set in a phase's halls.
+    pub install_lead_days: i64,
+    /// Racks per pod; 0 = racks go online one by one.
+    pub pod_racks: u64,
+    /// Days of a pod's acceptance test.
+    pub pod_acceptance_days: DayDist,
+}
+
+impl SiteModel {
+    /// Whether crews install at one constant pace from day 0 (the pattern of
+    /// `docs/model.md`, step 4, without mobilization, phases or a ceiling).
+    pub fn constant_crews(&self) -> bool {
+        !self.crews_per_phase
+            && self.mobilization_days == 0.0
+            && self.max_install_racks_per_day == f64::INFINITY
+    }
 }
 
 /// A correlation group: members' normal scores load `loading` on the group's common factor.
@@ -158,8 +200,20 @@ pub struct Model {
     pub limits: Vec<LimitModel>,
     /// Burn-in length, days.
     pub burn_in_days: DayDist,
-    /// Burn-in failure probability per rack.
-    pub failure_probability: f64,
+    /// Burn-in failure probability per rack; drawn once per trial.
+    pub failure_probability: Dist,
+    /// Its distribution, for its quantile function (correlated draws).
+    pub failure_spec: DistSpec,
+    /// Key of the failure-probability draw.
+    pub failure_key: u64,
+    /// Seed of that draw instead of the run's, if set.
+    pub failure_seed: Option<u64>,
+    /// Correlation group of the failure probability, if any.
+    pub failure_group: Option<usize>,
+    /// Share of failed racks pulled off the floor for rework.
+    pub pulled_fraction: f64,
+    /// Extra days of a rack fixed in place.
+    pub fix_in_place_days: DayDist,
     /// Rework time, days.
     pub rework_days: DayDist,
     /// Interruptions per GPU per day.
@@ -173,6 +227,12 @@ pub struct Model {
     pub operations_seed: Option<u64>,
     /// Allocation policy.
     pub policy: AllocationPolicy,
+    /// Where delivered racks wait.
+    pub staging: Staging,
+    /// Days to move a waiting rack to another site, if racks may move.
+    pub reroute_days: Option<i64>,
+    /// Supply is lifted: every accepting site (or the pool) always has racks waiting.
+    pub unlimited_supply: bool,
     /// Correlation groups of per-trial inputs.
     pub correlations: Vec<CorrelationModel>,
     /// GPUs in the smallest rack type: the resolution of GPU percentiles.
@@ -234,7 +294,11 @@ impl Model {
                 noise: Dist::new(&st.noise)?,
                 disruption: match &st.disruption {
                     Some(d) => Some(DisruptionModel {
-                        weekly_probability: d.weekly_probability,
+                        weekly_probability: Dist::new(&d.weekly_probability)?,
+                        probability_spec: d.weekly_probability.clone(),
+                        probability_key: input_key(&format!("supply/{}/disruption", st.id)),
+                        probability_seed: None,
+                        probability_group: group_of(InputRef::DisruptionProbability(streams.len())),
                         duration_weeks: DayDist::new(&d.duration_weeks),
                         severity: Dist::new(&d.severity)?,
                     }),
@@ -245,6 +309,9 @@ impl Model {
                 slip_seed: None,
                 weekly_seed: None,
                 slip_group: group_of(InputRef::Slip(streams.len())),
+                transit_days: DayDist::new(&st.transit_days),
+                transit_key: input_key(&format!("supply/{}/transit", st.id)),
+                transit_seed: None,
             });
         }
         let mut sites = Vec::new();
@@ -258,6 +325,8 @@ impl Model {
                     key: input_key(&format!("site/{}/phase/{k}", site.id)),
                     seed: None,
                     group: group_of(InputRef::PhaseDelay(sites.len(), k)),
+                    ramp_days: i64::from(p.ramp_days.max(1)),
+                    commissioning_days: DayDist::new(&p.commissioning_days),
                 });
             }
             sites.push(SiteModel {
@@ -274,6 +343,13 @@ impl Model {
                 install_spec: site.install_racks_per_day.clone(),
                 install_group: group_of(InputRef::InstallRate(sites.len())),
                 phases,
+                crews_per_phase: site.crews_per_phase,
+                mobilization_days: site.mobilization_days,
+                mobilization_start: site.mobilization_start,
+                max_install_racks_per_day: site.max_install_racks_per_day.unwrap_or(f64::INFINITY),
+                install_lead_days: i64::from(site.install_lead_days),
+                pod_racks: site.pod_racks.map_or(0, u64::from),
+                pod_acceptance_days: DayDist::new(&site.pod_acceptance_days),
             });
         }
         let limits = s
@@ -306,13 +382,22 @@ impl Model {
             regions: s.regions.len(),
             limits,
             burn_in_days: DayDist::new(&s.bring_up.burn_in_days),
-            failure_probability: s.bring_up.failure_probability,
+            failure_probability: Dist::new(&s.bring_up.failure_probability)?,
+            failure_spec: s.bring_up.failure_probability.clone(),
+            failure_key: input_key("bring_up/failure"),
+            failure_seed: None,
+            failure_group: group_of(InputRef::FailureProbability),
+            pulled_fraction: s.bring_up.pulled_fraction,
+            fix_in_place_days: DayDist::new(&s.bring_up.fix_in_place_days),
             rework_days: DayDist::new(&s.bring_up.rework_days),
             interruptions_per_gpu_day: s.operations.interruptions_per_gpu_year / 365.25,
             outage_survival: cdf::outage_survival(&s.operations.repair_days),
             operations_key: input_key("operations"),
             operations_seed: None,
             policy: s.allocation,
+            staging: s.staging,
+            reroute_days: s.reroute_days.map(|d| i64::from(d.max(1))),
+            unlimited_supply: false,
             correlations: s
                 .correlations
                 .iter()
@@ -338,17 +423,20 @@ impl Model {
     /// Names of the per-trial inputs in `TrialOutcome::inputs` order, as `trials.csv` columns:
     /// each stream's slip, then for each site its install rate and each phase's delay.
     pub fn input_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .streams
-            .iter()
-            .map(|s| format!("slip_days.{}", s.id))
-            .collect();
+        let mut names: Vec<String> = Vec::new();
+        for s in &self.streams {
+            names.push(format!("slip_days.{}", s.id));
+            if s.disruption.is_some() {
+                names.push(format!("disruption_probability.{}", s.id));
+            }
+        }
         for site in &self.sites {
             names.push(format!("install_racks_per_day.{}", site.id));
             for k in 0..site.phases.len() {
                 names.push(format!("delay_days.{}.phase{k}", site.id));
             }
         }
+        names.push("failure_probability".into());
         names
     }
 
@@ -365,6 +453,16 @@ impl Model {
             if !st.noise.is_fixed() || st.disruption.is_some() {
                 out.push(InputGroup::StreamWeekly(i));
             }
+            if st
+                .disruption
+                .as_ref()
+                .is_some_and(|d| !d.weekly_probability.is_fixed())
+            {
+                out.push(InputGroup::StreamDisruption(i));
+            }
+            if !st.transit_days.is_fixed() {
+                out.push(InputGroup::StreamTransit(i));
+            }
         }
         for (i, site) in self.sites.iter().enumerate() {
             if !site.install_racks_per_day.is_fixed() {
@@ -375,9 +473,10 @@ impl Model {
                     out.push(InputGroup::SitePhase(i, k));
                 }
             }
-            if !self.burn_in_days.is_fixed() || self.failure_probability > 0.0 {
-                out.push(InputGroup::SiteBringUp(i));
-            }
+            out.push(InputGroup::SiteBringUp(i));
+        }
+        if !self.failure_probability.is_fixed() {
+            out.push(InputGroup::FailureProbability);
         }
         if self.interruptions_per_gpu_day > 0.0 {
             out.push(InputGroup::Operations);
@@ -391,6 +490,11 @@ impl Model {
         match g {
             InputGroup::StreamSlip(i) => format!("supply/{}/slip", self.streams[i].id),
             InputGroup::StreamWeekly(i) => format!("supply/{}/weekly", self.streams[i].id),
+            InputGroup::StreamDisruption(i) => {
+                format!("supply/{}/disruption", self.streams[i].id)
+            }
+            InputGroup::StreamTransit(i) => format!("supply/{}/transit", self.streams[i].id),
+            InputGroup::FailureProbability => "bring_up/failure".to_owned(),
             InputGroup::SiteInstall(i) => format!("site/{}/install", self.sites[i].id),
             InputGroup::SitePhase(i, k) => format!("site/{}/phase/{k}", self.sites[i].id),
             InputGroup::SiteBringUp(i) => format!("site/{}/bring_up", self.sites[i].id),
@@ -406,6 +510,13 @@ impl Model {
         match g {
             InputGroup::StreamSlip(i) => self.streams[i].slip_seed = seed,
             InputGroup::StreamWeekly(i) => self.streams[i].weekly_seed = seed,
+            InputGroup::StreamDisruption(i) => {
+                if let Some(d) = &mut self.streams[i].disruption {
+                    d.probability_seed = seed;
+                }
+            }
+            InputGroup::StreamTransit(i) => self.streams[i].transit_seed = seed,
+            InputGroup::FailureProbability => self.failure_seed = seed,
             InputGroup::SiteInstall(i) => self.sites[i].install_seed = seed,
             InputGroup::SitePhase(i, k) => self.sites[i].phases[k].seed = seed,
             InputGroup::SiteBringUp(i) => self.sites[i].bring_up_seed = seed,
@@ -422,12 +533,101 @@ pub enum InputGroup {
     StreamSlip(usize),
     /// A stream's weekly noise and disruptions.
     StreamWeekly(usize),
+    /// A stream's per-trial disruption probability.
+    StreamDisruption(usize),
+    /// A stream's transit times.
+    StreamTransit(usize),
+    /// The fleet's per-trial failure probability.
+    FailureProbability,
     /// A site's install rate.
     SiteInstall(usize),
     /// A site's phase delay: (site, phase).
     SitePhase(usize, usize),
-    /// A site's burn-in, failures and rework.
+    /// A site's burn-in, failures, fixes, rework and pod acceptance.
     SiteBringUp(usize),
     /// Interruptions in service.
     Operations,
+}
+
+/// A class of constraint that [`Model::lifted`] removes, for counterfactual runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lift {
+    /// Racks are always waiting at every site that accepts them (no shipping, transit or
+    /// disruption).
+    Supply,
+    /// Every phase is energized and commissioned in full on day 0, and no power cap applies.
+    Power,
+    /// Crews install any number of racks a day.
+    Install,
+    /// Floor space is unlimited.
+    Space,
+    /// Burn-in takes no time, no rack fails and pods are accepted at once.
+    BringUp,
+}
+
+impl Lift {
+    /// Every class, in the order the outputs list them.
+    pub const ALL: [Lift; 5] = [
+        Lift::Supply,
+        Lift::Power,
+        Lift::Install,
+        Lift::Space,
+        Lift::BringUp,
+    ];
+}
+
+/// An install rate no site reaches: crews are never the limit.
+const UNLIMITED_RACKS_PER_DAY: f64 = 1e9;
+
+impl Model {
+    /// The same model with one class of constraint lifted (see [`Lift`] and
+    /// `docs/model.md`, "What each constraint costs"). Every other input keeps its generator, so
+    /// trial `t` of the lifted model is trial `t` of this one with that constraint removed.
+    pub fn lifted(&self, lift: Lift) -> Model {
+        let mut m = self.clone();
+        let zero_days = DayDist::new(&DistSpec::Fixed(0.0));
+        match lift {
+            Lift::Supply => m.unlimited_supply = true,
+            Lift::Power => {
+                for site in &mut m.sites {
+                    for p in &mut site.phases {
+                        p.planned_day = p.planned_day.min(0);
+                        p.delay_days = zero_days.clone();
+                        p.ramp_days = 1;
+                        p.commissioning_days = zero_days.clone();
+                    }
+                }
+                m.limits.clear();
+            }
+            Lift::Install => {
+                let spec = DistSpec::Fixed(UNLIMITED_RACKS_PER_DAY);
+                for site in &mut m.sites {
+                    site.install_racks_per_day =
+                        Dist::new(&spec).expect("a fixed rate is a valid distribution");
+                    site.install_spec = spec.clone();
+                    site.crews_per_phase = false;
+                    site.mobilization_days = 0.0;
+                    site.max_install_racks_per_day = f64::INFINITY;
+                }
+            }
+            Lift::Space => {
+                for site in &mut m.sites {
+                    site.max_racks = u64::MAX;
+                }
+            }
+            Lift::BringUp => {
+                let spec = DistSpec::Fixed(0.0);
+                m.burn_in_days = zero_days.clone();
+                m.failure_probability =
+                    Dist::new(&spec).expect("a fixed probability is a valid distribution");
+                m.failure_spec = spec;
+                m.fix_in_place_days = zero_days.clone();
+                for site in &mut m.sites {
+                    site.pod_racks = 0;
+                    site.pod_acceptance_days = zero_days.clone();
+                }
+            }
+        }
+        m
+    }
 }

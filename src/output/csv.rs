@@ -14,7 +14,7 @@ use crate::stats::{
 
 /// The headline columns one run contributes to `compare.csv` and `sweep.csv`, the first
 /// (P(target by deadline)) named `p_target_name`.
-pub fn headline_columns(p_target_name: &'static str) -> [&'static str; 15] {
+pub fn headline_columns(p_target_name: &'static str) -> [&'static str; 16] {
     [
         p_target_name,
         "p_target_ci95_low",
@@ -31,6 +31,7 @@ pub fn headline_columns(p_target_name: &'static str) -> [&'static str; 15] {
         "bottleneck_power_share",
         "bottleneck_install_share",
         "bottleneck_space_share",
+        "bottleneck_bring_up_share",
     ]
 }
 
@@ -57,6 +58,7 @@ pub fn headline_cells(
             b.power,
             b.install,
             b.space,
+            b.bring_up,
         ]
         .map(|v| v.to_string()),
     );
@@ -64,7 +66,7 @@ pub fn headline_cells(
 }
 
 /// Writes one row per day: `date`, then for each metric `<metric>_mean` and `<metric>_p5` …
-/// `<metric>_p95`, then `bottleneck_<kind>_share` for each bottleneck kind, then
+/// `<metric>_p95` (the `shortfall_<kind>_gpus` metrics split the missing GPUs by cause), then
 /// `reached_target_share`, then `site_<id>_online_gpus_mean` for each site (ids in scenario
 /// order, one per entry of each row's `site_online_gpus_mean`).
 pub fn write_daily_csv(
@@ -80,9 +82,6 @@ pub fn write_daily_csv(
             header.push(format!("{}_{p}", m.name()));
         }
     }
-    for b in Bottleneck::ALL {
-        header.push(format!("bottleneck_{}_share", b.name()));
-    }
     header.push("reached_target_share".to_string());
     header.extend(
         site_ids
@@ -97,7 +96,6 @@ pub fn write_daily_csv(
         for values in &row.metrics {
             record.extend(values.iter().map(|v| format_number(*v)));
         }
-        record.extend(row.bottleneck.iter().map(|v| format_number(*v)));
         record.push(format_number(row.reached_target));
         record.extend(row.site_online_gpus_mean.iter().map(|v| format_number(*v)));
         out.write_record(&record)?;
@@ -128,7 +126,8 @@ pub struct TrialsCsv<W: Write> {
 impl<W: Write> TrialsCsv<W> {
     /// Writes the header: `trial`, the input columns, then `full_capacity_date`,
     /// `met_target_by_deadline`, `online_gpus_at_deadline`, `available_gpus_at_deadline`,
-    /// `delivered_gpus_at_deadline` and `days_bound_by_<kind>` for each bottleneck kind.
+    /// `delivered_gpus_at_deadline` and `gpu_days_short_<kind>` for each cause of missing GPUs
+    /// (missing GPUs summed over the days up to the deadline).
     pub fn new(
         w: W,
         input_names: &[String],
@@ -148,7 +147,7 @@ impl<W: Write> TrialsCsv<W> {
             ]
             .map(String::from),
         );
-        header.extend(Bottleneck::ALL.map(|b| format!("days_bound_by_{}", b.name())));
+        header.extend(Bottleneck::ALL.map(|b| format!("gpu_days_short_{}", b.name())));
         out.write_record(&header)?;
         Ok(TrialsCsv {
             out,
@@ -176,7 +175,7 @@ impl<W: Write> TrialsCsv<W> {
         record.push(o.online_gpus_at_deadline.to_string());
         record.push(o.available_gpus_at_deadline.to_string());
         record.push(o.delivered_gpus_at_deadline.to_string());
-        record.extend(o.bottleneck_days.iter().map(|d| d.to_string()));
+        record.extend(o.shortfall_gpu_days.iter().map(|d| d.to_string()));
         self.out.write_record(&record)?;
         Ok(())
     }

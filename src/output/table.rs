@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::stats::Summary;
+use crate::stats::{Bottleneck, ConstraintCosts, Summary};
 
 /// Formats an integer-valued count with thousands separators: `1234567` → `1,234,567`.
 pub fn thousands(v: f64) -> String {
@@ -23,6 +23,57 @@ pub fn percent(v: f64) -> String {
     format!("{:.1}%", v * 100.0)
 }
 
+/// How the terminal names a cause of missing GPUs.
+fn cause_label(b: Bottleneck) -> &'static str {
+    match b {
+        Bottleneck::BringUp => "bring-up",
+        other => other.name(),
+    }
+}
+
+/// Signed percentage points: `0.123` → `+12.3 pts`.
+fn points(v: f64) -> String {
+    format!("{:+.1} pts", v * 100.0)
+}
+
+/// The constraint-cost lines: one per class, largest gain in P(target) first.
+fn render_costs(c: &ConstraintCosts, run_trials: u64) -> String {
+    let mut t = String::new();
+    let subset = if c.trials < run_trials {
+        format!("first {} of the trials", thousands(c.trials as f64))
+    } else {
+        format!("all {} trials", thousands(c.trials as f64))
+    };
+    let _ = writeln!(
+        t,
+        "  {:<31}lift one class at a time, same draws ({subset}, baseline P {}):",
+        "What each constraint costs",
+        percent(c.p_target_baseline)
+    );
+    for cost in c.ranked() {
+        let g = &cost.p_target_gain;
+        let days = match cost.median_full_capacity_days_earlier {
+            Some(d) => format!("median full capacity {d:.0} days earlier"),
+            None => "median full capacity not reached in one of the two".to_string(),
+        };
+        let gpus = &cost.online_gpus_at_deadline_gain;
+        let _ = writeln!(
+            t,
+            "    {:<29}P(target) {} (95% CI {} to {}) · {days} · {} GPUs at deadline",
+            cost.constraint.replace('_', "-"),
+            points(g.estimate),
+            points(g.ci95_low).trim_end_matches(" pts"),
+            points(g.ci95_high),
+            format_args!(
+                "{}{}",
+                if gpus.estimate >= 0.0 { "+" } else { "" },
+                thousands(gpus.estimate)
+            )
+        );
+    }
+    t
+}
+
 /// Renders the run's headline figures and one line per site.
 pub fn render_table(s: &Summary) -> String {
     let mut t = String::new();
@@ -30,6 +81,7 @@ pub fn render_table(s: &Summary) -> String {
     let f = &s.full_capacity_date;
     let a = &s.available_gpus_at_deadline;
     let b = &s.bottleneck_share;
+    let m = &s.shortfall_at_deadline;
     let date = |d: &Option<String>| d.clone().unwrap_or_else(|| "not reached".into());
     let _ = writeln!(
         t,
@@ -76,18 +128,31 @@ pub fn render_table(s: &Summary) -> String {
             ),
         ),
         (
-            "Bottleneck (days before full)",
+            "Missing GPU-days to deadline",
+            Bottleneck::ALL
+                .iter()
+                .map(|&k| format!("{} {}", cause_label(k), percent(b.get(k))))
+                .collect::<Vec<_>>()
+                .join("   "),
+        ),
+        (
+            "Missing at deadline (mean)",
             format!(
-                "supply {}   power {}   install {}   space {}",
-                percent(b.supply),
-                percent(b.power),
-                percent(b.install),
-                percent(b.space)
+                "{} GPUs: supply {}   power {}   install {}   space {}   bring-up {}",
+                thousands(m.total),
+                thousands(m.supply),
+                thousands(m.power),
+                thousands(m.install),
+                thousands(m.space),
+                thousands(m.bring_up)
             ),
         ),
     ];
     for (label, value) in rows {
         let _ = writeln!(t, "  {label:<31}{value}");
+    }
+    if let Some(c) = &s.constraint_costs {
+        t.push_str(&render_costs(c, s.trials));
     }
     let id_w = s.sites.iter().map(|x| x.id.len()).max().unwrap_or(4).max(4);
     let region_w = s

@@ -131,7 +131,7 @@ fn trials_csv_streams_one_row_per_trial() {
     let outcome = crate::stats::TrialOutcome {
         full_capacity_day: Some(13),
         inputs: vec![2.0],
-        bottleneck_days: [13, 0, 0, 0],
+        shortfall_gpu_days: [13, 0, 0, 0, 0],
         ..Default::default()
     };
     w.write(0, &outcome).unwrap();

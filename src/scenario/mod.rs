@@ -20,10 +20,14 @@ pub use dist_spec::DistSpec;
 pub(crate) use dist_spec::std_normal_cdf;
 pub use figures::PlanFigures;
 pub(crate) use figures::integrate_rate;
-pub use raw::{AllocationPolicy, parse_date};
+pub use raw::{AllocationPolicy, Staging, parse_date};
 pub use source::Origin;
 
 use source::{Node, Segment};
+
+/// The distribution of an input that does not exist (a disruption probability of a stream
+/// without disruptions): always 0.
+static ZERO: DistSpec = DistSpec::Fixed(0.0);
 
 /// Built-in accelerator types, merged underneath every scenario's `[[accelerators]]`.
 const BUILT_IN_ACCELERATORS: &str = include_str!("builtin_accelerators.toml");
@@ -121,8 +125,8 @@ pub struct SchedulePoint {
 /// `duration_weeks` and remove `severity` of each affected week's racks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Disruption {
-    /// Probability that a disruption starts in a given undisrupted week.
-    pub weekly_probability: f64,
+    /// Probability that a disruption starts in a given undisrupted week; drawn once per trial.
+    pub weekly_probability: DistSpec,
     /// Length in weeks (rounded to a whole number, at least 1).
     pub duration_weeks: DistSpec,
     /// Fraction of each affected week's supply lost, in [0, 1].
@@ -148,6 +152,8 @@ pub struct SupplyStream {
     pub noise: DistSpec,
     /// Random disruptions, if any.
     pub disruption: Option<Disruption>,
+    /// Days from shipping to arrival, one draw per weekly batch.
+    pub transit_days: DistSpec,
 }
 
 /// A tranche of facility power at a site.
@@ -159,6 +165,10 @@ pub struct PowerPhase {
     pub planned: Date,
     /// Delay after `planned`, days (rounded to whole days; negative = early).
     pub delay_days: DistSpec,
+    /// Days over which the MW arrive, in equal daily steps (0 or 1 = all on one day).
+    pub ramp_days: u32,
+    /// Days from energization until racks can start burn-in; one draw per trial.
+    pub commissioning_days: DistSpec,
 }
 
 /// A data center.
@@ -184,6 +194,20 @@ pub struct Site {
     pub power_scale: f64,
     /// Power phases in file order.
     pub phases: Vec<PowerPhase>,
+    /// Install crews (`install_racks_per_day`) per phase being fitted out, not per site.
+    pub crews_per_phase: bool,
+    /// Days for crews to reach full pace after their phase opens.
+    pub mobilization_days: f64,
+    /// Share of full pace while mobilization starts, in (0, 1].
+    pub mobilization_start: f64,
+    /// Campus-wide ceiling on racks installed per day.
+    pub max_install_racks_per_day: Option<f64>,
+    /// Days before energization that racks may be set in a phase's halls.
+    pub install_lead_days: u32,
+    /// Racks accepted together as one pod; `None` = each rack goes online on its own.
+    pub pod_racks: Option<u32>,
+    /// Days of a pod's acceptance test; one draw per pod.
+    pub pod_acceptance_days: DistSpec,
 }
 
 /// A cap on facility MW drawn by racks, for one region or for the fleet.
@@ -204,10 +228,15 @@ pub struct PowerLimit {
 pub struct BringUp {
     /// Burn-in length, days; one draw per site-day batch.
     pub burn_in_days: DistSpec,
-    /// Probability that a rack fails burn-in.
-    pub failure_probability: f64,
-    /// Time from failure back to the staging pool, days; one draw per site, rack type and day
-    /// of failures.
+    /// Probability that a rack fails burn-in; drawn once per trial (lot quality).
+    pub failure_probability: DistSpec,
+    /// Share of failed racks pulled off the floor for rework; the others are fixed in place.
+    pub pulled_fraction: f64,
+    /// Extra days a rack fixed in place needs before it passes; one draw per site, rack type
+    /// and day of failures.
+    pub fix_in_place_days: DistSpec,
+    /// Time from a pulled rack's failure until it is back at its site (or the staging pool),
+    /// days; one draw per site, rack type and day of failures.
     pub rework_days: DistSpec,
 }
 
@@ -230,6 +259,10 @@ pub enum InputRef {
     InstallRate(usize),
     /// The delay of phase `k` of site `i`.
     PhaseDelay(usize, usize),
+    /// The weekly disruption probability of supply stream `i` (which has a disruption).
+    DisruptionProbability(usize),
+    /// The fleet's burn-in failure probability.
+    FailureProbability,
 }
 
 /// A group of per-trial inputs drawn with a common rank correlation (Gaussian copula).
@@ -278,6 +311,10 @@ pub struct Scenario {
     pub operations: Operations,
     /// Allocation policy.
     pub allocation: AllocationPolicy,
+    /// Where delivered racks wait.
+    pub staging: Staging,
+    /// Days to move a waiting rack to another site, if racks may move.
+    pub reroute_days: Option<u32>,
     /// Correlated groups of per-trial inputs.
     pub correlations: Vec<Correlation>,
     /// Problems that do not stop a run, such as a target the planned power cannot reach.
@@ -297,15 +334,20 @@ impl Scenario {
         toml::to_string_pretty(&doc).unwrap_or_default()
     }
 
-    /// Every per-trial input with its `trials.csv` name, in column order: each stream's slip,
-    /// then for each site its install rate and each phase's delay.
+    /// Every per-trial input with its `trials.csv` name, in column order: each stream's slip
+    /// (and disruption probability, if it has disruptions), then for each site its install rate
+    /// and each phase's delay, then the failure probability.
     pub fn inputs(&self) -> Vec<(InputRef, String)> {
-        let mut out: Vec<(InputRef, String)> = self
-            .supply
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (InputRef::Slip(i), format!("slip_days.{}", s.id)))
-            .collect();
+        let mut out: Vec<(InputRef, String)> = Vec::new();
+        for (i, s) in self.supply.iter().enumerate() {
+            out.push((InputRef::Slip(i), format!("slip_days.{}", s.id)));
+            if s.disruption.is_some() {
+                out.push((
+                    InputRef::DisruptionProbability(i),
+                    format!("disruption_probability.{}", s.id),
+                ));
+            }
+        }
         for (i, site) in self.sites.iter().enumerate() {
             out.push((
                 InputRef::InstallRate(i),
@@ -318,6 +360,7 @@ impl Scenario {
                 ));
             }
         }
+        out.push((InputRef::FailureProbability, "failure_probability".into()));
         out
     }
 
@@ -327,6 +370,11 @@ impl Scenario {
             InputRef::Slip(i) => &self.supply[i].slip_days,
             InputRef::InstallRate(i) => &self.sites[i].install_racks_per_day,
             InputRef::PhaseDelay(i, k) => &self.sites[i].phases[k].delay_days,
+            InputRef::DisruptionProbability(i) => match &self.supply[i].disruption {
+                Some(d) => &d.weekly_probability,
+                None => &ZERO,
+            },
+            InputRef::FailureProbability => &self.bring_up.failure_probability,
         }
     }
 

@@ -106,6 +106,9 @@ pub(crate) struct RawSupply {
     pub(crate) noise: DistSpec,
     #[serde(default)]
     pub(crate) disruption: Option<RawDisruption>,
+    /// Days from shipping to arrival at the site (or the staging pool); one draw per batch.
+    #[serde(default = "zero_dist")]
+    pub(crate) transit_days: DistSpec,
 }
 
 /// One point of a supply schedule.
@@ -121,7 +124,8 @@ pub(crate) struct RawSchedulePoint {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawDisruption {
-    pub(crate) weekly_probability: f64,
+    /// A number, or a distribution drawn once per trial.
+    pub(crate) weekly_probability: DistSpec,
     pub(crate) duration_weeks: DistSpec,
     pub(crate) severity: DistSpec,
 }
@@ -145,6 +149,27 @@ pub(crate) struct RawSite {
     #[serde(default = "one")]
     pub(crate) power_scale: f64,
     pub(crate) phases: Vec<RawPhase>,
+    /// `install_racks_per_day` is per phase being fitted out rather than for the whole site.
+    #[serde(default)]
+    pub(crate) crews_per_phase: bool,
+    /// Days for a crew to reach full pace after its phase opens (0 = full pace at once).
+    #[serde(default)]
+    pub(crate) mobilization_days: f64,
+    /// Share of full pace on the day a crew starts, while mobilizing.
+    #[serde(default = "default_mobilization_start")]
+    pub(crate) mobilization_start: f64,
+    /// Campus-wide ceiling on racks installed per day, whatever the crews.
+    #[serde(default)]
+    pub(crate) max_install_racks_per_day: Option<f64>,
+    /// Days before a phase's energization that racks may be set in its halls.
+    #[serde(default)]
+    pub(crate) install_lead_days: u32,
+    /// Racks per pod (scalable unit) accepted together; absent = racks go online one by one.
+    #[serde(default)]
+    pub(crate) pod_racks: Option<u32>,
+    /// Days of a pod's acceptance test after its last rack passes burn-in; one draw per pod.
+    #[serde(default = "zero_dist")]
+    pub(crate) pod_acceptance_days: DistSpec,
 }
 
 /// `[[sites.phases]]`.
@@ -156,6 +181,13 @@ pub(crate) struct RawPhase {
     pub(crate) planned: Date,
     #[serde(default = "zero_dist")]
     pub(crate) delay_days: DistSpec,
+    /// Days over which the phase's MW arrive, hall by hall (0 or 1 = all on one day).
+    #[serde(default)]
+    pub(crate) ramp_days: u32,
+    /// Days from energization until racks can be burned in (cooling and integrated-systems
+    /// commissioning); one draw per trial.
+    #[serde(default = "zero_dist")]
+    pub(crate) commissioning_days: DistSpec,
 }
 
 /// `[[power_limits]]`.
@@ -186,8 +218,15 @@ pub(crate) struct RawLimitStep {
 pub(crate) struct RawBringUp {
     #[serde(default = "zero_dist")]
     pub(crate) burn_in_days: DistSpec,
-    #[serde(default)]
-    pub(crate) failure_probability: f64,
+    /// A number, or a distribution drawn once per trial (lot quality).
+    #[serde(default = "zero_dist")]
+    pub(crate) failure_probability: DistSpec,
+    /// Share of failed racks pulled off the floor for rework; the rest are fixed in place.
+    #[serde(default = "default_pulled_fraction")]
+    pub(crate) pulled_fraction: f64,
+    /// Extra days a rack fixed in place spends before it passes.
+    #[serde(default = "default_fix_days")]
+    pub(crate) fix_in_place_days: DistSpec,
     #[serde(default = "zero_dist")]
     pub(crate) rework_days: DistSpec,
 }
@@ -196,7 +235,9 @@ impl Default for RawBringUp {
     fn default() -> Self {
         Self {
             burn_in_days: zero_dist(),
-            failure_probability: 0.0,
+            failure_probability: zero_dist(),
+            pulled_fraction: default_pulled_fraction(),
+            fix_in_place_days: default_fix_days(),
             rework_days: zero_dist(),
         }
     }
@@ -227,6 +268,22 @@ impl Default for RawOperations {
 pub(crate) struct RawAllocation {
     #[serde(default)]
     pub(crate) policy: AllocationPolicy,
+    #[serde(default)]
+    pub(crate) staging: Staging,
+    /// Days to move a waiting rack to another site; absent = racks never move.
+    #[serde(default)]
+    pub(crate) reroute_days: Option<u32>,
+}
+
+/// Where delivered racks wait to be installed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Staging {
+    /// Each batch is assigned to a site when it ships and waits there.
+    #[default]
+    Site,
+    /// One fleet-wide pool per rack type; racks move to any site instantly.
+    Pool,
 }
 
 /// Which site gets racks first each day.
@@ -236,12 +293,23 @@ pub enum AllocationPolicy {
     /// Fill sites in file order.
     #[default]
     Ordered,
-    /// Visit sites in descending order of spare IT power at the start of the install step.
+    /// Most room first: with `staging = "pool"`, sites in descending order of spare IT power at
+    /// the start of each install step; with `staging = "site"`, each shipped batch goes to the
+    /// site with the most planned room not yet claimed.
     MostHeadroom,
 }
 
 fn one() -> f64 {
     1.0
+}
+fn default_mobilization_start() -> f64 {
+    0.25
+}
+fn default_pulled_fraction() -> f64 {
+    0.3
+}
+fn default_fix_days() -> DistSpec {
+    DistSpec::Fixed(2.0)
 }
 fn zero_dist() -> DistSpec {
     DistSpec::Fixed(0.0)

@@ -241,17 +241,21 @@ impl Checker<'_> {
                 }
             }
             self.non_negative(&at("rate_scale"), s.rate_scale);
+            self.dist_within(
+                &at("transit_days"),
+                &s.transit_days,
+                0.0,
+                f64::INFINITY,
+                "a transit time",
+            );
             self.dist_within(&at("noise"), &s.noise, 0.0, f64::INFINITY, "supply noise");
             let disruption = s.disruption.as_ref().map(|d| {
-                self.require(
-                    (0.0..=1.0).contains(&d.weekly_probability),
+                self.dist_within(
                     &at("disruption.weekly_probability"),
-                    || {
-                        format!(
-                            "is a probability and must lie in [0, 1], found {}",
-                            d.weekly_probability
-                        )
-                    },
+                    &d.weekly_probability,
+                    0.0,
+                    1.0,
+                    "a probability",
                 );
                 self.dist_within(
                     &at("disruption.duration_weeks"),
@@ -268,7 +272,7 @@ impl Checker<'_> {
                     "a severity",
                 );
                 Disruption {
-                    weekly_probability: d.weekly_probability,
+                    weekly_probability: d.weekly_probability.clone(),
                     duration_weeks: d.duration_weeks.clone(),
                     severity: d.severity.clone(),
                 }
@@ -289,6 +293,7 @@ impl Checker<'_> {
                 slip_days: s.slip_days.clone(),
                 noise: s.noise.clone(),
                 disruption,
+                transit_days: s.transit_days.clone(),
             });
         }
 
@@ -343,7 +348,40 @@ impl Checker<'_> {
             });
             for (k, p) in s.phases.iter().enumerate() {
                 self.positive(&at(&format!("phases[{k}].mw")), p.mw, "MW, e.g. mw = 150");
+                self.dist_within(
+                    &at(&format!("phases[{k}].commissioning_days")),
+                    &p.commissioning_days,
+                    0.0,
+                    f64::INFINITY,
+                    "a duration",
+                );
             }
+            self.non_negative(&at("mobilization_days"), s.mobilization_days);
+            self.require(
+                s.mobilization_start > 0.0 && s.mobilization_start <= 1.0,
+                &at("mobilization_start"),
+                || {
+                    format!(
+                        "is the share of full pace on a crew's first day and must lie in (0, 1], found {}",
+                        s.mobilization_start
+                    )
+                },
+            );
+            if let Some(cap) = s.max_install_racks_per_day {
+                self.positive(&at("max_install_racks_per_day"), cap, "racks per day");
+            }
+            if let Some(pod) = s.pod_racks {
+                self.require(pod > 0, &at("pod_racks"), || {
+                    "a pod holds at least 1 rack; leave pod_racks out for racks that go online one by one".into()
+                });
+            }
+            self.dist_within(
+                &at("pod_acceptance_days"),
+                &s.pod_acceptance_days,
+                0.0,
+                f64::INFINITY,
+                "a duration",
+            );
             let region = match regions.iter().position(|r| *r == s.region) {
                 Some(r) => r,
                 None => {
@@ -368,8 +406,17 @@ impl Checker<'_> {
                         mw: p.mw,
                         planned: p.planned,
                         delay_days: p.delay_days.clone(),
+                        ramp_days: p.ramp_days,
+                        commissioning_days: p.commissioning_days.clone(),
                     })
                     .collect(),
+                crews_per_phase: s.crews_per_phase,
+                mobilization_days: s.mobilization_days,
+                mobilization_start: s.mobilization_start,
+                max_install_racks_per_day: s.max_install_racks_per_day,
+                install_lead_days: s.install_lead_days,
+                pod_racks: s.pod_racks,
+                pod_acceptance_days: s.pod_acceptance_days.clone(),
             });
         }
 
@@ -407,15 +454,40 @@ impl Checker<'_> {
             f64::INFINITY,
             "a duration",
         );
+        let (_, most) = b.failure_probability.support();
+        if most >= 1.0 {
+            self.error(
+                "bring_up.failure_probability",
+                format!(
+                    "is a probability per rack and must lie in [0, 1) (at 1 no rack ever passes), but {} can reach {most}",
+                    b.failure_probability.describe()
+                ),
+            );
+        } else {
+            self.dist_within(
+                "bring_up.failure_probability",
+                &b.failure_probability,
+                0.0,
+                1.0,
+                "a probability",
+            );
+        }
         self.require(
-            (0.0..1.0).contains(&b.failure_probability),
-            "bring_up.failure_probability",
+            (0.0..=1.0).contains(&b.pulled_fraction),
+            "bring_up.pulled_fraction",
             || {
                 format!(
-                    "is a probability per rack and must lie in [0, 1) (at 1 no rack ever passes), found {}",
-                    b.failure_probability
+                    "is the share of failed racks pulled off the floor and must lie in [0, 1] (1 = every failed rack leaves the floor), found {}",
+                    b.pulled_fraction
                 )
             },
+        );
+        self.dist_within(
+            "bring_up.fix_in_place_days",
+            &b.fix_in_place_days,
+            0.0,
+            f64::INFINITY,
+            "a duration",
         );
         self.dist_within(
             "bring_up.rework_days",
@@ -453,7 +525,9 @@ impl Checker<'_> {
             power_limits,
             bring_up: BringUp {
                 burn_in_days: b.burn_in_days.clone(),
-                failure_probability: b.failure_probability,
+                failure_probability: b.failure_probability.clone(),
+                pulled_fraction: b.pulled_fraction,
+                fix_in_place_days: b.fix_in_place_days.clone(),
                 rework_days: b.rework_days.clone(),
             },
             operations: Operations {
@@ -461,6 +535,8 @@ impl Checker<'_> {
                 repair_days: o.repair_days.clone(),
             },
             allocation: raw.allocation.policy,
+            staging: raw.allocation.staging,
+            reroute_days: raw.allocation.reroute_days,
             correlations: Vec::new(),
             warnings: Vec::new(),
             resolved: without_extends(resolved),

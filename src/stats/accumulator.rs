@@ -31,11 +31,25 @@ pub enum Metric {
     StrandedMw,
     /// Dense FP8 EFLOPS of available GPUs (recorded in PFLOPS).
     Fp8EflopsAvailable,
+    /// Missing GPUs (target − online) not yet delivered.
+    ShortfallSupplyGpus,
+    /// Missing GPUs delivered but waiting for power: installed and waiting for their phase,
+    /// in transit between sites, or not installable for lack of power room.
+    ShortfallPowerGpus,
+    /// Missing GPUs delivered, with power and floor room, waiting for install crews.
+    ShortfallInstallGpus,
+    /// Missing GPUs delivered but waiting for floor space (or for a site that accepts them).
+    ShortfallSpaceGpus,
+    /// Missing GPUs in bring-up: burn-in, repair, rework or pod acceptance.
+    ShortfallBringUpGpus,
 }
 
 impl Metric {
+    /// Number of metrics.
+    pub const COUNT: usize = 14;
+
     /// Every metric, in column order.
-    pub const ALL: [Metric; 9] = [
+    pub const ALL: [Metric; Metric::COUNT] = [
         Metric::DeliveredGpus,
         Metric::InstalledGpus,
         Metric::OnlineGpus,
@@ -45,6 +59,11 @@ impl Metric {
         Metric::ItMwInUse,
         Metric::StrandedMw,
         Metric::Fp8EflopsAvailable,
+        Metric::ShortfallSupplyGpus,
+        Metric::ShortfallPowerGpus,
+        Metric::ShortfallInstallGpus,
+        Metric::ShortfallSpaceGpus,
+        Metric::ShortfallBringUpGpus,
     ];
 
     /// Column stem, e.g. `online_gpus`.
@@ -59,6 +78,11 @@ impl Metric {
             Metric::ItMwInUse => "it_mw_in_use",
             Metric::StrandedMw => "stranded_mw",
             Metric::Fp8EflopsAvailable => "fp8_eflops_available",
+            Metric::ShortfallSupplyGpus => "shortfall_supply_gpus",
+            Metric::ShortfallPowerGpus => "shortfall_power_gpus",
+            Metric::ShortfallInstallGpus => "shortfall_install_gpus",
+            Metric::ShortfallSpaceGpus => "shortfall_space_gpus",
+            Metric::ShortfallBringUpGpus => "shortfall_bring_up_gpus",
         }
     }
 
@@ -74,27 +98,46 @@ impl Metric {
     }
 }
 
-/// The constraint that held the ramp back on a day.
+/// Why a missing GPU (one of target − online) is not online yet (`docs/model.md`, "Where the
+/// missing GPUs are").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bottleneck {
-    /// Nothing waiting to be installed.
+    /// Not yet delivered.
     Supply,
-    /// Racks waiting; no accepting site has power (or power-cap room) for one more.
+    /// Delivered, waiting for power (installed before its phase, in transit between sites, or
+    /// no power room where it waits).
     Power,
-    /// Racks waiting, power free, install crews saturated.
+    /// Delivered, with power and floor room, waiting for install crews.
     Install,
-    /// Racks waiting, accepting sites' floors full.
+    /// Delivered, waiting for floor space.
     Space,
+    /// Installed and powered, in burn-in, repair, rework or pod acceptance.
+    BringUp,
 }
 
 impl Bottleneck {
+    /// Number of kinds.
+    pub const COUNT: usize = 5;
+
     /// Every kind, in output order.
-    pub const ALL: [Bottleneck; 4] = [
+    pub const ALL: [Bottleneck; Bottleneck::COUNT] = [
         Bottleneck::Supply,
         Bottleneck::Power,
         Bottleneck::Install,
         Bottleneck::Space,
+        Bottleneck::BringUp,
     ];
+
+    /// The daily metric that holds this kind's share of the missing GPUs.
+    pub fn shortfall_metric(self) -> Metric {
+        match self {
+            Bottleneck::Supply => Metric::ShortfallSupplyGpus,
+            Bottleneck::Power => Metric::ShortfallPowerGpus,
+            Bottleneck::Install => Metric::ShortfallInstallGpus,
+            Bottleneck::Space => Metric::ShortfallSpaceGpus,
+            Bottleneck::BringUp => Metric::ShortfallBringUpGpus,
+        }
+    }
 
     /// Output name.
     pub fn name(self) -> &'static str {
@@ -103,6 +146,7 @@ impl Bottleneck {
             Bottleneck::Power => "power",
             Bottleneck::Install => "install",
             Bottleneck::Space => "space",
+            Bottleneck::BringUp => "bring_up",
         }
     }
 }
@@ -118,8 +162,9 @@ pub struct TrialOutcome {
     pub available_gpus_at_deadline: u64,
     /// GPUs delivered by the end of the deadline day.
     pub delivered_gpus_at_deadline: u64,
-    /// Days before full capacity attributed to each [`Bottleneck`], in `Bottleneck::ALL` order.
-    pub bottleneck_days: [u32; 4],
+    /// Missing GPUs summed over the days up to and including the deadline, by cause, in
+    /// `Bottleneck::ALL` order (GPU-days).
+    pub shortfall_gpu_days: [u64; Bottleneck::COUNT],
     /// Racks online at each site at the end of the deadline day.
     pub site_online_racks_at_deadline: Vec<u64>,
     /// Day each phase is energized (sites in order, phases in order); may lie outside the horizon.
@@ -136,7 +181,7 @@ pub struct Layout {
     /// Day index of the deadline.
     pub deadline_day: usize,
     /// Bin width of each metric, in its base unit, in `Metric::ALL` order.
-    pub bin_width: [i64; 9],
+    pub bin_width: [i64; Metric::COUNT],
     /// Number of sites.
     pub sites: usize,
     /// Number of phases over all sites.
@@ -164,8 +209,8 @@ pub struct DailyBuffer {
     bins: Vec<i32>,
     /// Exact sums per cell of the buffered trials.
     sums: Vec<i64>,
-    width: [i64; 9],
-    inverse_width: [f64; 9],
+    width: [i64; Metric::COUNT],
+    inverse_width: [f64; Metric::COUNT],
 }
 
 impl DailyBuffer {
@@ -189,7 +234,7 @@ impl DailyBuffer {
     /// Records the end-of-day values of the current trial, in base units, in `Metric::ALL`
     /// order. Values must fit an `i32` once binned.
     #[inline]
-    pub fn record_day(&mut self, day: usize, values: &[i64; 9]) {
+    pub fn record_day(&mut self, day: usize, values: &[i64; Metric::COUNT]) {
         let row = self.len * TILE;
         for (m, &v) in values.iter().enumerate() {
             let cell = m * self.days + day;
@@ -244,14 +289,13 @@ pub struct Accumulator {
     pub(super) layout: Layout,
     pub(super) trials: u64,
     pub(super) daily: Vec<DailyCell>,
-    pub(super) bottleneck_by_day: Vec<[u64; 4]>,
     /// Exact sums of each site's online GPUs: `[site * days + day]`.
     pub(super) site_online_gpus: Vec<u64>,
     pub(super) full_capacity_day: Histogram,
     pub(super) met_by_deadline: u64,
     pub(super) available_at_deadline: Histogram,
     pub(super) available_at_deadline_sum: u64,
-    pub(super) bottleneck_days: [u64; 4],
+    pub(super) shortfall_gpu_days: [u64; Bottleneck::COUNT],
     pub(super) site_online_racks: Vec<Histogram>,
     pub(super) phase_energized_day: Vec<Histogram>,
 }
@@ -261,13 +305,12 @@ impl Accumulator {
     pub fn new(layout: Layout) -> Accumulator {
         Accumulator {
             daily: vec![DailyCell::default(); layout.days * Metric::ALL.len()],
-            bottleneck_by_day: vec![[0; 4]; layout.days],
             site_online_gpus: vec![0; layout.sites * layout.days],
             full_capacity_day: Histogram::default(),
             met_by_deadline: 0,
             available_at_deadline: Histogram::default(),
             available_at_deadline_sum: 0,
-            bottleneck_days: [0; 4],
+            shortfall_gpu_days: [0; Bottleneck::COUNT],
             site_online_racks: vec![Histogram::default(); layout.sites],
             phase_energized_day: vec![Histogram::default(); layout.phases],
             trials: 0,
@@ -295,12 +338,6 @@ impl Accumulator {
         buf.sums.fill(0);
     }
 
-    /// Records that `day` (before full capacity) was held back by `b`.
-    #[inline]
-    pub fn record_bottleneck(&mut self, day: usize, b: Bottleneck) {
-        self.bottleneck_by_day[day][b as usize] += 1;
-    }
-
     /// Records the online GPUs of every site at the end of `day` (sites in scenario order).
     #[inline]
     pub fn record_site_online(&mut self, day: usize, online_gpus: impl Iterator<Item = u64>) {
@@ -322,8 +359,12 @@ impl Accumulator {
         self.available_at_deadline
             .add(o.available_gpus_at_deadline as i64);
         self.available_at_deadline_sum += o.available_gpus_at_deadline;
-        for (total, &d) in self.bottleneck_days.iter_mut().zip(&o.bottleneck_days) {
-            *total += u64::from(d);
+        for (total, &d) in self
+            .shortfall_gpu_days
+            .iter_mut()
+            .zip(&o.shortfall_gpu_days)
+        {
+            *total += d;
         }
         for (h, &r) in self
             .site_online_racks
@@ -350,15 +391,6 @@ impl Accumulator {
             a.sum += b.sum;
         }
         for (a, b) in self
-            .bottleneck_by_day
-            .iter_mut()
-            .zip(&other.bottleneck_by_day)
-        {
-            for (x, y) in a.iter_mut().zip(b) {
-                *x += y;
-            }
-        }
-        for (a, b) in self
             .site_online_gpus
             .iter_mut()
             .zip(&other.site_online_gpus)
@@ -370,7 +402,11 @@ impl Accumulator {
         self.available_at_deadline
             .merge(&other.available_at_deadline);
         self.available_at_deadline_sum += other.available_at_deadline_sum;
-        for (x, y) in self.bottleneck_days.iter_mut().zip(&other.bottleneck_days) {
+        for (x, y) in self
+            .shortfall_gpu_days
+            .iter_mut()
+            .zip(&other.shortfall_gpu_days)
+        {
             *x += y;
         }
         for (a, b) in self
@@ -404,11 +440,6 @@ impl Accumulator {
         &self.daily[metric as usize * self.layout.days + day]
     }
 
-    /// Trials held back by each bottleneck on `day` (before their full capacity).
-    pub fn bottleneck_on(&self, day: usize) -> [u64; 4] {
-        self.bottleneck_by_day[day]
-    }
-
     /// Exact sum over trials of site `site`'s online GPUs at the end of `day`.
     pub fn site_online_gpus_sum(&self, site: usize, day: usize) -> u64 {
         self.site_online_gpus[site * self.layout.days + day]
@@ -434,9 +465,9 @@ impl Accumulator {
         self.available_at_deadline_sum
     }
 
-    /// Days attributed to each bottleneck, over all trials.
-    pub fn bottleneck_days(&self) -> [u64; 4] {
-        self.bottleneck_days
+    /// Missing GPU-days up to the deadline by cause, summed over all trials.
+    pub fn shortfall_gpu_days(&self) -> [u64; Bottleneck::COUNT] {
+        self.shortfall_gpu_days
     }
 
     /// Racks online at the deadline at site `i`.
@@ -467,7 +498,7 @@ mod tests {
         Layout {
             days: 3,
             deadline_day: 1,
-            bin_width: [1, 1, 1, 1, 1, 1000, 1000, 1000, 1],
+            bin_width: [1, 1, 1, 1, 1, 1000, 1000, 1000, 1, 1, 1, 1, 1, 1],
             sites: 1,
             phases: 1,
             target_gpus: 10,
@@ -477,14 +508,14 @@ mod tests {
     fn trial(acc: &mut Accumulator, full: Option<u32>, level: i64) {
         let mut buf = DailyBuffer::new(acc.layout(), 1);
         for d in 0..3 {
-            buf.record_day(d, &[level * d as i64; 9]);
+            buf.record_day(d, &[level * d as i64; Metric::COUNT]);
         }
         buf.end_trial();
         acc.absorb(&mut buf);
         acc.push(&TrialOutcome {
             full_capacity_day: full,
             available_gpus_at_deadline: level as u64,
-            bottleneck_days: [1, 0, 0, 0],
+            shortfall_gpu_days: [1, 0, 0, 0, 2],
             site_online_racks_at_deadline: vec![1],
             phase_energized_day: vec![0],
             ..TrialOutcome::default()
@@ -494,7 +525,7 @@ mod tests {
     #[test]
     fn buffered_bins_are_exact_floors() {
         let lay = Layout {
-            bin_width: [72, 7, 1000, 3, 1, 1, 1, 1, 1],
+            bin_width: [72, 7, 1000, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
             ..layout()
         };
         let buf = DailyBuffer::new(&lay, 1);
@@ -533,6 +564,6 @@ mod tests {
                 );
             }
         }
-        assert_eq!(b.bottleneck_days(), [4, 0, 0, 0]);
+        assert_eq!(b.shortfall_gpu_days(), [4, 0, 0, 0, 8]);
     }
 }

@@ -8,7 +8,7 @@
 //! never a panic or a huge allocation. The byte layout is specified in `docs/sharding.md`;
 //! changing it needs a new partial format version.
 
-use super::accumulator::{Accumulator, DailyCell, Layout, Metric};
+use super::accumulator::{Accumulator, Bottleneck, DailyCell, Layout, Metric};
 use super::histogram::{CountSlice, Histogram};
 use super::paired::TrialRecord;
 
@@ -40,11 +40,6 @@ impl Accumulator {
             put_histogram(out, &cell.histogram);
             put_signed(out, cell.sum);
         }
-        for day in &self.bottleneck_by_day {
-            for &n in day {
-                put(out, n);
-            }
-        }
         for &n in &self.site_online_gpus {
             put(out, n);
         }
@@ -52,7 +47,7 @@ impl Accumulator {
         put(out, self.met_by_deadline);
         put_histogram(out, &self.available_at_deadline);
         put(out, self.available_at_deadline_sum);
-        for &n in &self.bottleneck_days {
+        for &n in &self.shortfall_gpu_days {
             put(out, n);
         }
         for h in self
@@ -70,7 +65,7 @@ impl Accumulator {
         let mut r = Reader { bytes, at: 0 };
         let days = r.count()?;
         let deadline_day = r.count()?;
-        let mut bin_width = [0i64; 9];
+        let mut bin_width = [0i64; Metric::COUNT];
         for w in &mut bin_width {
             *w = r.signed()?;
             if *w <= 0 {
@@ -113,10 +108,6 @@ impl Accumulator {
             let sum = r.signed()?;
             daily.push(DailyCell { histogram, sum });
         }
-        let mut bottleneck_by_day = Vec::with_capacity(days);
-        for _ in 0..days {
-            bottleneck_by_day.push([r.u64()?, r.u64()?, r.u64()?, r.u64()?]);
-        }
         let site_online_gpus = (0..sites * days)
             .map(|_| r.u64())
             .collect::<Result<_, _>>()?;
@@ -129,7 +120,10 @@ impl Accumulator {
         }
         let available_at_deadline = r.histogram()?;
         let available_at_deadline_sum = r.u64()?;
-        let bottleneck_days = [r.u64()?, r.u64()?, r.u64()?, r.u64()?];
+        let mut shortfall_gpu_days = [0u64; Bottleneck::COUNT];
+        for n in &mut shortfall_gpu_days {
+            *n = r.u64()?;
+        }
         let mut per_trial = || -> Result<Histogram, DecodeError> {
             let h = r.histogram()?;
             if h.total() != trials {
@@ -155,13 +149,12 @@ impl Accumulator {
             layout,
             trials,
             daily,
-            bottleneck_by_day,
             site_online_gpus,
             full_capacity_day,
             met_by_deadline,
             available_at_deadline,
             available_at_deadline_sum,
-            bottleneck_days,
+            shortfall_gpu_days,
             site_online_racks,
             phase_energized_day,
         })
@@ -316,7 +309,7 @@ mod tests {
         let layout = Layout {
             days: 4,
             deadline_day: 2,
-            bin_width: [72, 72, 72, 72, 72, 100, 100, 100, 3],
+            bin_width: [72, 72, 72, 72, 72, 100, 100, 100, 3, 72, 72, 72, 72, 72],
             sites: 2,
             phases: 3,
             target_gpus: 1000,
@@ -326,7 +319,10 @@ mod tests {
         for t in 0..trials {
             let t = t as i64;
             for d in 0..4 {
-                buf.record_day(d, &[(t * 997 + d as i64 * 7919) % 100_000 - 500; 9]);
+                buf.record_day(
+                    d,
+                    &[(t * 997 + d as i64 * 7919) % 100_000 - 500; Metric::COUNT],
+                );
                 acc.record_site_online(d, [t as u64, 2 * t as u64].into_iter());
             }
             if buf.end_trial() {
@@ -335,7 +331,7 @@ mod tests {
             acc.push(&TrialOutcome {
                 full_capacity_day: (t % 3 != 0).then_some((t % 4) as u32),
                 available_gpus_at_deadline: (t * 72) as u64,
-                bottleneck_days: [1, 2, 3, t as u32],
+                shortfall_gpu_days: [1, 2, 3, t as u64, 5],
                 site_online_racks_at_deadline: vec![t as u64, 1],
                 phase_energized_day: vec![-3 - t, 0, 900 + t],
                 ..TrialOutcome::default()

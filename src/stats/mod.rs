@@ -5,6 +5,7 @@
 
 mod accumulator;
 mod codec;
+mod costs;
 mod histogram;
 mod paired;
 mod precision;
@@ -16,6 +17,7 @@ pub use accumulator::{
     Accumulator, Bottleneck, DailyBuffer, DailyCell, Layout, Metric, TrialOutcome,
 };
 pub use codec::{DecodeError, decode_records, encode_records};
+pub use costs::{ConstraintCost, ConstraintCosts};
 pub use histogram::Histogram;
 pub use paired::{
     Difference, FullCapacityDifference, MeanDifference, PairedComparison, TargetDifference,
@@ -26,5 +28,6 @@ pub use quantile::{type7, wilson95};
 pub use sensitivity::{Index, SobolIndices, average_ranks, pearson, sobol, spearman};
 pub use summary::{
     BottleneckShare, DAILY_PERCENTILES, DailyRow, FullCapacityDate, GpuDistribution, PhaseSummary,
-    Proportion, RunInfo, SiteInfo, SiteSummary, Summary, daily_rows,
+    Proportion, RunInfo, SCHEMA_VERSION, ShortfallAtDeadline, SiteInfo, SiteSummary, Summary,
+    daily_rows,
 };

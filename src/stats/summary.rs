@@ -88,28 +88,32 @@ pub struct GpuDistribution {
     pub p90: f64,
 }
 
-/// Share of (trial, day) pairs before full capacity held back by each constraint; sums to 1
-/// when any such day exists.
+/// How the missing GPU-days up to the deadline (target − online, each day from the start to the
+/// deadline, summed over trials) divide by cause (`docs/model.md`, "Where the missing GPUs
+/// are"). Shares sum to 1 when anything was missing; all are 0 otherwise.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
 pub struct BottleneckShare {
-    /// Nothing waiting to be installed.
+    /// Not yet delivered.
     pub supply: f64,
-    /// No power for one more rack.
+    /// Delivered, waiting for power.
     pub power: f64,
-    /// Install crews saturated.
+    /// Delivered, waiting for install crews.
     pub install: f64,
-    /// Floor space full.
+    /// Delivered, waiting for floor space.
     pub space: f64,
+    /// In burn-in, repair, rework or pod acceptance.
+    pub bring_up: f64,
 }
 
 impl BottleneckShare {
-    fn from_counts(c: [u64; 4]) -> Self {
-        let total: u64 = c.iter().sum();
+    /// Shares of `gpu_days` (in `Bottleneck::ALL` order).
+    pub fn from_gpu_days(gpu_days: [u64; Bottleneck::COUNT]) -> Self {
+        let total: u64 = gpu_days.iter().sum();
         let share = |b: Bottleneck| {
             if total == 0 {
                 0.0
             } else {
-                c[b as usize] as f64 / total as f64
+                gpu_days[b as usize] as f64 / total as f64
             }
         };
         BottleneckShare {
@@ -117,6 +121,53 @@ impl BottleneckShare {
             power: share(Bottleneck::Power),
             install: share(Bottleneck::Install),
             space: share(Bottleneck::Space),
+            bring_up: share(Bottleneck::BringUp),
+        }
+    }
+
+    /// The share of `b`.
+    pub fn get(&self, b: Bottleneck) -> f64 {
+        match b {
+            Bottleneck::Supply => self.supply,
+            Bottleneck::Power => self.power,
+            Bottleneck::Install => self.install,
+            Bottleneck::Space => self.space,
+            Bottleneck::BringUp => self.bring_up,
+        }
+    }
+}
+
+/// Mean missing GPUs (target − online, if positive) at the end of the deadline day, by cause;
+/// the five causes add up to `total`.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct ShortfallAtDeadline {
+    /// Mean missing GPUs.
+    pub total: f64,
+    /// Not yet delivered.
+    pub supply: f64,
+    /// Delivered, waiting for power.
+    pub power: f64,
+    /// Delivered, waiting for install crews.
+    pub install: f64,
+    /// Delivered, waiting for floor space.
+    pub space: f64,
+    /// In burn-in, repair, rework or pod acceptance.
+    pub bring_up: f64,
+}
+
+impl ShortfallAtDeadline {
+    fn new(acc: &Accumulator) -> Self {
+        let n = acc.trials().max(1) as f64;
+        let day = acc.layout().deadline_day;
+        let mean = |b: Bottleneck| acc.daily(b.shortfall_metric(), day).sum as f64 / n;
+        let parts = Bottleneck::ALL.map(mean);
+        ShortfallAtDeadline {
+            total: parts.iter().sum(),
+            supply: parts[Bottleneck::Supply as usize],
+            power: parts[Bottleneck::Power as usize],
+            install: parts[Bottleneck::Install as usize],
+            space: parts[Bottleneck::Space as usize],
+            bring_up: parts[Bottleneck::BringUp as usize],
         }
     }
 }
@@ -147,9 +198,15 @@ pub struct SiteSummary {
     pub median_racks_online_at_deadline: f64,
 }
 
+/// Version of the `summary.json` and `daily.csv` layout; it changes whenever a field or
+/// column changes meaning or goes away (`CHANGELOG.md` says what changed).
+pub const SCHEMA_VERSION: u32 = 2;
+
 /// The run's conclusions: `summary.json`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Summary {
+    /// [`SCHEMA_VERSION`] of this file.
+    pub schema_version: u32,
     /// Version of capsim that produced this.
     pub capsim_version: String,
     /// Scenario name.
@@ -172,8 +229,14 @@ pub struct Summary {
     pub full_capacity_date: FullCapacityDate,
     /// Available GPUs (online, not in repair) at the end of the deadline day.
     pub available_gpus_at_deadline: GpuDistribution,
-    /// Which constraint held the ramp back, over all days before full capacity.
+    /// How the missing GPU-days up to the deadline divide by cause.
     pub bottleneck_share: BottleneckShare,
+    /// Where the missing GPUs are at the end of the deadline day (means over trials).
+    pub shortfall_at_deadline: ShortfallAtDeadline,
+    /// What each class of constraint costs: the same trials rerun with it lifted. Absent when
+    /// the run skipped it (`run --cost-trials 0`) and in `compare` and `sweep` results.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub constraint_costs: Option<super::costs::ConstraintCosts>,
     /// Per-site results.
     pub sites: Vec<SiteSummary>,
     /// Scenario warnings.
@@ -191,9 +254,6 @@ pub struct DailyRow {
     pub date: Date,
     /// For each metric (in `Metric::ALL` order): mean, then `DAILY_PERCENTILES`, in output units.
     pub metrics: Vec<[f64; 8]>,
-    /// Share of all trials held back by each bottleneck on this day (`Bottleneck::ALL` order);
-    /// trials already at full capacity count in none.
-    pub bottleneck: [f64; 4],
     /// Share of all trials that have reached the target on or before this day.
     pub reached_target: f64,
     /// Mean online GPUs of each site (scenario order). Means, not medians: the sites' means add
@@ -261,6 +321,7 @@ impl Summary {
             })
             .collect();
         Summary {
+            schema_version: SCHEMA_VERSION,
             capsim_version: env!("CARGO_PKG_VERSION").to_string(),
             scenario: info.scenario.clone(),
             seed: info.seed,
@@ -298,7 +359,9 @@ impl Summary {
                 p50: q[1],
                 p90: q[2],
             },
-            bottleneck_share: BottleneckShare::from_counts(acc.bottleneck_days()),
+            bottleneck_share: BottleneckShare::from_gpu_days(acc.shortfall_gpu_days()),
+            shortfall_at_deadline: ShortfallAtDeadline::new(acc),
+            constraint_costs: None,
             sites,
             warnings: info.warnings.clone(),
             precision: None,
@@ -338,13 +401,11 @@ pub fn daily_rows(acc: &Accumulator, start: Date) -> Vec<DailyRow> {
                     row
                 })
                 .collect();
-            let counts = acc.bottleneck_on(day);
             DailyRow {
                 date: start
                     .checked_add(jiff::Span::new().days(day as i64))
                     .unwrap_or(start),
                 metrics,
-                bottleneck: counts.map(|c| c as f64 / n),
                 reached_target: reached as f64 / n,
                 site_online_gpus_mean: (0..lay.sites)
                     .map(|site| acc.site_online_gpus_sum(site, day) as f64 / n)
