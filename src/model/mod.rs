@@ -440,6 +440,15 @@ impl Model {
         names
     }
 
+    /// True when a site's bring-up can draw anything: a random burn-in or pod test length, or
+    /// failures (which draw who fails, who is pulled and how long a fix takes).
+    fn bring_up_is_random(&self, site: &SiteModel) -> bool {
+        let can_fail = !matches!(self.failure_probability, Dist::Fixed(p) if p <= 0.0);
+        !self.burn_in_days.is_fixed()
+            || (site.pod_racks > 0 && !site.pod_acceptance_days.is_fixed())
+            || can_fail
+    }
+
     /// The generator groups of a trial, one per named input of `docs/model.md` ("Random inputs
     /// and seeding"): each stream's slip and weekly draws, each site's install rate, phase
     /// delays and bring-up, and operations. Groups whose draws cannot vary (a fixed
@@ -473,7 +482,9 @@ impl Model {
                     out.push(InputGroup::SitePhase(i, k));
                 }
             }
-            out.push(InputGroup::SiteBringUp(i));
+            if self.bring_up_is_random(site) {
+                out.push(InputGroup::SiteBringUp(i));
+            }
         }
         if !self.failure_probability.is_fixed() {
             out.push(InputGroup::FailureProbability);

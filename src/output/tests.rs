@@ -92,9 +92,9 @@ fn daily_csv_has_one_row_per_day_and_the_documented_columns() {
     let header = lines.next().unwrap();
     assert!(header.starts_with("date,delivered_gpus_mean,delivered_gpus_p5,delivered_gpus_p10,"));
     assert!(header.ends_with(
-        "bottleneck_supply_share,bottleneck_power_share,bottleneck_install_share,bottleneck_space_share,reached_target_share,site_hall_online_gpus_mean"
+        "shortfall_bring_up_gpus_p90,shortfall_bring_up_gpus_p95,reached_target_share,site_hall_online_gpus_mean"
     ));
-    assert_eq!(header.split(',').count(), 1 + 9 * 8 + 4 + 1 + 1);
+    assert_eq!(header.split(',').count(), 1 + 14 * 8 + 1 + 1);
     let body: Vec<&str> = lines.collect();
     assert_eq!(body.len(), 40, "2026-01-01 ..= 2026-02-09");
     assert!(body[0].starts_with("2026-01-01,0,0,"));
@@ -140,7 +140,7 @@ fn trials_csv_streams_one_row_per_trial() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "trial,slip_days.s,full_capacity_date,met_target_by_deadline,online_gpus_at_deadline,available_gpus_at_deadline,delivered_gpus_at_deadline,days_bound_by_supply,days_bound_by_power,days_bound_by_install,days_bound_by_space"
+        "trial,slip_days.s,full_capacity_date,met_target_by_deadline,online_gpus_at_deadline,available_gpus_at_deadline,delivered_gpus_at_deadline,gpu_days_short_supply,gpu_days_short_power,gpu_days_short_install,gpu_days_short_space,gpu_days_short_bring_up"
     );
-    assert_eq!(lines.next().unwrap(), "0,2,2026-01-14,1,0,0,0,13,0,0,0");
+    assert_eq!(lines.next().unwrap(), "0,2,2026-01-14,1,0,0,0,13,0,0,0,0");
 }

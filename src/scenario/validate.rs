@@ -454,13 +454,17 @@ impl Checker<'_> {
             f64::INFINITY,
             "a duration",
         );
-        let (_, most) = b.failure_probability.support();
+        let (least, most) = b.failure_probability.support();
         if most >= 1.0 {
+            let found = if least == most {
+                format!("found {most}")
+            } else {
+                format!("but {} can reach {most}", b.failure_probability.describe())
+            };
             self.error(
                 "bring_up.failure_probability",
                 format!(
-                    "is a probability per rack and must lie in [0, 1) (at 1 no rack ever passes), but {} can reach {most}",
-                    b.failure_probability.describe()
+                    "is a probability per rack and must lie in [0, 1) (at 1 no rack ever passes), {found}"
                 ),
             );
         } else {

@@ -222,7 +222,19 @@ fn each_scenario_matches_a_plain_run_with_the_same_seed() {
     let slower = tiny_slower(tmp.path());
     let (dir, _) = compare(&[&tiny, &slower], &["--trials", "120", "--no-charts"]);
     // The seed and trials come from the first scenario (tiny: seed 11) for both.
-    let run = run_cli(&slower, &["--trials", "120", "--seed", "11", "--no-charts"]);
+    // compare reports no constraint costs; the plain run skips them to match.
+    let run = run_cli(
+        &slower,
+        &[
+            "--trials",
+            "120",
+            "--seed",
+            "11",
+            "--no-charts",
+            "--cost-trials",
+            "0",
+        ],
+    );
     let ours = std::fs::read(dir.path().join("tiny-slower/summary.json")).unwrap();
     assert_eq!(ours, run.summary_bytes);
     let daily = std::fs::read(dir.path().join("tiny-slower/daily.csv")).unwrap();

@@ -9,7 +9,7 @@ use crate::util::{capsim, day_of, fixture, json_at, json_f64, run_cli};
 const TINY: &str = "valid/tiny.toml";
 
 /// The daily metrics, in column order (`Metric::ALL`).
-const METRICS: [&str; 9] = [
+const METRICS: [&str; 14] = [
     "delivered_gpus",
     "installed_gpus",
     "online_gpus",
@@ -19,7 +19,15 @@ const METRICS: [&str; 9] = [
     "it_mw_in_use",
     "stranded_mw",
     "fp8_eflops_available",
+    "shortfall_supply_gpus",
+    "shortfall_power_gpus",
+    "shortfall_install_gpus",
+    "shortfall_space_gpus",
+    "shortfall_bring_up_gpus",
 ];
+
+/// The causes of missing GPUs, in output order (`Bottleneck::ALL`).
+const CAUSES: [&str; 5] = ["supply", "power", "install", "space", "bring_up"];
 
 const PERCENTILES: [&str; 7] = ["p5", "p10", "p25", "p50", "p75", "p90", "p95"];
 
@@ -40,8 +48,7 @@ fn daily_csv_has_one_row_per_day_and_every_metric_column() {
     );
     for extra in &daily.headers[expected.len()..] {
         assert!(
-            extra.starts_with("bottleneck_")
-                || extra == "reached_target_share"
+            extra == "reached_target_share"
                 || (extra.starts_with("site_") && extra.ends_with("_online_gpus_mean")),
             "unexpected column `{extra}`"
         );
@@ -117,20 +124,45 @@ fn daily_shares_agree_with_the_summary() {
     );
     let never = json_f64(&out.summary, "/full_capacity_date/never_fraction");
     assert!((reached.last().unwrap() - (1.0 - never)).abs() < 1e-9);
-    // Share of trials held back on a day, plus those already at full capacity, is at most 1.
-    let kinds = ["supply", "power", "install", "space"];
-    let shares: Vec<Vec<f64>> = kinds
+    // The missing GPUs split by cause: never negative, together at least the mean gap
+    // (E[max(0, T - X)] >= T - E[X]), and zero once every trial is at the target.
+    let target = json_f64(&out.summary, "/target_gpus");
+    let online = daily.numbers("online_gpus_mean");
+    let parts: Vec<Vec<f64>> = CAUSES
         .iter()
-        .map(|k| daily.numbers(&format!("bottleneck_{k}_share")))
+        .map(|k| daily.numbers(&format!("shortfall_{k}_gpus_mean")))
         .collect();
+    let mut gpu_days = [0.0; 5];
+    let deadline = day_of("2026-01-05", "2026-03-10") as usize;
     for day in 0..reached.len() {
-        let held: f64 = shares.iter().map(|s| s[day]).sum();
-        assert!(shares.iter().all(|s| (0.0..=1.0).contains(&s[day])));
+        let missing: f64 = parts.iter().map(|p| p[day]).sum();
+        assert!(parts.iter().all(|p| p[day] >= 0.0));
         assert!(
-            held + reached[day] <= 1.0 + 1e-6,
-            "day {day}: {held} + {}",
-            reached[day]
+            missing >= target - online[day] - 1e-6,
+            "day {day}: {missing}"
         );
+        if reached[day] == 1.0 {
+            assert_eq!(missing, 0.0, "day {day}");
+        }
+        if day <= deadline {
+            for (total, p) in gpu_days.iter_mut().zip(&parts) {
+                *total += p[day];
+            }
+        }
+    }
+    // bottleneck_share is the share of the missing GPU-days up to the deadline, and
+    // shortfall_at_deadline the deadline's row.
+    let total: f64 = gpu_days.iter().sum();
+    for (k, g) in CAUSES.iter().zip(gpu_days) {
+        let share = json_f64(&out.summary, &format!("/bottleneck_share/{k}"));
+        assert!(
+            (share - g / total).abs() < 1e-9,
+            "{k}: {share} vs {}",
+            g / total
+        );
+        let at = json_f64(&out.summary, &format!("/shortfall_at_deadline/{k}"));
+        let row = daily.numbers(&format!("shortfall_{k}_gpus_mean"))[deadline];
+        assert!((at - row).abs() < 1e-6 * (1.0 + at), "{k}: {at} vs {row}");
     }
 }
 
@@ -171,8 +203,9 @@ fn summary_json_has_the_documented_fields() {
         .collect();
     assert!(q[0] <= q[1] && q[1] <= q[2] && mean >= 0.0, "{mean} {q:?}");
 
-    // Bottleneck attribution may change; its shares are always proportions that sum to 1.
-    let shares: Vec<f64> = ["supply", "power", "install", "space"]
+    assert_eq!(s["schema_version"], 2);
+    // The missing GPU-days by cause: proportions that sum to 1.
+    let shares: Vec<f64> = CAUSES
         .iter()
         .map(|k| json_f64(s, &format!("/bottleneck_share/{k}")))
         .collect();
@@ -181,6 +214,26 @@ fn summary_json_has_the_documented_fields() {
         (shares.iter().sum::<f64>() - 1.0).abs() < 1e-9,
         "{shares:?}"
     );
+
+    // The mean shortfall at the deadline adds up across its causes.
+    let total = json_f64(s, "/shortfall_at_deadline/total");
+    let parts: f64 = CAUSES
+        .iter()
+        .map(|k| json_f64(s, &format!("/shortfall_at_deadline/{k}")))
+        .sum();
+    assert!(
+        (total - parts).abs() < 1e-9 * (1.0 + total),
+        "{total} vs {parts}"
+    );
+    // Constraint costs: one entry per class on the first trials (all 250 here).
+    assert_eq!(s["constraint_costs"]["trials"], 250);
+    let classes: Vec<&str> = s["constraint_costs"]["costs"]
+        .as_array()
+        .expect("constraint_costs.costs")
+        .iter()
+        .map(|c| c["constraint"].as_str().unwrap())
+        .collect();
+    assert_eq!(classes, CAUSES);
 
     let sites = s["sites"].as_array().expect("sites");
     let ids: Vec<&str> = sites.iter().map(|x| x["id"].as_str().unwrap()).collect();
@@ -239,12 +292,23 @@ fn trials_csv_has_one_row_per_trial_consistent_with_the_summary() {
         "delay_days.beta.phase0",
         "online_gpus_at_deadline",
         "delivered_gpus_at_deadline",
-        "days_bound_by_supply",
-        "days_bound_by_power",
-        "days_bound_by_install",
-        "days_bound_by_space",
+        "gpu_days_short_supply",
+        "gpu_days_short_power",
+        "gpu_days_short_install",
+        "gpu_days_short_space",
+        "gpu_days_short_bring_up",
     ] {
         trials.numbers(column);
+    }
+    // The per-trial missing GPU-days add up to summary.json's shares.
+    let sums: Vec<f64> = CAUSES
+        .iter()
+        .map(|k| trials.numbers(&format!("gpu_days_short_{k}")).iter().sum())
+        .collect();
+    let total: f64 = sums.iter().sum();
+    for (k, g) in CAUSES.iter().zip(&sums) {
+        let share = json_f64(s, &format!("/bottleneck_share/{k}"));
+        assert!((share - g / total).abs() < 1e-12, "{k}");
     }
     // Sampled inputs stay inside their distributions' supports.
     assert!(

@@ -205,7 +205,14 @@ fn unknown_field_lists_only_the_valid_fields() {
             "max_racks",
             "install_racks_per_day",
             "power_scale",
-            "phases"
+            "phases",
+            "crews_per_phase",
+            "mobilization_days",
+            "mobilization_start",
+            "max_install_racks_per_day",
+            "install_lead_days",
+            "pod_racks",
+            "pod_acceptance_days"
         ],
         "{stderr}"
     );
