@@ -507,6 +507,24 @@ pub(crate) fn validate(args: ValidateArgs) -> Result<()> {
             "most GPUs power and floor can host",
             format!("{:.0}", f.max_gpus_hosted),
         ),
+        ("most GPUs hostable by the deadline", {
+            let caps: Vec<String> = f
+                .binding_caps_by_deadline
+                .iter()
+                .map(|c| format!("`{}`", c.id))
+                .collect();
+            if caps.is_empty() {
+                format!("{:.0}", f.max_gpus_hosted_by_deadline)
+            } else {
+                format!(
+                    "{:.0} (held by power cap{} {}; {:.0} without caps)",
+                    f.max_gpus_hosted_by_deadline,
+                    if caps.len() == 1 { "" } else { "s" },
+                    caps.join(", "),
+                    f.max_gpus_hosted_by_deadline_without_caps
+                )
+            }
+        }),
     ];
     for (label, value) in lines {
         writeln!(out, "#   {label:<36}{value}")?;

@@ -18,8 +18,8 @@ use jiff::civil::Date;
 
 pub use dist_spec::DistSpec;
 pub(crate) use dist_spec::std_normal_cdf;
-pub use figures::PlanFigures;
 pub(crate) use figures::integrate_rate;
+pub use figures::{BindingCap, HostingCapacity, PlanFigures};
 pub use raw::{AllocationPolicy, Staging, parse_date};
 pub use source::Origin;
 

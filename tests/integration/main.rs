@@ -26,6 +26,10 @@
 //! - `deploy`: the Dockerfile and `deploy/kubernetes/` manifests agree with each other and with
 //!   the sharding flags; the manifests' commands, run locally per index, merge to the unsharded
 //!   result.
+//! - `validate_caps`: `validate` counts regional and fleet power caps in the most GPUs the plan
+//!   can host by the deadline (hand-computed on `valid/capped_region.toml`), names the binding
+//!   cap and its numbers in the warning `validate` prints and `run` records, and gives the power-
+//!   and-floor figure as before when no cap binds.
 //! - `exports`: the shape and internal consistency of `summary.json`, `daily.csv`, `trials.csv`
 //!   and `scenario.resolved.toml`.
 //!
@@ -46,3 +50,4 @@ mod shard;
 mod statistics;
 mod sweep;
 mod util;
+mod validate_caps;
