@@ -39,6 +39,19 @@ struct Arrival {
     moved: u32,
 }
 
+/// Bring-up steps ending at a site on one day, for one rack type.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct BringUpDay {
+    /// Racks whose burn-in ends and passes.
+    pass: u32,
+    /// Racks whose burn-in ends and fails.
+    fail: u32,
+    /// Racks whose fix in place ends.
+    fixed: u32,
+    /// Racks whose pod passes acceptance.
+    pods: u32,
+}
+
 /// What a power event changes at its site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PowerKind {
@@ -70,14 +83,13 @@ pub struct Scratch {
     /// Racks arriving: `[(day * dests + dest) * types + type]`, dest = site or the pool (last);
     /// zeroed when consumed.
     arrivals: Vec<Arrival>,
-    /// Burn-in batches finishing: `[(day * sites + site) * types + type]` = (pass, fail).
-    completions: Vec<(u32, u32)>,
-    /// Racks fixed in place finishing their fix, same index.
-    fixes: Vec<u32>,
-    /// Racks whose pod passes acceptance, same index.
-    pods: Vec<u32>,
-    /// Whether any calendar above has an entry on a day; zeroed when consumed.
-    due: Vec<bool>,
+    /// Bring-up steps ending: `[(day * sites + site) * types + type]`; zeroed when consumed.
+    bring_up: Vec<BringUpDay>,
+    /// Destinations with an entry in `arrivals` on a day (a [`DueMask`]); cleared when
+    /// consumed.
+    arrivals_due: Vec<DueMask>,
+    /// Sites with an entry in `bring_up` on a day (a [`DueMask`]); cleared when consumed.
+    bring_up_due: Vec<DueMask>,
     /// Expected interruptions of each day so far, for the outage convolution.
     interruption_rate: Vec<f64>,
     /// Power events, sorted by day, and the ramps in progress.
@@ -112,6 +124,10 @@ pub struct Scratch {
     rates: Vec<f64>,
     delays: Vec<i64>,
     commissioning: Vec<i64>,
+    /// Burn-in failures at the trial's failure probability.
+    failures: Binomial01,
+    /// The pulled share of failed racks.
+    pulls: Binomial01,
     outcome: TrialOutcome,
 }
 
@@ -130,6 +146,10 @@ struct SiteState {
     racks_on_floor: u64,
     crew_left: u64,
     install_rate: f64,
+    /// Whether crews keep one constant pace ([`crate::model::SiteModel::constant_crews`]).
+    constant_crews: bool,
+    /// The day `crew_left` was set for, at a constant pace (set on first use each day).
+    crew_day: usize,
     /// Cumulative crew capacity (racks) through yesterday, for paces that change.
     crew_capacity: f64,
     /// Planned IT kW and racks already assigned to this site (site staging).
@@ -146,10 +166,9 @@ impl Scratch {
         Scratch {
             shipped: vec![0; days * model.streams.len()],
             arrivals: vec![Arrival::default(); days * (sites + 1) * types],
-            completions: vec![(0, 0); days * sites * types],
-            fixes: vec![0; days * sites * types],
-            pods: vec![0; days * sites * types],
-            due: vec![false; days],
+            bring_up: vec![BringUpDay::default(); days * sites * types],
+            arrivals_due: vec![0; days],
+            bring_up_due: vec![0; days],
             interruption_rate: vec![0.0; days],
             power: Vec::new(),
             ramps: Vec::new(),
@@ -188,6 +207,8 @@ impl Scratch {
             rates: Vec::with_capacity(sites),
             delays: Vec::with_capacity(model.sites.iter().map(|s| s.phases.len()).sum()),
             commissioning: Vec::with_capacity(model.sites.iter().map(|s| s.phases.len()).sum()),
+            failures: Binomial01::new(0.0),
+            pulls: Binomial01::new(model.pulled_fraction),
             outcome: TrialOutcome::default(),
         }
     }
@@ -206,34 +227,66 @@ fn floor(x: f64) -> i64 {
     if (t as f64) > x { t - 1 } else { t }
 }
 
-/// Binomial(n, p) by sequential inversion for the small batches of the hot loop (cost O(np)),
-/// rand_distr's BTPE above that. Exact up to floating-point rounding of the pmf recursion.
-fn binomial(rng: &mut TrialRng, n: u64, p: f64) -> u64 {
-    if n == 0 || p <= 0.0 {
-        return 0;
+/// Batches up to this size read q^n from a table instead of computing it.
+const SMALL_BATCH: usize = 32;
+
+/// Binomial draws with one success probability p, by sequential inversion for the small batches
+/// of the hot loop (cost O(np), q^n tabulated for n <= [`SMALL_BATCH`]) and rand_distr's BTPE
+/// above 256. Exact up to floating-point rounding of the pmf recursion.
+#[derive(Debug, Clone)]
+struct Binomial01 {
+    p: f64,
+    /// `q_pow[n]` = (1 − p)^n, as `powi` computes it.
+    q_pow: [f64; SMALL_BATCH + 1],
+}
+
+impl Binomial01 {
+    fn new(p: f64) -> Self {
+        let q = 1.0 - p;
+        Binomial01 {
+            p,
+            q_pow: std::array::from_fn(|n| q.powi(n as i32)),
+        }
     }
-    if p >= 1.0 {
-        return n;
+
+    /// Makes the draws use probability `p` (rebuilding the table only when p changes).
+    fn set(&mut self, p: f64) {
+        if self.p.to_bits() != p.to_bits() {
+            *self = Binomial01::new(p);
+        }
     }
-    if n > 256 {
-        return Binomial::new(n, p).map(|b| b.sample(rng)).unwrap_or(0);
+
+    fn sample(&self, rng: &mut TrialRng, n: u64) -> u64 {
+        let p = self.p;
+        if n == 0 || p <= 0.0 {
+            return 0;
+        }
+        if p >= 1.0 {
+            return n;
+        }
+        if n > 256 {
+            return Binomial::new(n, p).map(|b| b.sample(rng)).unwrap_or(0);
+        }
+        let q = 1.0 - p;
+        let ratio = p / q;
+        let mut pmf = match self.q_pow.get(n as usize) {
+            Some(&v) => v,
+            None => q.powi(n as i32),
+        };
+        if pmf < 1e-300 {
+            // q^n underflows for extreme inputs; BTPE has no such limit.
+            return Binomial::new(n, p).map(|b| b.sample(rng)).unwrap_or(0);
+        }
+        let mut cdf = pmf;
+        let u: f64 = rng.random();
+        let mut k = 0;
+        while u > cdf && k < n {
+            pmf *= (n - k) as f64 / (k + 1) as f64 * ratio;
+            k += 1;
+            cdf += pmf;
+        }
+        k
     }
-    let q = 1.0 - p;
-    let ratio = p / q;
-    let mut pmf = q.powi(n as i32);
-    if pmf < 1e-300 {
-        // q^n underflows for extreme inputs; BTPE has no such limit.
-        return Binomial::new(n, p).map(|b| b.sample(rng)).unwrap_or(0);
-    }
-    let mut cdf = pmf;
-    let u: f64 = rng.random();
-    let mut k = 0;
-    while u > cdf && k < n {
-        pmf *= (n - k) as f64 / (k + 1) as f64 * ratio;
-        k += 1;
-        cdf += pmf;
-    }
-    k
 }
 
 /// Running totals of one trial.
@@ -253,8 +306,6 @@ struct Totals {
     rework_gpus: u64,
     /// GPUs in racks being moved between sites.
     moving_gpus: u64,
-    /// The trial's failure probability.
-    failure_probability: f64,
 }
 
 /// Where [`run_trial`] puts the daily series: recorded runs fill a buffer and an accumulator;
@@ -393,10 +444,10 @@ pub fn run_trial(
     o.shortfall_gpu_days = [0; Bottleneck::COUNT];
     o.full_capacity_day = None;
 
-    let mut t = Totals {
-        failure_probability: draw_inputs(model, seed, trial, s),
-        ..Totals::default()
-    };
+    let failure_probability = draw_inputs(model, seed, trial, s);
+    s.failures.set(failure_probability);
+    s.pulls.set(model.pulled_fraction);
+    let mut t = Totals::default();
     if !model.unlimited_supply {
         for (k, st) in model.streams.iter().enumerate() {
             deliver_stream(
@@ -423,6 +474,8 @@ pub fn run_trial(
     for (i, site) in model.sites.iter().enumerate() {
         s.site[i] = SiteState {
             install_rate: s.rates[i],
+            constant_crews: site.constant_crews(),
+            crew_day: usize::MAX,
             ..SiteState::default()
         };
         s.phase_open[i].clear();
@@ -497,10 +550,9 @@ pub fn run_trial(
             }
         }
         // 3. Arrivals: delivered batches, reworked racks and moved racks reach their site.
-        if std::mem::take(&mut s.due[day]) {
-            arrive(model, s, day, &mut t);
-            // 6 (early). Completions are processed after install and power-on below.
-            s.due[day] = true;
+        let due = std::mem::take(&mut s.arrivals_due[day]);
+        if due != 0 {
+            arrive(model, s, day, due, &mut t);
         }
         // 4. Install racks at sites: crews, floor and open hall room under the power caps.
         set_crews(model, s, day);
@@ -508,8 +560,9 @@ pub fn run_trial(
         // 5. Power on installed racks that have commissioned power: burn-in starts.
         power_on(model, s, day, &mut t);
         // 6. Burn-in, fixes and pod acceptance finishing today.
-        if std::mem::take(&mut s.due[day]) {
-            finish(model, s, day, &mut t);
+        let due = std::mem::take(&mut s.bring_up_due[day]);
+        if due != 0 {
+            finish(model, s, day, due, &mut t);
         }
         let o = &mut s.outcome;
         if o.full_capacity_day.is_none() && t.online_gpus >= model.target_gpus {
@@ -637,11 +690,30 @@ fn apply_power(s: &mut Scratch, day: i64, next_event: &mut usize, t: &mut Totals
     }
 }
 
-/// Marks `day` as having calendar entries, if it is inside the horizon.
+/// The sites (or destinations) with calendar entries on a day: bit `min(i, 63)` for entry `i`,
+/// so bit 63 stands for every index from 63 on.
+type DueMask = u64;
+
+/// The indices a [`DueMask`] covers, in order, out of `n`.
 #[inline]
-fn schedule(due: &mut [bool], day: i64) -> Option<usize> {
+fn due_indices(mut mask: DueMask, n: usize) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        if mask == 0 {
+            return None;
+        }
+        let b = mask.trailing_zeros() as usize;
+        mask &= mask - 1;
+        Some(if b == 63 { 63..n } else { b..b + 1 })
+    })
+    .flatten()
+}
+
+/// Marks index `i` (a site or destination) as having calendar entries on `day`, if the day is
+/// inside the horizon.
+#[inline]
+fn schedule(due: &mut [DueMask], day: i64, i: usize) -> Option<usize> {
     if day >= 0 && (day as usize) < due.len() {
-        due[day as usize] = true;
+        due[day as usize] |= 1 << i.min(63);
         Some(day as usize)
     } else {
         None
@@ -664,7 +736,7 @@ fn ship(model: &Model, s: &mut Scratch, stream: usize, n: u64, day: usize) {
             st.claimed_kw += k as f64 * model.accelerators[a].rack_it_kw;
             st.claimed_racks += k;
         }
-        if let Some(d) = schedule(&mut s.due, arrival) {
+        if let Some(d) = schedule(&mut s.arrivals_due, arrival, dest) {
             let slot = &mut s.arrivals[(d * dests + dest) * types + a];
             slot.new = slot
                 .new
@@ -700,14 +772,20 @@ fn ship(model: &Model, s: &mut Scratch, stream: usize, n: u64, day: usize) {
     let mut left = n;
     for by in [arrival, i64::MAX] {
         while left > 0 {
-            let pick = match model.policy {
-                AllocationPolicy::Ordered => (0..n_sites).find(|&i| room(s, i, by) > 0),
-                AllocationPolicy::MostHeadroom => (0..n_sites)
-                    .filter(|&i| room(s, i, by) > 0)
-                    .max_by_key(|&i| (room(s, i, by), std::cmp::Reverse(i))),
-            };
-            let Some(i) = pick else { break };
-            let k = left.min(room(s, i, by) as u64);
+            // (room, site) of the chosen site: the first with room, or the most room (ties
+            // to the first).
+            let mut pick: Option<(i64, usize)> = None;
+            for i in 0..n_sites {
+                let r = room(s, i, by);
+                if r > 0 && pick.is_none_or(|(best, _)| r > best) {
+                    pick = Some((r, i));
+                    if model.policy == AllocationPolicy::Ordered {
+                        break;
+                    }
+                }
+            }
+            let Some((r, i)) = pick else { break };
+            let k = left.min(r as u64);
             give(s, i, k);
             left -= k;
         }
@@ -723,11 +801,11 @@ fn ship(model: &Model, s: &mut Scratch, stream: usize, n: u64, day: usize) {
 }
 
 /// Step 3: racks arriving today join their site's waiting racks (or the pool).
-fn arrive(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
+fn arrive(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Totals) {
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
     let dests = n_sites + 1;
-    for dest in 0..dests {
+    for dest in due_indices(due, dests) {
         for (a, acc_model) in model.accelerators.iter().enumerate() {
             let slot = std::mem::take(&mut s.arrivals[(day * dests + dest) * types + a]);
             let (new, reworked, moved) = (
@@ -764,6 +842,19 @@ fn mobilized(site: &crate::model::SiteModel, days: i64) -> f64 {
     }
 }
 
+/// What the crews of a site can still install today. A constant pace r gives
+/// ⌊r(d + 1)⌋ − ⌊rd⌋ racks on day d, worked out the first time a day asks (most site-days have
+/// nothing to install); other paces are set each day by [`set_crews`].
+#[inline]
+fn crews_left(st: &mut SiteState, day: usize) -> u64 {
+    if st.constant_crews && st.crew_day != day {
+        st.crew_day = day;
+        let (r, d) = (st.install_rate, day as i64);
+        st.crew_left = (floor(r * (d + 1) as f64) - floor(r * d as f64)).max(0) as u64;
+    }
+    st.crew_left
+}
+
 /// Step 4a: each site's crew capacity today, in whole racks. A constant pace r gives
 /// ⌊r(d + 1)⌋ − ⌊rd⌋; a pace that changes (mobilization, crews per phase, a ceiling) gives the
 /// whole-rack increments of its running total. Unused capacity is never banked.
@@ -772,8 +863,8 @@ fn set_crews(model: &Model, s: &mut Scratch, day: usize) {
     for (i, site) in model.sites.iter().enumerate() {
         let st = &mut s.site[i];
         let r = st.install_rate;
-        if site.constant_crews() {
-            st.crew_left = (floor(r * (d + 1) as f64) - floor(r * d as f64)).max(0) as u64;
+        if st.constant_crews {
+            // Set on first use today, by `crews_left`.
             continue;
         }
         let phases = &s.phase_open[i];
@@ -845,7 +936,7 @@ fn install(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
         for i in 0..n_sites {
             for a in 0..types {
                 let n = s.waiting[i * types + a];
-                if n > 0 {
+                if n > 0 && crews_left(&mut s.site[i], day) > 0 {
                     place(model, s, i, a, n, day, t);
                 }
             }
@@ -898,8 +989,11 @@ fn place(
 ) -> u64 {
     let site = &model.sites[i];
     let acc_model = &model.accelerators[a];
+    if crews_left(&mut s.site[i], day) == 0 {
+        return 0;
+    }
     let st = &s.site[i];
-    if st.crew_left == 0 || st.racks_on_floor >= site.max_racks {
+    if st.racks_on_floor >= site.max_racks {
         return 0;
     }
     let n = offered
@@ -968,11 +1062,11 @@ fn power_on(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
             // One burn-in duration and one failure draw per site-day batch.
             let rng = &mut s.bring_up_rng[i];
             let done = day as i64 + model.burn_in_days.sample(rng).max(0);
-            let failed = binomial(rng, n, t.failure_probability);
-            if let Some(done) = schedule(&mut s.due, done) {
-                let slot = &mut s.completions[(done * n_sites + i) * types + a];
-                slot.0 += (n - failed) as u32;
-                slot.1 += failed as u32;
+            let failed = s.failures.sample(rng, n);
+            if let Some(done) = schedule(&mut s.bring_up_due, done, i) {
+                let slot = &mut s.bring_up[(done * n_sites + i) * types + a];
+                slot.pass += (n - failed) as u32;
+                slot.fail += failed as u32;
             }
         }
     }
@@ -1011,9 +1105,9 @@ fn accept_pod(
         .max(0);
     if test == 0 {
         go_online(model, s, i, a, n, t);
-    } else if let Some(d) = schedule(&mut s.due, day as i64 + test) {
+    } else if let Some(d) = schedule(&mut s.bring_up_due, day as i64 + test, i) {
         let types = model.accelerators.len();
-        s.pods[(d * model.sites.len() + i) * types + a] += n as u32;
+        s.bring_up[(d * model.sites.len() + i) * types + a].pods += n as u32;
     }
 }
 
@@ -1028,20 +1122,20 @@ fn go_online(model: &Model, s: &mut Scratch, i: usize, a: usize, n: u64, t: &mut
 }
 
 /// Step 6: burn-in batches, fixes and pod tests finishing today, site by site.
-fn finish(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
+fn finish(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Totals) {
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
-    for i in 0..n_sites {
+    for i in due_indices(due, n_sites) {
         let site = &model.sites[i];
         let mut changed = false;
         for (a, acc_model) in model.accelerators.iter().enumerate() {
             let at = (day * n_sites + i) * types + a;
-            let (pass, fail) = std::mem::take(&mut s.completions[at]);
-            let fixed_today = std::mem::take(&mut s.fixes[at]);
-            let pods_today = std::mem::take(&mut s.pods[at]);
-            if pass == 0 && fail == 0 && fixed_today == 0 && pods_today == 0 {
+            let done = std::mem::take(&mut s.bring_up[at]);
+            if done == BringUpDay::default() {
                 continue;
             }
+            let (pass, fail, fixed_today, pods_today) =
+                (done.pass, done.fail, done.fixed, done.pods);
             changed = true;
             if pass > 0 {
                 passed(model, s, i, a, u64::from(pass), day, t);
@@ -1051,14 +1145,14 @@ fn finish(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
                 // place (one fix draw and, if any are pulled, one rework draw per batch).
                 let fail = u64::from(fail);
                 let rng = &mut s.bring_up_rng[i];
-                let pulled = binomial(rng, fail, model.pulled_fraction);
+                let pulled = s.pulls.sample(rng, fail);
                 let fixed = fail - pulled;
                 if fixed > 0 {
                     let fix = model.fix_in_place_days.sample(rng).max(0);
                     if fix == 0 {
                         passed(model, s, i, a, fixed, day, t);
-                    } else if let Some(d) = schedule(&mut s.due, day as i64 + fix) {
-                        s.fixes[(d * n_sites + i) * types + a] += fixed as u32;
+                    } else if let Some(d) = schedule(&mut s.bring_up_due, day as i64 + fix, i) {
+                        s.bring_up[(d * n_sites + i) * types + a].fixed += fixed as u32;
                     }
                 }
                 if pulled > 0 {
@@ -1079,12 +1173,12 @@ fn finish(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
                     // Today's install step is over, so a rack is back on the day its rework
                     // ends but never before tomorrow.
                     let back = day as i64 + model.rework_days.sample(&mut s.bring_up_rng[i]).max(1);
-                    if let Some(d) = schedule(&mut s.due, back) {
-                        let dest = if model.staging == Staging::Site {
-                            i
-                        } else {
-                            n_sites
-                        };
+                    let dest = if model.staging == Staging::Site {
+                        i
+                    } else {
+                        n_sites
+                    };
+                    if let Some(d) = schedule(&mut s.arrivals_due, back, dest) {
                         s.arrivals[(d * (n_sites + 1) + dest) * types + a].reworked +=
                             pulled as u32;
                     }
@@ -1146,7 +1240,7 @@ fn reroute_racks(model: &Model, s: &mut Scratch, day: usize, reroute: i64, t: &m
                 if n == 0 {
                     continue;
                 }
-                let Some(d) = schedule(&mut s.due, (day as i64) + reroute) else {
+                let Some(d) = schedule(&mut s.arrivals_due, (day as i64) + reroute, j) else {
                     return;
                 };
                 left -= n;
@@ -1282,22 +1376,32 @@ mod tests {
 
     #[test]
     fn binomial_inversion_has_the_right_mean_and_variance() {
-        // 100,000 draws of Binomial(20, 0.15): mean 3, variance 2.55, SE of the mean 0.005.
+        // 100,000 draws of Binomial(20, 0.15): mean 3, variance 2.55, SE of the mean 0.005;
+        // the same from the table (n <= 32) and from powi (n = 40, mean 6, variance 5.1).
+        let binomial = |rng: &mut TrialRng, n: u64, p: f64| Binomial01::new(p).sample(rng, n);
         let mut rng = test_rng(3);
-        let n = 100_000;
-        let xs: Vec<f64> = (0..n)
-            .map(|_| binomial(&mut rng, 20, 0.15) as f64)
-            .collect();
-        let mean = xs.iter().sum::<f64>() / n as f64;
-        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-        assert!((mean - 3.0).abs() < 5.0 * 0.005, "{mean}");
-        assert!((var - 2.55).abs() < 0.05 * 2.55, "{var}");
+        let draws = 100_000;
+        for (n, p) in [(20, 0.15), (40, 0.15)] {
+            let b = Binomial01::new(p);
+            let xs: Vec<f64> = (0..draws).map(|_| b.sample(&mut rng, n) as f64).collect();
+            let mean = xs.iter().sum::<f64>() / draws as f64;
+            let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (draws - 1) as f64;
+            let (m, v) = (n as f64 * p, n as f64 * p * (1.0 - p));
+            assert!(
+                (mean - m).abs() < 5.0 * (v / draws as f64).sqrt(),
+                "{n}: {mean}"
+            );
+            assert!((var - v).abs() < 0.05 * v, "{n}: {var}");
+        }
         assert_eq!(binomial(&mut rng, 0, 0.5), 0);
         assert_eq!(binomial(&mut rng, 10, 0.0), 0);
         assert_eq!(binomial(&mut rng, 10, 1.0), 10);
         // q^n underflows here; the draw must still be plausible (mean 240, sd < 4).
         let k = binomial(&mut rng, 250, 0.96);
         assert!((220..=250).contains(&k), "{k}");
+        // The table holds powi's values, so the draws do not depend on the batch size path.
+        let b = Binomial01::new(0.3);
+        assert!((0..=SMALL_BATCH).all(|n| b.q_pow[n] == 0.7f64.powi(n as i32)));
     }
 
     /// One site, power from day 0, 10 racks a week, failures and zero-day rework.
@@ -1357,12 +1461,17 @@ rework_days = 0
                 "arrivals, trial {trial}"
             );
             assert!(
-                s.completions.iter().all(|&x| x == (0, 0)),
-                "burn-in, trial {trial}"
+                s.bring_up.iter().all(|x| *x == BringUpDay::default()),
+                "bring-up, trial {trial}"
             );
-            assert!(s.fixes.iter().all(|&x| x == 0), "fixes, trial {trial}");
-            assert!(s.pods.iter().all(|&x| x == 0), "pods, trial {trial}");
-            assert!(s.due.iter().all(|&x| !x), "due, trial {trial}");
+            assert!(
+                s.arrivals_due.iter().all(|&x| x == 0),
+                "arrivals due, trial {trial}"
+            );
+            assert!(
+                s.bring_up_due.iter().all(|&x| x == 0),
+                "bring-up due, trial {trial}"
+            );
         }
         assert_eq!(acc.trials(), 50);
     }
