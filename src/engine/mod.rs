@@ -177,6 +177,14 @@ struct Worker {
 /// loaded once for many trials, small enough that the buffer stays a few MB.
 const DAILY_BUFFER_TRIALS: usize = 256;
 
+/// A pool of `threads` workers (0: one per core).
+fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, EngineError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|source| EngineError::ThreadPool { threads, source })
+}
+
 /// Runs `cfg.trials` trials of `model` starting at `cfg.first_trial`.
 ///
 /// Multi-threaded (rayon, `cfg.threads` workers). Time O(trials × days × sites); memory
@@ -190,13 +198,7 @@ pub fn run(
     if cfg.trials > u64::from(u32::MAX) {
         return Err(EngineError::TooManyTrials(cfg.trials));
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cfg.threads)
-        .build()
-        .map_err(|source| EngineError::ThreadPool {
-            threads: cfg.threads,
-            source,
-        })?;
+    let pool = thread_pool(cfg.threads)?;
     let lay = layout(model);
     let workers: ThreadLocal<RefCell<Worker>> = ThreadLocal::new();
     let batch = cfg.batch_size.max(1);
@@ -288,13 +290,7 @@ pub fn records(
     cfg: &EngineConfig,
     progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> Result<Vec<TrialRecord>, EngineError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cfg.threads)
-        .build()
-        .map_err(|source| EngineError::ThreadPool {
-            threads: cfg.threads,
-            source,
-        })?;
+    let pool = thread_pool(cfg.threads)?;
     let batch = cfg.batch_size.max(1);
     let batches = cfg.trials.div_ceil(batch);
     let scratches: ThreadLocal<RefCell<Scratch>> = ThreadLocal::new();

@@ -349,6 +349,11 @@ fn draw_inputs(model: &Model, seed: u64, trial: u64, s: &mut Scratch) -> f64 {
         Some(g) if !dist.is_fixed() => crate::model::cdf::quantile(spec, correlated(g, rng)),
         _ => dist.sample(rng),
     };
+    let days = |dist: &crate::model::DayDist, group: Option<usize>, rng: &mut TrialRng| match group
+    {
+        Some(g) if !dist.is_fixed() => dist.quantile(correlated(g, rng)),
+        _ => dist.sample(rng),
+    };
     s.slips.clear();
     s.disruption_p.clear();
     s.rates.clear();
@@ -357,10 +362,7 @@ fn draw_inputs(model: &Model, seed: u64, trial: u64, s: &mut Scratch) -> f64 {
     let o = &mut s.outcome;
     for st in &model.streams {
         let rng = &mut input_rng(st.slip_seed.unwrap_or(seed), trial, st.slip_key);
-        let slip = match st.slip_group {
-            Some(g) if !st.slip_days.is_fixed() => st.slip_days.quantile(correlated(g, rng)),
-            _ => st.slip_days.sample(rng),
-        };
+        let slip = days(&st.slip_days, st.slip_group, rng);
         s.slips.push(slip);
         o.inputs.push(slip as f64);
         if let Some(d) = &st.disruption {
@@ -391,12 +393,7 @@ fn draw_inputs(model: &Model, seed: u64, trial: u64, s: &mut Scratch) -> f64 {
         o.inputs.push(rate);
         for phase in &site.phases {
             let rng = &mut input_rng(phase.seed.unwrap_or(seed), trial, phase.key);
-            let delay = match phase.group {
-                Some(g) if !phase.delay_days.is_fixed() => {
-                    phase.delay_days.quantile(correlated(g, rng))
-                }
-                _ => phase.delay_days.sample(rng),
-            };
+            let delay = days(&phase.delay_days, phase.group, rng);
             s.delays.push(delay);
             s.commissioning
                 .push(phase.commissioning_days.sample(rng).max(0));

@@ -53,6 +53,9 @@ fn render_costs(c: &ConstraintCosts, run_trials: u64) -> String {
     for cost in c.ranked() {
         let g = &cost.p_target_gain;
         let days = match cost.median_full_capacity_days_earlier {
+            Some(d) if d.round() == 1.0 => "median full capacity 1 day earlier".to_string(),
+            Some(d) if d.round() == -1.0 => "median full capacity 1 day later".to_string(),
+            Some(d) if d < 0.0 => format!("median full capacity {:.0} days later", -d),
             Some(d) => format!("median full capacity {d:.0} days earlier"),
             None => "median full capacity not reached in one of the two".to_string(),
         };
@@ -128,14 +131,6 @@ pub fn render_table(s: &Summary) -> String {
             ),
         ),
         (
-            "Missing GPU-days to deadline",
-            Bottleneck::ALL
-                .iter()
-                .map(|&k| format!("{} {}", cause_label(k), percent(b.get(k))))
-                .collect::<Vec<_>>()
-                .join("   "),
-        ),
-        (
             "Missing at deadline (mean)",
             format!(
                 "{} GPUs: supply {}   power {}   install {}   space {}   bring-up {}",
@@ -146,6 +141,14 @@ pub fn render_table(s: &Summary) -> String {
                 thousands(m.space),
                 thousands(m.bring_up)
             ),
+        ),
+        (
+            "Missing GPU-days to deadline",
+            Bottleneck::ALL
+                .iter()
+                .map(|&k| format!("{} {}", cause_label(k), percent(b.get(k))))
+                .collect::<Vec<_>>()
+                .join("   "),
         ),
     ];
     for (label, value) in rows {
