@@ -518,16 +518,17 @@ fn render_table(r: &CompareReport) -> String {
             .collect(),
     );
     line(
-        "Bottleneck sup/pow/inst/space",
+        "Missing GPU-days s/p/i/f/b",
         sc.iter()
             .map(|s| {
                 let b = &s.bottleneck_share;
                 format!(
-                    "{:.0}/{:.0}/{:.0}/{:.0}%",
+                    "{:.0}/{:.0}/{:.0}/{:.0}/{:.0}%",
                     b.supply * 100.0,
                     b.power * 100.0,
                     b.install * 100.0,
-                    b.space * 100.0
+                    b.space * 100.0,
+                    b.bring_up * 100.0
                 )
             })
             .collect(),

@@ -1401,6 +1401,23 @@ mod tests {
         assert!((0..=SMALL_BATCH).all(|n| b.q_pow[n] == 0.7f64.powi(n as i32)));
     }
 
+    #[test]
+    fn due_masks_name_each_index_once_and_fold_the_rest_into_bit_63() {
+        let mut due = vec![0; 3];
+        for i in [0, 5, 5, 62, 63, 70] {
+            schedule(&mut due, 1, i);
+        }
+        assert_eq!(schedule(&mut due, 3, 0), None, "outside the horizon");
+        assert_eq!(schedule(&mut due, -1, 0), None, "before the start");
+        assert_eq!(due[0], 0);
+        let got: Vec<usize> = due_indices(due[1], 72).collect();
+        // Bit 63 stands for every index from 63 on; the day's slots of the others are empty.
+        let mut want = vec![0, 5, 62];
+        want.extend(63..72);
+        assert_eq!(got, want);
+        assert_eq!(due_indices(0, 72).count(), 0);
+    }
+
     /// One site, power from day 0, 10 racks a week, failures and zero-day rework.
     const SMALL: &str = r#"
 [scenario]
