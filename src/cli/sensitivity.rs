@@ -22,7 +22,7 @@ use capsim::engine::seed::mix64;
 use capsim::engine::{self, EngineConfig, RunHooks};
 use capsim::model::{DayDist, Dist, Model};
 use capsim::output::thousands;
-use capsim::scenario::{DistSpec, Scenario};
+use capsim::scenario::{DistSpec, InputRef, Scenario};
 use capsim::stats::{SobolIndices, TrialOutcome, sobol, spearman, type7};
 use indicatif::ProgressBar;
 use serde::Serialize;
@@ -181,53 +181,50 @@ struct Report {
     inputs: Rows,
 }
 
-/// A per-trial input (`Model::input_names` order) and how to hold it fixed.
-#[derive(Debug, Clone, Copy)]
-enum Named {
-    Slip(usize),
-    Install(usize),
-    Phase(usize, usize),
-}
-
-fn named_inputs(model: &Model) -> Vec<Named> {
-    let mut out: Vec<Named> = (0..model.streams.len()).map(Named::Slip).collect();
-    for (i, site) in model.sites.iter().enumerate() {
-        out.push(Named::Install(i));
-        out.extend((0..site.phases.len()).map(|k| Named::Phase(i, k)));
-    }
-    out
-}
-
-fn is_constant(model: &Model, n: Named) -> bool {
+/// Whether a per-trial input never varies.
+fn is_constant(model: &Model, n: InputRef) -> bool {
     match n {
-        Named::Slip(i) => model.streams[i].slip_days.is_fixed(),
-        Named::Install(i) => model.sites[i].install_racks_per_day.is_fixed(),
-        Named::Phase(i, k) => model.sites[i].phases[k].delay_days.is_fixed(),
+        InputRef::Slip(i) => model.streams[i].slip_days.is_fixed(),
+        InputRef::InstallRate(i) => model.sites[i].install_racks_per_day.is_fixed(),
+        InputRef::PhaseDelay(i, k) => model.sites[i].phases[k].delay_days.is_fixed(),
+        InputRef::DisruptionProbability(i) => model.streams[i]
+            .disruption
+            .as_ref()
+            .is_none_or(|d| d.weekly_probability.is_fixed()),
+        InputRef::FailureProbability => model.failure_probability.is_fixed(),
     }
 }
 
-/// The input's `p`-quantile: whole days from the `DayDist`, the install rate by bisection on
-/// its CDF (then floored at 0, as the engine does).
-fn quantile_of(s: &Scenario, model: &Model, n: Named, p: f64) -> f64 {
+/// The input's `p`-quantile: whole days from the `DayDist`, rates and probabilities by
+/// bisection on their CDF (then clamped as the engine clamps them).
+fn quantile_of(s: &Scenario, model: &Model, n: InputRef, p: f64) -> f64 {
+    let continuous = || capsim::model::cdf::quantile(s.input_spec(n), p);
     match n {
-        Named::Slip(i) => model.streams[i].slip_days.quantile(p) as f64,
-        Named::Install(i) => {
-            capsim::model::cdf::quantile(&s.sites[i].install_racks_per_day, p).max(0.0)
+        InputRef::Slip(i) => model.streams[i].slip_days.quantile(p) as f64,
+        InputRef::PhaseDelay(i, k) => model.sites[i].phases[k].delay_days.quantile(p) as f64,
+        InputRef::InstallRate(_) => continuous().max(0.0),
+        InputRef::DisruptionProbability(_) | InputRef::FailureProbability => {
+            continuous().clamp(0.0, 1.0)
         }
-        Named::Phase(i, k) => model.sites[i].phases[k].delay_days.quantile(p) as f64,
     }
 }
 
 /// `model` with input `n` held at `v` (a one-point law consumes no randomness, and the other
 /// inputs have their own generators, so their draws are unchanged).
-fn held(model: &Model, n: Named, v: f64) -> Model {
+fn held(model: &Model, n: InputRef, v: f64) -> Model {
     let mut m = model.clone();
     match n {
-        Named::Slip(i) => m.streams[i].slip_days = DayDist::new(&DistSpec::Fixed(v)),
-        Named::Install(i) => m.sites[i].install_racks_per_day = Dist::Fixed(v),
-        Named::Phase(i, k) => {
+        InputRef::Slip(i) => m.streams[i].slip_days = DayDist::new(&DistSpec::Fixed(v)),
+        InputRef::InstallRate(i) => m.sites[i].install_racks_per_day = Dist::Fixed(v),
+        InputRef::PhaseDelay(i, k) => {
             m.sites[i].phases[k].delay_days = DayDist::new(&DistSpec::Fixed(v));
         }
+        InputRef::DisruptionProbability(i) => {
+            if let Some(d) = &mut m.streams[i].disruption {
+                d.weekly_probability = Dist::Fixed(v);
+            }
+        }
+        InputRef::FailureProbability => m.failure_probability = Dist::Fixed(v),
     }
     m
 }
@@ -253,8 +250,8 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         &format!("sensitivity-{}", stem(&args.scenario.scenario)),
     )?;
 
-    let names = model.input_names();
-    let named = named_inputs(&model);
+    // The per-trial inputs, in `trials.csv` order.
+    let (named, names): (Vec<InputRef>, Vec<String>) = scenario.inputs().into_iter().unzip();
     let varying: Vec<usize> = (0..named.len())
         .filter(|&i| !is_constant(&model, named[i]))
         .collect();

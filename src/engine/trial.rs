@@ -828,13 +828,14 @@ fn arrive(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Tota
     }
 }
 
-/// The mobilization factor of crews that started `days` ago.
+/// The share of full pace of crews that started `days` ago: `mobilization_start` on their first
+/// day (days = 0), rising linearly to 1 at `mobilization_days`.
 #[inline]
 fn mobilized(site: &crate::model::SiteModel, days: i64) -> f64 {
     if site.mobilization_days <= 0.0 {
         1.0
     } else {
-        let ramp = ((days + 1) as f64 / site.mobilization_days).min(1.0);
+        let ramp = (days as f64 / site.mobilization_days).min(1.0);
         site.mobilization_start + (1.0 - site.mobilization_start) * ramp
     }
 }

@@ -190,6 +190,8 @@ pub struct Model {
     pub target_gpus: u64,
     /// Rack types that some stream delivers, in order of first delivery in the file.
     pub accelerators: Vec<AcceleratorModel>,
+    /// Names of the per-trial inputs ([`Model::input_names`]).
+    input_names: Vec<String>,
     /// Supply streams.
     pub streams: Vec<StreamModel>,
     /// Sites.
@@ -377,6 +379,7 @@ impl Model {
             deadline_day: s.day_of(s.deadline).clamp(0, days as i64 - 1) as usize,
             target_gpus: s.target_gpus,
             accelerators,
+            input_names: s.inputs().into_iter().map(|(_, name)| name).collect(),
             streams,
             sites,
             regions: s.regions.len(),
@@ -420,24 +423,11 @@ impl Model {
 }
 
 impl Model {
-    /// Names of the per-trial inputs in `TrialOutcome::inputs` order, as `trials.csv` columns:
-    /// each stream's slip, then for each site its install rate and each phase's delay.
-    pub fn input_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = Vec::new();
-        for s in &self.streams {
-            names.push(format!("slip_days.{}", s.id));
-            if s.disruption.is_some() {
-                names.push(format!("disruption_probability.{}", s.id));
-            }
-        }
-        for site in &self.sites {
-            names.push(format!("install_racks_per_day.{}", site.id));
-            for k in 0..site.phases.len() {
-                names.push(format!("delay_days.{}.phase{k}", site.id));
-            }
-        }
-        names.push("failure_probability".into());
-        names
+    /// Names of the per-trial inputs in `TrialOutcome::inputs` order, as `trials.csv` columns
+    /// ([`Scenario::inputs`]: each stream's slip and disruption probability, each site's
+    /// install rate and phase delays, then the failure probability).
+    pub fn input_names(&self) -> &[String] {
+        &self.input_names
     }
 
     /// True when a site's bring-up can draw anything: a random burn-in or pod test length, or
@@ -478,7 +468,7 @@ impl Model {
                 out.push(InputGroup::SiteInstall(i));
             }
             for (k, p) in site.phases.iter().enumerate() {
-                if !p.delay_days.is_fixed() {
+                if !p.delay_days.is_fixed() || !p.commissioning_days.is_fixed() {
                     out.push(InputGroup::SitePhase(i, k));
                 }
             }
