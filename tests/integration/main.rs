@@ -2,6 +2,10 @@
 //!
 //! Each module checks one promise, end to end, through the `capsim` binary or the public library:
 //!
+//! - `attribution`: known answers for where the missing GPUs are and what each constraint costs:
+//!   one hand-built scenario per constraint (`valid/ka_*_only.toml`) gives that cause >= 95% of
+//!   the missing GPU-days and of the shortfall at the deadline, and by far the largest cost; the
+//!   shipped power-constrained variant puts more on power than the base case.
 //! - `bench`: `bench --trials A,B --json` reports a row per trial count with positive
 //!   throughput and the memory fields (numbers, or null where unavailable); shapes, not timings.
 //! - `cli`: flags, exit codes (0 ok, 1 run failure, 2 bad input), help and error text.
@@ -36,6 +40,7 @@
 //! Everything runs in the debug profile, so trial counts stay in the hundreds to low thousands and
 //! horizons in weeks to months. Nothing here measures time: speed belongs to the benchmarks.
 
+mod attribution;
 mod bench;
 mod charts;
 mod cli;
