@@ -34,6 +34,10 @@
 //!   can host by the deadline (hand-computed on `valid/capped_region.toml`), names the binding
 //!   cap and its numbers in the warning `validate` prints and `run` records, and gives the power-
 //!   and-floor figure as before when no cap binds.
+//! - `mechanisms`: hand-computed timelines of the issue-9 model (`valid/ka_*.toml`): repair in
+//!   place, pods, crews per phase, mobilization and a campus ceiling, power ramps, commissioning
+//!   and early phases, racks set before power, site-bound deliveries, per-trial probabilities and
+//!   their correlation groups, the defaults, and thread-independent constraint costs.
 //! - `exports`: the shape and internal consistency of `summary.json`, `daily.csv`, `trials.csv`
 //!   and `scenario.resolved.toml`.
 //!
@@ -49,6 +53,7 @@ mod correlation;
 mod deploy;
 mod determinism;
 mod exports;
+mod mechanisms;
 mod scenarios;
 mod sensitivity;
 mod shard;
