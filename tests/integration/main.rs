@@ -2,6 +2,10 @@
 //!
 //! Each module checks one promise, end to end, through the `capsim` binary or the public library:
 //!
+//! - `attribution`: known answers for where the missing GPUs are and what each constraint costs:
+//!   one hand-built scenario per constraint (`valid/ka_*_only.toml`) gives that cause >= 95% of
+//!   the missing GPU-days and of the shortfall at the deadline, and by far the largest cost; the
+//!   shipped power-constrained variant puts more on power than the base case.
 //! - `bench`: `bench --trials A,B --json` reports a row per trial count with positive
 //!   throughput and the memory fields (numbers, or null where unavailable); shapes, not timings.
 //! - `cli`: flags, exit codes (0 ok, 1 run failure, 2 bad input), help and error text.
@@ -30,12 +34,17 @@
 //!   can host by the deadline (hand-computed on `valid/capped_region.toml`), names the binding
 //!   cap and its numbers in the warning `validate` prints and `run` records, and gives the power-
 //!   and-floor figure as before when no cap binds.
+//! - `mechanisms`: hand-computed timelines of the issue-9 model (`valid/ka_*.toml`): repair in
+//!   place, pods, crews per phase, mobilization and a campus ceiling, power ramps, commissioning
+//!   and early phases, racks set before power, site-bound deliveries, per-trial probabilities and
+//!   their correlation groups, the defaults, and thread-independent constraint costs.
 //! - `exports`: the shape and internal consistency of `summary.json`, `daily.csv`, `trials.csv`
 //!   and `scenario.resolved.toml`.
 //!
 //! Everything runs in the debug profile, so trial counts stay in the hundreds to low thousands and
 //! horizons in weeks to months. Nothing here measures time: speed belongs to the benchmarks.
 
+mod attribution;
 mod bench;
 mod charts;
 mod cli;
@@ -44,6 +53,7 @@ mod correlation;
 mod deploy;
 mod determinism;
 mod exports;
+mod mechanisms;
 mod scenarios;
 mod sensitivity;
 mod shard;
