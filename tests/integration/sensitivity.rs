@@ -174,3 +174,74 @@ fn bad_input_exits_2_and_a_failed_write_exits_1() {
         .assert()
         .code(1);
 }
+
+/// Average ranks (ties share their mean rank), for Spearman's ρ by hand.
+fn ranks(x: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..x.len()).collect();
+    order.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+    let mut r = vec![0.0; x.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && x[order[j + 1]] == x[order[i]] {
+            j += 1;
+        }
+        for &k in &order[i..=j] {
+            r[k] = (i + j) as f64 / 2.0 + 1.0;
+        }
+        i = j + 1;
+    }
+    r
+}
+
+fn pearson(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let cov: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let vx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
+    let vy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
+    cov / (vx * vy).sqrt()
+}
+
+#[test]
+fn spearman_reads_each_input_from_its_own_trials_csv_column() {
+    // A scenario whose inputs include disruption and failure probabilities between the slips,
+    // rates and delays: every reported ρ must be the rank correlation of that input's own
+    // trials.csv column with the available GPUs at the deadline.
+    let scenario = crate::util::root().join("scenarios/aws-openai-2026.toml");
+    let set = [
+        "--set",
+        "bring_up.failure_probability={ kind = \"uniform\", min = 0.1, max = 0.3 }",
+        "--set",
+        "supply.gb200.disruption.weekly_probability={ kind = \"uniform\", min = 0, max = 0.1 }",
+    ];
+    let mut args = vec!["--trials", "120", "--seed", "5", "--method", "spearman"];
+    args.extend(set);
+    let (_dir, json) = sensitivity(&scenario, &args);
+    let mut run_args = vec![
+        "--trials",
+        "120",
+        "--seed",
+        "5",
+        "--trials-csv",
+        "--no-charts",
+    ];
+    run_args.extend(["--cost-trials", "0"]);
+    run_args.extend(set);
+    let run = crate::util::run_cli(&scenario, &run_args);
+    let trials = run.trials();
+    let available = ranks(&trials.numbers("available_gpus_at_deadline"));
+    let inputs: Vec<&str> = rows(&json)
+        .iter()
+        .map(|r| r["input"].as_str().unwrap())
+        .collect();
+    for name in ["failure_probability", "disruption_probability.gb200"] {
+        assert!(inputs.contains(&name), "{name} missing from {inputs:?}");
+    }
+    for row in rows(&json) {
+        let name = row["input"].as_str().unwrap();
+        let want = pearson(&ranks(&trials.numbers(name)), &available);
+        let got = json_f64(row, "/rho_available_gpus");
+        assert!((got - want).abs() < 1e-9, "{name}: {got} vs {want}");
+    }
+}
