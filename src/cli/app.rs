@@ -439,7 +439,7 @@ pub(crate) fn simulate(
         .with_context(|| format!("writing {}", path.display()))?;
     let mut rows = TrialsCsv::new(
         BufWriter::new(file),
-        &model.input_names(),
+        model.input_names(),
         start,
         model.deadline_day as u32,
     )?;
