@@ -1190,18 +1190,41 @@ fn finish(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Tota
             }
         }
         // A partial pod is tested once nothing else at its site can join it soon: no rack of
-        // its type in burn-in or fix, and none installed waiting for power.
+        // its type in burn-in or fix, none installed waiting for power, and none delivered
+        // that the site has hall room and floor for (those wait only for crews).
         if changed && site.pod_racks > 0 {
             for a in 0..types {
                 let k = i * types + a;
                 let open = s.pod_open[k];
-                if open > 0 && s.testing[k] == 0 && s.awaiting_power[k] == 0 {
+                if open > 0
+                    && s.testing[k] == 0
+                    && s.awaiting_power[k] == 0
+                    && !installable_soon(model, s, i, a, day)
+                {
                     s.pod_open[k] = 0;
                     accept_pod(model, s, i, a, open, day, t);
                 }
             }
         }
     }
+}
+
+/// Whether racks of type `a` are delivered and waiting for site `i` (at the site, or in the
+/// pool if it accepts them) and the site has hall room and floor for at least one: only crews
+/// hold them back.
+fn installable_soon(model: &Model, s: &Scratch, i: usize, a: usize, day: usize) -> bool {
+    let site = &model.sites[i];
+    let waiting = match model.staging {
+        Staging::Site => s.waiting[i * model.accelerators.len() + a],
+        Staging::Pool => s.pool[a],
+    };
+    waiting > 0
+        && site.accepts[a]
+        && s.site[i].racks_on_floor < site.max_racks
+        && whole_racks(
+            room_it_kw(s, model, i, day),
+            model.accelerators[a].racks_per_kw,
+        ) > 0
 }
 
 /// Step 7: racks waiting at a site beyond its hall room (power or floor) move to sites with

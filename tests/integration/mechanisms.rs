@@ -315,6 +315,28 @@ fn pods_go_online_together_after_acceptance_and_the_last_partial_pod_when_burn_i
 }
 
 #[test]
+fn pods_do_not_shrink_when_crews_are_slower_than_burn_in() {
+    // ka_pods.toml with crews at half a rack a day and a 1-day burn-in: crews install
+    // ⌊0.5 (d + 1)⌋ − ⌊0.5 d⌋ racks on day d, so rack k goes in on day 2k + 1 and passes on day
+    // 2k + 2, while the next rack still waits for the crew. A pod waits for racks that only
+    // crews hold back: pod 1 (racks 0..3) is complete on day 8 and online on day 10, pod 2 on
+    // day 16 and 18, and the last pod (racks 8, 9) on day 20 and 22. Testing each rack alone
+    // as soon as burn-in empties would put rack 0 online on day 4.
+    let r = run(
+        "ka_pods",
+        &[
+            "sites.site.install_racks_per_day=0.5",
+            "bring_up.burn_in_days=1",
+        ],
+    );
+    assert_eq!(
+        r.exact(Metric::OnlineGpus, 0..24),
+        cat(&[rep(0.0, 10), rep(40.0, 8), rep(80.0, 4), rep(100.0, 2)])
+    );
+    r.assert_full_capacity_on(22);
+}
+
+#[test]
 fn a_partial_pod_waits_for_a_rack_that_waits_for_power() {
     let r = run("ka_pods_power", &[]);
     assert_eq!(r.exact(Metric::InstalledGpus, 0..17), rep(60.0, 17));
