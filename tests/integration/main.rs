@@ -30,6 +30,9 @@
 //!   can host by the deadline (hand-computed on `valid/capped_region.toml`), names the binding
 //!   cap and its numbers in the warning `validate` prints and `run` records, and gives the power-
 //!   and-floor figure as before when no cap binds.
+//! - `worked_example`: `docs/model.md`'s worked example (`valid/worked_example.toml`), every
+//!   number the doc works out by hand (the day-by-day pipeline, where the missing GPUs are, the
+//!   GPU-day shares and the constraint costs) asserted to the GPU.
 //! - `exports`: the shape and internal consistency of `summary.json`, `daily.csv`, `trials.csv`
 //!   and `scenario.resolved.toml`.
 //!
@@ -51,3 +54,4 @@ mod statistics;
 mod sweep;
 mod util;
 mod validate_caps;
+mod worked_example;
