@@ -5,7 +5,8 @@
 //! describes supply streams (racks from Nvidia and its assemblers), sites with phased power,
 //! bring-up and operations; every uncertain input is a distribution. Each trial draws every
 //! input and simulates the ramp day by day across every site; many trials are aggregated into
-//! probabilities, percentile bands over time and bottleneck shares.
+//! probabilities, percentile bands over time, where the missing GPUs are (the shortfall by cause)
+//! and what each constraint costs ([`analysis::constraint_costs()`]).
 //!
 //! # A practical overview
 //!
@@ -33,14 +34,26 @@
 //!
 //! # Each simulated day
 //!
-//! 1. energize power phases whose realized date has come;
-//! 2. deliver the supply batches due that day into the staging pool;
-//! 3. return reworked racks to the pool;
-//! 4. install racks at sites (limited by staged racks, crews, floor space, spare power and power
-//!    caps) following the allocation policy, and attribute the day to its binding constraint;
-//! 5. finish burn-in batches: passes go online, failures release power and go to rework;
-//! 6. take interrupted GPUs out of service;
-//! 7. record the day.
+//! 1. power events: phases open for racks `install_lead_days` before energization, energize on
+//!    planned + delay (negative = early), and become usable for burn-in `commissioning_days`
+//!    later, their MW arriving over `ramp_days`;
+//! 2. ship the weekly batches due that day: each is assigned to sites by the allocation policy
+//!    (by planned room at its arrival, then over the whole plan) and travels `transit_days`, or,
+//!    with `staging = "pool"`, goes to the fleet-wide pool;
+//! 3. arrivals: new batches, reworked racks and moved racks reach their site (or the pool);
+//! 4. set each site's crews (a constant pace, or per phase with mobilization and a campus cap)
+//!    and install racks where there are waiting racks, crews, floor space and open hall room
+//!    under the power caps;
+//! 5. power on installed racks as far as usable power allows: burn-in starts, with one burn-in
+//!    length and a Binomial number of failures per batch;
+//! 6. finish burn-in, fixes and pod tests: passes join their pod (or go online), failures are
+//!    pulled for rework (back to their site or the pool) or fixed in place, full pods and partial
+//!    pods with nothing left to join them are tested, then accepted online; then check full
+//!    capacity;
+//! 7. reroute racks stranded without room to other sites, if `reroute_days` is set;
+//! 8. take interrupted GPUs out of service;
+//! 9. record the day, with where the missing GPUs are (target − online split into bring-up,
+//!    install, power, space and supply).
 //!
 //! `docs/model.md` describes every step exactly.
 //!
@@ -93,11 +106,16 @@
 //! - **supply stream**: planned deliveries of one rack type, in racks per week.
 //! - **site**: a data center with phased facility power, floor space and install crews.
 //! - **power phase**: a tranche of facility MW energized on a (delayed) date.
-//! - **staging pool**: delivered racks waiting to be installed.
+//! - **staging**: delivered racks waiting to be installed, at the site each batch was assigned to
+//!   when it shipped, or in a fleet-wide pool (`allocation.staging = "pool"`).
 //! - **trial**: one simulated ramp with one draw of every input; a run has many trials.
 //! - **batch**: trials handed to one worker at a time (affects speed, never results).
 //! - **full capacity**: the first day online GPUs reach the target.
-//! - **bottleneck**: the constraint that held the ramp back on a day before full capacity.
+//! - **shortfall**: target − online GPUs on a day, split by cause (supply, power, install, space,
+//!   bring-up); `bottleneck_share` is each cause's share of the missing GPU-days up to the
+//!   deadline.
+//! - **constraint cost**: what lifting one class of constraint (the same trials rerun with it
+//!   removed) gains in P(target), days to full capacity and GPUs at the deadline.
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
 pub mod analysis;

@@ -38,6 +38,9 @@
 //!   place, pods, crews per phase, mobilization and a campus ceiling, power ramps, commissioning
 //!   and early phases, racks set before power, site-bound deliveries, per-trial probabilities and
 //!   their correlation groups, the defaults, and thread-independent constraint costs.
+//! - `worked_example`: `docs/model.md`'s worked example (`valid/worked_example.toml`), every
+//!   number the doc works out by hand (the day-by-day pipeline, where the missing GPUs are, the
+//!   GPU-day shares and the constraint costs) asserted to the GPU.
 //! - `exports`: the shape and internal consistency of `summary.json`, `daily.csv`, `trials.csv`
 //!   and `scenario.resolved.toml`.
 //!
@@ -61,3 +64,4 @@ mod statistics;
 mod sweep;
 mod util;
 mod validate_caps;
+mod worked_example;
