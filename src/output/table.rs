@@ -31,9 +31,11 @@ fn cause_label(b: Bottleneck) -> &'static str {
     }
 }
 
-/// Signed percentage points: `0.123` → `+12.3 pts`.
+/// Signed percentage points: `0.123` → `+12.3 pts`; a value that rounds to zero is `+0.0`.
 fn points(v: f64) -> String {
-    format!("{:+.1} pts", v * 100.0)
+    let p = v * 100.0;
+    let p = if p.abs() < 0.05 { 0.0 } else { p };
+    format!("{p:+.1} pts")
 }
 
 /// The constraint-cost lines: one per class, largest gain in P(target) first.

@@ -15,7 +15,8 @@ use super::histogram::Histogram;
 pub enum Metric {
     /// GPUs delivered so far (cumulative).
     DeliveredGpus,
-    /// GPUs in racks on a site floor (in burn-in or online).
+    /// GPUs in racks on a site floor: installed and waiting for power, in burn-in, being fixed,
+    /// waiting for their pod, or online.
     InstalledGpus,
     /// GPUs in racks that passed burn-in.
     OnlineGpus,
@@ -25,9 +26,9 @@ pub enum Metric {
     StagedGpus,
     /// Facility MW of energized phases (recorded in kW).
     EnergizedMw,
-    /// IT MW of installed racks (recorded in kW).
+    /// IT MW of racks drawing power: from the start of burn-in on (recorded in kW).
     ItMwInUse,
-    /// Energized facility MW not drawn by installed racks (recorded in kW).
+    /// Energized facility MW not drawn by racks (recorded in kW).
     StrandedMw,
     /// Dense FP8 EFLOPS of available GPUs (recorded in PFLOPS).
     Fp8EflopsAvailable,
