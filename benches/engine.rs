@@ -10,8 +10,8 @@
 //!   to see parallel efficiency; compare `run/1` with `trial` to see the engine's overhead.
 //!
 //! The base scenario is the one users run (about 20 months of days, five sites, two supply
-//! streams), so these figures are what `capsim run` costs per trial. Quote them as medians with
-//! the machine and command (STYLE.md §6).
+//! streams), so these figures are what `capsim run` costs per trial. Quote them as medians,
+//! together with the machine and the command that produced them.
 
 use std::hint::black_box;
 use std::path::PathBuf;
