@@ -1,4 +1,4 @@
-//! capsim's integration tests, built into one binary (STYLE.md §5).
+//! capsim's integration tests, built into one binary (one link step, one place to list them).
 //!
 //! Each module checks one promise, end to end, through the `capsim` binary or the public library:
 //!
@@ -16,6 +16,8 @@
 //! - `scenarios`: every shipped scenario validates and runs; every file in
 //!   `tests/fixtures/invalid/` fails with exit code 2 and the errors its `# expect-error:` lines
 //!   name.
+//! - `sources`: every `[ID]` citation in `scenarios/**/*.toml` and the built-in rack types names a
+//!   row of `docs/sources.md`, and no text file points at notes outside the repository.
 //! - `determinism`: same seed, same bytes, whatever the thread count, batch size or shard split;
 //!   common random numbers across scenario edits.
 //! - `statistics`: known answers: hand-computed deterministic timelines and closed-form
@@ -60,6 +62,7 @@ mod mechanisms;
 mod scenarios;
 mod sensitivity;
 mod shard;
+mod sources;
 mod statistics;
 mod sweep;
 mod util;
