@@ -277,7 +277,7 @@ pub struct Correlation {
 }
 
 /// A recorded actual: the value of one metric at the end of one day, fleet-wide or at one site,
-/// with its source. Backtests ([`crate::analysis::backtest`]) rank it in the simulated
+/// with its source. Backtests ([`mod@crate::analysis::backtest`]) rank it in the simulated
 /// distribution of that metric on that day.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
