@@ -25,6 +25,10 @@
 //! 6. **Scale out.** [`shard::Shard`] splits a run's trials over array-job tasks; each writes
 //!    its accumulator as a partial result ([`shard::write_partial`]) and [`shard::check_set`]
 //!    plus [`stats::Accumulator::merge`] combine them into exactly the unsharded result.
+//! 7. **Backtest.** A scenario's `[[observations]]` (recorded actuals) compile to probes that
+//!    each trial records ([`model::Probe`]); [`analysis::backtest()`] ranks each observation in
+//!    its simulated distribution and summarises the calibration
+//!    ([`analysis::backtest::Calibration`]).
 //!
 //! ```text
 //! scenario.toml ─parse─► Node tree ─merge extends, --set─► RawScenario ─check─► Scenario

@@ -47,6 +47,7 @@ macro_rules! render_to {
     }};
 }
 
+mod backtest;
 mod bottlenecks;
 mod data;
 mod fan;
@@ -67,6 +68,10 @@ use std::path::PathBuf;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+pub use backtest::{
+    BacktestFan, CalibrationChart, FanPanel, ObservedPoint, backtest_fan_size, render_backtest_fan,
+    render_calibration,
+};
 pub use data::{ChartData, Daily, RunFacts};
 pub use overlay::render_overlay;
 pub use sweep::{SweepChart, SweepPoint, render_sweep};

@@ -117,6 +117,8 @@ pub(super) enum Mark {
     Dashed(RGBColor),
     /// A filled swatch with this opacity.
     Fill(RGBColor, f64),
+    /// A filled dot (an observed point).
+    Dot(RGBColor),
 }
 
 /// Converts any plotters error into a [`ChartError::Draw`].
@@ -240,6 +242,9 @@ fn draw_mark<DB: DrawingBackend>(
             }
             Ok(())
         }
+        Mark::Dot(c) => root
+            .draw(&Circle::new((x + w / 2, cy), sz.px(7.0), c.filled()))
+            .map_err(draw_err),
         Mark::Fill(c, a) => {
             let h = sz.px(9.0);
             root.draw(&Rectangle::new(

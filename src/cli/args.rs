@@ -31,6 +31,9 @@ pub(crate) enum Command {
     Sensitivity(SensitivityArgs),
     /// Run a scenario over a grid of one or two parameters (common random numbers).
     Sweep(SweepArgs),
+    /// Rank recorded actuals (`[[observations]]`) in their simulated distributions and report
+    /// the calibration over every backtest.
+    Backtest(BacktestArgs),
 }
 
 /// Scenario selection shared by every command.
@@ -270,6 +273,17 @@ pub(crate) struct SensitivityArgs {
     /// Method.
     #[arg(long, value_enum, default_value_t = SensitivityMethod::Spearman)]
     pub(crate) method: SensitivityMethod,
+    #[command(flatten)]
+    pub(crate) run: RunFlags,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BacktestArgs {
+    /// Backtest scenario files (TOML, each with `[[observations]]`), or folders: a folder means
+    /// every `*.toml` in it, in sorted order.
+    #[arg(required = true, value_name = "FILE_OR_DIR")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Flags; the output directory defaults to out/backtest/.
     #[command(flatten)]
     pub(crate) run: RunFlags,
 }

@@ -2,6 +2,7 @@
 
 pub(crate) mod app;
 pub(crate) mod args;
+pub(crate) mod backtest;
 pub(crate) mod bench;
 pub(crate) mod compare;
 pub(crate) mod sensitivity;
@@ -20,6 +21,7 @@ pub(crate) fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Compare(a) => compare::compare(a),
         Command::Sensitivity(a) => sensitivity::sensitivity(a),
         Command::Sweep(a) => sweep::sweep(a),
+        Command::Backtest(a) => backtest::backtest(a),
     }
 }
 

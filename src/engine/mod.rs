@@ -324,6 +324,59 @@ pub fn records(
     Ok(out.into_iter().flatten().collect())
 }
 
+/// Runs `cfg.trials` trials of `model` from `cfg.first_trial` in outcome-only mode and returns
+/// each probe's values ([`Model::probes`]): `values[k][i]` is probe `k` in the `i`-th trial of
+/// the range. Probes read no interruption, so outcome-only mode records the same values as a
+/// full run. Memory: trials × probes values. `progress`, if any, is called from worker threads
+/// with the number of trials just finished.
+pub fn probe_values(
+    model: &Model,
+    cfg: &EngineConfig,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
+) -> Result<Vec<Vec<f64>>, EngineError> {
+    if cfg.trials > u64::from(u32::MAX) {
+        return Err(EngineError::TooManyTrials(cfg.trials));
+    }
+    let pool = thread_pool(cfg.threads)?;
+    let batch = cfg.batch_size.max(1);
+    let batches = cfg.trials.div_ceil(batch);
+    let n = model.probes().len();
+    let scratches: ThreadLocal<RefCell<Scratch>> = ThreadLocal::new();
+    // Each batch returns its trials' probe values, trial-major; batches come back in order.
+    let out: Vec<Vec<f64>> = pool.install(|| {
+        (0..batches)
+            .into_par_iter()
+            .map(|b| {
+                let mut scratch = scratches
+                    .get_or(|| RefCell::new(Scratch::new(model)))
+                    .borrow_mut();
+                let from = cfg.first_trial + b * batch;
+                let to = (from + batch).min(cfg.first_trial + cfg.trials);
+                let mut values = Vec::with_capacity((to - from) as usize * n);
+                for t in from..to {
+                    run_trial(model, cfg.seed, t, &mut scratch, Recorder::OutcomeOnly);
+                    values.extend_from_slice(&scratch.outcome().probes);
+                }
+                if let Some(progress) = progress {
+                    progress(to - from);
+                }
+                values
+            })
+            .collect()
+    });
+    let mut by_probe: Vec<Vec<f64>> = (0..n)
+        .map(|_| Vec::with_capacity(cfg.trials as usize))
+        .collect();
+    for values in out {
+        for trial in values.chunks_exact(n.max(1)) {
+            for (k, v) in trial.iter().enumerate() {
+                by_probe[k].push(*v);
+            }
+        }
+    }
+    Ok(by_probe)
+}
+
 /// Runs `cfg.trials` trials, then keeps adding trials until `target` is met or `max_trials` are
 /// done. Each addition continues the trial sequence (trials `n..m` after `0..n`) and is merged
 /// exactly, so the result is bit-identical to a plain [`run`] of the final count: a precision run

@@ -18,8 +18,8 @@ use rand::distr::Distribution;
 use rand_distr::{Binomial, Poisson, StandardNormal};
 
 use super::seed::{TrialRng, input_rng};
-use crate::model::{Model, StreamModel};
-use crate::scenario::{AllocationPolicy, DistSpec, Staging, std_normal_cdf};
+use crate::model::{Model, Probe, StreamModel};
+use crate::scenario::{AllocationPolicy, DistSpec, ObservedMetric, Staging, std_normal_cdf};
 use crate::stats::{Accumulator, Bottleneck, DailyBuffer, Metric, TrialOutcome};
 
 /// Guards the whole-rack count of a power ratio against rounding just below an integer.
@@ -157,6 +157,11 @@ struct SiteState {
     claimed_racks: u64,
     online_racks: u64,
     online_gpus: u64,
+    /// Racks and GPUs newly delivered to this site (site staging; probes only).
+    delivered_racks: u64,
+    delivered_gpus: u64,
+    /// GPUs in racks on this site's floor, any stage (probes only).
+    installed_gpus: u64,
 }
 
 impl Scratch {
@@ -296,6 +301,7 @@ struct Totals {
     powered_it_kw: f64,
     powered_facility_kw: f64,
     delivered_gpus: u64,
+    delivered_racks: u64,
     /// GPUs in racks on a floor, any stage.
     installed_gpus: u64,
     /// GPUs in racks installed but not yet powered.
@@ -440,6 +446,7 @@ pub fn run_trial(
     o.site_online_racks_at_deadline.clear();
     o.shortfall_gpu_days = [0; Bottleneck::COUNT];
     o.full_capacity_day = None;
+    o.probes.resize(model.probes().len(), 0.0);
 
     let failure_probability = draw_inputs(model, seed, trial, s);
     s.failures.set(failure_probability);
@@ -532,6 +539,7 @@ pub fn run_trial(
     );
 
     let mut next_event = 0;
+    let mut next_probe = 0;
     for day in 0..days {
         // 1. Power: phases open for racks, energize and commission (ramps day by day).
         if next_event < s.power.len() || !s.ramps.is_empty() {
@@ -571,6 +579,15 @@ pub fn run_trial(
             && !model.unlimited_supply
         {
             reroute_racks(model, s, day, reroute, &mut t);
+        }
+        // Probes (observations): values at the end of the day, before interruptions.
+        let schedule = model.probe_schedule();
+        while let Some(&(probe_day, k)) = schedule.get(next_probe)
+            && probe_day == day
+        {
+            let v = probe_value(model, s, &t, &model.probes()[k]);
+            s.outcome.probes[k] = v;
+            next_probe += 1;
         }
         let Recorder::Record { daily, acc } = &mut recorder else {
             if day == model.deadline_day {
@@ -650,6 +667,28 @@ pub fn run_trial(
         if daily.end_trial() {
             acc.absorb(daily);
         }
+    }
+}
+
+/// A probe's value at the end of today (`docs/model.md`, "Observations"). A site's deliveries
+/// are the racks that arrived there new (reworked and rerouted racks are not counted again);
+/// with the fleet pool, racks are assigned to a site only when installed, so a site's
+/// deliveries are its installed racks.
+fn probe_value(model: &Model, s: &Scratch, t: &Totals, p: &Probe) -> f64 {
+    let pool = model.staging == Staging::Pool || model.unlimited_supply;
+    match (p.site.map(|i| &s.site[i]), p.metric) {
+        (None, ObservedMetric::OnlineGpus) => t.online_gpus as f64,
+        (None, ObservedMetric::InstalledGpus) => t.installed_gpus as f64,
+        (None, ObservedMetric::DeliveredGpus) => t.delivered_gpus as f64,
+        (None, ObservedMetric::DeliveredRacks) => t.delivered_racks as f64,
+        (None, ObservedMetric::EnergizedMw) => t.energized_kw / 1000.0,
+        (Some(st), ObservedMetric::OnlineGpus) => st.online_gpus as f64,
+        (Some(st), ObservedMetric::InstalledGpus) => st.installed_gpus as f64,
+        (Some(st), ObservedMetric::DeliveredGpus) if pool => st.installed_gpus as f64,
+        (Some(st), ObservedMetric::DeliveredGpus) => st.delivered_gpus as f64,
+        (Some(st), ObservedMetric::DeliveredRacks) if pool => st.racks_on_floor as f64,
+        (Some(st), ObservedMetric::DeliveredRacks) => st.delivered_racks as f64,
+        (Some(st), ObservedMetric::EnergizedMw) => st.energized_kw / 1000.0,
     }
 }
 
@@ -816,9 +855,12 @@ fn arrive(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Tota
             }
             let gpus = u64::from(acc_model.gpus_per_rack);
             t.delivered_gpus += new * gpus;
+            t.delivered_racks += new;
             t.rework_gpus -= reworked * gpus;
             t.moving_gpus -= moved * gpus;
             if dest < n_sites {
+                s.site[dest].delivered_racks += new;
+                s.site[dest].delivered_gpus += new * gpus;
                 s.inbound[dest * types + a] -= new + moved;
                 s.waiting[dest * types + a] += all;
             } else {
@@ -1010,6 +1052,7 @@ fn place(
     }
     if model.unlimited_supply {
         t.delivered_gpus += n * u64::from(acc_model.gpus_per_rack);
+        t.delivered_racks += n;
     }
     s.awaiting_power[i * types + a] += n;
     let gpus = n * u64::from(acc_model.gpus_per_rack);
@@ -1018,6 +1061,7 @@ fn place(
     let st = &mut s.site[i];
     st.crew_left -= n;
     st.racks_on_floor += n;
+    st.installed_gpus += gpus;
     let it_kw = n as f64 * acc_model.rack_it_kw;
     st.committed_it_kw += it_kw;
     for &l in &s.site_limits[i] {
@@ -1159,6 +1203,7 @@ fn finish(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Tota
                     s.testing[i * types + a] -= pulled;
                     let st = &mut s.site[i];
                     st.racks_on_floor -= pulled;
+                    st.installed_gpus -= pulled * gpus;
                     st.committed_it_kw -= it_kw;
                     st.powered_it_kw -= it_kw;
                     t.powered_it_kw -= it_kw;

@@ -8,7 +8,7 @@ pub mod day_dist;
 pub mod dist;
 
 use crate::engine::seed::input_key;
-use crate::scenario::{AllocationPolicy, DistSpec, InputRef, Scenario, Staging};
+use crate::scenario::{AllocationPolicy, DistSpec, InputRef, ObservedMetric, Scenario, Staging};
 pub use day_dist::DayDist;
 pub use dist::{Dist, DistError};
 
@@ -179,6 +179,18 @@ pub struct LimitModel {
     pub cap_kw_by_day: Vec<f64>,
 }
 
+/// A value each trial records at the end of one day ([`crate::stats::TrialOutcome::probes`]):
+/// one metric, fleet-wide or at one site. Observations compile to probes; backtests add more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Probe {
+    /// Day index (0 = start), within the simulated days.
+    pub day: usize,
+    /// What to record.
+    pub metric: ObservedMetric,
+    /// Site index; `None` = the whole fleet.
+    pub site: Option<usize>,
+}
+
 /// The compiled scenario.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -239,6 +251,10 @@ pub struct Model {
     pub correlations: Vec<CorrelationModel>,
     /// GPUs in the smallest rack type: the resolution of GPU percentiles.
     pub gpus_per_smallest_rack: u32,
+    /// Values each trial records ([`Model::probes`]).
+    probes: Vec<Probe>,
+    /// `(day, probe index)` of every probe, sorted by day: the engine walks it with a cursor.
+    probe_schedule: Vec<(usize, usize)>,
 }
 
 impl Model {
@@ -418,7 +434,55 @@ impl Model {
                 .min()
                 .unwrap_or(1)
                 .max(1),
-        })
+            probes: Vec::new(),
+            probe_schedule: Vec::new(),
+        }
+        .with_probes(
+            s.observations
+                .iter()
+                .map(|o| Probe {
+                    day: s.day_of(o.date).clamp(0, days as i64 - 1) as usize,
+                    metric: o.metric,
+                    site: o.site,
+                })
+                .collect(),
+        ))
+    }
+}
+
+impl Model {
+    /// The values each trial records, in [`crate::stats::TrialOutcome::probes`] order: by
+    /// default one per observation of the scenario, in file order.
+    pub fn probes(&self) -> &[Probe] {
+        &self.probes
+    }
+
+    /// The same model recording `probes` instead. Probes only read the state of a trial, so
+    /// every other result is unchanged.
+    ///
+    /// # Panics
+    ///
+    /// If a probe's day lies outside the simulated days or its site does not exist.
+    pub fn with_probes(mut self, probes: Vec<Probe>) -> Model {
+        for p in &probes {
+            assert!(p.day < self.days, "probe day {} outside the horizon", p.day);
+            assert!(
+                p.site.is_none_or(|i| i < self.sites.len()),
+                "no site {:?}",
+                p.site
+            );
+        }
+        let mut schedule: Vec<(usize, usize)> =
+            probes.iter().enumerate().map(|(k, p)| (p.day, k)).collect();
+        schedule.sort_unstable();
+        self.probes = probes;
+        self.probe_schedule = schedule;
+        self
+    }
+
+    /// `(day, probe index)` of every probe, sorted by day.
+    pub(crate) fn probe_schedule(&self) -> &[(usize, usize)] {
+        &self.probe_schedule
     }
 }
 

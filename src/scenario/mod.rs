@@ -20,7 +20,7 @@ pub use dist_spec::DistSpec;
 pub(crate) use dist_spec::std_normal_cdf;
 pub(crate) use figures::integrate_rate;
 pub use figures::{BindingCap, HostingCapacity, PlanFigures};
-pub use raw::{AllocationPolicy, Staging, parse_date};
+pub use raw::{AllocationPolicy, ObservedMetric, Staging, parse_date};
 pub use source::Origin;
 
 use source::{Node, Segment};
@@ -276,6 +276,23 @@ pub struct Correlation {
     pub rho: f64,
 }
 
+/// A recorded actual: the value of one metric at the end of one day, fleet-wide or at one site,
+/// with its source. Backtests ([`mod@crate::analysis::backtest`]) rank it in the simulated
+/// distribution of that metric on that day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    /// The day (the value is at its end), within `start..=horizon`.
+    pub date: Date,
+    /// What was measured.
+    pub metric: ObservedMetric,
+    /// Index into [`Scenario::sites`]; `None` = the whole fleet.
+    pub site: Option<usize>,
+    /// The observed value, >= 0, in the metric's unit.
+    pub value: f64,
+    /// Where the value comes from.
+    pub source: String,
+}
+
 /// A checked scenario: every reference resolved, every value in range.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -317,6 +334,8 @@ pub struct Scenario {
     pub reroute_days: Option<u32>,
     /// Correlated groups of per-trial inputs.
     pub correlations: Vec<Correlation>,
+    /// Recorded actuals, in file order.
+    pub observations: Vec<Observation>,
     /// Problems that do not stop a run, such as a target the planned power cannot reach.
     pub warnings: Vec<String>,
     resolved: toml::Value,

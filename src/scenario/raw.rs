@@ -42,6 +42,71 @@ pub(crate) struct RawScenario {
     /// `[[correlations]]`: rank correlation between groups of per-trial inputs.
     #[serde(default)]
     pub(crate) correlations: Vec<RawCorrelation>,
+    /// `[[observations]]`: recorded actuals (backtests compare them with the simulation).
+    #[serde(default)]
+    pub(crate) observations: Vec<RawObservation>,
+}
+
+/// `[[observations]]`: a recorded actual value of one metric at the end of one day.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawObservation {
+    #[serde(deserialize_with = "date")]
+    pub(crate) date: Date,
+    pub(crate) metric: ObservedMetric,
+    /// A site id; absent = the whole fleet.
+    #[serde(default)]
+    pub(crate) site: Option<String>,
+    pub(crate) value: f64,
+    /// Where the value comes from (a citation), required.
+    pub(crate) source: String,
+}
+
+/// What an observation measures, at the end of its day, fleet-wide or at one site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObservedMetric {
+    /// GPUs online (racks through burn-in and, with pods, their pod's acceptance test).
+    OnlineGpus,
+    /// GPUs in racks on a floor, any stage (waiting for power, in bring-up or online).
+    InstalledGpus,
+    /// GPUs delivered (at a site: in racks delivered to it).
+    DeliveredGpus,
+    /// Racks delivered (at a site: racks delivered to it).
+    DeliveredRacks,
+    /// Facility MW energized.
+    EnergizedMw,
+}
+
+impl ObservedMetric {
+    /// Every metric, in the order the docs list them.
+    pub const ALL: [ObservedMetric; 5] = [
+        ObservedMetric::OnlineGpus,
+        ObservedMetric::InstalledGpus,
+        ObservedMetric::DeliveredGpus,
+        ObservedMetric::DeliveredRacks,
+        ObservedMetric::EnergizedMw,
+    ];
+
+    /// The name scenario files and outputs use, e.g. `online_gpus`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ObservedMetric::OnlineGpus => "online_gpus",
+            ObservedMetric::InstalledGpus => "installed_gpus",
+            ObservedMetric::DeliveredGpus => "delivered_gpus",
+            ObservedMetric::DeliveredRacks => "delivered_racks",
+            ObservedMetric::EnergizedMw => "energized_mw",
+        }
+    }
+
+    /// The unit, for labels: `GPUs`, `racks` or `MW`.
+    pub fn unit(self) -> &'static str {
+        match self {
+            ObservedMetric::DeliveredRacks => "racks",
+            ObservedMetric::EnergizedMw => "MW",
+            _ => "GPUs",
+        }
+    }
 }
 
 /// `[[correlations]]`.

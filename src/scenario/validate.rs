@@ -5,12 +5,12 @@
 
 use std::collections::HashSet;
 
-use super::raw::{RawAccelerator, RawCorrelation, RawScenario};
+use super::raw::{RawAccelerator, RawCorrelation, RawObservation, RawScenario};
 use super::source::{Node, Segment, format_path, quote_list};
 use super::{
-    Accelerator, BringUp, Correlation, Diagnostic, Disruption, DistSpec, InputRef, Operations,
-    PowerLimit, PowerPhase, Scenario, ScenarioError, SchedulePoint, Site, SupplyStream, day_index,
-    suggest,
+    Accelerator, BringUp, Correlation, Diagnostic, Disruption, DistSpec, InputRef, Observation,
+    Operations, PowerLimit, PowerPhase, Scenario, ScenarioError, SchedulePoint, Site, SupplyStream,
+    day_index, suggest,
 };
 
 /// Longest horizon accepted: memory for daily statistics grows with it.
@@ -542,10 +542,12 @@ impl Checker<'_> {
             staging: raw.allocation.staging,
             reroute_days: raw.allocation.reroute_days,
             correlations: Vec::new(),
+            observations: Vec::new(),
             warnings: Vec::new(),
             resolved: without_extends(resolved),
         };
         scenario.correlations = self.correlations(&raw.correlations, &scenario);
+        scenario.observations = self.observations(&raw.observations, &scenario);
         if self.diagnostics.is_empty() {
             scenario.warnings = super::figures::warnings(&scenario);
         }
@@ -619,6 +621,47 @@ impl Checker<'_> {
                 id: c.id.clone(),
                 inputs: members,
                 rho: c.rho,
+            });
+        }
+        out
+    }
+
+    fn observations(&mut self, raw: &[RawObservation], scenario: &Scenario) -> Vec<Observation> {
+        let site_ids: Vec<String> = scenario.sites.iter().map(|s| s.id.clone()).collect();
+        let mut out = Vec::new();
+        for (i, o) in raw.iter().enumerate() {
+            let at = |f: &str| format!("observations[{i}].{f}");
+            self.require(
+                o.date >= scenario.start && o.date <= scenario.horizon,
+                &at("date"),
+                || {
+                    format!(
+                        "an observation must fall within the simulated days, {} (start) to {} (horizon); found {}",
+                        scenario.start, scenario.horizon, o.date
+                    )
+                },
+            );
+            let site = o
+                .site
+                .as_ref()
+                .and_then(|id| self.lookup(&at("site"), id, &site_ids, "site"));
+            self.require(o.value.is_finite() && o.value >= 0.0, &at("value"), || {
+                format!(
+                    "an observed {} must be a number >= 0 (in {}), found {}",
+                    o.metric.name(),
+                    o.metric.unit(),
+                    o.value
+                )
+            });
+            self.require(!o.source.trim().is_empty(), &at("source"), || {
+                "must not be empty: say where the value comes from, e.g. source = \"press release, 2025-09-30\"".into()
+            });
+            out.push(Observation {
+                date: o.date,
+                metric: o.metric,
+                site,
+                value: o.value,
+                source: o.source.clone(),
             });
         }
         out

@@ -172,6 +172,9 @@ pub struct TrialOutcome {
     pub phase_energized_day: Vec<i64>,
     /// Per-trial inputs, for `trials.csv` (stream slips, install rates, phase delays).
     pub inputs: Vec<f64>,
+    /// The value of each of the model's probes ([`crate::model::Model::probes`]) at the end of
+    /// its day, in probe order; empty when the model has none.
+    pub probes: Vec<f64>,
 }
 
 /// The shape of what is accumulated.

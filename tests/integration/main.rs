@@ -6,6 +6,10 @@
 //!   one hand-built scenario per constraint (`valid/ka_*_only.toml`) gives that cause >= 95% of
 //!   the missing GPU-days and of the shortfall at the deadline, and by far the largest cost; the
 //!   shipped power-constrained variant puts more on power than the base case.
+//! - `backtest`: known ranks on a deterministic backtest (`valid/bt_known.toml`: equal to the
+//!   simulation ranks 50% inside P10–P90, above everything 100%, below 0%), per-site and fleet
+//!   probes against the hand-worked timeline, `backtest.json`/`backtest.csv` shape, folder
+//!   expansion, thread independence, bad observations exit 2 naming file and field.
 //! - `bench`: `bench --trials A,B --json` reports a row per trial count with positive
 //!   throughput and the memory fields (numbers, or null where unavailable); shapes, not timings.
 //! - `cli`: flags, exit codes (0 ok, 1 run failure, 2 bad input), help and error text.
@@ -50,6 +54,7 @@
 //! horizons in weeks to months. Nothing here measures time: speed belongs to the benchmarks.
 
 mod attribution;
+mod backtest;
 mod bench;
 mod charts;
 mod cli;
