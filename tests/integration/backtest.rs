@@ -346,3 +346,66 @@ fn a_scenario_without_observations_is_an_input_error_naming_the_file() {
         .code(2)
         .stderr(contains("no *.toml"));
 }
+
+#[test]
+fn every_shipped_backtest_runs_and_its_report_adds_up() {
+    // The shipped backtests at 60 trials each (with charts off): every observation's position
+    // agrees with its band, ranks are percentages, and each calibration summary counts what its
+    // rows say. The calibration itself is reported, never asserted.
+    let dir = root().join("scenarios/backtests");
+    let (_out, json) = run(&[&dir], &["--trials", "60", "--no-charts"]);
+    let backtests = json_at(&json, "/backtests").as_array().unwrap();
+    assert!(backtests.len() >= 4, "{} backtests", backtests.len());
+    let (mut all, mut inside_all, mut rank_sum) = (0usize, 0usize, 0.0);
+    for b in backtests {
+        let rows = b["observations"].as_array().unwrap();
+        assert!(!rows.is_empty(), "{}", b["file"]);
+        let mut counts = [0usize; 3];
+        let mut ranks = 0.0;
+        for r in rows {
+            let (v, p10, p90) = (
+                json_f64(r, "/value"),
+                json_f64(r, "/p10"),
+                json_f64(r, "/p90"),
+            );
+            let rank = json_f64(r, "/rank_pct");
+            assert!((0.0..=100.0).contains(&rank), "{r}");
+            let position = r["position"].as_str().unwrap();
+            let want = if v < p10 {
+                "below"
+            } else if v > p90 {
+                "above"
+            } else {
+                "inside"
+            };
+            assert_eq!(position, want, "{r}");
+            counts[["inside", "below", "above"]
+                .iter()
+                .position(|p| *p == position)
+                .unwrap()] += 1;
+            ranks += rank;
+        }
+        let c = &b["calibration"];
+        let n = rows.len();
+        assert_eq!(json_f64(c, "/observations") as usize, n);
+        assert_eq!(json_f64(c, "/inside") as usize, counts[0]);
+        assert_eq!(json_f64(c, "/below") as usize, counts[1]);
+        assert_eq!(json_f64(c, "/above") as usize, counts[2]);
+        assert!((json_f64(c, "/inside_share") - counts[0] as f64 / n as f64).abs() < 1e-12);
+        assert!((json_f64(c, "/mean_rank_pct") - ranks / n as f64).abs() < 1e-9);
+        let histogram: f64 = c["rank_histogram"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .sum();
+        assert_eq!(histogram as usize, n);
+        all += n;
+        inside_all += counts[0];
+        rank_sum += ranks;
+    }
+    let c = &json["calibration"];
+    assert_eq!(json_f64(c, "/observations") as usize, all);
+    assert_eq!(json_f64(c, "/inside") as usize, inside_all);
+    assert!((json_f64(c, "/mean_rank_pct") - rank_sum / all as f64).abs() < 1e-9);
+}
