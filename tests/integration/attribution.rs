@@ -245,11 +245,11 @@ fn burn_in_only_attributes_to_bring_up() {
 /// cap) must put more of the missing GPU-days on power, and lifting power must be worth more,
 /// than in the base case, at the same seed and trials (common random numbers).
 ///
-/// At 400 trials (seed 7) the base case gives power ~5% of the missing GPU-days and the variant
-/// ~15%; lifting power gains ~0.6 in P(target) and ~55k GPUs in the base case and 1.0 and ~118k
+/// At 400 trials (seed 7) the base case gives power ~3% of the missing GPU-days and the variant
+/// ~12%; lifting power gains ~0.18 in P(target) and ~6k GPUs in the base case and ~0.6 and ~39k
 /// in the variant. The standard error of a proportion at n = 400 is at most 0.025, and of the
 /// mean GPU gain a few thousand GPUs, so the gaps are many standard errors wide. In the variant
-/// power is also the costliest constraint (install, next, gains ~0.26).
+/// power is also the costliest constraint (supply, next, gains ~0.32).
 #[test]
 fn power_constrained_variant_attributes_more_to_power_than_the_base_case() {
     let (seed, trials) = (7, 400);
