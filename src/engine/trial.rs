@@ -18,7 +18,7 @@ use rand::distr::Distribution;
 use rand_distr::{Binomial, Poisson, StandardNormal};
 
 use super::seed::{TrialRng, input_rng};
-use crate::model::{Model, Probe, StreamModel};
+use crate::model::{Model, Probe, StatusModel, StreamModel};
 use crate::scenario::{AllocationPolicy, DistSpec, ObservedMetric, Staging, std_normal_cdf};
 use crate::stats::{Accumulator, Bottleneck, DailyBuffer, Metric, TrialOutcome};
 
@@ -360,6 +360,14 @@ fn draw_inputs(model: &Model, seed: u64, trial: u64, s: &mut Scratch) -> f64 {
         Some(g) if !dist.is_fixed() => dist.quantile(correlated(g, rng)),
         _ => dist.sample(rng),
     };
+    // The same, given the draw is above `k` (a phase the status says is not yet energized).
+    let days_above = |dist: &crate::model::DayDist,
+                      group: Option<usize>,
+                      rng: &mut TrialRng,
+                      k: i64| match group {
+        Some(g) if !dist.is_fixed() => dist.quantile_above(correlated(g, rng), k),
+        _ => dist.sample_above(rng, k),
+    };
     s.slips.clear();
     s.disruption_p.clear();
     s.rates.clear();
@@ -386,7 +394,7 @@ fn draw_inputs(model: &Model, seed: u64, trial: u64, s: &mut Scratch) -> f64 {
             s.disruption_p.push(0.0);
         }
     }
-    for site in &model.sites {
+    for (i, site) in model.sites.iter().enumerate() {
         let rng = &mut input_rng(site.install_seed.unwrap_or(seed), trial, site.install_key);
         let rate = continuous(
             &site.install_spec,
@@ -397,12 +405,31 @@ fn draw_inputs(model: &Model, seed: u64, trial: u64, s: &mut Scratch) -> f64 {
         .max(0.0);
         s.rates.push(rate);
         o.inputs.push(rate);
-        for phase in &site.phases {
+        for (k, phase) in site.phases.iter().enumerate() {
             let rng = &mut input_rng(phase.seed.unwrap_or(seed), trial, phase.key);
-            let delay = days(&phase.delay_days, phase.group, rng);
+            // From a status: a phase not yet energized is energized after the status day (its
+            // delay drawn given that); one energized and commissioned is dated by its draws,
+            // moved back so that it is open, energized and usable in full by the status day.
+            let status = model.status.as_ref().map(|st| {
+                let day = st.day as i64;
+                (day, k < st.sites[i].energized_phases)
+            });
+            let mut delay = match status {
+                Some((day, false)) => {
+                    days_above(&phase.delay_days, phase.group, rng, day - phase.planned_day)
+                }
+                _ => days(&phase.delay_days, phase.group, rng),
+            };
+            let mut commissioning = phase.commissioning_days.sample(rng).max(0);
+            if let Some((day, true)) = status {
+                let last = day + 1 - phase.ramp_days;
+                let energized = (phase.planned_day + delay).min(last);
+                let usable = (energized + commissioning).min(last);
+                delay = energized - phase.planned_day;
+                commissioning = usable - energized;
+            }
             s.delays.push(delay);
-            s.commissioning
-                .push(phase.commissioning_days.sample(rng).max(0));
+            s.commissioning.push(commissioning);
             o.inputs.push(delay as f64);
         }
     }
@@ -429,7 +456,6 @@ pub fn run_trial(
 ) {
     let days = model.days;
     let types = model.accelerators.len();
-    let n_sites = model.sites.len();
     let s = scratch;
     s.limit_used_kw.fill(0.0);
     s.pool.fill(0);
@@ -452,19 +478,6 @@ pub fn run_trial(
     s.failures.set(failure_probability);
     s.pulls.set(model.pulled_fraction);
     let mut t = Totals::default();
-    if !model.unlimited_supply {
-        for (k, st) in model.streams.iter().enumerate() {
-            deliver_stream(
-                model,
-                k,
-                st,
-                s.slips[k],
-                s.disruption_p[k],
-                &mut input_rng(st.weekly_seed.unwrap_or(seed), trial, st.weekly_key),
-                &mut s.shipped,
-            );
-        }
-    }
     s.transit_rng.clear();
     for st in &model.streams {
         s.transit_rng.push(input_rng(
@@ -472,6 +485,29 @@ pub fn run_trial(
             trial,
             st.transit_key,
         ));
+    }
+    if !model.unlimited_supply {
+        for (k, st) in model.streams.iter().enumerate() {
+            let status = model
+                .status
+                .as_ref()
+                .map(|x| (x.day as i64, x.delivered_racks[k]));
+            let covered = deliver_stream(
+                model,
+                k,
+                st,
+                s.slips[k],
+                s.disruption_p[k],
+                &mut input_rng(st.weekly_seed.unwrap_or(seed), trial, st.weekly_key),
+                &mut s.shipped,
+                status,
+            );
+            // The batches the status covers keep their transit draws, so later batches get
+            // the draws they get without a status.
+            for _ in 0..covered {
+                st.transit_days.sample(&mut s.transit_rng[k]);
+            }
+        }
     }
     s.bring_up_rng.clear();
     let mut phase_index = 0;
@@ -520,6 +556,13 @@ pub fn run_trial(
         ));
     }
     s.power.sort_by_key(|e| e.day);
+    let mut next_event = 0;
+    let mut first_day = 0;
+    if let Some(status) = &model.status {
+        start_from_status(model, status, s, &mut t);
+        apply_power(s, status.day as i64, &mut next_event, &mut t);
+        first_day = status.day + 1;
+    }
     if model.unlimited_supply {
         for (i, site) in model.sites.iter().enumerate() {
             for a in 0..types {
@@ -538,9 +581,26 @@ pub fn run_trial(
         model.operations_key,
     );
 
-    let mut next_event = 0;
     let mut next_probe = 0;
-    for day in 0..days {
+    if first_day > 0 {
+        // From a status: the days up to the status day are not simulated; each shows the
+        // status (probes, interruptions and the record as on a simulated day).
+        if t.online_gpus >= model.target_gpus {
+            s.outcome.full_capacity_day = Some((first_day - 1) as u32);
+        }
+        for day in 0..first_day {
+            end_day(
+                model,
+                s,
+                day,
+                &t,
+                &mut recorder,
+                &mut ops_rng,
+                &mut next_probe,
+            );
+        }
+    }
+    for day in first_day..days {
         // 1. Power: phases open for racks, energize and commission (ramps day by day).
         if next_event < s.power.len() || !s.ramps.is_empty() {
             apply_power(s, day as i64, &mut next_event, &mut t);
@@ -580,93 +640,118 @@ pub fn run_trial(
         {
             reroute_racks(model, s, day, reroute, &mut t);
         }
-        // Probes (observations): values at the end of the day, before interruptions.
-        let schedule = model.probe_schedule();
-        while let Some(&(probe_day, k)) = schedule.get(next_probe)
-            && probe_day == day
-        {
-            let v = probe_value(model, s, &t, &model.probes()[k]);
-            s.outcome.probes[k] = v;
-            next_probe += 1;
-        }
-        let Recorder::Record { daily, acc } = &mut recorder else {
-            if day == model.deadline_day {
-                let o = &mut s.outcome;
-                o.online_gpus_at_deadline = t.online_gpus;
-                o.available_gpus_at_deadline = t.online_gpus;
-                o.delivered_gpus_at_deadline = t.delivered_gpus;
-            }
-            continue;
-        };
-        // 8. Interruptions. Each online GPU is interrupted at `interruptions_per_gpu_day`, and
-        //    each interruption keeps its GPU out for its own repair time. GPUs out of service at
-        //    today's snapshot are then Poisson with mean Σ_j rate[today − j] · P(M > j)
-        //    (an M/G/∞ queue), drawn afresh each day: every per-day distribution is exact, the
-        //    day-to-day correlation of outages is not simulated.
-        let rate = t.online_gpus as f64 * model.interruptions_per_gpu_day;
-        s.interruption_rate[day] = rate;
-        let in_repair = if rate > 0.0 {
-            let survival = &model.outage_survival;
-            let from = (day + 1).saturating_sub(survival.len());
-            let past = &s.interruption_rate[from..=day];
-            let mean: f64 = past.iter().rev().zip(survival).map(|(r, p)| r * p).sum();
-            Poisson::new(mean)
-                .map(|p| p.sample(&mut ops_rng) as u64)
-                .unwrap_or(0)
-                .min(t.online_gpus)
-        } else {
-            0
-        };
-        // 9. Record the day, with where the missing GPUs are.
-        let available = t.online_gpus - in_repair;
-        let staged: u64 = (0..types)
-            .map(|a| {
-                let racks = s.pool[a] + (0..n_sites).map(|i| s.waiting[i * types + a]).sum::<u64>();
-                racks * u64::from(model.accelerators[a].gpus_per_rack)
-            })
-            .sum();
-        let fp8_pf = if t.online_gpus > 0 {
-            t.online_fp8_pf * available as f64 / t.online_gpus as f64
-        } else {
-            0.0
-        };
-        let short = shortfall(model, s, day, &t);
-        if day <= model.deadline_day {
-            for (total, v) in s.outcome.shortfall_gpu_days.iter_mut().zip(short) {
-                *total += v;
-            }
-        }
-        let mut values = [0i64; Metric::COUNT];
-        values[..9].copy_from_slice(&[
-            t.delivered_gpus as i64,
-            t.installed_gpus as i64,
-            t.online_gpus as i64,
-            available as i64,
-            staged as i64,
-            floor(t.energized_kw + 0.5),
-            floor(t.powered_it_kw + 0.5),
-            floor((t.energized_kw - t.powered_facility_kw).max(0.0) + 0.5),
-            floor(fp8_pf + 0.5),
-        ]);
-        for (b, v) in Bottleneck::ALL.iter().zip(short) {
-            values[b.shortfall_metric() as usize] = v as i64;
-        }
-        daily.record_day(day, &values);
-        acc.record_site_online(day, s.site.iter().map(|x| x.online_gpus));
-        if day == model.deadline_day {
-            let o = &mut s.outcome;
-            o.online_gpus_at_deadline = t.online_gpus;
-            o.available_gpus_at_deadline = available;
-            o.delivered_gpus_at_deadline = t.delivered_gpus;
-            o.site_online_racks_at_deadline
-                .extend(s.site.iter().map(|x| x.online_racks));
-        }
+        end_day(
+            model,
+            s,
+            day,
+            &t,
+            &mut recorder,
+            &mut ops_rng,
+            &mut next_probe,
+        );
     }
     if let Recorder::Record { daily, acc } = recorder {
         acc.push(&s.outcome);
         if daily.end_trial() {
             acc.absorb(daily);
         }
+    }
+}
+
+/// The end of `day`: probes, then steps 8 (interruptions) and 9 (record) in recorded runs, or
+/// the deadline figures in outcome-only runs.
+#[inline]
+fn end_day(
+    model: &Model,
+    s: &mut Scratch,
+    day: usize,
+    t: &Totals,
+    recorder: &mut Recorder<'_>,
+    ops_rng: &mut TrialRng,
+    next_probe: &mut usize,
+) {
+    let types = model.accelerators.len();
+    let n_sites = model.sites.len();
+    // Probes (observations): values at the end of the day, before interruptions.
+    let schedule = model.probe_schedule();
+    while let Some(&(probe_day, k)) = schedule.get(*next_probe)
+        && probe_day == day
+    {
+        let v = probe_value(model, s, t, &model.probes()[k]);
+        s.outcome.probes[k] = v;
+        *next_probe += 1;
+    }
+    let Recorder::Record { daily, acc } = recorder else {
+        if day == model.deadline_day {
+            let o = &mut s.outcome;
+            o.online_gpus_at_deadline = t.online_gpus;
+            o.available_gpus_at_deadline = t.online_gpus;
+            o.delivered_gpus_at_deadline = t.delivered_gpus;
+        }
+        return;
+    };
+    // 8. Interruptions. Each online GPU is interrupted at `interruptions_per_gpu_day`, and
+    //    each interruption keeps its GPU out for its own repair time. GPUs out of service at
+    //    today's snapshot are then Poisson with mean Σ_j rate[today − j] · P(M > j)
+    //    (an M/G/∞ queue), drawn afresh each day: every per-day distribution is exact, the
+    //    day-to-day correlation of outages is not simulated.
+    let rate = t.online_gpus as f64 * model.interruptions_per_gpu_day;
+    s.interruption_rate[day] = rate;
+    let in_repair = if rate > 0.0 {
+        let survival = &model.outage_survival;
+        let from = (day + 1).saturating_sub(survival.len());
+        let past = &s.interruption_rate[from..=day];
+        let mean: f64 = past.iter().rev().zip(survival).map(|(r, p)| r * p).sum();
+        Poisson::new(mean)
+            .map(|p| p.sample(ops_rng) as u64)
+            .unwrap_or(0)
+            .min(t.online_gpus)
+    } else {
+        0
+    };
+    // 9. Record the day, with where the missing GPUs are.
+    let available = t.online_gpus - in_repair;
+    let staged: u64 = (0..types)
+        .map(|a| {
+            let racks = s.pool[a] + (0..n_sites).map(|i| s.waiting[i * types + a]).sum::<u64>();
+            racks * u64::from(model.accelerators[a].gpus_per_rack)
+        })
+        .sum();
+    let fp8_pf = if t.online_gpus > 0 {
+        t.online_fp8_pf * available as f64 / t.online_gpus as f64
+    } else {
+        0.0
+    };
+    let short = shortfall(model, s, day, t);
+    if day <= model.deadline_day {
+        for (total, v) in s.outcome.shortfall_gpu_days.iter_mut().zip(short) {
+            *total += v;
+        }
+    }
+    let mut values = [0i64; Metric::COUNT];
+    values[..9].copy_from_slice(&[
+        t.delivered_gpus as i64,
+        t.installed_gpus as i64,
+        t.online_gpus as i64,
+        available as i64,
+        staged as i64,
+        floor(t.energized_kw + 0.5),
+        floor(t.powered_it_kw + 0.5),
+        floor((t.energized_kw - t.powered_facility_kw).max(0.0) + 0.5),
+        floor(fp8_pf + 0.5),
+    ]);
+    for (b, v) in Bottleneck::ALL.iter().zip(short) {
+        values[b.shortfall_metric() as usize] = v as i64;
+    }
+    daily.record_day(day, &values);
+    acc.record_site_online(day, s.site.iter().map(|x| x.online_gpus));
+    if day == model.deadline_day {
+        let o = &mut s.outcome;
+        o.online_gpus_at_deadline = t.online_gpus;
+        o.available_gpus_at_deadline = available;
+        o.delivered_gpus_at_deadline = t.delivered_gpus;
+        o.site_online_racks_at_deadline
+            .extend(s.site.iter().map(|x| x.online_racks));
     }
 }
 
@@ -765,12 +850,9 @@ fn ship(model: &Model, s: &mut Scratch, stream: usize, n: u64, day: usize) {
     let n_sites = model.sites.len();
     let dests = n_sites + 1;
     let arrival = day as i64 + st.transit_days.sample(&mut s.transit_rng[stream]).max(0);
-    let give = |s: &mut Scratch, dest: usize, k: u64| {
+    let put = |s: &mut Scratch, dest: usize, k: u64| {
         if dest < n_sites {
             s.inbound[dest * types + a] += k;
-            let st = &mut s.site[dest];
-            st.claimed_kw += k as f64 * model.accelerators[a].rack_it_kw;
-            st.claimed_racks += k;
         }
         if let Some(d) = schedule(&mut s.arrivals_due, arrival, dest) {
             let slot = &mut s.arrivals[(d * dests + dest) * types + a];
@@ -780,9 +862,33 @@ fn ship(model: &Model, s: &mut Scratch, stream: usize, n: u64, day: usize) {
         }
     };
     if model.staging == Staging::Pool {
-        give(s, n_sites, n);
+        put(s, n_sites, n);
         return;
     }
+    allocate(model, s, a, n, arrival, put);
+}
+
+/// Assigns `n` racks of type `a` that reach their destination on day `arrival` to sites by
+/// planned room (site staging; `docs/model.md`, "Site-bound deliveries"): claims them at each
+/// site and hands each share to `put(destination, racks)`, the destination being a site or, for
+/// a type no site accepts, the pool (`sites.len()`).
+fn allocate(
+    model: &Model,
+    s: &mut Scratch,
+    a: usize,
+    n: u64,
+    arrival: i64,
+    mut put: impl FnMut(&mut Scratch, usize, u64),
+) {
+    let n_sites = model.sites.len();
+    let mut give = |s: &mut Scratch, dest: usize, k: u64| {
+        if dest < n_sites {
+            let st = &mut s.site[dest];
+            st.claimed_kw += k as f64 * model.accelerators[a].rack_it_kw;
+            st.claimed_racks += k;
+        }
+        put(s, dest, k);
+    };
     let acc_model = &model.accelerators[a];
     // Planned room of site i by day `by` (phases planned to open by then), in racks of type a,
     // less what is already claimed.
@@ -833,6 +939,96 @@ fn ship(model: &Model, s: &mut Scratch, stream: usize, n: u64, day: usize) {
             .filter(|&i| model.sites[i].accepts[a])
             .max_by_key(|&i| (room(s, i, i64::MAX), std::cmp::Reverse(i)));
         give(s, fallback.unwrap_or(n_sites), left);
+    }
+}
+
+/// The state at the end of the status day (`docs/model.md`, "Starting from a status"): the
+/// racks the status puts at each site (waiting, installed and waiting for power, online), their
+/// claims, power and caps, and the deliveries; delivered racks the status puts at no site wait
+/// where allocation by planned room sends them (site staging) or in the pool. Power comes from
+/// the phase events, applied by the caller.
+fn start_from_status(model: &Model, status: &StatusModel, s: &mut Scratch, t: &mut Totals) {
+    let types = model.accelerators.len();
+    let n_sites = model.sites.len();
+    for (i, (site, at)) in model.sites.iter().zip(&status.sites).enumerate() {
+        for (a, acc_model) in model.accelerators.iter().enumerate() {
+            let (staged, installed, online) = (at.staged[a], at.installed[a], at.online[a]);
+            let (racks, on_floor) = (staged + installed + online, installed + online);
+            if racks == 0 {
+                continue;
+            }
+            let gpus = u64::from(acc_model.gpus_per_rack);
+            let floor_kw = on_floor as f64 * acc_model.rack_it_kw;
+            let online_kw = online as f64 * acc_model.rack_it_kw;
+            let k = i * types + a;
+            match model.staging {
+                Staging::Site => s.waiting[k] += staged,
+                Staging::Pool => s.pool[a] += staged,
+            }
+            s.awaiting_power[k] += installed;
+            let x = &mut s.site[i];
+            x.racks_on_floor += on_floor;
+            x.installed_gpus += on_floor * gpus;
+            x.committed_it_kw += floor_kw;
+            x.powered_it_kw += online_kw;
+            x.online_racks += online;
+            x.online_gpus += online * gpus;
+            x.claimed_kw += racks as f64 * acc_model.rack_it_kw;
+            x.claimed_racks += racks;
+            x.delivered_racks += racks;
+            x.delivered_gpus += racks * gpus;
+            for &l in &s.site_limits[i] {
+                s.limit_used_kw[l] += floor_kw * site.pue;
+            }
+            t.installed_gpus += on_floor * gpus;
+            t.awaiting_power_gpus += installed * gpus;
+            t.online_gpus += online * gpus;
+            t.online_fp8_pf += (online * gpus) as f64 * acc_model.fp8_pflops_per_gpu;
+            t.powered_it_kw += online_kw;
+            t.powered_facility_kw += online_kw * site.pue;
+            if model.unlimited_supply {
+                // Lifted supply counts racks as delivered when they are installed.
+                t.delivered_gpus += on_floor * gpus;
+                t.delivered_racks += on_floor;
+            }
+        }
+    }
+    if model.unlimited_supply {
+        return;
+    }
+    for (a, acc_model) in model.accelerators.iter().enumerate() {
+        let gpus = u64::from(acc_model.gpus_per_rack);
+        let delivered: u64 = model
+            .streams
+            .iter()
+            .zip(&status.delivered_racks)
+            .filter(|(st, _)| st.accelerator == a)
+            .map(|(_, &n)| n)
+            .sum();
+        t.delivered_racks += delivered;
+        t.delivered_gpus += delivered * gpus;
+        let placed: u64 = status
+            .sites
+            .iter()
+            .map(|x| x.staged[a] + x.installed[a] + x.online[a])
+            .sum();
+        let left = delivered.saturating_sub(placed);
+        if left == 0 {
+            continue;
+        }
+        if model.staging == Staging::Pool {
+            s.pool[a] += left;
+            continue;
+        }
+        allocate(model, s, a, left, status.day as i64, |s, dest, k| {
+            if dest < n_sites {
+                s.waiting[dest * types + a] += k;
+                s.site[dest].delivered_racks += k;
+                s.site[dest].delivered_gpus += k * gpus;
+            } else {
+                s.pool[a] += k;
+            }
+        });
     }
 }
 
@@ -1392,6 +1588,12 @@ fn shortfall(model: &Model, s: &Scratch, day: usize, t: &Totals) -> [u64; Bottle
 /// `[7k, 7k + 7)` and ships on day `max(0, 7k + 6 + slip)`. Noise and disruptions are drawn for
 /// every planned week in order, whether or not it lands inside the horizon, so that a slip does
 /// not change which draw a week gets.
+///
+/// From a status `(status day, racks delivered)`, the batches due on or before the status day
+/// are the status's: they are drawn but not shipped, later batches are the whole racks the
+/// running total gains after them, and the cap counts the racks delivered. Returns how many
+/// batches the status covers (batches of at least one rack inside the horizon).
+#[allow(clippy::too_many_arguments)]
 fn deliver_stream(
     model: &Model,
     index: usize,
@@ -1400,9 +1602,15 @@ fn deliver_stream(
     disruption_probability: f64,
     rng: &mut TrialRng,
     shipped: &mut [u32],
-) {
+    status: Option<(i64, u64)>,
+) -> usize {
     let streams = model.streams.len();
     let cap = st.cap_racks.unwrap_or(u64::MAX);
+    let (status_day, status_racks) = status.unwrap_or((-1, 0));
+    let cap_after = cap.saturating_sub(status_racks);
+    // Whole racks of the weeks the status covers, and how many batches they made.
+    let mut covered_racks = 0u64;
+    let mut covered = 0usize;
     let mut cumulative = 0.0f64;
     let mut delivered = 0u64;
     let mut disrupted_weeks = 0i64;
@@ -1421,18 +1629,27 @@ fn deliver_stream(
         }
         let noise = st.noise.sample(rng).max(0.0);
         cumulative += planned * noise * factor;
-        // Whole racks: deliver the whole part of the running total, so rounding never drifts.
-        let whole = (floor(cumulative + EPS).max(0) as u64).min(cap);
-        let batch = whole.saturating_sub(delivered);
-        delivered = delivered.max(whole);
         // A batch due before the start ships on the start day (as a phase energized before
         // the start counts from day 0); one due after the horizon is not simulated.
         let day = (7 * (st.first_week + j as i64) + 6 + slip).max(0);
+        let total = floor(cumulative + EPS).max(0) as u64;
+        if day <= status_day {
+            if total.min(cap) > covered_racks.min(cap) {
+                covered += 1;
+            }
+            covered_racks = total;
+            continue;
+        }
+        // Whole racks: deliver the whole part of the running total, so rounding never drifts.
+        let whole = total.saturating_sub(covered_racks).min(cap_after);
+        let batch = whole.saturating_sub(delivered);
+        delivered = delivered.max(whole);
         if batch > 0 && (day as usize) < model.days {
             let slot = &mut shipped[day as usize * streams + index];
             *slot = slot.saturating_add(u32::try_from(batch).unwrap_or(u32::MAX));
         }
     }
+    covered
 }
 
 #[cfg(test)]

@@ -191,6 +191,32 @@ pub struct Probe {
     pub site: Option<usize>,
 }
 
+/// A scenario's `[status]` compiled: the state at the end of day `day`, from which every trial
+/// starts (`docs/model.md`, "Starting from a status").
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusModel {
+    /// The status day (0 = start); the day loop starts the day after.
+    pub day: usize,
+    /// Racks delivered per stream ([`Model::streams`] order).
+    pub delivered_racks: Vec<u64>,
+    /// Per site ([`Model::sites`] order).
+    pub sites: Vec<SiteStatusModel>,
+}
+
+/// One site of a [`StatusModel`]; rack counts are per rack type in [`Model::accelerators`]
+/// order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteStatusModel {
+    /// The first phases that are energized and commissioned.
+    pub energized_phases: usize,
+    /// Racks waiting to be installed.
+    pub staged: Vec<u64>,
+    /// Racks on the floor, not yet online.
+    pub installed: Vec<u64>,
+    /// Racks online.
+    pub online: Vec<u64>,
+}
+
 /// The compiled scenario.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -251,6 +277,8 @@ pub struct Model {
     pub correlations: Vec<CorrelationModel>,
     /// GPUs in the smallest rack type: the resolution of GPU percentiles.
     pub gpus_per_smallest_rack: u32,
+    /// The state trials start from, if the scenario has a `[status]`.
+    pub status: Option<StatusModel>,
     /// Values each trial records ([`Model::probes`]).
     probes: Vec<Probe>,
     /// `(day, probe index)` of every probe, sorted by day: the engine walks it with a cursor.
@@ -370,6 +398,32 @@ impl Model {
                 pod_acceptance_days: DayDist::new(&site.pod_acceptance_days),
             });
         }
+        let status = s.status.as_ref().map(|st| {
+            let per_type = |list: &[(usize, u64)]| {
+                let mut v = vec![0u64; used.len()];
+                for &(a, n) in list {
+                    // A rack type no stream delivers cannot be at a site (the checks refuse it).
+                    if let Some(k) = type_of(a) {
+                        v[k] += n;
+                    }
+                }
+                v
+            };
+            StatusModel {
+                day: s.day_of(st.date).clamp(0, days as i64 - 1) as usize,
+                delivered_racks: st.delivered_racks.clone(),
+                sites: st
+                    .sites
+                    .iter()
+                    .map(|site| SiteStatusModel {
+                        energized_phases: site.energized_phases,
+                        staged: per_type(&site.staged_racks),
+                        installed: per_type(&site.installed_racks),
+                        online: per_type(&site.online_racks),
+                    })
+                    .collect(),
+            }
+        });
         let limits = s
             .power_limits
             .iter()
@@ -434,6 +488,7 @@ impl Model {
                 .min()
                 .unwrap_or(1)
                 .max(1),
+            status,
             probes: Vec::new(),
             probe_schedule: Vec::new(),
         }
@@ -663,6 +718,12 @@ impl Model {
                     }
                 }
                 m.limits.clear();
+                // From a status, every phase is energized and commissioned by the status date.
+                if let Some(status) = &mut m.status {
+                    for (st, site) in status.sites.iter_mut().zip(&m.sites) {
+                        st.energized_phases = site.phases.len();
+                    }
+                }
             }
             Lift::Install => {
                 let spec = DistSpec::Fixed(UNLIMITED_RACKS_PER_DAY);

@@ -293,6 +293,35 @@ pub struct Observation {
     pub source: String,
 }
 
+/// The state of the build-out at the end of one day (`[status]`): trials start from it instead
+/// of from nothing, and simulate only the days after it (`docs/model.md`, "Starting from a
+/// status").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    /// The day the state holds at the end of, within `start..horizon`.
+    pub date: Date,
+    /// Racks each stream has delivered by the end of `date`, in [`Scenario::supply`] order
+    /// (0 for a stream the status does not list).
+    pub delivered_racks: Vec<u64>,
+    /// Each site's state, in [`Scenario::sites`] order (nothing energized and no racks for a
+    /// site the status does not list).
+    pub sites: Vec<SiteStatus>,
+}
+
+/// One site's state in a [`Status`]. Rack counts are `(index into Scenario::accelerators,
+/// racks)`, each rack type at most once.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SiteStatus {
+    /// The first `energized_phases` phases (file order) are energized and commissioned.
+    pub energized_phases: usize,
+    /// Racks delivered and waiting to be installed.
+    pub staged_racks: Vec<(usize, u64)>,
+    /// Racks on the floor, not yet online (they start burn-in again).
+    pub installed_racks: Vec<(usize, u64)>,
+    /// Racks online.
+    pub online_racks: Vec<(usize, u64)>,
+}
+
 /// A checked scenario: every reference resolved, every value in range.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -336,6 +365,8 @@ pub struct Scenario {
     pub correlations: Vec<Correlation>,
     /// Recorded actuals, in file order.
     pub observations: Vec<Observation>,
+    /// The state to start from, if the scenario states one.
+    pub status: Option<Status>,
     /// Problems that do not stop a run, such as a target the planned power cannot reach.
     pub warnings: Vec<String>,
     resolved: toml::Value,

@@ -45,6 +45,50 @@ pub(crate) struct RawScenario {
     /// `[[observations]]`: recorded actuals (backtests compare them with the simulation).
     #[serde(default)]
     pub(crate) observations: Vec<RawObservation>,
+    /// `[status]`: the state of the build-out at the end of a date; trials start from it.
+    #[serde(default)]
+    pub(crate) status: Option<RawStatus>,
+}
+
+/// `[status]`: what is done as of the end of `date`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStatus {
+    #[serde(deserialize_with = "date")]
+    pub(crate) date: Date,
+    /// Racks delivered so far, per stream; a stream left out has delivered none.
+    #[serde(default)]
+    pub(crate) supply: Vec<RawStatusSupply>,
+    /// Per-site state; a site left out has nothing energized and no racks.
+    #[serde(default)]
+    pub(crate) sites: Vec<RawStatusSite>,
+}
+
+/// One entry of `status.supply`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStatusSupply {
+    pub(crate) stream: String,
+    pub(crate) delivered_racks: u64,
+}
+
+/// `[[status.sites]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStatusSite {
+    pub(crate) site: String,
+    /// The first N phases (file order) are energized and commissioned.
+    #[serde(default)]
+    pub(crate) energized_phases: u64,
+    /// Racks per rack type delivered and waiting at the site.
+    #[serde(default, deserialize_with = "racks_by_type")]
+    pub(crate) staged_racks: Vec<(String, u64)>,
+    /// Racks per rack type on the floor, not yet online.
+    #[serde(default, deserialize_with = "racks_by_type")]
+    pub(crate) installed_racks: Vec<(String, u64)>,
+    /// Racks per rack type online.
+    #[serde(default, deserialize_with = "racks_by_type")]
+    pub(crate) online_racks: Vec<(String, u64)>,
 }
 
 /// `[[observations]]`: a recorded actual value of one metric at the end of one day.
@@ -387,6 +431,26 @@ fn default_region() -> String {
 }
 fn default_provider() -> String {
     "aws".into()
+}
+
+/// Reads `{ "gb300-nvl72" = 40, ... }` as (rack type, racks) pairs in file order.
+fn racks_by_type<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, u64)>, D::Error> {
+    struct RacksVisitor;
+    impl<'de> Visitor<'de> for RacksVisitor {
+        type Value = Vec<(String, u64)>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a table of racks per rack type, e.g. { \"gb300-nvl72\" = 40 }")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let racks = map.next_value::<u64>()?;
+                out.push((key, racks));
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(RacksVisitor)
 }
 
 /// Reads a calendar date written either as a TOML date (`2026-12-31`) or as a string

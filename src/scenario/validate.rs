@@ -5,12 +5,12 @@
 
 use std::collections::HashSet;
 
-use super::raw::{RawAccelerator, RawCorrelation, RawObservation, RawScenario};
+use super::raw::{RawAccelerator, RawCorrelation, RawObservation, RawScenario, RawStatus};
 use super::source::{Node, Segment, format_path, quote_list};
 use super::{
     Accelerator, BringUp, Correlation, Diagnostic, Disruption, DistSpec, InputRef, Observation,
-    Operations, PowerLimit, PowerPhase, Scenario, ScenarioError, SchedulePoint, Site, SupplyStream,
-    day_index, suggest,
+    Operations, PowerLimit, PowerPhase, Scenario, ScenarioError, SchedulePoint, Site, SiteStatus,
+    Status, SupplyStream, day_index, suggest,
 };
 
 /// Longest horizon accepted: memory for daily statistics grows with it.
@@ -543,13 +543,27 @@ impl Checker<'_> {
             reroute_days: raw.allocation.reroute_days,
             correlations: Vec::new(),
             observations: Vec::new(),
+            status: None,
             warnings: Vec::new(),
             resolved: without_extends(resolved),
         };
         scenario.correlations = self.correlations(&raw.correlations, &scenario);
         scenario.observations = self.observations(&raw.observations, &scenario);
+        if let Some(status) = &raw.status {
+            scenario.status = Some(self.status(status, &scenario));
+        }
         if self.diagnostics.is_empty() {
             scenario.warnings = super::figures::warnings(&scenario);
+            if let Some(status) = scenario
+                .status
+                .as_ref()
+                .filter(|st| st.date > meta.deadline)
+            {
+                scenario.warnings.push(format!(
+                    "the status date {} is after the deadline {}: days up to the status date are not simulated, so the figures at the deadline are the status held flat, and a target reached by the status date counts as reached on it (not by the deadline)",
+                    status.date, meta.deadline
+                ));
+            }
         }
         scenario
     }
@@ -665,6 +679,175 @@ impl Checker<'_> {
             });
         }
         out
+    }
+
+    /// `[status]`: ids resolve, rack types are accepted where they stand, and the state is
+    /// possible: racks on a floor fit its energized power and its floor, racks at sites were
+    /// delivered, deliveries fit each stream's cap.
+    fn status(&mut self, raw: &RawStatus, scenario: &Scenario) -> Status {
+        self.require(
+            raw.date >= scenario.start && raw.date < scenario.horizon,
+            "status.date",
+            || {
+                format!(
+                    "the status date must lie in [{} (start), {} (horizon)): the state holds at the end of that day and the simulation goes on from the next; found {}",
+                    scenario.start, scenario.horizon, raw.date
+                )
+            },
+        );
+        let stream_ids: Vec<String> = scenario.supply.iter().map(|s| s.id.clone()).collect();
+        let site_ids: Vec<String> = scenario.sites.iter().map(|s| s.id.clone()).collect();
+        let accelerator_ids: Vec<String> =
+            scenario.accelerators.iter().map(|a| a.id.clone()).collect();
+        let mut delivered_racks = vec![0u64; scenario.supply.len()];
+        let mut listed = vec![false; scenario.supply.len()];
+        for (k, e) in raw.supply.iter().enumerate() {
+            let at = |f: &str| format!("status.supply[{k}].{f}");
+            let Some(i) = self.lookup(&at("stream"), &e.stream, &stream_ids, "stream") else {
+                continue;
+            };
+            if std::mem::replace(&mut listed[i], true) {
+                self.error(
+                    &at("stream"),
+                    format!("stream `{}` is listed twice in `status.supply`", e.stream),
+                );
+                continue;
+            }
+            delivered_racks[i] = e.delivered_racks;
+            if let Some(cap) = scenario.supply[i].cap_racks {
+                self.require(e.delivered_racks <= cap, &at("delivered_racks"), || {
+                    format!(
+                        "stream `{}` delivers at most cap_racks = {cap} racks, but the status says {} were delivered",
+                        e.stream, e.delivered_racks
+                    )
+                });
+            }
+        }
+        let mut sites = vec![SiteStatus::default(); scenario.sites.len()];
+        let mut seen = vec![false; scenario.sites.len()];
+        // Racks at sites per rack type, and the first field that placed any (for the message).
+        let mut at_sites = vec![0u64; scenario.accelerators.len()];
+        for (k, e) in raw.sites.iter().enumerate() {
+            let at = |f: &str| format!("status.sites[{k}].{f}");
+            let Some(i) = self.lookup(&at("site"), &e.site, &site_ids, "site") else {
+                continue;
+            };
+            if std::mem::replace(&mut seen[i], true) {
+                self.error(
+                    &at("site"),
+                    format!("site `{}` is listed twice in `status.sites`", e.site),
+                );
+                continue;
+            }
+            let site = &scenario.sites[i];
+            let phases = site.phases.len();
+            self.require(
+                e.energized_phases <= phases as u64,
+                &at("energized_phases"),
+                || {
+                    format!(
+                        "site `{}` has {phases} phase(s), so at most {phases} can be energized; found {}",
+                        e.site, e.energized_phases
+                    )
+                },
+            );
+            let energized = (e.energized_phases as usize).min(phases);
+            let mut racks = |field: &str, list: &[(String, u64)]| -> Vec<(usize, u64)> {
+                let mut out = Vec::new();
+                for (id, n) in list {
+                    let path = at(&format!("{field}.{id}"));
+                    let Some(a) = self.lookup(&path, id, &accelerator_ids, "accelerator") else {
+                        continue;
+                    };
+                    if !site.accepts.contains(&a) {
+                        let accepted: Vec<String> = site
+                            .accepts
+                            .iter()
+                            .map(|&x| scenario.accelerators[x].id.clone())
+                            .collect();
+                        self.error(
+                            &path,
+                            format!(
+                                "site `{}` does not accept `{id}`; it accepts {}",
+                                e.site,
+                                quote_list(&accepted)
+                            ),
+                        );
+                        continue;
+                    }
+                    at_sites[a] += n;
+                    out.push((a, *n));
+                }
+                out
+            };
+            let staged_racks = racks("staged_racks", &e.staged_racks);
+            let installed_racks = racks("installed_racks", &e.installed_racks);
+            let online_racks = racks("online_racks", &e.online_racks);
+            // Racks on the floor must fit the energized phases' IT power and the floor.
+            let on_floor = installed_racks.iter().chain(&online_racks);
+            let floor_racks: u64 = on_floor.clone().map(|&(_, n)| n).sum();
+            let floor_kw: f64 = on_floor
+                .map(|&(a, n)| n as f64 * scenario.accelerators[a].rack_it_kw)
+                .sum();
+            let energized_it_kw: f64 = site.phases[..energized]
+                .iter()
+                .map(|p| p.mw * site.power_scale * 1000.0 / site.pue)
+                .sum();
+            let field = if installed_racks.iter().any(|&(_, n)| n > 0) {
+                "installed_racks"
+            } else {
+                "online_racks"
+            };
+            if floor_kw > energized_it_kw * (1.0 + 1e-9) + 1e-9 {
+                self.error(
+                    &at(field),
+                    format!(
+                        "site `{}` has {floor_racks} racks installed or online, drawing {floor_kw} kW of IT power, but its {energized} energized phase(s) give only {:.1} kW of IT power (MW × power_scale × 1000 / PUE {}); raise `energized_phases` or lower the racks",
+                        e.site,
+                        energized_it_kw,
+                        site.pue
+                    ),
+                );
+            }
+            if let Some(max) = site.max_racks {
+                self.require(floor_racks <= max, &at(field), || {
+                    format!(
+                        "site `{}` has room for max_racks = {max} racks on its floor, but the status puts {floor_racks} racks there (installed + online)",
+                        e.site
+                    )
+                });
+            }
+            sites[i] = SiteStatus {
+                energized_phases: energized,
+                staged_racks,
+                installed_racks,
+                online_racks,
+            };
+        }
+        // Every rack at a site was delivered by a stream of its type.
+        for (a, &n) in at_sites.iter().enumerate() {
+            let delivered: u64 = scenario
+                .supply
+                .iter()
+                .zip(&delivered_racks)
+                .filter(|(s, _)| s.accelerator == a)
+                .map(|(_, &d)| d)
+                .sum();
+            if n > delivered {
+                self.error(
+                    "status.supply",
+                    format!(
+                        "the sites hold {n} racks of `{}` (staged + installed + online), but the status says its streams delivered {delivered}: every rack at a site must have been delivered",
+                        scenario.accelerators[a].id
+                    ),
+                );
+            }
+        }
+        Status {
+            date: raw.date,
+            delivered_racks,
+            sites,
+        }
     }
 
     fn accelerators(&mut self, raw: &[RawAccelerator]) -> Vec<Accelerator> {

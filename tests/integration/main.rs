@@ -22,6 +22,11 @@
 //!   name.
 //! - `sources`: every `[ID]` citation in `scenarios/**/*.toml` and the built-in rack types names a
 //!   row of `docs/sources.md`, and no text file points at notes outside the repository.
+//! - `status`: `[status]` forecasts: everything done meets the target on the status date; a
+//!   status read off a deterministic run restarts the same run (and every trial of a run random
+//!   only after the date); a phase not yet energized gives the plain run's trials in that state
+//!   (KS distance and means); every `invalid/status_*.toml` exits 2 naming a `status.` field; a
+//!   scenario without a status gives the bytes recorded before `[status]` existed.
 //! - `determinism`: same seed, same bytes, whatever the thread count, batch size or shard split;
 //!   common random numbers across scenario edits.
 //! - `statistics`: known answers: hand-computed deterministic timelines and closed-form
@@ -69,6 +74,7 @@ mod sensitivity;
 mod shard;
 mod sources;
 mod statistics;
+mod status;
 mod sweep;
 mod util;
 mod validate_caps;
