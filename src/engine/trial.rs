@@ -557,6 +557,8 @@ pub fn run_trial(
     }
     s.power.sort_by_key(|e| e.day);
     let mut next_event = 0;
+    // Constant crew paces are worked out on first use (`crews_left`); others step every day.
+    let paces_vary = model.sites.iter().any(|site| !site.constant_crews());
     let mut first_day = 0;
     if let Some(status) = &model.status {
         start_from_status(model, status, s, &mut t);
@@ -620,7 +622,9 @@ pub fn run_trial(
             arrive(model, s, day, due, &mut t);
         }
         // 4. Install racks at sites: crews, floor and open hall room under the power caps.
-        set_crews(model, s, day);
+        if paces_vary {
+            set_crews(model, s, day);
+        }
         install(model, s, day, &mut t);
         // 5. Power on installed racks that have commissioned power: burn-in starts.
         power_on(model, s, day, &mut t);
@@ -722,7 +726,7 @@ fn end_day(
     } else {
         0.0
     };
-    let short = shortfall(model, s, day, t);
+    let short = shortfall(model, s, day, t, staged);
     if day <= model.deadline_day {
         for (total, v) in s.outcome.shortfall_gpu_days.iter_mut().zip(short) {
             *total += v;
@@ -1524,7 +1528,13 @@ fn reroute_racks(model: &Model, s: &mut Scratch, day: usize, reroute: i64, t: &m
 /// `Bottleneck::ALL` order (`docs/model.md`, "Where the missing GPUs are"). Racks nearest to
 /// online fill the gap first: bring-up, then waiting for crews, power and floor; what is left
 /// is not yet delivered.
-fn shortfall(model: &Model, s: &Scratch, day: usize, t: &Totals) -> [u64; Bottleneck::COUNT] {
+fn shortfall(
+    model: &Model,
+    s: &Scratch,
+    day: usize,
+    t: &Totals,
+    staged_gpus: u64,
+) -> [u64; Bottleneck::COUNT] {
     let mut out = [0u64; Bottleneck::COUNT];
     let Some(mut left) = model.target_gpus.checked_sub(t.online_gpus) else {
         return out;
@@ -1536,7 +1546,15 @@ fn shortfall(model: &Model, s: &Scratch, day: usize, t: &Totals) -> [u64; Bottle
     let n_sites = model.sites.len();
     let bring_up = t.installed_gpus - t.online_gpus - t.awaiting_power_gpus + t.rework_gpus;
     let (mut crews, mut power, mut space) = (0u64, t.awaiting_power_gpus + t.moving_gpus, 0u64);
-    for (a, acc_model) in model.accelerators.iter().enumerate() {
+    // Waiting racks only matter if any wait and bring-up (filled first) does not already cover
+    // the gap.
+    let waiting_matter = staged_gpus > 0 && bring_up < left;
+    for (a, acc_model) in model
+        .accelerators
+        .iter()
+        .enumerate()
+        .filter(|_| waiting_matter)
+    {
         let gpus = u64::from(acc_model.gpus_per_rack);
         // (waiting racks, power room, floor room) split into crews / power / space.
         let mut split = |w: u64, p: u64, f: u64| {
