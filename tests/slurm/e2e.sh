@@ -13,7 +13,7 @@
 #
 # Environment:
 #   CAPSIM_BIN        capsim binary to test [default: build with `cargo build --locked` and use
-#                     target/debug/capsim]
+#                     target/debug/capsim, under $CARGO_TARGET_DIR if set]
 #   E2E_DIR           scratch directory, wiped at start [default: /tmp/capsim-slurm-e2e]
 #   E2E_TIMEOUT       seconds to wait for the jobs [default: 600]
 #   E2E_SLURM_PORT    slurmctld port; slurmd uses the next one [default: 6917]
@@ -268,7 +268,7 @@ if [[ -n ${CAPSIM_BIN:-} ]]; then
     CAPSIM=$(realpath "$CAPSIM_BIN")
 else
     (cd "$REPO" && cargo build --locked)
-    CAPSIM=$REPO/target/debug/capsim
+    CAPSIM=${CARGO_TARGET_DIR:-$REPO/target}/debug/capsim
 fi
 [[ -x $CAPSIM ]] || die "no capsim binary at $CAPSIM"
 echo "$CAPSIM"
