@@ -96,6 +96,22 @@ pub(crate) fn load(args: &ScenarioArgs) -> Result<Scenario> {
     Ok(scenario::load(&args.scenario, &args.overrides)?)
 }
 
+/// Unique labels from file stems: a repeated stem gets `-2`, `-3`, ...
+pub(crate) fn labels(paths: &[PathBuf]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in paths {
+        let stem = stem(p);
+        let mut label = stem.clone();
+        let mut k = 2;
+        while out.contains(&label) {
+            label = format!("{stem}-{k}");
+            k += 1;
+        }
+        out.push(label);
+    }
+    out
+}
+
 pub(crate) fn compile(s: &Scenario) -> Result<Model> {
     Model::compile(s).context("compiling the scenario")
 }

@@ -18,7 +18,7 @@ use capsim::scenario::{ObservedMetric, Scenario};
 use serde::Serialize;
 
 use super::app::{
-    InputError, print_json, progress_bar, stem, trials_and_seed, write_atomic, write_chart_pair,
+    InputError, labels, print_json, progress_bar, trials_and_seed, write_atomic, write_chart_pair,
 };
 use super::args::BacktestArgs;
 
@@ -65,22 +65,6 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
     }
     Ok(out)
-}
-
-/// Unique labels from file stems: a repeated stem gets `-2`, `-3`, ...
-fn labels(paths: &[PathBuf]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for p in paths {
-        let stem = stem(p);
-        let mut label = stem.clone();
-        let mut k = 2;
-        while out.contains(&label) {
-            label = format!("{stem}-{k}");
-            k += 1;
-        }
-        out.push(label);
-    }
-    out
 }
 
 /// `capsim backtest`.

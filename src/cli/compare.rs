@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use capsim::chart::{self, ChartData};
@@ -20,7 +20,7 @@ use capsim::stats::{
 use serde::{Deserialize, Serialize};
 
 use super::app::{
-    InputError, compile, print_json, stem, trials_and_seed, write_atomic, write_chart_pair,
+    InputError, compile, labels, print_json, trials_and_seed, write_atomic, write_chart_pair,
 };
 use super::args::{CompareArgs, OutputFlags};
 use super::shard::MergedRuns;
@@ -70,22 +70,6 @@ struct CompareReport {
     methods: Methods,
     scenarios: Vec<ScenarioEntry>,
     comparisons: Vec<ComparisonEntry>,
-}
-
-/// Unique labels from file stems: a repeated stem gets `-2`, `-3`, ...
-fn labels(paths: &[PathBuf]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for p in paths {
-        let stem = stem(p);
-        let mut label = stem.clone();
-        let mut k = 2;
-        while out.contains(&label) {
-            label = format!("{stem}-{k}");
-            k += 1;
-        }
-        out.push(label);
-    }
-    out
 }
 
 /// `capsim compare`.
@@ -585,6 +569,8 @@ fn render_table(r: &CompareReport) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
     #[test]

@@ -280,6 +280,47 @@ pub fn run(
     Ok(total)
 }
 
+/// Runs trials `cfg.first_trial..` in outcome-only mode (no daily statistics, no interruptions)
+/// and keeps `keep(outcome)` of each, in trial order. `progress`, if any, is called from worker
+/// threads with the number of trials just finished.
+fn outcome_only<T: Send>(
+    model: &Model,
+    cfg: &EngineConfig,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
+    keep: impl Fn(&TrialOutcome) -> T + Sync,
+) -> Result<Vec<T>, EngineError> {
+    if cfg.trials > u64::from(u32::MAX) {
+        return Err(EngineError::TooManyTrials(cfg.trials));
+    }
+    let pool = thread_pool(cfg.threads)?;
+    let batch = cfg.batch_size.max(1);
+    let batches = cfg.trials.div_ceil(batch);
+    let scratches: ThreadLocal<RefCell<Scratch>> = ThreadLocal::new();
+    let out: Vec<Vec<T>> = pool.install(|| {
+        (0..batches)
+            .into_par_iter()
+            .map(|b| {
+                let mut scratch = scratches
+                    .get_or(|| RefCell::new(Scratch::new(model)))
+                    .borrow_mut();
+                let from = cfg.first_trial + b * batch;
+                let to = (from + batch).min(cfg.first_trial + cfg.trials);
+                let done: Vec<T> = (from..to)
+                    .map(|t| {
+                        run_trial(model, cfg.seed, t, &mut scratch, Recorder::OutcomeOnly);
+                        keep(scratch.outcome())
+                    })
+                    .collect();
+                if let Some(progress) = progress {
+                    progress(to - from);
+                }
+                done
+            })
+            .collect()
+    });
+    Ok(out.into_iter().flatten().collect())
+}
+
 /// Runs `cfg.trials` trials of `model` from `cfg.first_trial` and keeps only what a paired
 /// comparison needs of each ([`TrialRecord`], in trial order): no daily statistics and no
 /// interruptions, so `available_gpus_at_deadline` is the *online* GPUs at the deadline. Used by
@@ -290,38 +331,13 @@ pub fn records(
     cfg: &EngineConfig,
     progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> Result<Vec<TrialRecord>, EngineError> {
-    let pool = thread_pool(cfg.threads)?;
-    let batch = cfg.batch_size.max(1);
-    let batches = cfg.trials.div_ceil(batch);
-    let scratches: ThreadLocal<RefCell<Scratch>> = ThreadLocal::new();
-    let out: Vec<Vec<TrialRecord>> = pool.install(|| {
-        (0..batches)
-            .into_par_iter()
-            .map(|b| {
-                let mut scratch = scratches
-                    .get_or(|| RefCell::new(Scratch::new(model)))
-                    .borrow_mut();
-                let from = cfg.first_trial + b * batch;
-                let to = (from + batch).min(cfg.first_trial + cfg.trials);
-                let done: Vec<TrialRecord> = (from..to)
-                    .map(|t| {
-                        run_trial(model, cfg.seed, t, &mut scratch, Recorder::OutcomeOnly);
-                        let o = scratch.outcome();
-                        TrialRecord::new(
-                            o.full_capacity_day,
-                            o.online_gpus_at_deadline,
-                            model.deadline_day,
-                        )
-                    })
-                    .collect();
-                if let Some(progress) = progress {
-                    progress(done.len() as u64);
-                }
-                done
-            })
-            .collect()
-    });
-    Ok(out.into_iter().flatten().collect())
+    outcome_only(model, cfg, progress, |o| {
+        TrialRecord::new(
+            o.full_capacity_day,
+            o.online_gpus_at_deadline,
+            model.deadline_day,
+        )
+    })
 }
 
 /// Runs `cfg.trials` trials of `model` from `cfg.first_trial` in outcome-only mode and returns
@@ -334,44 +350,14 @@ pub fn probe_values(
     cfg: &EngineConfig,
     progress: Option<&(dyn Fn(u64) + Sync)>,
 ) -> Result<Vec<Vec<f64>>, EngineError> {
-    if cfg.trials > u64::from(u32::MAX) {
-        return Err(EngineError::TooManyTrials(cfg.trials));
-    }
-    let pool = thread_pool(cfg.threads)?;
-    let batch = cfg.batch_size.max(1);
-    let batches = cfg.trials.div_ceil(batch);
     let n = model.probes().len();
-    let scratches: ThreadLocal<RefCell<Scratch>> = ThreadLocal::new();
-    // Each batch returns its trials' probe values, trial-major; batches come back in order.
-    let out: Vec<Vec<f64>> = pool.install(|| {
-        (0..batches)
-            .into_par_iter()
-            .map(|b| {
-                let mut scratch = scratches
-                    .get_or(|| RefCell::new(Scratch::new(model)))
-                    .borrow_mut();
-                let from = cfg.first_trial + b * batch;
-                let to = (from + batch).min(cfg.first_trial + cfg.trials);
-                let mut values = Vec::with_capacity((to - from) as usize * n);
-                for t in from..to {
-                    run_trial(model, cfg.seed, t, &mut scratch, Recorder::OutcomeOnly);
-                    values.extend_from_slice(&scratch.outcome().probes);
-                }
-                if let Some(progress) = progress {
-                    progress(to - from);
-                }
-                values
-            })
-            .collect()
-    });
+    let trials = outcome_only(model, cfg, progress, |o| o.probes.clone())?;
     let mut by_probe: Vec<Vec<f64>> = (0..n)
         .map(|_| Vec::with_capacity(cfg.trials as usize))
         .collect();
-    for values in out {
-        for trial in values.chunks_exact(n.max(1)) {
-            for (k, v) in trial.iter().enumerate() {
-                by_probe[k].push(*v);
-            }
+    for values in trials {
+        for (k, v) in values.into_iter().enumerate() {
+            by_probe[k].push(v);
         }
     }
     Ok(by_probe)
