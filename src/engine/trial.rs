@@ -355,6 +355,11 @@ fn draw_inputs(model: &Model, seed: u64, trial: u64, s: &mut Scratch) -> f64 {
         Some(g) if !dist.is_fixed() => crate::model::cdf::quantile(spec, correlated(g, rng)),
         _ => dist.sample(rng),
     };
+    // A per-trial probability, clamped to [0, 1] as the engine uses it.
+    let probability =
+        |spec: &DistSpec, dist: &crate::model::Dist, group: Option<usize>, rng: &mut TrialRng| {
+            continuous(spec, dist, group, rng).clamp(0.0, 1.0)
+        };
     let days = |dist: &crate::model::DayDist, group: Option<usize>, rng: &mut TrialRng| match group
     {
         Some(g) if !dist.is_fixed() => dist.quantile(correlated(g, rng)),
@@ -381,13 +386,12 @@ fn draw_inputs(model: &Model, seed: u64, trial: u64, s: &mut Scratch) -> f64 {
         o.inputs.push(slip as f64);
         if let Some(d) = &st.disruption {
             let rng = &mut input_rng(d.probability_seed.unwrap_or(seed), trial, d.probability_key);
-            let p = continuous(
+            let p = probability(
                 &d.probability_spec,
                 &d.weekly_probability,
                 d.probability_group,
                 rng,
-            )
-            .clamp(0.0, 1.0);
+            );
             s.disruption_p.push(p);
             o.inputs.push(p);
         } else {
@@ -434,13 +438,12 @@ fn draw_inputs(model: &Model, seed: u64, trial: u64, s: &mut Scratch) -> f64 {
         }
     }
     let rng = &mut input_rng(model.failure_seed.unwrap_or(seed), trial, model.failure_key);
-    let p = continuous(
+    let p = probability(
         &model.failure_spec,
         &model.failure_probability,
         model.failure_group,
         rng,
-    )
-    .clamp(0.0, 1.0);
+    );
     o.inputs.push(p);
     p
 }
