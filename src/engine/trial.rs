@@ -92,6 +92,8 @@ pub struct Scratch {
     bring_up_due: Vec<DueMask>,
     /// Expected interruptions of each day so far, for the outage convolution.
     interruption_rate: Vec<f64>,
+    /// The last outage mean and its Poisson law (`None` for a mean of 0).
+    outages: (f64, Option<Poisson<f64>>),
     /// Power events, sorted by day, and the ramps in progress.
     power: Vec<PowerEvent>,
     ramps: Vec<PowerEvent>,
@@ -152,6 +154,11 @@ struct SiteState {
     crew_day: usize,
     /// Cumulative crew capacity (racks) through yesterday, for paces that change.
     crew_capacity: f64,
+    /// Today's pace (paces that change), the last day it holds, and the floor's IT kW it was
+    /// worked out for.
+    pace: f64,
+    pace_valid_through: i64,
+    pace_committed_kw: f64,
     /// Planned IT kW and racks already assigned to this site (site staging).
     claimed_kw: f64,
     claimed_racks: u64,
@@ -175,6 +182,7 @@ impl Scratch {
             arrivals_due: vec![0; days],
             bring_up_due: vec![0; days],
             interruption_rate: vec![0.0; days],
+            outages: (0.0, None),
             power: Vec::new(),
             ramps: Vec::new(),
             order: (0..sites).collect(),
@@ -519,6 +527,7 @@ pub fn run_trial(
             install_rate: s.rates[i],
             constant_crews: site.constant_crews(),
             crew_day: usize::MAX,
+            pace_valid_through: -1,
             ..SiteState::default()
         };
         s.phase_open[i].clear();
@@ -709,9 +718,13 @@ fn end_day(
         let from = (day + 1).saturating_sub(survival.len());
         let past = &s.interruption_rate[from..=day];
         let mean: f64 = past.iter().rev().zip(survival).map(|(r, p)| r * p).sum();
-        Poisson::new(mean)
-            .map(|p| p.sample(ops_rng) as u64)
-            .unwrap_or(0)
+        // The mean is often the same as yesterday's (nothing came online): reuse its law.
+        if s.outages.0.to_bits() != mean.to_bits() {
+            s.outages = (mean, Poisson::new(mean).ok());
+        }
+        s.outages
+            .1
+            .map_or(0, |p| p.sample(ops_rng) as u64)
             .min(t.online_gpus)
     } else {
         0
@@ -1105,39 +1118,74 @@ fn set_crews(model: &Model, s: &mut Scratch, day: usize) {
     let d = day as i64;
     for (i, site) in model.sites.iter().enumerate() {
         let st = &mut s.site[i];
-        let r = st.install_rate;
         if st.constant_crews {
             // Set on first use today, by `crews_left`.
             continue;
         }
-        let phases = &s.phase_open[i];
-        let pace = if site.crews_per_phase {
-            // Phases are fitted out in the order they open: a phase's crews work while the
-            // racks on the floor have not yet filled it and the phases opened before it.
-            let mut filled = st.committed_it_kw;
-            let mut pace = 0.0;
-            for &(open, kw) in phases {
-                if open > d {
-                    break;
-                }
-                if filled + EPS >= kw {
-                    filled -= kw;
-                    continue;
-                }
-                filled = 0.0;
-                pace += r * mobilized(site, d - open);
-            }
-            pace
-        } else {
-            match phases.first() {
-                Some(&(open, _)) if open <= d => r * mobilized(site, d - open),
-                _ => 0.0,
-            }
-        };
-        let pace = pace.min(site.max_install_racks_per_day);
+        // The pace holds while no crew is mobilizing, no phase opens and the racks on the
+        // floor are the same.
+        if d > st.pace_valid_through
+            || st.pace_committed_kw.to_bits() != st.committed_it_kw.to_bits()
+        {
+            let (pace, valid_through) = crew_pace(site, &s.phase_open[i], st, d);
+            st.pace = pace.min(site.max_install_racks_per_day);
+            st.pace_valid_through = valid_through;
+            st.pace_committed_kw = st.committed_it_kw;
+        }
         let before = st.crew_capacity;
-        st.crew_capacity += pace;
+        st.crew_capacity += st.pace;
         st.crew_left = (floor(st.crew_capacity + EPS) - floor(before + EPS)).max(0) as u64;
+    }
+}
+
+/// A site's crew pace on day `d` (racks/day, before the site's ceiling), and the last day it
+/// holds if the racks on the floor stay the same.
+fn crew_pace(
+    site: &crate::model::SiteModel,
+    phases: &[(i64, f64)],
+    st: &SiteState,
+    d: i64,
+) -> (f64, i64) {
+    let r = st.install_rate;
+    // A crew that started on `open` works at a pace that changes daily until it is mobilized.
+    let mobilizing =
+        |open: i64| d - open < site.mobilization_days.ceil() as i64 && site.mobilization_days > 0.0;
+    let next_open = phases
+        .iter()
+        .map(|&(open, _)| open)
+        .find(|&open| open > d)
+        .unwrap_or(i64::MAX);
+    let mut valid_through = next_open.saturating_sub(1);
+    if site.crews_per_phase {
+        // Phases are fitted out in the order they open: a phase's crews work while the
+        // racks on the floor have not yet filled it and the phases opened before it.
+        let mut filled = st.committed_it_kw;
+        let mut pace = 0.0;
+        for &(open, kw) in phases {
+            if open > d {
+                break;
+            }
+            if filled + EPS >= kw {
+                filled -= kw;
+                continue;
+            }
+            filled = 0.0;
+            pace += r * mobilized(site, d - open);
+            if mobilizing(open) {
+                valid_through = d;
+            }
+        }
+        (pace, valid_through)
+    } else {
+        match phases.first() {
+            Some(&(open, _)) if open <= d => {
+                if mobilizing(open) {
+                    valid_through = d;
+                }
+                (r * mobilized(site, d - open), valid_through)
+            }
+            _ => (0.0, valid_through),
+        }
     }
 }
 

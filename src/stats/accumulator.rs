@@ -199,9 +199,9 @@ const TILE: usize = 16;
 
 /// The daily values of a few trials, binned, waiting to be absorbed into an [`Accumulator`].
 ///
-/// Layout: cells (metric × day) are grouped in tiles of 16 consecutive cells; a tile holds the
-/// 16 bins of every buffered trial, trial after trial. Recording a trial writes a few lines per
-/// tile; absorbing reads each tile front to back while only its 16 histograms are hot.
+/// Layout: each metric's days are grouped in tiles of 16 consecutive days; a tile holds the 16
+/// bins of every buffered trial, trial after trial. Recording a day writes one bin per metric at
+/// one offset per day; absorbing reads each tile's 16 columns, one histogram at a time.
 #[derive(Debug, Clone)]
 pub struct DailyBuffer {
     days: usize,
@@ -209,29 +209,66 @@ pub struct DailyBuffer {
     len: usize,
     /// Distance between tiles, in bins; padded by one line so tiles do not alias in the caches.
     tile_stride: usize,
-    /// `bins[tile * tile_stride + t * TILE + lane]` for cell `tile * TILE + lane`.
+    /// Distance between the first tiles of consecutive metrics, in bins.
+    metric_stride: usize,
+    /// `bins[(m * tiles_per_metric + day / TILE) * tile_stride + t * TILE + day % TILE]` for
+    /// metric m on `day` of buffered trial t: each metric's days start a fresh tile, so one
+    /// offset per day serves every metric.
     bins: Vec<i32>,
     /// Exact sums per cell of the buffered trials.
     sums: Vec<i64>,
-    width: [i64; Metric::COUNT],
-    inverse_width: [f64; Metric::COUNT],
+    /// Each metric's bin division.
+    divisors: [Divisor; Metric::COUNT],
+}
+
+/// Exact ⌊v / w⌋ for a fixed positive width w, without a hardware division: one multiply-high
+/// by ⌈2⁶⁴ / w⌉, exact for every 0 ≤ v < 2³² (Lemire, Kaser and Kurz, "Faster remainder by
+/// direct computation", 2019); other values take the division.
+#[derive(Debug, Clone, Copy)]
+struct Divisor {
+    width: i64,
+    /// ⌈2⁶⁴ / width⌉; 0 for width 1 (the quotient is then the value).
+    magic: u64,
+}
+
+impl Divisor {
+    fn new(width: i64) -> Divisor {
+        assert!(width > 0, "bin widths are positive");
+        let magic = if width == 1 {
+            0
+        } else {
+            u64::MAX / width as u64 + 1
+        };
+        Divisor { width, magic }
+    }
+
+    #[inline]
+    fn floor_div(self, v: i64) -> i64 {
+        if self.magic == 0 {
+            v
+        } else if (0..1 << 32).contains(&v) {
+            ((u128::from(v as u64) * u128::from(self.magic)) >> 64) as i64
+        } else {
+            v.div_euclid(self.width)
+        }
+    }
 }
 
 impl DailyBuffer {
     /// A buffer for `capacity` trials of `layout`.
     pub fn new(layout: &Layout, capacity: usize) -> DailyBuffer {
-        let cells = layout.days * Metric::ALL.len();
         let capacity = capacity.max(1);
         let tile_stride = (capacity + 1) * TILE;
+        let metric_stride = layout.days.div_ceil(TILE) * tile_stride;
         DailyBuffer {
             days: layout.days,
             capacity,
             len: 0,
             tile_stride,
-            bins: vec![0; cells.div_ceil(TILE) * tile_stride],
-            sums: vec![0; cells],
-            width: layout.bin_width,
-            inverse_width: layout.bin_width.map(|w| 1.0 / w as f64),
+            metric_stride,
+            bins: vec![0; Metric::COUNT * metric_stride],
+            sums: vec![0; layout.days * Metric::COUNT],
+            divisors: layout.bin_width.map(Divisor::new),
         }
     }
 
@@ -239,26 +276,11 @@ impl DailyBuffer {
     /// order. Values must fit an `i32` once binned.
     #[inline]
     pub fn record_day(&mut self, day: usize, values: &[i64; Metric::COUNT]) {
-        let row = self.len * TILE;
-        for (m, &v) in values.iter().enumerate() {
-            let cell = m * self.days + day;
-            let at = (cell / TILE) * self.tile_stride + row + cell % TILE;
-            self.bins[at] = self.bin(m, v) as i32;
-            self.sums[cell] += v;
+        let at = (day / TILE) * self.tile_stride + self.len * TILE + day % TILE;
+        for (m, (&v, divisor)) in values.iter().zip(&self.divisors).enumerate() {
+            self.bins[at + m * self.metric_stride] = divisor.floor_div(v) as i32;
+            self.sums[m * self.days + day] += v;
         }
-    }
-
-    /// floor(v / width) without a hardware division: a float estimate, corrected to exact.
-    #[inline]
-    fn bin(&self, m: usize, v: i64) -> i64 {
-        let w = self.width[m];
-        let mut q = (v as f64 * self.inverse_width[m]) as i64;
-        if q * w > v {
-            q -= 1;
-        } else if (q + 1) * w <= v {
-            q += 1;
-        }
-        q
     }
 
     /// Closes the current trial; returns true when the buffer is full and must be absorbed.
@@ -326,12 +348,15 @@ impl Accumulator {
     /// (16 cells), so each histogram is loaded once per buffer rather than once per trial: the
     /// histograms together are far larger than the CPU caches.
     pub fn absorb(&mut self, buf: &mut DailyBuffer) {
-        for (tile, cells) in self.daily.chunks_mut(TILE).enumerate() {
-            let base = tile * buf.tile_stride;
-            for t in 0..buf.len {
-                let row = &buf.bins[base + t * TILE..base + (t + 1) * TILE];
-                for (target, &bin) in cells.iter_mut().zip(row) {
-                    target.histogram.add(i64::from(bin));
+        let days = self.layout.days;
+        for (m, metric_cells) in self.daily.chunks_mut(days).enumerate() {
+            for (k, cells) in metric_cells.chunks_mut(TILE).enumerate() {
+                let first = m * buf.metric_stride + k * buf.tile_stride;
+                let rows = &buf.bins[first..][..buf.len * TILE];
+                for (lane, target) in cells.iter_mut().enumerate() {
+                    target
+                        .histogram
+                        .add_all(rows[lane..].iter().step_by(TILE).map(|&b| i64::from(b)));
                 }
             }
         }
