@@ -75,6 +75,83 @@ struct PowerEvent {
     applied: f64,
 }
 
+/// Rack counts per (site, type), `[site * types + type]`, with the set of non-zero entries, so
+/// the daily steps visit only the pairs that hold racks.
+#[derive(Debug, Clone)]
+struct PairCounts {
+    counts: Vec<u64>,
+    /// Bit k % 64 of word k / 64 is set when `counts[k] > 0`.
+    nonzero: Vec<u64>,
+}
+
+impl PairCounts {
+    fn new(pairs: usize) -> PairCounts {
+        PairCounts {
+            counts: vec![0; pairs],
+            nonzero: vec![0; pairs.div_ceil(64)],
+        }
+    }
+
+    #[inline]
+    fn get(&self, k: usize) -> u64 {
+        self.counts[k]
+    }
+
+    #[inline]
+    fn set(&mut self, k: usize, n: u64) {
+        self.counts[k] = n;
+        let bit = 1 << (k % 64);
+        if n > 0 {
+            self.nonzero[k / 64] |= bit;
+        } else {
+            self.nonzero[k / 64] &= !bit;
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, k: usize, n: u64) {
+        self.set(k, self.counts[k] + n);
+    }
+
+    #[inline]
+    fn sub(&mut self, k: usize, n: u64) {
+        self.set(k, self.counts[k] - n);
+    }
+
+    fn clear(&mut self) {
+        self.counts.fill(0);
+        self.nonzero.fill(0);
+    }
+
+    /// Word `w` of the non-zero set: pairs 64w … 64w + 63. Callers walk a copy, so the counts
+    /// may change while they do.
+    #[inline]
+    fn word(&self, w: usize) -> u64 {
+        self.nonzero[w]
+    }
+
+    fn words(&self) -> usize {
+        self.nonzero.len()
+    }
+}
+
+/// Calls `f(k)` for every pair k that was non-zero in `set` when its word was read, in order.
+#[inline]
+fn for_each_pair(
+    s: &mut Scratch,
+    set: fn(&Scratch) -> &PairCounts,
+    mut f: impl FnMut(&mut Scratch, usize),
+) {
+    for w in 0..set(s).words() {
+        let mut bits = set(s).word(w);
+        while bits != 0 {
+            let k = w * 64 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            f(s, k);
+        }
+    }
+}
+
 /// Per-thread buffers, reused from trial to trial so that a trial allocates nothing.
 #[derive(Debug)]
 pub struct Scratch {
@@ -100,9 +177,11 @@ pub struct Scratch {
     /// Site visiting order for the day (pool staging, `most_headroom`).
     order: Vec<usize>,
     site: Vec<SiteState>,
+    /// Racks delivered and waiting at each site (site staging).
+    waiting: PairCounts,
+    /// Racks installed and waiting for power.
+    awaiting_power: PairCounts,
     /// Per (site, type): `[site * types + type]`.
-    waiting: Vec<u64>,
-    awaiting_power: Vec<u64>,
     testing: Vec<u64>,
     pod_open: Vec<u64>,
     inbound: Vec<u64>,
@@ -150,10 +229,11 @@ struct SiteState {
     install_rate: f64,
     /// Whether crews keep one constant pace ([`crate::model::SiteModel::constant_crews`]).
     constant_crews: bool,
-    /// The day `crew_left` was set for, at a constant pace (set on first use each day).
+    /// The day `crew_left` was set for (set on first use each day).
     crew_day: usize,
-    /// Cumulative crew capacity (racks) through yesterday, for paces that change.
+    /// Cumulative crew capacity (racks) through day `crew_through`, for paces that change.
     crew_capacity: f64,
+    crew_through: i64,
     /// Today's pace (paces that change), the last day it holds, and the floor's IT kW it was
     /// worked out for.
     pace: f64,
@@ -187,8 +267,8 @@ impl Scratch {
             ramps: Vec::new(),
             order: (0..sites).collect(),
             site: vec![SiteState::default(); sites],
-            waiting: vec![0; sites * types],
-            awaiting_power: vec![0; sites * types],
+            waiting: PairCounts::new(sites * types),
+            awaiting_power: PairCounts::new(sites * types),
             testing: vec![0; sites * types],
             pod_open: vec![0; sites * types],
             inbound: vec![0; sites * types],
@@ -470,8 +550,8 @@ pub fn run_trial(
     let s = scratch;
     s.limit_used_kw.fill(0.0);
     s.pool.fill(0);
-    s.waiting.fill(0);
-    s.awaiting_power.fill(0);
+    s.waiting.clear();
+    s.awaiting_power.clear();
     s.testing.fill(0);
     s.pod_open.fill(0);
     s.inbound.fill(0);
@@ -569,19 +649,21 @@ pub fn run_trial(
     }
     s.power.sort_by_key(|e| e.day);
     let mut next_event = 0;
-    // Constant crew paces are worked out on first use (`crews_left`); others step every day.
-    let paces_vary = model.sites.iter().any(|site| !site.constant_crews());
     let mut first_day = 0;
     if let Some(status) = &model.status {
         start_from_status(model, status, s, &mut t);
         apply_power(s, status.day as i64, &mut next_event, &mut t);
         first_day = status.day + 1;
     }
+    // Crews start counting on the first simulated day.
+    for st in &mut s.site {
+        st.crew_through = first_day as i64 - 1;
+    }
     if model.unlimited_supply {
         for (i, site) in model.sites.iter().enumerate() {
             for a in 0..types {
                 if site.accepts[a] {
-                    s.waiting[i * types + a] = UNLIMITED;
+                    s.waiting.set(i * types + a, UNLIMITED);
                 }
             }
         }
@@ -634,9 +716,6 @@ pub fn run_trial(
             arrive(model, s, day, due, &mut t);
         }
         // 4. Install racks at sites: crews, floor and open hall room under the power caps.
-        if paces_vary {
-            set_crews(model, s, day);
-        }
         install(model, s, day, &mut t);
         // 5. Power on installed racks that have commissioned power: burn-in starts.
         power_on(model, s, day, &mut t);
@@ -733,7 +812,10 @@ fn end_day(
     let available = t.online_gpus - in_repair;
     let staged: u64 = (0..types)
         .map(|a| {
-            let racks = s.pool[a] + (0..n_sites).map(|i| s.waiting[i * types + a]).sum::<u64>();
+            let racks = s.pool[a]
+                + (0..n_sites)
+                    .map(|i| s.waiting.get(i * types + a))
+                    .sum::<u64>();
             racks * u64::from(model.accelerators[a].gpus_per_rack)
         })
         .sum();
@@ -982,10 +1064,10 @@ fn start_from_status(model: &Model, status: &StatusModel, s: &mut Scratch, t: &m
             let online_kw = online as f64 * acc_model.rack_it_kw;
             let k = i * types + a;
             match model.staging {
-                Staging::Site => s.waiting[k] += staged,
+                Staging::Site => s.waiting.add(k, staged),
                 Staging::Pool => s.pool[a] += staged,
             }
-            s.awaiting_power[k] += installed;
+            s.awaiting_power.add(k, installed);
             let x = &mut s.site[i];
             x.racks_on_floor += on_floor;
             x.installed_gpus += on_floor * gpus;
@@ -1042,7 +1124,7 @@ fn start_from_status(model: &Model, status: &StatusModel, s: &mut Scratch, t: &m
         }
         allocate(model, s, a, left, status.day as i64, |s, dest, k| {
             if dest < n_sites {
-                s.waiting[dest * types + a] += k;
+                s.waiting.add(dest * types + a, k);
                 s.site[dest].delivered_racks += k;
                 s.site[dest].delivered_gpus += k * gpus;
             } else {
@@ -1078,7 +1160,7 @@ fn arrive(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Tota
                 s.site[dest].delivered_racks += new;
                 s.site[dest].delivered_gpus += new * gpus;
                 s.inbound[dest * types + a] -= new + moved;
-                s.waiting[dest * types + a] += all;
+                s.waiting.add(dest * types + a, all);
             } else {
                 s.pool[a] += all;
             }
@@ -1098,36 +1180,45 @@ fn mobilized(site: &crate::model::SiteModel, days: i64) -> f64 {
     }
 }
 
-/// What the crews of a site can still install today. A constant pace r gives
-/// ⌊r(d + 1)⌋ − ⌊rd⌋ racks on day d, worked out the first time a day asks (most site-days have
-/// nothing to install); other paces are set each day by [`set_crews`].
+/// What the crews of site `i` can still install today: day d's whole-rack increment of the
+/// crews' running capacity, less what was installed today. A constant pace r gives
+/// ⌊r(d + 1)⌋ − ⌊rd⌋; a pace that changes (mobilization, crews per phase, a ceiling) gives the
+/// whole-rack increments of its running total. Unused capacity is never banked. Worked out the
+/// first time a day asks: most site-days have nothing to install.
 #[inline]
-fn crews_left(st: &mut SiteState, day: usize) -> u64 {
-    if st.constant_crews && st.crew_day != day {
+fn crews_left(model: &Model, s: &mut Scratch, i: usize, day: usize) -> u64 {
+    let st = &mut s.site[i];
+    if st.crew_day != day {
+        if st.constant_crews {
+            let (r, d) = (st.install_rate, day as i64);
+            st.crew_left = (floor(r * (d + 1) as f64) - floor(r * d as f64)).max(0) as u64;
+        } else {
+            advance_crews(&model.sites[i], &s.phase_open[i], st, day as i64);
+        }
         st.crew_day = day;
-        let (r, d) = (st.install_rate, day as i64);
-        st.crew_left = (floor(r * (d + 1) as f64) - floor(r * d as f64)).max(0) as u64;
     }
     st.crew_left
 }
 
-/// Step 4a: each site's crew capacity today, in whole racks. A constant pace r gives
-/// ⌊r(d + 1)⌋ − ⌊rd⌋; a pace that changes (mobilization, crews per phase, a ceiling) gives the
-/// whole-rack increments of its running total. Unused capacity is never banked.
-fn set_crews(model: &Model, s: &mut Scratch, day: usize) {
-    let d = day as i64;
-    for (i, site) in model.sites.iter().enumerate() {
-        let st = &mut s.site[i];
-        if st.constant_crews {
-            // Set on first use today, by `crews_left`.
-            continue;
-        }
+/// Adds a site's pace of every day after the last one added, through `day`, to its running
+/// crew capacity (paces that change), and sets `crew_left` to `day`'s increment. The days are
+/// added one by one, as if each were stepped, so the running total does not depend on which
+/// days asked. The pace of a day depends on the racks on the floor at its start, so callers
+/// advance a site before anything changes its floor.
+fn advance_crews(
+    site: &crate::model::SiteModel,
+    phases: &[(i64, f64)],
+    st: &mut SiteState,
+    day: i64,
+) {
+    while st.crew_through < day {
+        let d = st.crew_through + 1;
         // The pace holds while no crew is mobilizing, no phase opens and the racks on the
         // floor are the same.
         if d > st.pace_valid_through
             || st.pace_committed_kw.to_bits() != st.committed_it_kw.to_bits()
         {
-            let (pace, valid_through) = crew_pace(site, &s.phase_open[i], st, d);
+            let (pace, valid_through) = crew_pace(site, phases, st, d);
             st.pace = pace.min(site.max_install_racks_per_day);
             st.pace_valid_through = valid_through;
             st.pace_committed_kw = st.committed_it_kw;
@@ -1135,6 +1226,7 @@ fn set_crews(model: &Model, s: &mut Scratch, day: usize) {
         let before = st.crew_capacity;
         st.crew_capacity += st.pace;
         st.crew_left = (floor(st.crew_capacity + EPS) - floor(before + EPS)).max(0) as u64;
+        st.crew_through = d;
     }
 }
 
@@ -1148,8 +1240,8 @@ fn crew_pace(
 ) -> (f64, i64) {
     let r = st.install_rate;
     // A crew that started on `open` works at a pace that changes daily until it is mobilized.
-    let mobilizing =
-        |open: i64| d - open < site.mobilization_days.ceil() as i64 && site.mobilization_days > 0.0;
+    // (d − open ≥ mobilization_days puts the ramp at exactly 1; nearer days count as changing.)
+    let mobilizing = |open: i64| ((d - open) as f64) < site.mobilization_days;
     let next_open = phases
         .iter()
         .map(|&(open, _)| open)
@@ -1224,14 +1316,17 @@ fn install(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
     if model.staging == Staging::Site {
-        for i in 0..n_sites {
-            for a in 0..types {
-                let n = s.waiting[i * types + a];
-                if n > 0 && crews_left(&mut s.site[i], day) > 0 {
+        for_each_pair(
+            s,
+            |s| &s.waiting,
+            |s, k| {
+                let (i, a) = (k / types, k % types);
+                let n = s.waiting.get(k);
+                if n > 0 && crews_left(model, s, i, day) > 0 {
                     place(model, s, i, a, n, day, t);
                 }
-            }
-        }
+            },
+        );
         return;
     }
     if model.policy == AllocationPolicy::MostHeadroom {
@@ -1280,7 +1375,7 @@ fn place(
 ) -> u64 {
     let site = &model.sites[i];
     let acc_model = &model.accelerators[a];
-    if crews_left(&mut s.site[i], day) == 0 {
+    if crews_left(model, s, i, day) == 0 {
         return 0;
     }
     let st = &s.site[i];
@@ -1299,13 +1394,13 @@ fn place(
     }
     let types = model.accelerators.len();
     if model.staging == Staging::Site && !model.unlimited_supply {
-        s.waiting[i * types + a] -= n;
+        s.waiting.sub(i * types + a, n);
     }
     if model.unlimited_supply {
         t.delivered_gpus += n * u64::from(acc_model.gpus_per_rack);
         t.delivered_racks += n;
     }
-    s.awaiting_power[i * types + a] += n;
+    s.awaiting_power.add(i * types + a, n);
     let gpus = n * u64::from(acc_model.gpus_per_rack);
     t.installed_gpus += gpus;
     t.awaiting_power_gpus += gpus;
@@ -1325,33 +1420,29 @@ fn place(
 /// allows, rack types in model order. Each (site, type) batch draws its burn-in length and its
 /// failures.
 fn power_on(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
-    if t.awaiting_power_gpus == 0 {
-        return;
-    }
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
-    for i in 0..n_sites {
-        let site = &model.sites[i];
-        for (a, acc_model) in model.accelerators.iter().enumerate() {
-            let waiting = s.awaiting_power[i * types + a];
-            if waiting == 0 {
-                continue;
-            }
+    for_each_pair(
+        s,
+        |s| &s.awaiting_power,
+        |s, k| {
+            let (i, a) = (k / types, k % types);
+            let acc_model = &model.accelerators[a];
             let st = &s.site[i];
-            let n = waiting.min(whole_racks(
+            let n = s.awaiting_power.get(k).min(whole_racks(
                 st.usable_it_kw - st.powered_it_kw,
                 acc_model.racks_per_kw,
             ));
             if n == 0 {
-                continue;
+                return;
             }
-            s.awaiting_power[i * types + a] -= n;
-            s.testing[i * types + a] += n;
+            s.awaiting_power.sub(k, n);
+            s.testing[k] += n;
             t.awaiting_power_gpus -= n * u64::from(acc_model.gpus_per_rack);
             let it_kw = n as f64 * acc_model.rack_it_kw;
             s.site[i].powered_it_kw += it_kw;
             t.powered_it_kw += it_kw;
-            t.powered_facility_kw += it_kw * site.pue;
+            t.powered_facility_kw += it_kw * model.sites[i].pue;
             // One burn-in duration and one failure draw per site-day batch.
             let rng = &mut s.bring_up_rng[i];
             let done = day as i64 + model.burn_in_days.sample(rng).max(0);
@@ -1361,8 +1452,8 @@ fn power_on(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
                 slot.pass += (n - failed) as u32;
                 slot.fail += failed as u32;
             }
-        }
-    }
+        },
+    );
 }
 
 /// Racks of type `a` at site `i` that passed burn-in (or their fix) today: they join the
@@ -1453,6 +1544,10 @@ fn finish(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Tota
                     let it_kw = pulled as f64 * acc_model.rack_it_kw;
                     s.testing[i * types + a] -= pulled;
                     let st = &mut s.site[i];
+                    if !st.constant_crews {
+                        // Today's pace was set by the floor before these racks left it.
+                        advance_crews(site, &s.phase_open[i], st, day as i64);
+                    }
                     st.racks_on_floor -= pulled;
                     st.installed_gpus -= pulled * gpus;
                     st.committed_it_kw -= it_kw;
@@ -1494,7 +1589,7 @@ fn finish(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Tota
                 let open = s.pod_open[k];
                 if open > 0
                     && s.testing[k] == 0
-                    && s.awaiting_power[k] == 0
+                    && s.awaiting_power.get(k) == 0
                     && !installable_soon(model, s, i, a, day)
                 {
                     s.pod_open[k] = 0;
@@ -1511,7 +1606,7 @@ fn finish(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Tota
 fn installable_soon(model: &Model, s: &Scratch, i: usize, a: usize, day: usize) -> bool {
     let site = &model.sites[i];
     let waiting = match model.staging {
-        Staging::Site => s.waiting[i * model.accelerators.len() + a],
+        Staging::Site => s.waiting.get(i * model.accelerators.len() + a),
         Staging::Pool => s.pool[a],
     };
     waiting > 0
@@ -1542,7 +1637,7 @@ fn reroute_racks(model: &Model, s: &mut Scratch, day: usize, reroute: i64, t: &m
     for a in 0..types {
         for i in 0..n_sites {
             let k = i * types + a;
-            let surplus = s.waiting[k].saturating_sub(room(s, i, a));
+            let surplus = s.waiting.get(k).saturating_sub(room(s, i, a));
             if surplus == 0 {
                 continue;
             }
@@ -1552,7 +1647,7 @@ fn reroute_racks(model: &Model, s: &mut Scratch, day: usize, reroute: i64, t: &m
                     continue;
                 }
                 let free = room(s, j, a)
-                    .saturating_sub(s.waiting[j * types + a] + s.inbound[j * types + a]);
+                    .saturating_sub(s.waiting.get(j * types + a) + s.inbound[j * types + a]);
                 let n = left.min(free);
                 if n == 0 {
                     continue;
@@ -1561,7 +1656,7 @@ fn reroute_racks(model: &Model, s: &mut Scratch, day: usize, reroute: i64, t: &m
                     return;
                 };
                 left -= n;
-                s.waiting[k] -= n;
+                s.waiting.sub(k, n);
                 s.inbound[j * types + a] += n;
                 s.arrivals[(d * (n_sites + 1) + j) * types + a].moved += n as u32;
                 let kw = n as f64 * model.accelerators[a].rack_it_kw;
@@ -1621,7 +1716,7 @@ fn shortfall(
         };
         if model.staging == Staging::Site {
             for i in 0..n_sites {
-                let w = s.waiting[i * types + a];
+                let w = s.waiting.get(i * types + a);
                 if w > 0 {
                     let (p, f) = room(i);
                     split(w, p, f);

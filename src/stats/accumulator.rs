@@ -219,6 +219,8 @@ pub struct DailyBuffer {
     sums: Vec<i64>,
     /// Each metric's bin division.
     divisors: [Divisor; Metric::COUNT],
+    /// One cell's bins of every buffered trial, gathered for absorbing.
+    column: Vec<i32>,
 }
 
 /// Exact ⌊v / w⌋ for a fixed positive width w, without a hardware division: one multiply-high
@@ -269,6 +271,7 @@ impl DailyBuffer {
             bins: vec![0; Metric::COUNT * metric_stride],
             sums: vec![0; layout.days * Metric::COUNT],
             divisors: layout.bin_width.map(Divisor::new),
+            column: Vec::with_capacity(capacity),
         }
     }
 
@@ -354,9 +357,10 @@ impl Accumulator {
                 let first = m * buf.metric_stride + k * buf.tile_stride;
                 let rows = &buf.bins[first..][..buf.len * TILE];
                 for (lane, target) in cells.iter_mut().enumerate() {
-                    target
-                        .histogram
-                        .add_all(rows[lane..].iter().step_by(TILE).map(|&b| i64::from(b)));
+                    buf.column.clear();
+                    buf.column
+                        .extend(rows[lane..].iter().step_by(TILE).copied());
+                    target.histogram.add_all(&buf.column);
                 }
             }
         }
