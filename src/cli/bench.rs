@@ -41,10 +41,18 @@ struct BenchRow {
     accumulator_heap_bytes: usize,
 }
 
+/// What `capsim bench --json` prints. Fields are only ever added (a removal or a change of
+/// meaning bumps `schema_version`), so a series of reports can be tracked over time.
 #[derive(Debug, Serialize)]
 struct BenchReport {
+    schema_version: u32,
     capsim_version: &'static str,
     scenario: String,
+    /// The seed the runs used (the scenario's, or capsim's default).
+    seed: u64,
+    /// Size of the simulated work: sites and days per trial.
+    sites: usize,
+    days: usize,
     trials: Vec<u64>,
     threads: Vec<usize>,
     runs: usize,
@@ -204,8 +212,12 @@ pub(crate) fn bench(args: BenchArgs) -> Result<()> {
         r.scaling = scaling;
     }
     let report = BenchReport {
+        schema_version: 1,
         capsim_version: env!("CARGO_PKG_VERSION"),
         scenario: path.display().to_string(),
+        seed: scenario.seed.unwrap_or(DEFAULT_SEED),
+        sites: model.sites.len(),
+        days: model.days,
         trials: args.trials.clone(),
         threads,
         runs,

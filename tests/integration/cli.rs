@@ -328,6 +328,10 @@ fn bench_reports_json_rows_per_thread_count() {
     let json: Value = serde_json::from_slice(&out).expect("bench --json prints JSON");
     assert_eq!(json["trials"], serde_json::json!([20]));
     assert_eq!(json["capsim_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(json["schema_version"], 1);
+    // tiny.toml: two sites, 2026-01-05 through its horizon 2026-04-30.
+    assert_eq!(json["sites"], 2);
+    assert_eq!(json["days"], 116);
     let rows = json["rows"].as_array().expect("rows");
     let threads: Vec<u64> = rows
         .iter()
