@@ -1852,6 +1852,35 @@ mod tests {
     }
 
     #[test]
+    fn pair_counts_visit_exactly_the_non_zero_pairs_in_order() {
+        // 130 pairs span three words of the set.
+        let model = small_model();
+        let mut s = Scratch::new(&model);
+        s.waiting = PairCounts::new(130);
+        for k in [129, 0, 64, 63, 5, 70] {
+            s.waiting.add(k, 2);
+        }
+        s.waiting.sub(70, 2);
+        s.waiting.set(5, 0);
+        s.waiting.sub(63, 1);
+        let mut seen = Vec::new();
+        for_each_pair(
+            &mut s,
+            |s| &s.waiting,
+            |s, k| {
+                seen.push((k, s.waiting.get(k)));
+                // Emptying a pair while walking does not disturb the walk.
+                s.waiting.set(k, 0);
+            },
+        );
+        assert_eq!(seen, [(0, 2), (63, 1), (64, 2), (129, 2)]);
+        let mut after = 0;
+        for_each_pair(&mut s, |s| &s.waiting, |_, _| after += 1);
+        assert_eq!(after, 0);
+        assert!(s.waiting.counts.iter().all(|&n| n == 0));
+    }
+
+    #[test]
     fn due_masks_name_each_index_once_and_fold_the_rest_into_bit_63() {
         let mut due = vec![0; 3];
         for i in [0, 5, 5, 62, 63, 70] {

@@ -352,7 +352,9 @@ impl Accumulator {
     /// histograms together are far larger than the CPU caches.
     pub fn absorb(&mut self, buf: &mut DailyBuffer) {
         let days = self.layout.days;
-        for (m, metric_cells) in self.daily.chunks_mut(days).enumerate() {
+        // An empty buffer has no rows to read (it still has sums to clear).
+        let metrics = if buf.len == 0 { 0 } else { Metric::COUNT };
+        for (m, metric_cells) in self.daily.chunks_mut(days.max(1)).take(metrics).enumerate() {
             for (k, cells) in metric_cells.chunks_mut(TILE).enumerate() {
                 let first = m * buf.metric_stride + k * buf.tile_stride;
                 let rows = &buf.bins[first..][..buf.len * TILE];
@@ -557,20 +559,35 @@ mod tests {
 
     #[test]
     fn buffered_bins_are_exact_floors() {
-        let lay = Layout {
-            bin_width: [72, 7, 1000, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
-            ..layout()
-        };
-        let buf = DailyBuffer::new(&lay, 1);
-        for v in [0i64, 1, 71, 72, 143, 144, 299_999, 300_024, 1_000_000_007] {
-            for m in 0..4 {
-                assert_eq!(
-                    buf.bin(m, v),
-                    v.div_euclid(lay.bin_width[m]),
-                    "{v} / {}",
-                    lay.bin_width[m]
-                );
+        // The multiply-high covers 0 <= v < 2^32; other values take the division. Check both
+        // sides of that edge, multiples of each width and their neighbours, and the extremes.
+        let mut values = vec![0i64, 1, 71, 72, 143, 144, 299_999, 300_024, 1_000_000_007];
+        values.extend([u32::MAX as i64 - 1, u32::MAX as i64, 1 << 32, (1 << 32) + 1]);
+        values.extend([i64::MAX, -1, -72, -73, i64::MIN]);
+        for w in [
+            1i64,
+            2,
+            3,
+            7,
+            72,
+            100,
+            144,
+            1000,
+            4_608,
+            65_537,
+            1 << 31,
+            u32::MAX as i64,
+        ] {
+            let divisor = Divisor::new(w);
+            let multiples = (0..2000).flat_map(|k| [k * w - 1, k * w, k * w + 1]);
+            for v in values.iter().copied().chain(multiples) {
+                assert_eq!(divisor.floor_div(v), v.div_euclid(w), "{v} / {w}");
             }
+        }
+        // And every value below 2^20 for a width that is not a power of two.
+        let divisor = Divisor::new(72);
+        for v in 0..1 << 20 {
+            assert_eq!(divisor.floor_div(v), v / 72, "{v} / 72");
         }
     }
 

@@ -334,6 +334,33 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_adds_the_same_counts_as_one_add_per_value() {
+        let batch: Vec<i32> = (0..500).map(|i| (i * 37 % 101) - 50).collect();
+        let mut one_by_one = from(&[3, 900]);
+        let mut batched = one_by_one.clone();
+        for &b in &batch {
+            one_by_one.add(i64::from(b));
+        }
+        batched.add_all(&batch);
+        assert_eq!(batched.total(), one_by_one.total());
+        assert!(batched.iter().eq(one_by_one.iter()));
+        batched.add_all(&[]);
+        assert_eq!(batched.total(), one_by_one.total());
+    }
+
+    #[test]
+    fn a_batch_that_overflows_a_16_bit_count_widens_midway() {
+        // 65,535 values in bin 4 fill a 16-bit count; the batch's second 4 must widen it, and
+        // the values after it must still be counted.
+        let mut h = Histogram::default();
+        h.add_n(4, u32::from(u16::MAX) - 1);
+        h.add_all(&[4, 4, 9, 4, -2]);
+        let counts: Vec<(i64, u32)> = h.iter().collect();
+        assert_eq!(counts, [(-2, 1), (4, 65_537), (9, 1)]);
+        assert_eq!(h.total(), 65_539);
+    }
+
+    #[test]
     fn quantiles_match_numpy_default() {
         // numpy.percentile([1, 2, 3, 4, 10], [0, 25, 50, 90, 100]) = [1, 2, 3, 7.6, 10]
         let h = from(&[10, 3, 1, 4, 2]);
