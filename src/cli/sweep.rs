@@ -2,7 +2,9 @@
 //! the same seed and trial count (so with common random numbers), and tabulates and charts
 //! P(target by deadline) and the other headline results against the parameters.
 //!
-//! Memory: one [`Summary`] per grid point on top of one run's statistics at a time.
+//! Memory: each grid point keeps only its plan (label, values, `--set`s) and headline results;
+//! its scenario, model and statistics exist only while it runs. A sharded sweep also keeps each
+//! point's statistics, which its partial stores.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -23,6 +25,11 @@ use super::app::{
 use super::args::{OutputFlags, SweepArgs};
 use super::shard::MergedRuns;
 use capsim::shard::{PartialBody, PartialHeader, PartialRun};
+
+/// The most grid points a sweep runs (e.g. 1000 × 1000). Each axis takes up to 10,000 values,
+/// but 10,000 × 10,000 points would take days just to check and more memory than a machine has
+/// for the report alone.
+const MAX_GRID_POINTS: usize = 1_000_000;
 
 /// One `--vary`: the path as given and its values, each as a number and as the text `--set`
 /// receives (list items verbatim, so `150` stays an integer; range points formatted without
@@ -190,30 +197,51 @@ struct ParamEntry {
     expands_to: Vec<String>,
 }
 
-/// One grid point's results.
+/// One grid point's results. It borrows the point's values and `--set`s from the plan, so the
+/// report does not hold a second copy of them.
 #[derive(Debug, Serialize)]
-struct PointEntry {
-    values: Vec<f64>,
-    set: Vec<String>,
+struct PointEntry<'a> {
+    values: &'a [f64],
+    set: &'a [String],
     p_target_by_deadline: Proportion,
     full_capacity_date: FullCapacityDate,
     available_gpus_at_deadline: GpuDistribution,
     bottleneck_share: BottleneckShare,
 }
 
+/// The results of one grid point that the report shows: the headline of its [`Summary`].
+#[derive(Debug)]
+struct Headline {
+    p_target_by_deadline: Proportion,
+    full_capacity_date: FullCapacityDate,
+    available_gpus_at_deadline: GpuDistribution,
+    bottleneck_share: BottleneckShare,
+}
+
+impl From<Summary> for Headline {
+    fn from(s: Summary) -> Headline {
+        Headline {
+            p_target_by_deadline: s.p_target_by_deadline,
+            full_capacity_date: s.full_capacity_date,
+            available_gpus_at_deadline: s.available_gpus_at_deadline,
+            bottleneck_share: s.bottleneck_share,
+        }
+    }
+}
+
 /// `sweep.json`.
 #[derive(Debug, Serialize)]
-struct SweepReport {
+struct SweepReport<'a> {
     capsim_version: String,
-    scenario: String,
-    file: String,
+    scenario: &'a str,
+    file: &'a str,
     seed: u64,
     trials: u64,
     target_gpus: u64,
-    deadline: String,
+    deadline: &'a str,
     threshold: f64,
-    parameters: Vec<ParamEntry>,
-    points: Vec<PointEntry>,
+    parameters: &'a [ParamEntry],
+    points: Vec<PointEntry<'a>>,
 }
 
 /// Everything a sweep's report needs besides the grid points' statistics. A sharded sweep
@@ -240,15 +268,6 @@ struct PlanPoint {
     set: Vec<String>,
 }
 
-/// A grid point ready to run: its label, `--set` arguments, scenario and model.
-struct Point {
-    label: String,
-    indices: Vec<usize>,
-    sets: Vec<String>,
-    scenario: Scenario,
-    model: Model,
-}
-
 /// Every combination of the parameters' value indices, the first parameter outermost.
 fn grid(params: &[Vary]) -> Vec<Vec<usize>> {
     let mut out: Vec<Vec<usize>> = vec![Vec::new()];
@@ -267,37 +286,70 @@ fn grid(params: &[Vary]) -> Vec<Vec<usize>> {
     out
 }
 
-/// Loads and compiles every grid point before simulating any, so a bad value fails fast.
-fn prepare(
-    file: &Path,
-    base_sets: &[String],
-    params: &[Vary],
-    expanded: &[Vec<String>],
-) -> Result<Vec<Point>> {
-    let mut points = Vec::new();
-    for indices in grid(params) {
-        let mut sets = Vec::new();
-        let mut label = Vec::new();
-        for ((p, paths), &k) in params.iter().zip(expanded).zip(&indices) {
-            let text = &p.values[k].1;
-            label.push(format!("{}={text}", p.path));
-            sets.extend(paths.iter().map(|path| format!("{path}={text}")));
-        }
-        let label = label.join(", ");
-        let mut all = base_sets.to_vec();
-        all.extend(sets.iter().cloned());
-        let scenario = capsim::scenario::load(file, &all)
-            .map_err(|e| InputError(format!("grid point {label}: {e}")))?;
-        let model = compile(&scenario).with_context(|| format!("grid point {label}"))?;
-        points.push(Point {
-            label,
-            indices,
-            sets,
-            scenario,
-            model,
-        });
+/// The plan of every grid point, in grid order: its label, values and `--set` arguments.
+fn plan_points(params: &[Vary], expanded: &[Vec<String>]) -> Vec<PlanPoint> {
+    grid(params)
+        .into_iter()
+        .map(|indices| {
+            let chosen = || {
+                params
+                    .iter()
+                    .zip(expanded)
+                    .zip(&indices)
+                    .map(|((p, paths), &k)| (p, paths, &p.values[k]))
+            };
+            PlanPoint {
+                label: chosen()
+                    .map(|(p, _, (_, text))| format!("{}={text}", p.path))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                values: chosen().map(|(_, _, (value, _))| *value).collect(),
+                texts: chosen().map(|(_, _, (_, text))| text.clone()).collect(),
+                set: chosen()
+                    .flat_map(|(_, paths, (_, text))| {
+                        paths.iter().map(move |path| format!("{path}={text}"))
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// Loads grid point `point`'s scenario and compiles its model; errors name the point.
+fn build(file: &Path, base_sets: &[String], point: &PlanPoint) -> Result<(Scenario, Model)> {
+    let mut sets = base_sets.to_vec();
+    sets.extend(point.set.iter().cloned());
+    let scenario = capsim::scenario::load(file, &sets)
+        .map_err(|e| InputError(format!("grid point {}: {e}", point.label)))?;
+    let model = compile(&scenario).with_context(|| format!("grid point {}", point.label))?;
+    Ok((scenario, model))
+}
+
+/// Builds and drops every grid point before any runs, so a bad value fails fast without
+/// holding a model per point. A value valid on its own can clash with the other parameter's,
+/// so every point is checked; a load and compile cost far less than a run.
+fn check_all(file: &Path, base_sets: &[String], points: &[PlanPoint]) -> Result<()> {
+    for point in points {
+        build(file, base_sets, point)?;
     }
-    Ok(points)
+    Ok(())
+}
+
+/// Refuses a grid of more than [`MAX_GRID_POINTS`] before anything is loaded.
+fn check_grid_size(params: &[Vary]) -> Result<(), InputError> {
+    let counts: Vec<usize> = params.iter().map(|p| p.values.len()).collect();
+    let points: usize = counts.iter().product();
+    if points > MAX_GRID_POINTS {
+        let axes: Vec<String> = counts.iter().map(usize::to_string).collect();
+        return Err(InputError(format!(
+            "the grid has {} points ({}); a sweep runs at most {} grid points (e.g. 1000 × \
+             1000): give the --vary fewer values",
+            thousands(points as f64),
+            axes.join(" × "),
+            thousands(MAX_GRID_POINTS as f64)
+        )));
+    }
+    Ok(())
 }
 
 /// `capsim sweep`.
@@ -325,6 +377,7 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
             params[0].path
         )));
     }
+    check_grid_size(&params)?;
     let base = capsim::scenario::load(&args.scenario, &args.overrides)?;
     let (trials, seed) = trials_and_seed(&args.run, &base, 1)?;
     let doc: toml::Value = base
@@ -336,7 +389,8 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
         .iter()
         .map(|p| expand_wildcards(&doc, &p.path).map_err(|m| InputError(format!("--vary {m}"))))
         .collect::<Result<_, _>>()?;
-    let points = prepare(&args.scenario, &args.overrides, &params, &expanded)?;
+    let points = plan_points(&params, &expanded);
+    check_all(&args.scenario, &args.overrides, &points)?;
 
     let plan = SweepPlan {
         scenario: base.name.clone(),
@@ -353,18 +407,7 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
                 expands_to: e.clone(),
             })
             .collect(),
-        points: points
-            .iter()
-            .map(|p| {
-                let chosen = params.iter().zip(&p.indices).map(|(v, &k)| &v.values[k]);
-                PlanPoint {
-                    label: p.label.clone(),
-                    values: chosen.clone().map(|v| v.0).collect(),
-                    texts: chosen.map(|v| v.1.clone()).collect(),
-                    set: p.sets.clone(),
-                }
-            })
-            .collect(),
+        points,
     };
     let quiet = args.run.output.silent();
     let shard = super::shard::resolve(&args.shard, trials, quiet)?;
@@ -372,56 +415,54 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
     let (dir, config) = super::shard::dir_and_config(&args.run, shard, &name, trials, seed)?;
 
     let bar = super::app::progress_bar(
-        config.trials * points.len() as u64,
+        config.trials * plan.points.len() as u64,
         quiet,
         "trials (all grid points)",
     );
     let progress = |n: u64| bar.inc(n);
     let started = std::time::Instant::now();
-    let mut accumulators = Vec::new();
-    for p in &points {
-        let acc = engine::run(
-            &p.model,
+    // Unsharded, each point's statistics shrink to its headline at once; a shard keeps them
+    // whole (with the resolved scenario) for its partial.
+    let mut headlines = Vec::new();
+    let mut runs = Vec::new();
+    let mut bodies = Vec::new();
+    for point in &plan.points {
+        let (scenario, model) = build(&args.scenario, &args.overrides, point)?;
+        let accumulator = engine::run(
+            &model,
             &config,
             RunHooks {
                 progress: Some(&progress),
                 trial_sink: None,
             },
         )
-        .with_context(|| format!("grid point {}", p.label))?;
-        accumulators.push(acc);
+        .with_context(|| format!("grid point {}", point.label))?;
+        if shard.is_some() {
+            runs.push(PartialRun {
+                label: point.label.clone(),
+                scenario_toml: scenario.resolved_toml(seed, trials),
+            });
+            bodies.push(PartialBody {
+                accumulator,
+                records: None,
+            });
+        } else {
+            let summary = Summary::new(&accumulator, &engine::run_info(&scenario, seed));
+            headlines.push(Headline::from(summary));
+        }
     }
     bar.finish_and_clear();
 
     if let Some(shard) = shard {
-        let runs = points
-            .iter()
-            .map(|p| PartialRun {
-                label: p.label.clone(),
-                scenario_toml: p.scenario.resolved_toml(seed, trials),
-            })
-            .collect();
         let context = serde_json::to_value(&plan).context("storing the sweep plan")?;
         let header = PartialHeader {
             context,
             ..PartialHeader::new("sweep", &base.name, runs, seed, trials, shard)
         };
-        let bodies: Vec<PartialBody> = accumulators
-            .into_iter()
-            .map(|accumulator| PartialBody {
-                accumulator,
-                records: None,
-            })
-            .collect();
         let seconds = started.elapsed().as_secs_f64();
         return super::shard::write_shard(&dir, header, &bodies, &args.run.output, seconds);
     }
-    let summaries: Vec<Summary> = points
-        .iter()
-        .zip(&accumulators)
-        .map(|(p, acc)| Summary::new(acc, &engine::run_info(&p.scenario, seed)))
-        .collect();
-    write_outputs(&plan, seed, trials, &summaries, &dir, &args.run.output)
+    write_outputs(&plan, seed, trials, headlines, &dir, &args.run.output)
 }
 
 /// `merge` of a sharded sweep: the outputs the unsharded sweep writes.
@@ -435,61 +476,53 @@ pub(crate) fn write_merged(m: &MergedRuns<'_>, dir: &Path, flags: &OutputFlags) 
             plan.points.len()
         )));
     }
-    let summaries: Vec<Summary> = m
+    let headlines: Vec<Headline> = m
         .scenarios
         .iter()
         .zip(m.bodies)
-        .map(|(s, b)| Summary::new(&b.accumulator, &engine::run_info(s, m.header.seed)))
+        .map(|(s, b)| Summary::new(&b.accumulator, &engine::run_info(s, m.header.seed)).into())
         .collect();
     write_outputs(
         &plan,
         m.header.seed,
         m.header.total_trials,
-        &summaries,
+        headlines,
         dir,
         flags,
     )
 }
 
-/// Writes sweep.json, sweep.csv and the chart of `plan`'s grid points (`summaries`, in grid
-/// order) into `dir`, and prints the table or JSON.
+/// Writes sweep.json, sweep.csv and the chart of `plan`'s grid points (their `headlines`, in
+/// grid order) into `dir`, and prints the table or JSON.
 fn write_outputs(
     plan: &SweepPlan,
     seed: u64,
     trials: u64,
-    summaries: &[Summary],
+    headlines: Vec<Headline>,
     dir: &Path,
     flags: &OutputFlags,
 ) -> Result<()> {
     let report = SweepReport {
         capsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario: plan.scenario.clone(),
-        file: plan.file.clone(),
+        scenario: &plan.scenario,
+        file: &plan.file,
         seed,
         trials,
         target_gpus: plan.target_gpus,
-        deadline: plan.deadline.clone(),
+        deadline: &plan.deadline,
         threshold: plan.threshold,
-        parameters: plan
-            .parameters
-            .iter()
-            .map(|p| ParamEntry {
-                path: p.path.clone(),
-                values: p.values.clone(),
-                expands_to: p.expands_to.clone(),
-            })
-            .collect(),
+        parameters: &plan.parameters,
         points: plan
             .points
             .iter()
-            .zip(summaries)
-            .map(|(p, s)| PointEntry {
-                values: p.values.clone(),
-                set: p.set.clone(),
-                p_target_by_deadline: s.p_target_by_deadline,
-                full_capacity_date: s.full_capacity_date.clone(),
-                available_gpus_at_deadline: s.available_gpus_at_deadline,
-                bottleneck_share: s.bottleneck_share,
+            .zip(headlines)
+            .map(|(p, h)| PointEntry {
+                values: &p.values,
+                set: &p.set,
+                p_target_by_deadline: h.p_target_by_deadline,
+                full_capacity_date: h.full_capacity_date,
+                available_gpus_at_deadline: h.available_gpus_at_deadline,
+                bottleneck_share: h.bottleneck_share,
             })
             .collect(),
     };
@@ -533,10 +566,10 @@ fn write_outputs(
 
 fn chart_data(r: &SweepReport) -> SweepChart {
     SweepChart {
-        scenario: r.scenario.clone(),
+        scenario: r.scenario.to_owned(),
         trials: r.trials,
         target_gpus: r.target_gpus as f64,
-        deadline: r.deadline.clone(),
+        deadline: r.deadline.to_owned(),
         params: r.parameters.iter().map(|p| p.path.clone()).collect(),
         values: r.parameters.iter().map(|p| p.values.clone()).collect(),
         points: r
@@ -753,6 +786,19 @@ mod tests {
         assert!(e.contains("`supply` is not an array"), "{e}");
         let e = expand_wildcards(&doc, "sites.a.*").unwrap_err();
         assert!(e.contains("`sites.a` is not an array"), "{e}");
+    }
+
+    #[test]
+    fn grids_beyond_the_cap_are_refused() {
+        let v = |n: usize| Vary {
+            path: "x".into(),
+            values: vec![(0.0, "0".into()); n],
+        };
+        assert!(check_grid_size(&[v(1000), v(1000)]).is_ok());
+        assert!(check_grid_size(&[v(10_000)]).is_ok());
+        let e = check_grid_size(&[v(1001), v(1000)]).unwrap_err().0;
+        assert!(e.contains("1,001,000 points (1001 × 1000)"), "{e}");
+        assert!(e.contains("at most 1,000,000 grid points"), "{e}");
     }
 
     #[test]

@@ -230,3 +230,17 @@ fn bad_input_exits_2_naming_the_problem() {
         "--threshold",
     );
 }
+
+#[test]
+fn a_grid_beyond_a_million_points_exits_2_naming_the_cap() {
+    // Each axis is within its 10,000 values; the product is refused before anything runs.
+    assert_bad(
+        &[
+            "--vary",
+            "supply.main.rate_scale=0.5:1.5:1001",
+            "--vary",
+            "sites.*.power_scale=0.5:1.5:1000",
+        ],
+        "the grid has 1,001,000 points (1001 × 1000); a sweep runs at most 1,000,000 grid points",
+    );
+}
