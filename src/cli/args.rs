@@ -239,7 +239,8 @@ pub(crate) struct SweepArgs {
     pub(crate) scenario: PathBuf,
     /// A parameter to vary: `PATH=LIST` (`0.8,1.0,1.2`) or `PATH=START:STOP:COUNT` (inclusive,
     /// evenly spaced, COUNT >= 2). PATH is a `--set` path; a `*` segment stands for every item
-    /// of an array (e.g. `sites.*.power_scale`). Once or twice.
+    /// of an array (e.g. `sites.*.power_scale`). Once or twice; at most 10,000 values each and
+    /// 1,000,000 grid points in all.
     #[arg(long, value_name = "PATH=VALUES", required = true)]
     pub(crate) vary: Vec<String>,
     /// Override a scenario field at every grid point, e.g. `--set supply.gb300.rate_scale=0.8`.

@@ -219,8 +219,6 @@ pub struct DailyBuffer {
     sums: Vec<i64>,
     /// Each metric's bin division.
     divisors: [Divisor; Metric::COUNT],
-    /// One cell's bins of every buffered trial, gathered for absorbing.
-    column: Vec<i32>,
 }
 
 /// Exact ⌊v / w⌋ for a fixed positive width w, without a hardware division: one multiply-high
@@ -271,7 +269,6 @@ impl DailyBuffer {
             bins: vec![0; Metric::COUNT * metric_stride],
             sums: vec![0; layout.days * Metric::COUNT],
             divisors: layout.bin_width.map(Divisor::new),
-            column: Vec::with_capacity(capacity),
         }
     }
 
@@ -352,17 +349,16 @@ impl Accumulator {
     /// histograms together are far larger than the CPU caches.
     pub fn absorb(&mut self, buf: &mut DailyBuffer) {
         let days = self.layout.days;
-        // An empty buffer has no rows to read (it still has sums to clear).
-        let metrics = if buf.len == 0 { 0 } else { Metric::COUNT };
-        for (m, metric_cells) in self.daily.chunks_mut(days.max(1)).take(metrics).enumerate() {
-            for (k, cells) in metric_cells.chunks_mut(TILE).enumerate() {
-                let first = m * buf.metric_stride + k * buf.tile_stride;
-                let rows = &buf.bins[first..][..buf.len * TILE];
-                for (lane, target) in cells.iter_mut().enumerate() {
-                    buf.column.clear();
-                    buf.column
-                        .extend(rows[lane..].iter().step_by(TILE).copied());
-                    target.histogram.add_all(&buf.column);
+        // An empty buffer has no rows to read (it may still have sums to clear).
+        if buf.len > 0 {
+            for (m, metric_cells) in self.daily.chunks_mut(days.max(1)).enumerate() {
+                for (k, cells) in metric_cells.chunks_mut(TILE).enumerate() {
+                    let first = m * buf.metric_stride + k * buf.tile_stride;
+                    let rows = &buf.bins[first..][..buf.len * TILE];
+                    for (lane, target) in cells.iter_mut().enumerate() {
+                        let column = rows[lane..].iter().step_by(TILE);
+                        target.histogram.add_all(column.map(|&b| i64::from(b)));
+                    }
                 }
             }
         }

@@ -121,39 +121,48 @@ impl Histogram {
 
     /// Records one value in each bin of `bins`: the window is fitted once for the whole batch
     /// and the counts' width is matched once, so a batch costs little more than its adds.
-    pub fn add_all(&mut self, bins: &[i32]) {
-        let (Some(&lo), Some(&hi)) = (bins.iter().min(), bins.iter().max()) else {
+    pub fn add_all(&mut self, bins: impl Iterator<Item = i64> + Clone) {
+        let Some((lo, hi)) = bins.clone().fold(None, |r: Option<(i64, i64)>, b| match r {
+            None => Some((b, b)),
+            Some((lo, hi)) => Some((lo.min(b), hi.max(b))),
+        }) else {
             return;
         };
-        self.cover(i64::from(lo));
-        self.cover(i64::from(hi));
-        // Offsets from the window's first bin fit an i64; the window is at most as long as
-        // the i32 range the bins come from.
+        self.cover(lo);
+        self.cover(hi);
         let base = self.lo;
-        let index = |b: i32| (i64::from(b) - base) as usize;
-        self.total += bins.len() as u64;
-        if let Counts::Narrow(v) = &mut self.counts {
-            for (done, &b) in bins.iter().enumerate() {
-                let c = &mut v[index(b)];
-                match c.checked_add(1) {
-                    Some(n) => *c = n,
-                    None => {
-                        // A count passes 65,535: widen and finish the batch 32-bit.
-                        self.counts.widen();
-                        if let Counts::Wide(w) = &mut self.counts {
-                            for &b in &bins[done..] {
-                                w[index(b)] += 1;
+        let mut added = 0u64;
+        match &mut self.counts {
+            Counts::Narrow(v) => {
+                let mut rest = bins.clone();
+                for b in rest.by_ref() {
+                    let c = &mut v[(b - base) as usize];
+                    added += 1;
+                    match c.checked_add(1) {
+                        Some(n) => *c = n,
+                        None => {
+                            // A count passes 65,535: widen and finish the batch 32-bit.
+                            self.counts.widen();
+                            self.counts.add((b - base) as usize, 1);
+                            if let Counts::Wide(w) = &mut self.counts {
+                                for b in rest {
+                                    w[(b - base) as usize] += 1;
+                                    added += 1;
+                                }
                             }
+                            break;
                         }
-                        return;
                     }
                 }
             }
-        } else if let Counts::Wide(w) = &mut self.counts {
-            for &b in bins {
-                w[index(b)] += 1;
+            Counts::Wide(w) => {
+                for b in bins {
+                    w[(b - base) as usize] += 1;
+                    added += 1;
+                }
             }
         }
+        self.total += added;
     }
 
     /// Makes the window include `bin`.
@@ -341,10 +350,10 @@ mod tests {
         for &b in &batch {
             one_by_one.add(i64::from(b));
         }
-        batched.add_all(&batch);
+        batched.add_all(batch.iter().map(|&b| i64::from(b)));
         assert_eq!(batched.total(), one_by_one.total());
         assert!(batched.iter().eq(one_by_one.iter()));
-        batched.add_all(&[]);
+        batched.add_all(std::iter::empty());
         assert_eq!(batched.total(), one_by_one.total());
     }
 
@@ -354,7 +363,7 @@ mod tests {
         // the values after it must still be counted.
         let mut h = Histogram::default();
         h.add_n(4, u32::from(u16::MAX) - 1);
-        h.add_all(&[4, 4, 9, 4, -2]);
+        h.add_all([4, 4, 9, 4, -2].into_iter());
         let counts: Vec<(i64, u32)> = h.iter().collect();
         assert_eq!(counts, [(-2, 1), (4, 65_537), (9, 1)]);
         assert_eq!(h.total(), 65_539);
