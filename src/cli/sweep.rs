@@ -203,14 +203,12 @@ struct ParamEntry {
 struct PointEntry<'a> {
     values: &'a [f64],
     set: &'a [String],
-    p_target_by_deadline: Proportion,
-    full_capacity_date: FullCapacityDate,
-    available_gpus_at_deadline: GpuDistribution,
-    bottleneck_share: BottleneckShare,
+    #[serde(flatten)]
+    headline: Headline,
 }
 
 /// The results of one grid point that the report shows: the headline of its [`Summary`].
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 struct Headline {
     p_target_by_deadline: Proportion,
     full_capacity_date: FullCapacityDate,
@@ -516,13 +514,10 @@ fn write_outputs(
             .points
             .iter()
             .zip(headlines)
-            .map(|(p, h)| PointEntry {
+            .map(|(p, headline)| PointEntry {
                 values: &p.values,
                 set: &p.set,
-                p_target_by_deadline: h.p_target_by_deadline,
-                full_capacity_date: h.full_capacity_date,
-                available_gpus_at_deadline: h.available_gpus_at_deadline,
-                bottleneck_share: h.bottleneck_share,
+                headline,
             })
             .collect(),
     };
@@ -576,12 +571,12 @@ fn chart_data(r: &SweepReport) -> SweepChart {
             .points
             .iter()
             .map(|p| SweepPoint {
-                p_target: p.p_target_by_deadline.estimate,
-                p_low: p.p_target_by_deadline.ci95_low,
-                p_high: p.p_target_by_deadline.ci95_high,
-                gpus_p10: p.available_gpus_at_deadline.p10,
-                gpus_p50: p.available_gpus_at_deadline.p50,
-                gpus_p90: p.available_gpus_at_deadline.p90,
+                p_target: p.headline.p_target_by_deadline.estimate,
+                p_low: p.headline.p_target_by_deadline.ci95_low,
+                p_high: p.headline.p_target_by_deadline.ci95_high,
+                gpus_p10: p.headline.available_gpus_at_deadline.p10,
+                gpus_p50: p.headline.available_gpus_at_deadline.p50,
+                gpus_p90: p.headline.available_gpus_at_deadline.p90,
             })
             .collect(),
         threshold: r.threshold,
@@ -596,10 +591,10 @@ fn write_csv(report: &SweepReport, texts: &[Vec<&str>], w: &mut dyn Write) -> Re
     for (p, text) in report.points.iter().zip(texts) {
         let mut row: Vec<String> = text.iter().map(|s| (*s).to_owned()).collect();
         row.extend(output::headline_cells(
-            &p.p_target_by_deadline,
-            &p.full_capacity_date,
-            &p.available_gpus_at_deadline,
-            &p.bottleneck_share,
+            &p.headline.p_target_by_deadline,
+            &p.headline.full_capacity_date,
+            &p.headline.available_gpus_at_deadline,
+            &p.headline.bottleneck_share,
         ));
         out.write_record(&row)?;
     }
@@ -651,19 +646,20 @@ fn render_table(r: &SweepReport, texts: &[Vec<&str>]) -> String {
         for (v, w) in row.iter().zip(&widths) {
             let _ = write!(line, " {v:<w$}");
         }
-        let pt = &p.p_target_by_deadline;
-        let a = &p.available_gpus_at_deadline;
+        let pt = &p.headline.p_target_by_deadline;
+        let a = &p.headline.available_gpus_at_deadline;
         let ci = format!("{} – {}", percent(pt.ci95_low), percent(pt.ci95_high));
         let _ = write!(
             line,
             "  {:>9}  {:<15}  {:<11}  {:>6}  {:>9}  {} – {}",
             percent(pt.estimate),
             ci,
-            p.full_capacity_date
+            p.headline
+                .full_capacity_date
                 .p50
                 .clone()
                 .unwrap_or_else(|| "never".into()),
-            percent(p.full_capacity_date.never_fraction),
+            percent(p.headline.full_capacity_date.never_fraction),
             thousands(a.p50),
             thousands(a.p10),
             thousands(a.p90),
@@ -674,7 +670,7 @@ fn render_table(r: &SweepReport, texts: &[Vec<&str>]) -> String {
         .points
         .iter()
         .zip(texts)
-        .filter(|(p, _)| p.p_target_by_deadline.estimate >= r.threshold)
+        .filter(|(p, _)| p.headline.p_target_by_deadline.estimate >= r.threshold)
         .map(|(_, row)| row[0])
         .collect();
     let _ = writeln!(

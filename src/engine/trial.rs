@@ -601,12 +601,16 @@ pub fn run_trial(
         }
     }
     s.bring_up_rng.clear();
+    // From a status, the days up to its date are not simulated.
+    let first_day = model.status.as_ref().map_or(0, |status| status.day + 1);
     let mut phase_index = 0;
     for (i, site) in model.sites.iter().enumerate() {
         s.site[i] = SiteState {
             install_rate: s.rates[i],
             constant_crews: site.constant_crews(),
             crew_day: usize::MAX,
+            // Crews start counting on the first simulated day.
+            crew_through: first_day as i64 - 1,
             pace_valid_through: -1,
             ..SiteState::default()
         };
@@ -649,15 +653,9 @@ pub fn run_trial(
     }
     s.power.sort_by_key(|e| e.day);
     let mut next_event = 0;
-    let mut first_day = 0;
     if let Some(status) = &model.status {
         start_from_status(model, status, s, &mut t);
         apply_power(s, status.day as i64, &mut next_event, &mut t);
-        first_day = status.day + 1;
-    }
-    // Crews start counting on the first simulated day.
-    for st in &mut s.site {
-        st.crew_through = first_day as i64 - 1;
     }
     if model.unlimited_supply {
         for (i, site) in model.sites.iter().enumerate() {

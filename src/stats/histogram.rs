@@ -122,47 +122,37 @@ impl Histogram {
     /// Records one value in each bin of `bins`: the window is fitted once for the whole batch
     /// and the counts' width is matched once, so a batch costs little more than its adds.
     pub fn add_all(&mut self, bins: impl Iterator<Item = i64> + Clone) {
-        let Some((lo, hi)) = bins.clone().fold(None, |r: Option<(i64, i64)>, b| match r {
-            None => Some((b, b)),
-            Some((lo, hi)) => Some((lo.min(b), hi.max(b))),
+        let Some((lo, hi, n)) = bins.clone().fold(None, |r, b| match r {
+            None => Some((b, b, 1u64)),
+            Some((lo, hi, n)) => Some((lo.min(b), hi.max(b), n + 1)),
         }) else {
             return;
         };
         self.cover(lo);
         self.cover(hi);
+        self.total += n;
         let base = self.lo;
-        let mut added = 0u64;
-        match &mut self.counts {
-            Counts::Narrow(v) => {
-                let mut rest = bins.clone();
-                for b in rest.by_ref() {
-                    let c = &mut v[(b - base) as usize];
-                    added += 1;
-                    match c.checked_add(1) {
-                        Some(n) => *c = n,
-                        None => {
-                            // A count passes 65,535: widen and finish the batch 32-bit.
-                            self.counts.widen();
-                            self.counts.add((b - base) as usize, 1);
-                            if let Counts::Wide(w) = &mut self.counts {
-                                for b in rest {
-                                    w[(b - base) as usize] += 1;
-                                    added += 1;
-                                }
-                            }
-                            break;
-                        }
+        let mut rest = bins;
+        if let Counts::Narrow(v) = &mut self.counts {
+            loop {
+                let Some(b) = rest.next() else { return };
+                let c = &mut v[(b - base) as usize];
+                match c.checked_add(1) {
+                    Some(n) => *c = n,
+                    None => {
+                        // A count passes 65,535: widen and finish the batch 32-bit.
+                        self.counts.widen();
+                        self.counts.add((b - base) as usize, 1);
+                        break;
                     }
                 }
             }
-            Counts::Wide(w) => {
-                for b in bins {
-                    w[(b - base) as usize] += 1;
-                    added += 1;
-                }
+        }
+        if let Counts::Wide(w) = &mut self.counts {
+            for b in rest {
+                w[(b - base) as usize] += 1;
             }
         }
-        self.total += added;
     }
 
     /// Makes the window include `bin`.
