@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::stats::{Accumulator, DecodeError, TrialRecord, decode_records, encode_records};
 
 /// Version of the partial-result format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The `format` field of every partial header.
 pub const FORMAT_NAME: &str = "capsim-partial";

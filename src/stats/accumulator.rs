@@ -334,7 +334,7 @@ impl Accumulator {
             site_online_gpus: vec![0; layout.sites * layout.days],
             full_capacity_day: Histogram::default(),
             met_by_deadline: 0,
-            available_at_deadline: Histogram::default(),
+            available_at_deadline: Histogram::fine(),
             available_at_deadline_sum: 0,
             shortfall_gpu_days: [0; Bottleneck::COUNT],
             site_online_racks: vec![Histogram::default(); layout.sites],

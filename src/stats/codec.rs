@@ -2,8 +2,9 @@
 //!
 //! Every integer is an unsigned LEB128 varint (signed ones zigzag-mapped first), so small counts
 //! take one byte. A histogram is its number of bins from the first to the last non-empty one
-//! (0 when empty), then that first bin, then each count. The layout comes first, so a decoder can
-//! size everything before reading it. Decoding checks every length against the bytes left and
+//! (0 when empty), then that first bin, its resolution (log2 of the recorded bins per stored
+//! bin: 0 unless the values spread over more than [`Histogram::MAX_BINS`]), then each count.
+//! The layout comes first, so a decoder can size everything before reading it. Decoding checks every length against the bytes left and
 //! every histogram's total against the trial count: a truncated or corrupted body is an error,
 //! never a panic or a huge allocation. The byte layout is specified in `docs/sharding.md`;
 //! changing it needs a new partial format version.
@@ -99,7 +100,7 @@ impl Accumulator {
         let trials = r.u64()?;
         let mut daily = Vec::with_capacity(cells);
         for _ in 0..cells {
-            let histogram = r.histogram()?;
+            let histogram = r.histogram(false)?;
             if histogram.total() != trials {
                 return Err(DecodeError::Invalid(
                     "a daily histogram does not count every trial",
@@ -111,21 +112,21 @@ impl Accumulator {
         let site_online_gpus = (0..sites * days)
             .map(|_| r.u64())
             .collect::<Result<_, _>>()?;
-        let full_capacity_day = r.histogram()?;
+        let full_capacity_day = r.histogram(false)?;
         let met_by_deadline = r.u64()?;
         if full_capacity_day.total() > trials || met_by_deadline > full_capacity_day.total() {
             return Err(DecodeError::Invalid(
                 "more trials reached the target than were run",
             ));
         }
-        let available_at_deadline = r.histogram()?;
+        let available_at_deadline = r.histogram(true)?;
         let available_at_deadline_sum = r.u64()?;
         let mut shortfall_gpu_days = [0u64; Bottleneck::COUNT];
         for n in &mut shortfall_gpu_days {
             *n = r.u64()?;
         }
         let mut per_trial = || -> Result<Histogram, DecodeError> {
-            let h = r.histogram()?;
+            let h = r.histogram(false)?;
             if h.total() != trials {
                 return Err(DecodeError::Invalid(
                     "a per-trial histogram does not count every trial",
@@ -217,17 +218,18 @@ fn put_signed(out: &mut Vec<u8>, v: i64) {
 }
 
 fn put_histogram(out: &mut Vec<u8>, h: &Histogram) {
-    fn put_counts<T: Copy + Into<u64>>(out: &mut Vec<u8>, first: i64, counts: &[T]) {
+    fn put_counts<T: Copy + Into<u64>>(out: &mut Vec<u8>, h: &Histogram, first: i64, counts: &[T]) {
         put(out, counts.len() as u64);
         put_signed(out, first);
+        put(out, u64::from(h.shift()));
         for &c in counts {
             put(out, c.into());
         }
     }
     match h.occupied() {
         None => put(out, 0),
-        Some((first, CountSlice::Narrow(counts))) => put_counts(out, first, counts),
-        Some((first, CountSlice::Wide(counts))) => put_counts(out, first, counts),
+        Some((first, CountSlice::Narrow(counts))) => put_counts(out, h, first, counts),
+        Some((first, CountSlice::Wide(counts))) => put_counts(out, h, first, counts),
     }
 }
 
@@ -268,16 +270,28 @@ impl Reader<'_> {
         usize::try_from(self.u64()?).map_err(|_| DecodeError::Invalid("a length is too large"))
     }
 
-    fn histogram(&mut self) -> Result<Histogram, DecodeError> {
+    /// A histogram; `fine` as [`Histogram::fine`].
+    fn histogram(&mut self, fine: bool) -> Result<Histogram, DecodeError> {
+        let empty = if fine { Histogram::fine() } else { Histogram::default() };
         let len = self.count()?;
         if len == 0 {
-            return Ok(Histogram::default());
+            return Ok(empty);
+        }
+        if len > empty.max_bins() {
+            return Err(DecodeError::Invalid("a histogram spans more bins than any run keeps"));
         }
         if len > self.left() {
             return Err(DecodeError::Truncated);
         }
         let first = self.signed()?;
-        if first.checked_add(len as i64).is_none() {
+        let shift = u32::try_from(self.u64()?)
+            .ok()
+            .filter(|&s| s < 63)
+            .ok_or(DecodeError::Invalid("a histogram's resolution is out of range"))?;
+        let last = first
+            .checked_add(len as i64 - 1)
+            .filter(|&l| (first << shift) >> shift == first && (l << shift) >> shift == l);
+        if last.is_none() {
             return Err(DecodeError::Invalid("a histogram's bins overflow"));
         }
         let mut counts = Vec::with_capacity(len);
@@ -296,7 +310,7 @@ impl Reader<'_> {
         if counts[0] == 0 || counts[len - 1] == 0 {
             return Err(DecodeError::Invalid("a histogram has empty end bins"));
         }
-        Ok(Histogram::from_counts(first, counts))
+        Ok(Histogram::from_counts(first, counts, shift, fine))
     }
 }
 

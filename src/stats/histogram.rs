@@ -58,20 +58,41 @@ impl Counts {
         }
     }
 
-    /// Inserts `front` zero bins before the first and resizes to `len` bins in all.
-    fn regrow(&mut self, front: usize, len: usize) {
-        match self {
-            Counts::Narrow(v) => {
-                let mut grown = vec![0; len];
-                grown[front..front + v.len()].copy_from_slice(v);
-                *v = grown;
+    /// Re-bins the counts over a new window of `len` bins starting at `lo`: old bin `b` (of a
+    /// window that started at `old_lo`) goes to index `(b >> coarsen) - lo`. Stays 16-bit unless
+    /// a merged count passes 65,535. Every occupied old bin must land inside the new window.
+    fn refit(&mut self, old_lo: i64, lo: i64, len: usize, coarsen: u32) {
+        fn moved<T: Copy + Default + PartialEq>(v: &[T], old_lo: i64, lo: i64, len: usize) -> Vec<T> {
+            let mut out = vec![T::default(); len];
+            if let (Some(first), Some(last)) = (
+                v.iter().position(|&c| c != T::default()),
+                v.iter().rposition(|&c| c != T::default()),
+            ) {
+                let at = (old_lo + first as i64 - lo) as usize;
+                out[at..at + (last - first + 1)].copy_from_slice(&v[first..=last]);
             }
-            Counts::Wide(v) => {
-                let mut grown = vec![0; len];
-                grown[front..front + v.len()].copy_from_slice(v);
-                *v = grown;
+            out
+        }
+        if coarsen == 0 {
+            match self {
+                Counts::Narrow(v) => *v = moved(v, old_lo, lo, len),
+                Counts::Wide(v) => *v = moved(v, old_lo, lo, len),
+            }
+            return;
+        }
+        let mut summed = vec![0u32; len];
+        for i in 0..self.len() {
+            let c = self.get(i);
+            if c > 0 {
+                summed[(((old_lo + i as i64) >> coarsen) - lo) as usize] += c;
             }
         }
+        let narrow = matches!(self, Counts::Narrow(_));
+        *self = if narrow && summed.iter().all(|&c| c <= u32::from(u16::MAX)) {
+            Counts::Narrow(summed.iter().map(|&c| c as u16).collect())
+        } else {
+            Counts::Wide(summed)
+        };
     }
 
     fn heap_bytes(&self) -> usize {
@@ -89,15 +110,49 @@ pub(super) enum CountSlice<'a> {
     Wide(&'a [u32]),
 }
 
-/// Exact bin counts over `[lo, lo + counts.len())`.
+/// Exact counts of values recorded as bins, over a window of `counts.len()` bins starting at
+/// `lo`, at resolution `2^shift` bins: bin `b` is counted at window index `(b >> shift) - lo`.
+/// `shift` stays 0 unless the values spread over more than [`Histogram::max_bins`]; it is then
+/// the least that fits them, which depends only on the values recorded, never on their order or on how
+/// they were split and merged.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Histogram {
     lo: i64,
     counts: Counts,
     total: u64,
+    shift: u32,
+    fine: bool,
 }
 
 impl Histogram {
+    /// Most bins a histogram's window spans. Past it, neighbouring bins merge in pairs (the
+    /// resolution halves) until the recorded values fit, so one histogram never holds more than
+    /// 128 KiB of counts. Wide enough that no shipped scenario comes near it (the widest daily
+    /// spread seen is about 21,000 bins).
+    pub const MAX_BINS: usize = 1 << 15;
+
+    /// [`Histogram::MAX_BINS`] of a [`Histogram::fine`] one: 16 MiB of counts at most.
+    pub const MAX_BINS_FINE: usize = 1 << 22;
+
+    /// An empty histogram whose window may span [`Histogram::MAX_BINS_FINE`] bins: for the few
+    /// per-trial outcomes recorded to the unit (GPUs at the deadline), whose spread runs to
+    /// hundreds of thousands of bins.
+    pub fn fine() -> Histogram {
+        Histogram {
+            fine: true,
+            ..Histogram::default()
+        }
+    }
+
+    /// The most bins this histogram's window spans.
+    pub fn max_bins(&self) -> usize {
+        if self.fine {
+            Self::MAX_BINS_FINE
+        } else {
+            Self::MAX_BINS
+        }
+    }
+
     /// Records one value in bin `bin`.
     #[inline]
     pub fn add(&mut self, bin: i64) {
@@ -110,10 +165,10 @@ impl Histogram {
         if n == 0 {
             return;
         }
-        let mut i = bin.wrapping_sub(self.lo);
+        let mut i = (bin >> self.shift).wrapping_sub(self.lo);
         if i < 0 || i >= self.counts.len() as i64 {
-            self.cover(bin);
-            i = bin - self.lo;
+            self.fit(bin, bin, 0);
+            i = (bin >> self.shift) - self.lo;
         }
         self.counts.add(i as usize, n);
         self.total += u64::from(n);
@@ -128,21 +183,20 @@ impl Histogram {
         }) else {
             return;
         };
-        self.cover(lo);
-        self.cover(hi);
+        self.fit(lo, hi, 0);
         self.total += n;
-        let base = self.lo;
+        let (base, shift) = (self.lo, self.shift);
         let mut rest = bins;
         if let Counts::Narrow(v) = &mut self.counts {
             loop {
                 let Some(b) = rest.next() else { return };
-                let c = &mut v[(b - base) as usize];
-                match c.checked_add(1) {
-                    Some(n) => *c = n,
+                let i = ((b >> shift) - base) as usize;
+                match v[i].checked_add(1) {
+                    Some(n) => v[i] = n,
                     None => {
                         // A count passes 65,535: widen and finish the batch 32-bit.
                         self.counts.widen();
-                        self.counts.add((b - base) as usize, 1);
+                        self.counts.add(i, 1);
                         break;
                     }
                 }
@@ -150,38 +204,88 @@ impl Histogram {
         }
         if let Counts::Wide(w) = &mut self.counts {
             for b in rest {
-                w[(b - base) as usize] += 1;
+                w[((b >> shift) - base) as usize] += 1;
             }
         }
     }
 
-    /// Makes the window include `bin`.
+    /// Makes the window hold bins `lo..=hi`, given at resolution `2^at_shift` (at most this
+    /// histogram's), coarsening while the recorded bins and these span more than
+    /// [`Histogram::max_bins`].
     #[cold]
-    fn cover(&mut self, bin: i64) {
-        let len = self.counts.len() as i64;
-        if len == 0 {
-            self.lo = bin;
-            self.counts.regrow(0, 1);
-            return;
-        }
-        if bin >= self.lo && bin < self.lo + len {
-            return;
-        }
-        // Grow by an eighth again (at least 8 bins) so a drifting window costs amortised O(1)
-        // without wasting much memory.
-        let slack = (len / 8).max(8);
-        if bin < self.lo {
-            let front = self.lo - bin + slack;
-            self.counts.regrow(front as usize, (len + front) as usize);
-            self.lo -= front;
-        } else {
-            let new_len = bin - self.lo + 1 + slack;
-            self.counts.regrow(0, new_len as usize);
+    fn fit(&mut self, lo: i64, hi: i64, at_shift: u32) {
+        let max = self.max_bins() as i128;
+        loop {
+            let d = self.shift - at_shift;
+            let (lo, hi) = (i128::from(lo >> d), i128::from(hi >> d));
+            let (w_lo, w_len) = (i128::from(self.lo), self.counts.len() as i128);
+            if w_len == 0 {
+                if hi - lo < max {
+                    self.set_window(lo, hi - lo + 1, 0);
+                    return;
+                }
+            } else if lo >= w_lo && hi < w_lo + w_len {
+                return;
+            } else {
+                // Grow by an eighth again (at least 8 bins) on the side that grows, so a drifting
+                // window costs amortised O(1) without wasting much memory.
+                let slack = (w_len / 8).max(8);
+                let new_lo = if lo < w_lo { lo - slack } else { w_lo };
+                let new_hi = if hi >= w_lo + w_len { hi + slack } else { w_lo + w_len - 1 };
+                if new_hi - new_lo < max {
+                    self.set_window(new_lo, new_hi - new_lo + 1, 0);
+                    return;
+                }
+                // Too wide with the slack: fit exactly what is recorded and asked for.
+                let (first, last) = self.occupied_range().unwrap_or((lo, hi));
+                let (need_lo, need_hi) = (first.min(lo), last.max(hi));
+                if need_hi - need_lo < max {
+                    let spare = (max - (need_hi - need_lo + 1)).min(slack);
+                    let start = if lo < w_lo { need_lo - spare } else { need_lo };
+                    self.set_window(start, need_hi - need_lo + 1 + spare, 0);
+                    return;
+                }
+            }
+            self.coarsen_one();
         }
     }
 
-    /// A histogram with `counts[i]` values in bin `lo + i`.
-    pub(super) fn from_counts(lo: i64, counts: Vec<u32>) -> Histogram {
+    /// Moves the window to `len` bins from `lo` (both at the resolution after coarsening by
+    /// `coarsen`), keeping every count.
+    fn set_window(&mut self, lo: i128, len: i128, coarsen: u32) {
+        let (lo, len) = (lo as i64, len as usize);
+        self.counts.refit(self.lo, lo, len, coarsen);
+        self.lo = lo;
+        self.shift += coarsen;
+    }
+
+    /// Halves the resolution: bins `2c` and `2c + 1` become bin `c`.
+    fn coarsen_one(&mut self) {
+        match self.occupied_range() {
+            Some((first, last)) => self.set_window(first >> 1, (last >> 1) - (first >> 1) + 1, 1),
+            None => self.shift += 1,
+        }
+    }
+
+    /// The first and last occupied window bins, at this histogram's resolution.
+    fn occupied_range(&self) -> Option<(i128, i128)> {
+        let n = self.counts.len();
+        let first = (0..n).find(|&i| self.counts.get(i) > 0)?;
+        let last = (first..n).rev().find(|&i| self.counts.get(i) > 0)?;
+        Some((
+            i128::from(self.lo) + first as i128,
+            i128::from(self.lo) + last as i128,
+        ))
+    }
+
+    /// The resolution, as a power of two: each stored bin covers `2^shift` recorded bins.
+    pub(super) fn shift(&self) -> u32 {
+        self.shift
+    }
+
+    /// A histogram with `counts[i]` values in stored bin `lo + i` at resolution `2^shift`;
+    /// [`Histogram::fine`] when `fine`.
+    pub(super) fn from_counts(lo: i64, counts: Vec<u32>, shift: u32, fine: bool) -> Histogram {
         let (total, max) = counts
             .iter()
             .fold((0u64, 0u32), |(t, m), &c| (t + u64::from(c), m.max(c)));
@@ -190,11 +294,18 @@ impl Histogram {
         } else {
             Counts::Wide(counts)
         };
-        Histogram { lo, counts, total }
+        Histogram {
+            lo,
+            counts,
+            total,
+            shift,
+            fine,
+        }
     }
 
-    /// The first non-empty bin and the counts from it to the last non-empty bin; `None` when
-    /// empty. Together they rebuild the histogram with [`Histogram::from_counts`].
+    /// The first non-empty stored bin and the counts from it to the last non-empty one; `None`
+    /// when empty. With [`Histogram::shift`] they rebuild the histogram through
+    /// [`Histogram::from_counts`].
     pub(super) fn occupied(&self) -> Option<(i64, CountSlice<'_>)> {
         fn trim<T: Copy + Default + PartialEq>(v: &[T]) -> Option<(usize, &[T])> {
             let first = v.iter().position(|&c| c != T::default())?;
@@ -213,55 +324,72 @@ impl Histogram {
         self.total
     }
 
-    /// Adds every count of `other`. Exact; the result does not depend on merge order.
+    /// Adds every count of `other` (of the same kind: both fine or neither). Exact; the result
+    /// does not depend on merge order.
     pub fn merge(&mut self, other: &Histogram) {
-        let n = other.counts.len();
-        let Some(first) = (0..n).find(|&i| other.counts.get(i) > 0) else {
+        let Some((first, last)) = other.occupied_range() else {
             return;
         };
-        let last = (0..n)
-            .rev()
-            .find(|&i| other.counts.get(i) > 0)
-            .unwrap_or(first);
-        // Make room for the occupied bins of `other`, then add them slice to slice.
-        self.cover(other.lo + first as i64);
-        self.cover(other.lo + last as i64);
-        let at = (other.lo + first as i64 - self.lo) as usize;
-        let len = last - first + 1;
-        // Stay 16-bit unless a sum passes 65,535 (a wide `other` holds such a bin itself). Trial
-        // counts are capped at u32::MAX, so a wide bin cannot overflow.
-        let overflows = match (&self.counts, &other.counts) {
-            (Counts::Narrow(to), Counts::Narrow(from)) => to[at..at + len]
-                .iter()
-                .zip(&from[first..=last])
-                .any(|(&t, &f)| t.checked_add(f).is_none()),
-            _ => true,
-        };
-        if overflows {
-            self.counts.widen();
+        if other.shift > self.shift {
+            let coarsen = other.shift - self.shift;
+            match self.occupied_range() {
+                Some((f, l)) => {
+                    self.set_window(f >> coarsen, (l >> coarsen) - (f >> coarsen) + 1, coarsen)
+                }
+                None => self.shift = other.shift,
+            }
         }
-        match (&mut self.counts, &other.counts) {
-            (Counts::Narrow(to), Counts::Narrow(from)) => {
-                for (t, f) in to[at..at + len].iter_mut().zip(&from[first..=last]) {
-                    *t += f;
+        // Make room for the occupied bins of `other`, then add them.
+        self.fit(first as i64, last as i64, other.shift);
+        let d = self.shift - other.shift;
+        let from = |i: usize| (((other.lo + i as i64) >> d) - self.lo) as usize;
+        let (first, last) = ((first - i128::from(other.lo)) as usize, (last - i128::from(other.lo)) as usize);
+        if d == 0 {
+            // Same resolution: add slice to slice, staying 16-bit unless a sum passes 65,535 (a
+            // wide `other` holds such a bin itself).
+            let at = from(first);
+            let len = last - first + 1;
+            let overflows = match (&self.counts, &other.counts) {
+                (Counts::Narrow(to), Counts::Narrow(from)) => to[at..at + len]
+                    .iter()
+                    .zip(&from[first..=last])
+                    .any(|(&t, &f)| t.checked_add(f).is_none()),
+                _ => true,
+            };
+            if overflows {
+                self.counts.widen();
+            }
+            match (&mut self.counts, &other.counts) {
+                (Counts::Narrow(to), Counts::Narrow(from)) => {
+                    for (t, f) in to[at..at + len].iter_mut().zip(&from[first..=last]) {
+                        *t += f;
+                    }
+                }
+                (Counts::Wide(to), from) => {
+                    for (i, t) in to[at..at + len].iter_mut().enumerate() {
+                        *t += from.get(first + i);
+                    }
+                }
+                (Counts::Narrow(_), Counts::Wide(_)) => {
+                    unreachable!("merging a wide histogram widens the target first")
                 }
             }
-            (Counts::Wide(to), from) => {
-                for (i, t) in to[at..at + len].iter_mut().enumerate() {
-                    *t += from.get(first + i);
+        } else {
+            for i in first..=last {
+                let c = other.counts.get(i);
+                if c > 0 {
+                    self.counts.add(from(i), c);
                 }
-            }
-            (Counts::Narrow(_), Counts::Wide(_)) => {
-                unreachable!("merging a wide histogram widens the target first")
             }
         }
         self.total += other.total;
     }
 
     /// `(bin, count)` for every non-empty bin, ascending.
+    /// Past [`Histogram::max_bins`], a bin stands for the `2^shift` bins from it.
     pub fn iter(&self) -> impl Iterator<Item = (i64, u32)> + '_ {
         (0..self.counts.len())
-            .map(|i| (self.lo + i as i64, self.counts.get(i)))
+            .map(|i| ((self.lo + i as i64) << self.shift, self.counts.get(i)))
             .filter(|(_, c)| *c > 0)
     }
 
@@ -419,6 +547,59 @@ mod tests {
         assert_eq!(h.order_statistic(4), None);
     }
 
+    /// The least resolution at which bins `lo..=hi` fit the window cap.
+    fn least_shift(lo: i64, hi: i64) -> u32 {
+        (0..64)
+            .find(|&k| i128::from(hi >> k) - i128::from(lo >> k) < Histogram::MAX_BINS as i128)
+            .unwrap()
+    }
+
+    #[test]
+    fn values_spread_past_the_cap_coarsen_to_the_least_resolution_that_fits() {
+        // Spread over 3 × MAX_BINS: two halvings are needed, and every value stays counted.
+        let width = 3 * Histogram::MAX_BINS as i64;
+        let values: Vec<i64> = (0..2_000).map(|i| (i * 7_919) % width - 1_000).collect();
+        let h = from(&values);
+        let (lo, hi) = (*values.iter().min().unwrap(), *values.iter().max().unwrap());
+        assert_eq!(h.shift(), least_shift(lo, hi));
+        assert_eq!(h.shift(), 2);
+        assert_eq!(h.total(), 2_000);
+        assert!(h.heap_bytes() <= Histogram::MAX_BINS * 4, "{}", h.heap_bytes());
+        // Quantiles are the lower edges of 4-bin-wide bins: within 4 bins of the exact ones.
+        for p in [0.0, 0.1, 0.5, 0.9, 1.0] {
+            let got = h.quantiles(&[p]).unwrap()[0];
+            let exact = sorted_type7(&values, p);
+            assert!(got <= exact + 1e-9 && exact - got < 4.0, "p {p}: {got} vs {exact}");
+        }
+    }
+
+    #[test]
+    fn bins_at_the_ends_of_the_range_take_bounded_memory() {
+        // A forged or runaway pair of bins 2^62 apart: no 2^62-bin allocation, both counted.
+        let mut a = from(&[-(1 << 62), 5]);
+        let b = from(&[1 << 62]);
+        a.merge(&b);
+        assert_eq!(a.total(), 3);
+        assert_eq!(a.shift(), least_shift(-(1 << 62), 1 << 62));
+        assert!(a.heap_bytes() <= Histogram::MAX_BINS * 4);
+        assert_eq!(a.order_statistic(0), Some(-(1 << 62)));
+        assert_eq!(a.order_statistic(2), Some(1 << 62));
+    }
+
+    #[test]
+    fn fine_histograms_keep_unit_bins_over_a_wider_spread() {
+        let values: Vec<i64> = (0..1_000).map(|i| i * 1_000).collect();
+        let mut fine = Histogram::fine();
+        let mut daily = Histogram::default();
+        for &v in &values {
+            fine.add(v);
+            daily.add(v);
+        }
+        assert_eq!((fine.shift(), daily.shift()), (0, 5));
+        assert_eq!(fine.quantiles(&[0.5]), Some(vec![499_500.0]));
+        assert!(fine.max_bins() > daily.max_bins());
+    }
+
     proptest! {
         #[test]
         fn quantiles_equal_sorting(values in prop::collection::vec(-1000i64..1000, 1..200), p in 0.0f64..=1.0) {
@@ -435,6 +616,32 @@ mod tests {
             prop_assert_eq!(merged.total(), one.total());
             for k in 0..one.total() {
                 prop_assert_eq!(merged.order_statistic(k), one.order_statistic(k));
+            }
+        }
+
+        #[test]
+        fn coarse_histograms_do_not_depend_on_order_or_split(
+            values in prop::collection::vec(-(1i64 << 22)..(1i64 << 22), 1..300),
+            cut in 0usize..300,
+            batch in 1usize..40,
+        ) {
+            // Values spread over up to 256 × MAX_BINS: added one by one in order, in batches in
+            // reverse order, and split in two and merged, the counts and resolution are the same.
+            let one = from(&values);
+            let mut reversed = Histogram::default();
+            let rev: Vec<i64> = values.iter().rev().copied().collect();
+            for chunk in rev.chunks(batch) {
+                reversed.add_all(chunk.iter().copied());
+            }
+            let cut = cut.min(values.len());
+            let mut merged = from(&values[cut..]);
+            merged.merge(&from(&values[..cut]));
+            let (lo, hi) = (*values.iter().min().unwrap(), *values.iter().max().unwrap());
+            prop_assert_eq!(one.shift(), least_shift(lo, hi));
+            for h in [&reversed, &merged] {
+                prop_assert_eq!(h.shift(), one.shift());
+                prop_assert!(h.iter().eq(one.iter()));
+                prop_assert!(h.heap_bytes() <= Histogram::MAX_BINS * 4);
             }
         }
 
