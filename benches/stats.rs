@@ -76,7 +76,7 @@ fn daily_values(model: &Model, trials: u64) -> Vec<Vec<[i64; Metric::COUNT]>> {
     // has grown by trial t's value.
     let mut daily = DailyBuffer::new(&layout, 1);
     let mut acc = Accumulator::new(layout.clone());
-    let mut before = vec![[0i64; Metric::COUNT]; layout.days];
+    let mut before = vec![[0i128; Metric::COUNT]; layout.days];
     (0..trials)
         .map(|t| {
             let recorder = Recorder::Record {
@@ -91,7 +91,7 @@ fn daily_values(model: &Model, trials: u64) -> Vec<Vec<[i64; Metric::COUNT]>> {
                         let total = acc.daily(Metric::ALL[m], d).sum;
                         let v = total - before[d][m];
                         before[d][m] = total;
-                        v
+                        i64::try_from(v).expect("one trial's value fits i64")
                     })
                 })
                 .collect()

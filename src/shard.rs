@@ -653,7 +653,7 @@ mod tests {
         let mut newer = bytes.clone();
         let at = newer
             .windows(18)
-            .position(|w| w == b"\"format_version\":2")
+            .position(|w| w == format!("\"format_version\":{FORMAT_VERSION}").as_bytes())
             .unwrap();
         newer[at + 17] = b'9';
         let err = read_header(&mut newer.as_slice(), Path::new("p")).unwrap_err();

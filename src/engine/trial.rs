@@ -799,10 +799,13 @@ fn end_day(
         if s.outages.0.to_bits() != mean.to_bits() {
             s.outages = (mean, Poisson::new(mean).ok());
         }
-        s.outages
-            .1
-            .map_or(0, |p| p.sample(ops_rng) as u64)
-            .min(t.online_gpus)
+        match &s.outages.1 {
+            Some(law) => (law.sample(ops_rng) as u64).min(t.online_gpus),
+            // No law: a mean of zero (nothing is out), or one past the Poisson law's range
+            // (about 1.8e19, far above any GPU count: everything is out).
+            None if mean > 0.0 => t.online_gpus,
+            None => 0,
+        }
     } else {
         0
     };
@@ -949,7 +952,8 @@ fn ship(model: &Model, s: &mut Scratch, stream: usize, n: u64, day: usize) {
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
     let dests = n_sites + 1;
-    let arrival = day as i64 + st.transit_days.sample(&mut s.transit_rng[stream]).max(0);
+    let arrival =
+        (day as i64).saturating_add(st.transit_days.sample(&mut s.transit_rng[stream]).max(0));
     let put = |s: &mut Scratch, dest: usize, k: u64| {
         if dest < n_sites {
             s.inbound[dest * types + a] += k;
@@ -1443,7 +1447,7 @@ fn power_on(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
             t.powered_facility_kw += it_kw * model.sites[i].pue;
             // One burn-in duration and one failure draw per site-day batch.
             let rng = &mut s.bring_up_rng[i];
-            let done = day as i64 + model.burn_in_days.sample(rng).max(0);
+            let done = (day as i64).saturating_add(model.burn_in_days.sample(rng).max(0));
             let failed = s.failures.sample(rng, n);
             if let Some(done) = schedule(&mut s.bring_up_due, done, i) {
                 let slot = &mut s.bring_up[(done * n_sites + i) * types + a];
@@ -1487,7 +1491,7 @@ fn accept_pod(
         .max(0);
     if test == 0 {
         go_online(model, s, i, a, n, t);
-    } else if let Some(d) = schedule(&mut s.bring_up_due, day as i64 + test, i) {
+    } else if let Some(d) = schedule(&mut s.bring_up_due, (day as i64).saturating_add(test), i) {
         let types = model.accelerators.len();
         s.bring_up[(d * model.sites.len() + i) * types + a].pods += n as u32;
     }
@@ -1533,7 +1537,9 @@ fn finish(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Tota
                     let fix = model.fix_in_place_days.sample(rng).max(0);
                     if fix == 0 {
                         passed(model, s, i, a, fixed, day, t);
-                    } else if let Some(d) = schedule(&mut s.bring_up_due, day as i64 + fix, i) {
+                    } else if let Some(d) =
+                        schedule(&mut s.bring_up_due, (day as i64).saturating_add(fix), i)
+                    {
                         s.bring_up[(d * n_sites + i) * types + a].fixed += fixed as u32;
                     }
                 }
@@ -1559,7 +1565,8 @@ fn finish(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Tota
                     }
                     // Today's install step is over, so a rack is back on the day its rework
                     // ends but never before tomorrow.
-                    let back = day as i64 + model.rework_days.sample(&mut s.bring_up_rng[i]).max(1);
+                    let back = (day as i64)
+                        .saturating_add(model.rework_days.sample(&mut s.bring_up_rng[i]).max(1));
                     let dest = if model.staging == Staging::Site {
                         i
                     } else {
@@ -1650,7 +1657,9 @@ fn reroute_racks(model: &Model, s: &mut Scratch, day: usize, reroute: i64, t: &m
                 if n == 0 {
                     continue;
                 }
-                let Some(d) = schedule(&mut s.arrivals_due, (day as i64) + reroute, j) else {
+                let Some(d) =
+                    schedule(&mut s.arrivals_due, (day as i64).saturating_add(reroute), j)
+                else {
                     return;
                 };
                 left -= n;
@@ -1793,7 +1802,9 @@ fn deliver_stream(
         cumulative += planned * noise * factor;
         // A batch due before the start ships on the start day (as a phase energized before
         // the start counts from day 0); one due after the horizon is not simulated.
-        let day = (7 * (st.first_week + j as i64) + 6 + slip).max(0);
+        let day = (7 * (st.first_week + j as i64) + 6)
+            .saturating_add(slip)
+            .max(0);
         let total = floor(cumulative + EPS).max(0) as u64;
         if day <= status_day {
             if total.min(cap) > covered_racks.min(cap) {

@@ -305,8 +305,9 @@ impl DailyBuffer {
 pub struct DailyCell {
     /// Binned values.
     pub histogram: Histogram,
-    /// Exact sum of the (unbinned) values, in base units.
-    pub sum: i64,
+    /// Exact sum of the (unbinned) values, in base units (128-bit: no trial count or value
+    /// the scenario bounds allow can overflow it).
+    pub sum: i128,
 }
 
 /// Streaming, mergeable statistics of a set of trials.
@@ -316,12 +317,12 @@ pub struct Accumulator {
     pub(super) trials: u64,
     pub(super) daily: Vec<DailyCell>,
     /// Exact sums of each site's online GPUs: `[site * days + day]`.
-    pub(super) site_online_gpus: Vec<u64>,
+    pub(super) site_online_gpus: Vec<u128>,
     pub(super) full_capacity_day: Histogram,
     pub(super) met_by_deadline: u64,
     pub(super) available_at_deadline: Histogram,
-    pub(super) available_at_deadline_sum: u64,
-    pub(super) shortfall_gpu_days: [u64; Bottleneck::COUNT],
+    pub(super) available_at_deadline_sum: u128,
+    pub(super) shortfall_gpu_days: [u128; Bottleneck::COUNT],
     pub(super) site_online_racks: Vec<Histogram>,
     pub(super) phase_energized_day: Vec<Histogram>,
 }
@@ -363,7 +364,7 @@ impl Accumulator {
             }
         }
         for (target, sum) in self.daily.iter_mut().zip(&buf.sums) {
-            target.sum += sum;
+            target.sum += i128::from(*sum);
         }
         buf.len = 0;
         buf.sums.fill(0);
@@ -374,7 +375,7 @@ impl Accumulator {
     pub fn record_site_online(&mut self, day: usize, online_gpus: impl Iterator<Item = u64>) {
         let days = self.layout.days;
         for (site, gpus) in online_gpus.enumerate() {
-            self.site_online_gpus[site * days + day] += gpus;
+            self.site_online_gpus[site * days + day] += u128::from(gpus);
         }
     }
 
@@ -389,13 +390,13 @@ impl Accumulator {
         }
         self.available_at_deadline
             .add(o.available_gpus_at_deadline as i64);
-        self.available_at_deadline_sum += o.available_gpus_at_deadline;
+        self.available_at_deadline_sum += u128::from(o.available_gpus_at_deadline);
         for (total, &d) in self
             .shortfall_gpu_days
             .iter_mut()
             .zip(&o.shortfall_gpu_days)
         {
-            *total += d;
+            *total += u128::from(d);
         }
         for (h, &r) in self
             .site_online_racks
@@ -472,7 +473,7 @@ impl Accumulator {
     }
 
     /// Exact sum over trials of site `site`'s online GPUs at the end of `day`.
-    pub fn site_online_gpus_sum(&self, site: usize, day: usize) -> u64 {
+    pub fn site_online_gpus_sum(&self, site: usize, day: usize) -> u128 {
         self.site_online_gpus[site * self.layout.days + day]
     }
 
@@ -492,12 +493,12 @@ impl Accumulator {
     }
 
     /// Exact sum of available GPUs at the deadline.
-    pub fn available_at_deadline_sum(&self) -> u64 {
+    pub fn available_at_deadline_sum(&self) -> u128 {
         self.available_at_deadline_sum
     }
 
     /// Missing GPU-days up to the deadline by cause, summed over all trials.
-    pub fn shortfall_gpu_days(&self) -> [u64; Bottleneck::COUNT] {
+    pub fn shortfall_gpu_days(&self) -> [u128; Bottleneck::COUNT] {
         self.shortfall_gpu_days
     }
 

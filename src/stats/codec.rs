@@ -39,17 +39,17 @@ impl Accumulator {
         put(out, self.trials);
         for cell in &self.daily {
             put_histogram(out, &cell.histogram);
-            put_signed(out, cell.sum);
+            put_signed_wide(out, cell.sum);
         }
         for &n in &self.site_online_gpus {
-            put(out, n);
+            put_wide(out, n);
         }
         put_histogram(out, &self.full_capacity_day);
         put(out, self.met_by_deadline);
         put_histogram(out, &self.available_at_deadline);
-        put(out, self.available_at_deadline_sum);
+        put_wide(out, self.available_at_deadline_sum);
         for &n in &self.shortfall_gpu_days {
-            put(out, n);
+            put_wide(out, n);
         }
         for h in self
             .site_online_racks
@@ -106,11 +106,11 @@ impl Accumulator {
                     "a daily histogram does not count every trial",
                 ));
             }
-            let sum = r.signed()?;
+            let sum = r.signed_wide()?;
             daily.push(DailyCell { histogram, sum });
         }
         let site_online_gpus = (0..sites * days)
-            .map(|_| r.u64())
+            .map(|_| r.wide())
             .collect::<Result<_, _>>()?;
         let full_capacity_day = r.histogram(false)?;
         let met_by_deadline = r.u64()?;
@@ -120,10 +120,10 @@ impl Accumulator {
             ));
         }
         let available_at_deadline = r.histogram(true)?;
-        let available_at_deadline_sum = r.u64()?;
-        let mut shortfall_gpu_days = [0u64; Bottleneck::COUNT];
+        let available_at_deadline_sum = r.wide()?;
+        let mut shortfall_gpu_days = [0u128; Bottleneck::COUNT];
         for n in &mut shortfall_gpu_days {
-            *n = r.u64()?;
+            *n = r.wide()?;
         }
         let mut per_trial = || -> Result<Histogram, DecodeError> {
             let h = r.histogram(false)?;
@@ -217,6 +217,19 @@ fn put_signed(out: &mut Vec<u8>, v: i64) {
     put(out, ((v << 1) ^ (v >> 63)) as u64);
 }
 
+/// A 128-bit sum, as an unsigned LEB128 varint (at most 19 bytes).
+fn put_wide(out: &mut Vec<u8>, mut v: u128) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn put_signed_wide(out: &mut Vec<u8>, v: i128) {
+    put_wide(out, ((v << 1) ^ (v >> 127)) as u128);
+}
+
 fn put_histogram(out: &mut Vec<u8>, h: &Histogram) {
     fn put_counts<T: Copy + Into<u64>>(out: &mut Vec<u8>, h: &Histogram, first: i64, counts: &[T]) {
         put(out, counts.len() as u64);
@@ -260,6 +273,29 @@ impl Reader<'_> {
         Err(DecodeError::Invalid("a number does not fit 64 bits"))
     }
 
+    /// A 128-bit varint written by [`put_wide`].
+    fn wide(&mut self) -> Result<u128, DecodeError> {
+        let mut v = 0u128;
+        for shift in (0..128).step_by(7) {
+            let &b = self.bytes.get(self.at).ok_or(DecodeError::Truncated)?;
+            self.at += 1;
+            let bits = u128::from(b & 0x7f);
+            if shift == 126 && bits > 3 {
+                return Err(DecodeError::Invalid("a sum does not fit 128 bits"));
+            }
+            v |= bits << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(DecodeError::Invalid("a sum does not fit 128 bits"))
+    }
+
+    fn signed_wide(&mut self) -> Result<i128, DecodeError> {
+        let z = self.wide()?;
+        Ok((z >> 1) as i128 ^ -((z & 1) as i128))
+    }
+
     fn signed(&mut self) -> Result<i64, DecodeError> {
         let z = self.u64()?;
         Ok((z >> 1) as i64 ^ -((z & 1) as i64))
@@ -272,22 +308,31 @@ impl Reader<'_> {
 
     /// A histogram; `fine` as [`Histogram::fine`].
     fn histogram(&mut self, fine: bool) -> Result<Histogram, DecodeError> {
-        let empty = if fine { Histogram::fine() } else { Histogram::default() };
+        let empty = if fine {
+            Histogram::fine()
+        } else {
+            Histogram::default()
+        };
         let len = self.count()?;
         if len == 0 {
             return Ok(empty);
         }
         if len > empty.max_bins() {
-            return Err(DecodeError::Invalid("a histogram spans more bins than any run keeps"));
+            return Err(DecodeError::Invalid(
+                "a histogram spans more bins than any run keeps",
+            ));
         }
         if len > self.left() {
             return Err(DecodeError::Truncated);
         }
         let first = self.signed()?;
-        let shift = u32::try_from(self.u64()?)
-            .ok()
-            .filter(|&s| s < 63)
-            .ok_or(DecodeError::Invalid("a histogram's resolution is out of range"))?;
+        let shift =
+            u32::try_from(self.u64()?)
+                .ok()
+                .filter(|&s| s < 63)
+                .ok_or(DecodeError::Invalid(
+                    "a histogram's resolution is out of range",
+                ))?;
         let last = first
             .checked_add(len as i64 - 1)
             .filter(|&l| (first << shift) >> shift == first && (l << shift) >> shift == l);

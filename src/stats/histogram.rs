@@ -62,7 +62,12 @@ impl Counts {
     /// window that started at `old_lo`) goes to index `(b >> coarsen) - lo`. Stays 16-bit unless
     /// a merged count passes 65,535. Every occupied old bin must land inside the new window.
     fn refit(&mut self, old_lo: i64, lo: i64, len: usize, coarsen: u32) {
-        fn moved<T: Copy + Default + PartialEq>(v: &[T], old_lo: i64, lo: i64, len: usize) -> Vec<T> {
+        fn moved<T: Copy + Default + PartialEq>(
+            v: &[T],
+            old_lo: i64,
+            lo: i64,
+            len: usize,
+        ) -> Vec<T> {
             let mut out = vec![T::default(); len];
             if let (Some(first), Some(last)) = (
                 v.iter().position(|&c| c != T::default()),
@@ -231,7 +236,11 @@ impl Histogram {
                 // window costs amortised O(1) without wasting much memory.
                 let slack = (w_len / 8).max(8);
                 let new_lo = if lo < w_lo { lo - slack } else { w_lo };
-                let new_hi = if hi >= w_lo + w_len { hi + slack } else { w_lo + w_len - 1 };
+                let new_hi = if hi >= w_lo + w_len {
+                    hi + slack
+                } else {
+                    w_lo + w_len - 1
+                };
                 if new_hi - new_lo < max {
                     self.set_window(new_lo, new_hi - new_lo + 1, 0);
                     return;
@@ -343,7 +352,10 @@ impl Histogram {
         self.fit(first as i64, last as i64, other.shift);
         let d = self.shift - other.shift;
         let from = |i: usize| (((other.lo + i as i64) >> d) - self.lo) as usize;
-        let (first, last) = ((first - i128::from(other.lo)) as usize, (last - i128::from(other.lo)) as usize);
+        let (first, last) = (
+            (first - i128::from(other.lo)) as usize,
+            (last - i128::from(other.lo)) as usize,
+        );
         if d == 0 {
             // Same resolution: add slice to slice, staying 16-bit unless a sum passes 65,535 (a
             // wide `other` holds such a bin itself).
@@ -564,12 +576,19 @@ mod tests {
         assert_eq!(h.shift(), least_shift(lo, hi));
         assert_eq!(h.shift(), 2);
         assert_eq!(h.total(), 2_000);
-        assert!(h.heap_bytes() <= Histogram::MAX_BINS * 4, "{}", h.heap_bytes());
+        assert!(
+            h.heap_bytes() <= Histogram::MAX_BINS * 4,
+            "{}",
+            h.heap_bytes()
+        );
         // Quantiles are the lower edges of 4-bin-wide bins: within 4 bins of the exact ones.
         for p in [0.0, 0.1, 0.5, 0.9, 1.0] {
             let got = h.quantiles(&[p]).unwrap()[0];
             let exact = sorted_type7(&values, p);
-            assert!(got <= exact + 1e-9 && exact - got < 4.0, "p {p}: {got} vs {exact}");
+            assert!(
+                got <= exact + 1e-9 && exact - got < 4.0,
+                "p {p}: {got} vs {exact}"
+            );
         }
     }
 

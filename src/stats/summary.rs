@@ -107,8 +107,8 @@ pub struct BottleneckShare {
 
 impl BottleneckShare {
     /// Shares of `gpu_days` (in `Bottleneck::ALL` order).
-    pub fn from_gpu_days(gpu_days: [u64; Bottleneck::COUNT]) -> Self {
-        let total: u64 = gpu_days.iter().sum();
+    pub fn from_gpu_days(gpu_days: [u128; Bottleneck::COUNT]) -> Self {
+        let total: u128 = gpu_days.iter().sum();
         let share = |b: Bottleneck| {
             if total == 0 {
                 0.0
@@ -261,9 +261,13 @@ pub struct DailyRow {
     pub site_online_gpus_mean: Vec<f64>,
 }
 
+/// The date `day` days after `start`; empty past the calendar's range (year 9999), which
+/// validated scenarios cannot reach.
 fn date_after(start: Date, day: f64) -> String {
-    start
-        .checked_add(jiff::Span::new().days(day.round() as i64))
+    jiff::Span::new()
+        .try_days(day.round() as i64)
+        .ok()
+        .and_then(|span| start.checked_add(span).ok())
         .map(|d| d.to_string())
         .unwrap_or_default()
 }
@@ -402,8 +406,11 @@ pub fn daily_rows(acc: &Accumulator, start: Date) -> Vec<DailyRow> {
                 })
                 .collect();
             DailyRow {
-                date: start
-                    .checked_add(jiff::Span::new().days(day as i64))
+                // Simulated days lie between the start and the horizon, both valid dates.
+                date: jiff::Span::new()
+                    .try_days(day as i64)
+                    .ok()
+                    .and_then(|span| start.checked_add(span).ok())
                     .unwrap_or(start),
                 metrics,
                 reached_target: reached as f64 / n,
