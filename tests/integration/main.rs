@@ -29,6 +29,9 @@
 //!   scenario without a status gives the bytes recorded before `[status]` existed.
 //! - `determinism`: same seed, same bytes, whatever the thread count, batch size or shard split;
 //!   common random numbers across scenario edits.
+//! - `robustness`: every valid fixture, mutated (extreme numbers, lines deleted, duplicated or
+//!   moved, text cut or bytes inserted), loads, runs and summarises, or is refused with a located
+//!   error; never a panic.
 //! - `statistics`: known answers: hand-computed deterministic timelines and closed-form
 //!   distributions, with tolerances derived from standard errors.
 //! - `sweep`: every grid point equals a plain `run` with its `--set`s (common random numbers);
@@ -69,6 +72,7 @@ mod deploy;
 mod determinism;
 mod exports;
 mod mechanisms;
+mod robustness;
 mod scenarios;
 mod sensitivity;
 mod shard;
