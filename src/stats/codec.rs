@@ -5,8 +5,11 @@
 //! (0 when empty), then that first bin, then each count. The layout comes first, so a decoder can
 //! size everything before reading it. Decoding checks every length against the bytes left and
 //! every histogram's total against the trial count: a truncated or corrupted body is an error,
-//! never a panic or a huge allocation. The byte layout is specified in `docs/sharding.md`;
-//! changing it needs a new partial format version.
+//! never a panic or a huge allocation. A decoded histogram spans at most
+//! [`Accumulator::MAX_DECODED_BINS`] bins, and all of an accumulator's together at most
+//! [`Accumulator::MAX_DECODED_TOTAL_BINS`], so what a partial claims cannot exhaust memory;
+//! [`Accumulator::check_merge`] keeps merging decoded accumulators within the same bounds. The
+//! byte layout is specified in `docs/sharding.md`; changing it needs a new partial format version.
 
 use super::accumulator::{Accumulator, Bottleneck, DailyCell, Layout, Metric};
 use super::histogram::{CountSlice, Histogram};
@@ -23,7 +26,47 @@ pub enum DecodeError {
     Invalid(&'static str),
 }
 
+/// Most bytes one LEB128 varint takes.
+const MAX_VARINT_BYTES: u64 = 10;
+
+/// Most bytes one bin count takes (counts fit 32 bits).
+const MAX_COUNT_BYTES: u64 = 5;
+
+impl Layout {
+    /// The most bytes an encoded accumulator of this layout can take and still decode: its
+    /// fixed fields, every histogram's length and first bin, every sum, and the counts of
+    /// [`Accumulator::MAX_DECODED_TOTAL_BINS`] bins (fewer when the histograms cannot span that
+    /// many). A reader stops inflating a partial's body past this, whatever its header claims.
+    pub fn max_encoded_bytes(&self) -> u64 {
+        let (days, sites, phases) = (self.days as u64, self.sites as u64, self.phases as u64);
+        let cells = days.saturating_mul(Metric::COUNT as u64);
+        let histograms = cells.saturating_add(2).saturating_add(sites).saturating_add(phases);
+        // Layout (days, deadline, widths, sites, phases, target), trials, met by deadline, the
+        // sum at the deadline and the missing GPU-days: one varint each.
+        let fixed = (6 + Metric::COUNT + 3 + Bottleneck::COUNT) as u64;
+        let sums = cells.saturating_add(sites.saturating_mul(days));
+        let bins = histograms
+            .saturating_mul(Accumulator::MAX_DECODED_BINS)
+            .min(Accumulator::MAX_DECODED_TOTAL_BINS);
+        fixed
+            .saturating_add(sums)
+            .saturating_add(histograms.saturating_mul(2))
+            .saturating_mul(MAX_VARINT_BYTES)
+            .saturating_add(bins.saturating_mul(MAX_COUNT_BYTES))
+    }
+}
+
 impl Accumulator {
+    /// Most bins one decoded histogram may span, from its first to its last non-empty bin, and
+    /// the most a merge of decoded histograms may span: 2^20 (4 MiB of 32-bit counts). A real
+    /// daily histogram spans hundreds to a few thousand bins.
+    pub const MAX_DECODED_BINS: u64 = 1 << 20;
+
+    /// Most bins all the histograms of one decoded (or merged) accumulator may span together:
+    /// 2^26 (at most 256 MiB of 32-bit counts), about five times what the base scenario's
+    /// 605-day accumulator spans after a million trials.
+    pub const MAX_DECODED_TOTAL_BINS: u64 = 1 << 26;
+
     /// Appends the exact encoding of `self` to `out`.
     pub fn encode(&self, out: &mut Vec<u8>) {
         let lay = &self.layout;
@@ -62,7 +105,7 @@ impl Accumulator {
     /// Reads back an accumulator written by [`Accumulator::encode`]; `bytes` must hold exactly
     /// one.
     pub fn decode(bytes: &[u8]) -> Result<Accumulator, DecodeError> {
-        let mut r = Reader { bytes, at: 0 };
+        let mut r = Reader::new(bytes);
         let days = r.count()?;
         let deadline_day = r.count()?;
         let mut bin_width = [0i64; Metric::COUNT];
@@ -97,6 +140,11 @@ impl Accumulator {
             target_gpus,
         };
         let trials = r.u64()?;
+        if trials > u64::from(u32::MAX) {
+            return Err(DecodeError::Invalid(
+                "more trials than a histogram can count",
+            ));
+        }
         let mut daily = Vec::with_capacity(cells);
         for _ in 0..cells {
             let histogram = r.histogram()?;
@@ -161,6 +209,92 @@ impl Accumulator {
     }
 }
 
+impl Accumulator {
+    /// Checks that `other` can be merged into `self` with nothing wrapping or growing past what
+    /// decoding accepts: the same layout, at most `u32::MAX` trials together (so no bin count
+    /// can wrap), every sum within its integer type, each merged histogram within
+    /// [`Accumulator::MAX_DECODED_BINS`] and all of them within
+    /// [`Accumulator::MAX_DECODED_TOTAL_BINS`]. Says what would go wrong.
+    pub fn check_merge(&self, other: &Accumulator) -> Result<(), &'static str> {
+        if self.layout != other.layout {
+            return Err("its accumulator layout differs");
+        }
+        if self
+            .trials
+            .checked_add(other.trials)
+            .is_none_or(|t| t > u64::from(u32::MAX))
+        {
+            return Err("together they hold more trials than a histogram can count (4,294,967,295)");
+        }
+        let fits = |a: u64, b: u64| a.checked_add(b).is_some();
+        let sums_fit = self
+            .daily
+            .iter()
+            .zip(&other.daily)
+            .all(|(a, b)| a.sum.checked_add(b.sum).is_some())
+            && self
+                .site_online_gpus
+                .iter()
+                .zip(&other.site_online_gpus)
+                .all(|(&a, &b)| fits(a, b))
+            && self
+                .shortfall_gpu_days
+                .iter()
+                .zip(&other.shortfall_gpu_days)
+                .all(|(&a, &b)| fits(a, b))
+            && fits(self.met_by_deadline, other.met_by_deadline)
+            && fits(
+                self.available_at_deadline_sum,
+                other.available_at_deadline_sum,
+            );
+        if !sums_fit {
+            return Err("a sum would overflow");
+        }
+        let mut bins = 0u64;
+        for (a, b) in self.histograms().zip(other.histograms()) {
+            let span = merged_span(a, b);
+            if span > Accumulator::MAX_DECODED_BINS {
+                return Err("a merged histogram would span more bins than a partial may hold (2^20)");
+            }
+            bins += span;
+        }
+        if bins > Accumulator::MAX_DECODED_TOTAL_BINS {
+            return Err("the merged histograms would span more bins in all than a partial may hold (2^26)");
+        }
+        Ok(())
+    }
+
+    /// Every histogram, in encoding order.
+    fn histograms(&self) -> impl Iterator<Item = &Histogram> {
+        self.daily
+            .iter()
+            .map(|c| &c.histogram)
+            .chain([&self.full_capacity_day, &self.available_at_deadline])
+            .chain(&self.site_online_racks)
+            .chain(&self.phase_energized_day)
+    }
+}
+
+/// The first and last non-empty bins of `h`.
+fn occupied_range(h: &Histogram) -> Option<(i64, i64)> {
+    let (first, counts) = h.occupied()?;
+    let len = match counts {
+        CountSlice::Narrow(c) => c.len(),
+        CountSlice::Wide(c) => c.len(),
+    };
+    Some((first, first.saturating_add(len as i64 - 1)))
+}
+
+/// Bins from the first to the last non-empty bin of `a` and `b` together (0 when both are empty).
+fn merged_span(a: &Histogram, b: &Histogram) -> u64 {
+    let (lo, hi) = match (occupied_range(a), occupied_range(b)) {
+        (None, None) => return 0,
+        (Some(r), None) | (None, Some(r)) => r,
+        (Some((a0, a1)), Some((b0, b1))) => (a0.min(b0), a1.max(b1)),
+    };
+    u64::try_from(i128::from(hi) - i128::from(lo) + 1).unwrap_or(u64::MAX)
+}
+
 /// Appends `records` (what `compare` keeps of each trial): per trial, the available GPUs at the
 /// deadline, then the full-capacity day plus one (0 for never).
 pub fn encode_records(records: &[TrialRecord], out: &mut Vec<u8>) {
@@ -177,7 +311,7 @@ pub fn decode_records(
     count: u64,
     deadline_day: usize,
 ) -> Result<Vec<TrialRecord>, DecodeError> {
-    let mut r = Reader { bytes, at: 0 };
+    let mut r = Reader::new(bytes);
     // Two bytes at least per record: bounds the allocation.
     if count > (bytes.len() / 2) as u64 {
         return Err(DecodeError::Truncated);
@@ -234,9 +368,19 @@ fn put_histogram(out: &mut Vec<u8>, h: &Histogram) {
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
+    /// Bins the histograms still to be read may span together.
+    bins_left: u64,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    fn new(bytes: &'a [u8]) -> Reader<'a> {
+        Reader {
+            bytes,
+            at: 0,
+            bins_left: Accumulator::MAX_DECODED_TOTAL_BINS,
+        }
+    }
+
     fn left(&self) -> usize {
         self.bytes.len() - self.at
     }
@@ -276,6 +420,14 @@ impl Reader<'_> {
         if len > self.left() {
             return Err(DecodeError::Truncated);
         }
+        if len as u64 > Accumulator::MAX_DECODED_BINS {
+            return Err(DecodeError::Invalid(
+                "a histogram spans more bins than a partial may hold (2^20)",
+            ));
+        }
+        self.bins_left = self.bins_left.checked_sub(len as u64).ok_or(DecodeError::Invalid(
+            "the histograms span more bins in all than a partial may hold (2^26)",
+        ))?;
         let first = self.signed()?;
         if first.checked_add(len as i64).is_none() {
             return Err(DecodeError::Invalid("a histogram's bins overflow"));
