@@ -328,6 +328,7 @@ pub(crate) fn merge(args: MergeArgs) -> Result<()> {
                 let header = shard::read_header(&mut r, path).map_err(input)?;
                 let bodies =
                     shard::read_body_for(&mut r, &header, path, &layouts).map_err(input)?;
+                check_days(&stored, &bodies, path)?;
                 bar.inc(header.trials * bodies.len() as u64);
                 absorb(&mut merged, bodies, path)?;
             }
@@ -394,6 +395,35 @@ pub(crate) fn merge(args: MergeArgs) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     write_results(&args.out, &results, &args.output, &done)
+}
+
+/// Checks that every power phase of `bodies` (read from `path`) is energized on a day that is a
+/// date, counted from its scenario's start: the engine keeps any day, so only a damaged or forged
+/// partial holds one past the calendar.
+fn check_days(runs: &[shard::StoredRun], bodies: &[PartialBody], path: &Path) -> Result<()> {
+    for (run, body) in runs.iter().zip(bodies) {
+        let acc = &body.accumulator;
+        for phase in 0..acc.layout().phases {
+            let h = acc.phase_energized_day(phase);
+            let last = h.total().checked_sub(1).and_then(|k| h.order_statistic(k));
+            for day in [h.order_statistic(0), last].into_iter().flatten() {
+                let start = run.scenario.start;
+                let date = jiff::Span::new()
+                    .try_days(day)
+                    .ok()
+                    .and_then(|span| start.checked_add(span).ok());
+                if date.is_none() {
+                    bail!(InputError(format!(
+                        "{}: a power phase of `{}` is energized {day} days after {start}, past \
+                         any date (damaged or forged file?)",
+                        path.display(),
+                        run.scenario.name
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Checks that what `header` (of the partial at `path`) holds fits its command, before anything

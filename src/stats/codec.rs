@@ -58,9 +58,10 @@ impl Layout {
 
 impl Accumulator {
     /// Most bins one decoded histogram may span, from its first to its last non-empty bin, and
-    /// the most a merge of decoded histograms may span: 2^20 (4 MiB of 32-bit counts). A real
-    /// daily histogram spans hundreds to a few thousand bins.
-    pub const MAX_DECODED_BINS: u64 = 1 << 20;
+    /// the most a merge of decoded histograms may span: 2^24 (64 MiB of 32-bit counts). A real
+    /// daily histogram spans hundreds to a few thousand bins; the widest is the available GPUs
+    /// at the deadline, in 1-GPU bins, whose spread can pass a million GPUs in a large plan.
+    pub const MAX_DECODED_BINS: u64 = 1 << 24;
 
     /// Most bins all the histograms of one decoded (or merged) accumulator may span together:
     /// 2^26 (at most 256 MiB of 32-bit counts), about five times what the base scenario's
@@ -166,6 +167,12 @@ impl Accumulator {
                 "more trials reached the target than were run",
             ));
         }
+        if occupied_range(&full_capacity_day).is_some_and(|(lo, hi)| lo < 0 || hi >= days as i64)
+        {
+            return Err(DecodeError::Invalid(
+                "a full-capacity day lies outside the simulated days",
+            ));
+        }
         let available_at_deadline = r.histogram()?;
         let available_at_deadline_sum = r.u64()?;
         let mut shortfall_gpu_days = [0u64; Bottleneck::COUNT];
@@ -254,7 +261,7 @@ impl Accumulator {
         for (a, b) in self.histograms().zip(other.histograms()) {
             let span = merged_span(a, b);
             if span > Accumulator::MAX_DECODED_BINS {
-                return Err("a merged histogram would span more bins than a partial may hold (2^20)");
+                return Err("a merged histogram would span more bins than a partial may hold (2^24)");
             }
             bins += span;
         }
@@ -422,7 +429,7 @@ impl<'a> Reader<'a> {
         }
         if len as u64 > Accumulator::MAX_DECODED_BINS {
             return Err(DecodeError::Invalid(
-                "a histogram spans more bins than a partial may hold (2^20)",
+                "a histogram spans more bins than a partial may hold (2^24)",
             ));
         }
         self.bins_left = self.bins_left.checked_sub(len as u64).ok_or(DecodeError::Invalid(
@@ -456,6 +463,7 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
     use crate::stats::{DailyBuffer, TrialOutcome};
+    use proptest::prelude::*;
 
     fn filled(trials: u64) -> Accumulator {
         let layout = Layout {
@@ -564,6 +572,114 @@ mod tests {
             let mut damaged = bytes.clone();
             damaged[i] ^= 0x5a;
             let _ = Accumulator::decode(&damaged);
+        }
+    }
+
+    /// Decodes `bytes`; when they decode, checks that what was allocated is bounded by them:
+    /// every cell, sum and histogram bin takes at least one byte.
+    fn decode_bounded(bytes: &[u8]) -> Result<(), TestCaseError> {
+        if let Ok(acc) = Accumulator::decode(bytes) {
+            let bins: u64 = acc.histograms().map(|h| merged_span(h, h)).sum();
+            prop_assert!(bins <= Accumulator::MAX_DECODED_TOTAL_BINS);
+            let held = acc.daily.len() as u64 + acc.site_online_gpus.len() as u64 + bins;
+            prop_assert!(held <= bytes.len() as u64, "{held} values from {} bytes", bytes.len());
+            prop_assert!(bytes.len() as u64 <= acc.layout.max_encoded_bytes());
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn random_bytes_never_panic_and_allocate_at_most_what_they_hold(
+            bytes in proptest::collection::vec(any::<u8>(), 0..4000),
+        ) {
+            decode_bounded(&bytes)?;
+        }
+
+        #[test]
+        fn damaged_encodings_never_panic_and_allocate_at_most_what_they_hold(
+            flips in proptest::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 1..4),
+            cut in any::<prop::sample::Index>(),
+            insert in proptest::collection::vec(any::<u8>(), 0..12),
+        ) {
+            let mut bytes = Vec::new();
+            filled(12).encode(&mut bytes);
+            for (at, flip) in flips {
+                let at = at.index(bytes.len());
+                bytes[at] ^= flip;
+            }
+            decode_bounded(&bytes)?;
+            let at = cut.index(bytes.len());
+            decode_bounded(&bytes[..at])?;
+            bytes.splice(at..at, insert);
+            decode_bounded(&bytes)?;
+        }
+    }
+
+    #[test]
+    fn a_histogram_wider_than_the_limit_is_refused() {
+        // Layout of one day, no sites, no phases, one trial; then histograms, each one bin
+        // holding the trial, except the first, 2^24 + 1 bins wide.
+        let mut bytes = Vec::new();
+        for v in [1, 0] {
+            put(&mut bytes, v);
+        }
+        for _ in 0..Metric::COUNT {
+            put_signed(&mut bytes, 1);
+        }
+        for v in [0, 0, 5, 1] {
+            put(&mut bytes, v);
+        }
+        let wide = Accumulator::MAX_DECODED_BINS + 1;
+        put(&mut bytes, wide);
+        put_signed(&mut bytes, 0);
+        put(&mut bytes, 1);
+        bytes.extend(std::iter::repeat_n(0, wide as usize - 2));
+        put(&mut bytes, 1);
+        assert_eq!(
+            Accumulator::decode(&bytes).unwrap_err(),
+            DecodeError::Invalid("a histogram spans more bins than a partial may hold (2^24)")
+        );
+    }
+
+    #[test]
+    fn real_encodings_fit_their_layouts_limit() {
+        for trials in [0, 1, 70_000] {
+            let acc = filled(trials);
+            let mut bytes = Vec::new();
+            acc.encode(&mut bytes);
+            assert!(bytes.len() as u64 <= acc.layout.max_encoded_bytes());
+        }
+    }
+
+    #[test]
+    fn merges_that_would_wrap_or_sprawl_are_refused() {
+        let (a, b) = (filled(40), filled(9));
+        assert_eq!(a.check_merge(&b), Ok(()));
+        let mut other_layout = filled(9);
+        other_layout.layout.sites = 3;
+        assert_eq!(
+            a.check_merge(&other_layout),
+            Err("its accumulator layout differs")
+        );
+        let mut many = filled(9);
+        many.trials = u64::from(u32::MAX) - 20;
+        assert!(a.check_merge(&many).unwrap_err().contains("more trials"));
+        let mut big_sum = filled(9);
+        big_sum.daily[3].sum = i64::MAX;
+        assert_eq!(a.check_merge(&big_sum), Err("a sum would overflow"));
+        let mut big_site = filled(9);
+        big_site.site_online_gpus[7] = u64::MAX;
+        assert_eq!(a.check_merge(&big_site), Err("a sum would overflow"));
+        for far in [1_000_000_000, 1 << 62, -(1 << 62)] {
+            let mut distant = filled(9);
+            distant.available_at_deadline = Histogram::from_counts(far, vec![9]);
+            assert!(
+                a.check_merge(&distant)
+                    .unwrap_err()
+                    .starts_with("a merged histogram would span more bins"),
+                "{far}"
+            );
         }
     }
 }

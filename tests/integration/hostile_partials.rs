@@ -169,6 +169,8 @@ struct Walk {
     available: (usize, usize),
     /// Start of the site histograms (field 15), and the end of the block.
     per_site_and_phase: (usize, usize),
+    /// Byte range of the last phase's histogram (the end of field 16).
+    last_phase: (usize, usize),
 }
 
 fn walk(b: &[u8]) -> Walk {
@@ -220,7 +222,9 @@ fn walk(b: &[u8]) -> Walk {
         next(&mut at);
     }
     let per_site = at;
+    let mut last = at;
     for _ in 0..sites + phases {
+        last = at;
         histogram(&mut at, &mut next);
     }
     assert_eq!(at, b.len(), "the walk covers the block");
@@ -230,6 +234,7 @@ fn walk(b: &[u8]) -> Walk {
         site_sums: (sums_start, sums_end),
         available: (available_start, available_end),
         per_site_and_phase: (per_site, at),
+        last_phase: (last, at),
     }
 }
 
@@ -427,17 +432,17 @@ fn forged_layouts_and_histograms_are_refused() {
     write(splice(&block, w.fields[2], &zigzag(11)));
     refused(&[&s0, &forged], &forged, "have bin widths [11, 10,");
 
-    // One histogram wider than 2^20 bins: 1 trial in its first bin, the rest in its last.
-    let mut wide = varint((1 << 20) + 1);
+    // One histogram wider than 2^24 bins: 1 trial in its first bin, the rest in its last.
+    let mut wide = varint((1 << 24) + 1);
     wide.extend(zigzag(0));
     wide.extend(varint(1));
-    wide.extend(std::iter::repeat_n(0, (1 << 20) - 1));
+    wide.extend(std::iter::repeat_n(0, (1 << 24) - 1));
     wide.extend(varint(TRIALS / 2 - 1));
     write(splice(&block, w.available, &wide));
     refused(
         &[&s0, &forged],
         &forged,
-        "a histogram spans more bins than a partial may hold (2^20)",
+        "a histogram spans more bins than a partial may hold (2^24)",
     );
 
     // Each histogram small, but 1e9 or 2^62 bins away from the other shard's.
@@ -452,6 +457,39 @@ fn forged_layouts_and_histograms_are_refused() {
             "cannot be merged with the shards before it: a merged histogram would span more bins",
         );
     }
+
+    // Both shards agree on a power phase energized 2^40 days on (or before): no date.
+    for far in [1 << 40, -(1 << 40)] {
+        let mut moved = varint(1);
+        moved.extend(zigzag(far));
+        moved.extend(varint(TRIALS / 2));
+        write(splice(&block, w.last_phase, &moved));
+        let mut p0 = Partial::read(&s0);
+        let block0 = p0.accumulator().to_vec();
+        p0.set_accumulator(&splice(&block0, walk(&block0).last_phase, &moved));
+        let forged0 = tmp.path().join("s/forged0.capsim");
+        p0.write(&forged0);
+        refused(
+            &[&forged0, &forged],
+            &forged0,
+            &format!("a power phase of `tiny` is energized {far} days after 2026-01-05, past any date"),
+        );
+    }
+
+    // A full-capacity day after the horizon (one trial, after the deadline: none met it).
+    let full_capacity = w.site_sums.1;
+    let mut late = varint(1);
+    late.extend(zigzag(w.days as i64));
+    late.extend(varint(1));
+    late.extend(varint(0));
+    let met = full_capacity + histogram_bytes(&block[full_capacity..]);
+    let after = met + block[met..].iter().position(|&b| b < 0x80).unwrap() + 1;
+    write(splice(&block, (full_capacity, after), &late));
+    refused(
+        &[&s0, &forged],
+        &forged,
+        "a full-capacity day lies outside the simulated days",
+    );
 
     // Sums that overflow when merged: every site's online GPUs at 2^64 - 1.
     let most: Vec<u8> = (0..2 * w.days).flat_map(|_| varint(u64::MAX)).collect();
