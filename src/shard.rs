@@ -28,9 +28,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::scenario::Scenario;
-use crate::stats::{
-    Accumulator, DecodeError, Layout, TrialRecord, decode_records, encode_records,
-};
+use crate::stats::{Accumulator, DecodeError, Layout, TrialRecord, decode_records, encode_records};
 
 /// Version of the partial-result format this build reads and writes.
 pub const FORMAT_VERSION: u32 = 2;
@@ -329,10 +327,7 @@ fn check_header(h: &PartialHeader) -> Result<(), String> {
         return Err(format!(
             "shard is {} of {}, but a run of {} trials has 1 to {} shards, indexed from 0 to \
              the count - 1",
-            h.shard.index,
-            h.shard.count,
-            h.total_trials,
-            h.total_trials
+            h.shard.index, h.shard.count, h.total_trials, h.total_trials
         ));
     }
     if h.runs.is_empty() {
@@ -383,8 +378,7 @@ pub fn stored_runs(header: &PartialHeader, path: &Path) -> Result<Vec<StoredRun>
                     run.label
                 ))
             })?;
-            if scenario.seed != Some(header.seed) || scenario.trials != Some(header.total_trials)
-            {
+            if scenario.seed != Some(header.seed) || scenario.trials != Some(header.total_trials) {
                 return Err(format_error(format!(
                     "the scenario `{}` stored in it records seed {} and {} trials, but the \
                      header says seed {} and {} trials",
@@ -473,7 +467,9 @@ pub fn read_body_for(
             .saturating_add(records)
     });
     // Deflate adds at most 5 bytes per stored block of up to 65,535 bytes.
-    let body_limit = raw_limit.saturating_add(raw_limit / 8192).saturating_add(64);
+    let body_limit = raw_limit
+        .saturating_add(raw_limit / 8192)
+        .saturating_add(64);
     if header.body_raw_bytes > raw_limit || header.body_bytes > body_limit {
         return Err(damaged(DecodeError::Invalid(
             "the header claims a larger body than its scenarios can fill",
@@ -585,7 +581,11 @@ fn layout_difference(got: &Layout, expected: &Layout) -> Option<String> {
             format!("{:?}", expected.bin_width),
         ),
         ("sites", got.sites.to_string(), expected.sites.to_string()),
-        ("phases", got.phases.to_string(), expected.phases.to_string()),
+        (
+            "phases",
+            got.phases.to_string(),
+            expected.phases.to_string(),
+        ),
         (
             "target GPUs",
             got.target_gpus.to_string(),

@@ -13,8 +13,8 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use capsim::engine::EngineConfig;
 use capsim::scenario::Scenario;
-use capsim::stats::Layout;
 use capsim::shard::{self, PartialBody, PartialHeader, PartialRun, Shard};
+use capsim::stats::Layout;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -440,9 +440,9 @@ fn check_command(header: &PartialHeader, path: &Path) -> Result<()> {
     let runs = header.runs.len();
     let listed = |key: &str| header.context[key].as_array().map_or(0, Vec::len);
     match header.command.as_str() {
-        "run" if runs != 1 || header.records => {
-            refuse(format!("a `run` partial holds {runs} runs, but one without records"))
-        }
+        "run" if runs != 1 || header.records => refuse(format!(
+            "a `run` partial holds {runs} runs, but one without records"
+        )),
         "sweep" if listed("points") != runs || header.records => refuse(format!(
             "a `sweep` partial holds {runs} runs, but its plan lists {} grid points",
             listed("points")
@@ -591,7 +591,9 @@ fn open_trials_csv(
     if !meta.is_file() {
         return Err(regular.into());
     }
-    let cap = rows.saturating_add(1).saturating_mul(MAX_TRIALS_CSV_LINE_BYTES);
+    let cap = rows
+        .saturating_add(1)
+        .saturating_mul(MAX_TRIALS_CSV_LINE_BYTES);
     if meta.len() > cap {
         return Err(format!(
             "{} bytes is more than {rows} rows and a header line can take ({cap} bytes at 1 \
@@ -625,7 +627,8 @@ fn header_line(r: &mut impl BufRead) -> std::result::Result<Vec<u8>, String> {
 fn concatenate_trials_csv(sources: &[TrialsCsv], target: &Path) -> Result<()> {
     write_atomic(target, |w| {
         for (i, source) in sources.iter().enumerate() {
-            let changed = || InputError(format!("{}: changed while merging", source.path.display()));
+            let changed =
+                || InputError(format!("{}: changed while merging", source.path.display()));
             let meta = fs::symlink_metadata(&source.path)
                 .with_context(|| format!("reading {}", source.path.display()))?;
             let (mut r, _) =

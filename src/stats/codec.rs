@@ -40,7 +40,10 @@ impl Layout {
     pub fn max_encoded_bytes(&self) -> u64 {
         let (days, sites, phases) = (self.days as u64, self.sites as u64, self.phases as u64);
         let cells = days.saturating_mul(Metric::COUNT as u64);
-        let histograms = cells.saturating_add(2).saturating_add(sites).saturating_add(phases);
+        let histograms = cells
+            .saturating_add(2)
+            .saturating_add(sites)
+            .saturating_add(phases);
         // Layout (days, deadline, widths, sites, phases, target), trials, met by deadline, the
         // sum at the deadline and the missing GPU-days: one varint each.
         let fixed = (6 + Metric::COUNT + 3 + Bottleneck::COUNT) as u64;
@@ -167,8 +170,7 @@ impl Accumulator {
                 "more trials reached the target than were run",
             ));
         }
-        if occupied_range(&full_capacity_day).is_some_and(|(lo, hi)| lo < 0 || hi >= days as i64)
-        {
+        if occupied_range(&full_capacity_day).is_some_and(|(lo, hi)| lo < 0 || hi >= days as i64) {
             return Err(DecodeError::Invalid(
                 "a full-capacity day lies outside the simulated days",
             ));
@@ -231,7 +233,9 @@ impl Accumulator {
             .checked_add(other.trials)
             .is_none_or(|t| t > u64::from(u32::MAX))
         {
-            return Err("together they hold more trials than a histogram can count (4,294,967,295)");
+            return Err(
+                "together they hold more trials than a histogram can count (4,294,967,295)",
+            );
         }
         let fits = |a: u64, b: u64| a.checked_add(b).is_some();
         let sums_fit = self
@@ -261,12 +265,16 @@ impl Accumulator {
         for (a, b) in self.histograms().zip(other.histograms()) {
             let span = merged_span(a, b);
             if span > Accumulator::MAX_DECODED_BINS {
-                return Err("a merged histogram would span more bins than a partial may hold (2^24)");
+                return Err(
+                    "a merged histogram would span more bins than a partial may hold (2^24)",
+                );
             }
             bins += span;
         }
         if bins > Accumulator::MAX_DECODED_TOTAL_BINS {
-            return Err("the merged histograms would span more bins in all than a partial may hold (2^26)");
+            return Err(
+                "the merged histograms would span more bins in all than a partial may hold (2^26)",
+            );
         }
         Ok(())
     }
@@ -432,9 +440,12 @@ impl<'a> Reader<'a> {
                 "a histogram spans more bins than a partial may hold (2^24)",
             ));
         }
-        self.bins_left = self.bins_left.checked_sub(len as u64).ok_or(DecodeError::Invalid(
-            "the histograms span more bins in all than a partial may hold (2^26)",
-        ))?;
+        self.bins_left = self
+            .bins_left
+            .checked_sub(len as u64)
+            .ok_or(DecodeError::Invalid(
+                "the histograms span more bins in all than a partial may hold (2^26)",
+            ))?;
         let first = self.signed()?;
         if first.checked_add(len as i64).is_none() {
             return Err(DecodeError::Invalid("a histogram's bins overflow"));
@@ -582,7 +593,11 @@ mod tests {
             let bins: u64 = acc.histograms().map(|h| merged_span(h, h)).sum();
             prop_assert!(bins <= Accumulator::MAX_DECODED_TOTAL_BINS);
             let held = acc.daily.len() as u64 + acc.site_online_gpus.len() as u64 + bins;
-            prop_assert!(held <= bytes.len() as u64, "{held} values from {} bytes", bytes.len());
+            prop_assert!(
+                held <= bytes.len() as u64,
+                "{held} values from {} bytes",
+                bytes.len()
+            );
             prop_assert!(bytes.len() as u64 <= acc.layout.max_encoded_bytes());
         }
         Ok(())

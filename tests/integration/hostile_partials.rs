@@ -300,13 +300,12 @@ fn an_edited_stored_scenario_is_refused_by_its_hash() {
         p.scenario()
             .replace_range(at..at + 1, &char::from(other).to_string());
         p.write(&forged);
-        refused(
-            &[&s0, &forged],
-            &forged,
-            "but the stored scenarios hash to",
-        );
+        refused(&[&s0, &forged], &forged, "but the stored scenarios hash to");
     }
 }
+
+/// An edit of a stored scenario's text.
+type Edit = dyn Fn(&str) -> String;
 
 #[test]
 fn a_stored_scenario_that_disagrees_with_its_body_is_refused_before_writing() {
@@ -316,7 +315,7 @@ fn a_stored_scenario_that_disagrees_with_its_body_is_refused_before_writing() {
                  [\"test-rack\"]\ninstall_racks_per_day = 3\n\n[[sites.phases]]\nmw = 10\n\
                  planned = 2026-02-02\n\n[[power_limits]]";
     // Hash recomputed: only the layout check can tell.
-    let edits: [(&str, &dyn Fn(&str) -> String, &str); 4] = [
+    let edits: [(&str, &Edit, &str); 4] = [
         (
             "gains a site",
             &|t| t.replacen("[[power_limits]]", gamma, 1),
@@ -325,7 +324,10 @@ fn a_stored_scenario_that_disagrees_with_its_body_is_refused_before_writing() {
         (
             "loses a site",
             &|t| {
-                let (from, to) = (t.find("[[sites]]\nid = \"beta\"").unwrap(), t.find("[[power_limits]]").unwrap());
+                let (from, to) = (
+                    t.find("[[sites]]\nid = \"beta\"").unwrap(),
+                    t.find("[[power_limits]]").unwrap(),
+                );
                 format!("{}{}", &t[..from], &t[to..])
             },
             "have sites 2, but its stored scenario gives 1",
@@ -472,7 +474,9 @@ fn forged_layouts_and_histograms_are_refused() {
         refused(
             &[&forged0, &forged],
             &forged0,
-            &format!("a power phase of `tiny` is energized {far} days after 2026-01-05, past any date"),
+            &format!(
+                "a power phase of `tiny` is energized {far} days after 2026-01-05, past any date"
+            ),
         );
     }
 
