@@ -63,12 +63,12 @@ impl Accumulator {
     /// Most bins one decoded histogram may span, from its first to its last non-empty bin, and
     /// the most a merge of decoded histograms may span: 2^24 (64 MiB of 32-bit counts). A real
     /// daily histogram spans hundreds to a few thousand bins; the widest is the available GPUs
-    /// at the deadline, in 1-GPU bins, whose spread can pass a million GPUs in a large plan.
+    /// at the deadline, in 1-GPU bins (about 100,000 for the base scenario).
     pub const MAX_DECODED_BINS: u64 = 1 << 24;
 
     /// Most bins all the histograms of one decoded (or merged) accumulator may span together:
-    /// 2^26 (at most 256 MiB of 32-bit counts), about five times what the base scenario's
-    /// 605-day accumulator spans after a million trials.
+    /// 2^26 (at most 256 MiB of 32-bit counts). The base scenario's 605-day accumulator spans
+    /// 7.5 million after 10,000 trials.
     pub const MAX_DECODED_TOTAL_BINS: u64 = 1 << 26;
 
     /// Appends the exact encoding of `self` to `out`.
