@@ -1,6 +1,7 @@
 //! Damaged and forged partial results: every reproduction of issue 12 against `merge` (a
 //! `trials_csv` naming any file, edited stored scenarios, forged shard counts, trial counts,
-//! layouts and histograms, deflate bombs, path-escaping comparison labels) exits with code 2 and
+//! layouts and histograms, deflate bombs, path-escaping comparison labels, plans that do not fit
+//! their runs) exits with code 2 and
 //! a message naming the partial and what is wrong, and leaves no output folder; random damage to
 //! a real partial gives exit 0 with the undamaged result, or exit 2, never a panic.
 //!
@@ -571,43 +572,76 @@ fn deflate_bombs_are_refused_before_they_inflate() {
     refused(&[&s0, &forged], &forged, "bytes left over after the body");
 }
 
-#[test]
-fn comparison_labels_cannot_name_folders_outside_the_output() {
-    let tmp = tempfile::tempdir().unwrap();
-    let shards = tmp.path().join("s");
+/// Runs both shards of `command` (with 20 trials) into `dir`; returns the partials' paths.
+fn two_command_shards(dir: &Path, command: &[&str]) -> [PathBuf; 2] {
     for k in 0..2 {
         capsim()
-            .args(["compare", TINY, TINY, "-n", "20", "--quiet", "--no-charts"])
-            .args(["--shard", &format!("{k}/2"), "--out"])
-            .arg(&shards)
+            .args(command)
+            .args([
+                "-n",
+                "20",
+                "--quiet",
+                "--no-charts",
+                "--shard",
+                &format!("{k}/2"),
+            ])
+            .arg("--out")
+            .arg(dir)
             .assert()
             .success();
     }
-    let s0 = shards.join(Shard { index: 0, count: 2 }.file_name());
-    let s1 = shards.join(Shard { index: 1, count: 2 }.file_name());
-    let forged = tmp.path().join("s/forged.capsim");
-    for labels in [["../escape", "tiny-2"], ["tiny", "tiny"]] {
-        let mut p = Partial::read(&s1);
-        p.header.context["labels"] = serde_json::json!(labels);
+    [0, 1].map(|index| dir.join(Shard { index, count: 2 }.file_name()))
+}
+
+/// Copies of `shards` (into `forged-K.capsim` beside them) with `edit` applied to each header,
+/// the hash recomputed and the compressed bodies kept as written.
+fn forge_headers(shards: &[PathBuf; 2], edit: &dyn Fn(&mut PartialHeader)) -> [PathBuf; 2] {
+    let mut k = 0;
+    shards.clone().map(|path| {
+        let mut p = Partial::read(&path);
+        edit(&mut p.header);
         p.rehash();
-        // Keep the compressed body as written: only the header changes.
-        let bytes = fs::read(&s1).unwrap();
+        let bytes = fs::read(&path).unwrap();
         let body = &bytes[bytes.iter().position(|&b| b == b'\n').unwrap() + 1..];
+        let forged = path.with_file_name(format!("forged-{k}.capsim"));
+        k += 1;
         p.write_with_body(&forged, body);
-        let mut q = Partial::read(&s0);
-        q.header.context["labels"] = serde_json::json!(labels);
-        q.rehash();
-        let bytes = fs::read(&s0).unwrap();
-        let body = &bytes[bytes.iter().position(|&b| b == b'\n').unwrap() + 1..];
-        let forged0 = tmp.path().join("s/forged0.capsim");
-        q.write_with_body(&forged0, body);
-        refused(
-            &[&forged0, &forged],
-            &forged0,
-            "is not a plain, unique folder name",
-        );
+        forged
+    })
+}
+
+#[test]
+fn comparison_labels_cannot_name_folders_outside_the_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shards = two_command_shards(&tmp.path().join("s"), &["compare", TINY, TINY]);
+    for labels in [["../escape", "tiny-2"], ["tiny", "tiny"]] {
+        let [f0, f1] = forge_headers(&shards, &|h| {
+            h.context["labels"] = serde_json::json!(labels)
+        });
+        refused(&[&f0, &f1], &f0, "is not a plain, unique folder name");
         assert!(!tmp.path().join("escape").exists());
     }
+}
+
+#[test]
+fn a_sweep_plan_that_does_not_fit_its_runs_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vary = "supply.main.rate_scale=0.8,1.25";
+    let shards = two_command_shards(&tmp.path().join("s"), &["sweep", TINY, "--vary", vary]);
+    let [f0, f1] = forge_headers(&shards, &|h| {
+        h.context["points"].as_array_mut().unwrap().pop();
+    });
+    refused(
+        &[&f0, &f1],
+        &f0,
+        "a `sweep` partial holds 2 runs, but its plan lists 1 grid points",
+    );
+    let [f0, f1] = forge_headers(&shards, &|h| h.command = "sensitivity".into());
+    refused(
+        &[&f0, &f1],
+        &f0,
+        "partials of `sensitivity` cannot be merged",
+    );
 }
 
 /// Bytes of `summary.json` and `daily.csv` in `dir`.
