@@ -1,9 +1,9 @@
 //! Damaged and forged partial results: every reproduction of issue 12 against `merge` (a
 //! `trials_csv` naming any file, edited stored scenarios, forged shard counts, trial counts,
 //! layouts and histograms, deflate bombs, path-escaping comparison labels, plans that do not fit
-//! their runs) exits with code 2 and
-//! a message naming the partial and what is wrong, and leaves no output folder; random damage to
-//! a real partial gives exit 0 with the undamaged result, or exit 2, never a panic.
+//! their runs) exits with code 2 and a message naming the partial and what is wrong, and leaves
+//! no output folder; random damage to a real partial gives exit 0 with the undamaged result, or
+//! exit 2, never a panic.
 //!
 //! Forgeries keep the file self-consistent where the point is to get past the integrity checks:
 //! the body's CRC-32 and sizes are recomputed, and the scenario hash with the FNV-1a 64 that
