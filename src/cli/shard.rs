@@ -3,7 +3,9 @@
 //!
 //! A shard simulates its slice of the trials and writes a partial result (`capsim::shard`);
 //! `merge` checks that a set of partials is exactly one command's shards, merges them exactly,
-//! and writes what the unsharded command would have written, byte for byte.
+//! and writes what the unsharded command would have written, byte for byte. Partials are
+//! untrusted: every check (headers, stored scenarios, bodies, merges, the shards' `trials.csv`
+//! files) runs before the output folder is touched, so a refused set leaves no output.
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read};
