@@ -13,6 +13,12 @@
 //! their size is set by the horizon and the spread of the outcomes. [`check_set`] refuses sets that cannot be
 //! merged: other versions, scenarios, seeds or layouts, duplicated or missing shards. The format
 //! is specified in `docs/sharding.md`; [`FORMAT_VERSION`] changes with it.
+//!
+//! A partial is untrusted input. [`read_header`] recomputes the scenario hash and checks every
+//! header field that could divide by zero, wrap a count or name a file outside the partial's
+//! folder; [`stored_runs`] rebuilds each run's accumulator layout from its stored scenario, and
+//! [`read_body_for`] refuses a body whose layout differs from it, inflating no more than that
+//! layout can need (see [`Layout::max_encoded_bytes`]).
 
 use std::fmt::Write as _;
 use std::io::{BufRead, Read, Write};
@@ -21,7 +27,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::stats::{Accumulator, DecodeError, TrialRecord, decode_records, encode_records};
+use crate::scenario::Scenario;
+use crate::stats::{Accumulator, DecodeError, Layout, TrialRecord, decode_records, encode_records};
 
 /// Version of the partial-result format this build reads and writes.
 pub const FORMAT_VERSION: u32 = 3;
@@ -54,7 +61,8 @@ impl Shard {
     }
 
     /// The trials this shard runs out of `total`: contiguous, sizes differing by at most one,
-    /// covering `0..total` exactly once over all shards.
+    /// covering `0..total` exactly once over all shards. Needs `index < count` (as
+    /// [`Shard::new`] and [`read_header`] ensure).
     pub fn trials(&self, total: u64) -> Range<u64> {
         let at = |k: u64| (u128::from(total) * u128::from(k) / u128::from(self.count)) as u64;
         at(self.index)..at(self.index + 1)
@@ -291,15 +299,142 @@ pub fn read_header(r: &mut dyn BufRead, path: &Path) -> Result<PartialHeader, Pa
             version.format_version, version.capsim_version
         )));
     }
-    serde_json::from_slice(&line).map_err(|e| format_error(format!("the header is invalid: {e}")))
+    let header: PartialHeader = serde_json::from_slice(&line)
+        .map_err(|e| format_error(format!("the header is invalid: {e}")))?;
+    check_header(&header).map_err(format_error)?;
+    Ok(header)
 }
 
+/// What is wrong with a parsed header on its own: a hash that does not match the stored
+/// scenarios, an impossible shard or trial count, a `trials_csv` that is not a file beside it.
+fn check_header(h: &PartialHeader) -> Result<(), String> {
+    let hash = content_hash(&h.command, &h.context, &h.runs);
+    if h.scenario_hash != hash {
+        return Err(format!(
+            "scenario_hash is {}, but the stored scenarios hash to {hash}: the header was edited \
+             or damaged (re-run the shard)",
+            h.scenario_hash
+        ));
+    }
+    let max = u64::from(u32::MAX);
+    if h.total_trials == 0 || h.total_trials > max {
+        return Err(format!(
+            "total_trials is {}, but a run has 1 to {max} trials",
+            h.total_trials
+        ));
+    }
+    if h.shard.count == 0 || h.shard.count > h.total_trials || h.shard.index >= h.shard.count {
+        return Err(format!(
+            "shard is {} of {}, but a run of {} trials has 1 to {} shards, indexed from 0 to \
+             the count - 1",
+            h.shard.index, h.shard.count, h.total_trials, h.total_trials
+        ));
+    }
+    if h.runs.is_empty() {
+        return Err("runs is empty, but a partial holds at least one run".into());
+    }
+    if let Some(name) = &h.trials_csv
+        && !is_plain_file_name(name)
+    {
+        return Err(format!(
+            "trials_csv is {name:?}, but it must be a plain file name beside the partial (no \
+             folder, no `..`), such as {:?}",
+            format!("{}.trials.csv", h.shard.stem())
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `name` names a file in the folder it is read from: not empty, not `.` or `..`, no
+/// path separator, drive prefix or NUL.
+pub fn is_plain_file_name(name: &str) -> bool {
+    !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', ':', '\0'])
+}
+
+/// One run of a partial, rebuilt from its stored scenario text.
+#[derive(Debug, Clone)]
+pub struct StoredRun {
+    /// The scenario, parsed and validated.
+    pub scenario: Scenario,
+    /// The accumulator layout its model gives: every body of this run must have it.
+    pub layout: Layout,
+}
+
+/// Parses and compiles every run's stored scenario of `header` (read from `path`), checks that
+/// each records the header's seed and total trials, and returns them with their layouts.
+pub fn stored_runs(header: &PartialHeader, path: &Path) -> Result<Vec<StoredRun>, PartialError> {
+    let format_error = |message: String| PartialError::Format {
+        path: path.to_path_buf(),
+        message,
+    };
+    header
+        .runs
+        .iter()
+        .map(|run| {
+            let origin = path.join(&run.label);
+            let scenario = crate::scenario::parse(&run.scenario_toml, &origin).map_err(|e| {
+                format_error(format!(
+                    "the scenario `{}` stored in it does not load: {e}",
+                    run.label
+                ))
+            })?;
+            if scenario.seed != Some(header.seed) || scenario.trials != Some(header.total_trials) {
+                return Err(format_error(format!(
+                    "the scenario `{}` stored in it records seed {} and {} trials, but the \
+                     header says seed {} and {} trials",
+                    run.label,
+                    shown(scenario.seed),
+                    shown(scenario.trials),
+                    header.seed,
+                    header.total_trials
+                )));
+            }
+            let model = crate::model::Model::compile(&scenario).map_err(|e| {
+                format_error(format!(
+                    "the scenario `{}` stored in it does not compile: {e}",
+                    run.label
+                ))
+            })?;
+            Ok(StoredRun {
+                layout: crate::engine::layout(&model),
+                scenario,
+            })
+        })
+        .collect()
+}
+
+/// `n`, or `none`.
+fn shown(n: Option<u64>) -> String {
+    n.map_or("none".into(), |n| n.to_string())
+}
+
+/// Most bytes one trial's record takes: two varints.
+const MAX_RECORD_BYTES: u64 = 20;
+
 /// Reads the body that follows `header` in `r`: one [`PartialBody`] per run, checked against
-/// the header's length and checksum.
+/// the header's length and checksum and against the layouts of the stored scenarios
+/// ([`stored_runs`]). Use [`read_body_for`] when the layouts are already known.
 pub fn read_body(
     r: &mut dyn Read,
     header: &PartialHeader,
     path: &Path,
+) -> Result<Vec<PartialBody>, PartialError> {
+    let layouts: Vec<Layout> = stored_runs(header, path)?
+        .into_iter()
+        .map(|run| run.layout)
+        .collect();
+    read_body_for(r, header, path, &layouts)
+}
+
+/// Reads the body that follows `header` in `r`, one [`PartialBody`] per run, checked against
+/// the header's length and checksum; each run's accumulator must have `layouts[run]`. The body
+/// is inflated one block at a time, and no block past what its layout can need
+/// ([`Layout::max_encoded_bytes`]), whatever the header claims.
+pub fn read_body_for(
+    r: &mut dyn Read,
+    header: &PartialHeader,
+    path: &Path,
+    layouts: &[Layout],
 ) -> Result<Vec<PartialBody>, PartialError> {
     let damaged = |source: DecodeError| PartialError::Body {
         path: path.to_path_buf(),
@@ -309,6 +444,37 @@ pub fn read_body(
         path: path.to_path_buf(),
         source,
     };
+    if layouts.len() != header.runs.len() {
+        return Err(PartialError::Format {
+            path: path.to_path_buf(),
+            message: format!(
+                "it holds {} runs, but the set merged has {}",
+                header.runs.len(),
+                layouts.len()
+            ),
+        });
+    }
+    let record_limit = header.trials.saturating_mul(MAX_RECORD_BYTES);
+    let raw_limit = layouts.iter().fold(0u64, |total, layout| {
+        let records = if header.records {
+            record_limit.saturating_add(8)
+        } else {
+            0
+        };
+        total
+            .saturating_add(layout.max_encoded_bytes())
+            .saturating_add(8)
+            .saturating_add(records)
+    });
+    // Deflate adds at most 5 bytes per stored block of up to 65,535 bytes.
+    let body_limit = raw_limit
+        .saturating_add(raw_limit / 8192)
+        .saturating_add(64);
+    if header.body_raw_bytes > raw_limit || header.body_bytes > body_limit {
+        return Err(damaged(DecodeError::Invalid(
+            "the header claims a larger body than its scenarios can fill",
+        )));
+    }
     let mut body = Vec::new();
     r.take(header.body_bytes.saturating_add(1))
         .read_to_end(&mut body)
@@ -325,41 +491,55 @@ pub fn read_body(
             "the body's checksum does not match",
         )));
     }
-    let mut raw = Vec::new();
-    flate2::read::DeflateDecoder::new(body.as_slice())
-        .take(header.body_raw_bytes.saturating_add(1))
-        .read_to_end(&mut raw)
-        .map_err(|_| damaged(DecodeError::Invalid("the body does not inflate")))?;
-    if raw.len() as u64 != header.body_raw_bytes {
-        return Err(damaged(DecodeError::Invalid(
-            "the inflated body has the wrong size",
-        )));
-    }
-    let mut rest = raw.as_slice();
-    let mut block = || -> Result<&[u8], PartialError> {
-        let (len, tail) = rest
-            .split_at_checked(8)
-            .ok_or(damaged(DecodeError::Truncated))?;
-        let len = u64::from_le_bytes(len.try_into().expect("8 bytes"));
-        let len = usize::try_from(len)
-            .ok()
-            .filter(|&l| l <= tail.len())
-            .ok_or(damaged(DecodeError::Truncated))?;
-        let (block, tail) = tail.split_at(len);
-        rest = tail;
-        Ok(block)
+    let mut inflater = flate2::read::DeflateDecoder::new(body.as_slice());
+    let mut inflated = 0u64;
+    // One block: its length, at most `limit`, then that many bytes.
+    let mut block = |limit: u64| -> Result<Vec<u8>, PartialError> {
+        let mut len = [0; 8];
+        inflater.read_exact(&mut len).map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => damaged(DecodeError::Truncated),
+            _ => damaged(DecodeError::Invalid("the body does not inflate")),
+        })?;
+        let len = u64::from_le_bytes(len);
+        if len > limit {
+            return Err(damaged(DecodeError::Invalid(
+                "a block is longer than its scenario's layout can fill",
+            )));
+        }
+        let mut bytes = Vec::new();
+        (&mut inflater)
+            .take(len)
+            .read_to_end(&mut bytes)
+            .map_err(|_| damaged(DecodeError::Invalid("the body does not inflate")))?;
+        if bytes.len() as u64 != len {
+            return Err(damaged(DecodeError::Truncated));
+        }
+        inflated += 8 + len;
+        Ok(bytes)
     };
     let mut bodies = Vec::new();
-    for _ in &header.runs {
-        let accumulator = Accumulator::decode(block()?).map_err(damaged)?;
+    for (run, layout) in header.runs.iter().zip(layouts) {
+        let accumulator =
+            Accumulator::decode(&block(layout.max_encoded_bytes())?).map_err(damaged)?;
+        if let Some(difference) = layout_difference(accumulator.layout(), layout) {
+            return Err(PartialError::Format {
+                path: path.to_path_buf(),
+                message: format!(
+                    "the statistics of `{}` have {difference} (damaged or edited file?)",
+                    run.label
+                ),
+            });
+        }
         if accumulator.trials() != header.trials {
             return Err(damaged(DecodeError::Invalid(
                 "the body holds a different number of trials than the header",
             )));
         }
         let records = if header.records {
-            let deadline_day = accumulator.layout().deadline_day;
-            Some(decode_records(block()?, header.trials, deadline_day).map_err(damaged)?)
+            Some(
+                decode_records(&block(record_limit)?, header.trials, layout.deadline_day)
+                    .map_err(damaged)?,
+            )
         } else {
             None
         };
@@ -368,12 +548,56 @@ pub fn read_body(
             records,
         });
     }
-    if !rest.is_empty() {
+    let mut rest = [0; 1];
+    let more = inflater
+        .read(&mut rest)
+        .map_err(|_| damaged(DecodeError::Invalid("the body does not inflate")))?;
+    if more != 0 {
         return Err(damaged(DecodeError::Invalid(
             "bytes left over after the body",
         )));
     }
+    if inflated != header.body_raw_bytes {
+        return Err(damaged(DecodeError::Invalid(
+            "the inflated body has the wrong size",
+        )));
+    }
     Ok(bodies)
+}
+
+/// How `got` differs from `expected`, field by field (`None` when equal), e.g. `3 sites, but
+/// its stored scenario gives 2`.
+fn layout_difference(got: &Layout, expected: &Layout) -> Option<String> {
+    let fields: [(&str, String, String); 6] = [
+        ("days", got.days.to_string(), expected.days.to_string()),
+        (
+            "deadline day",
+            got.deadline_day.to_string(),
+            expected.deadline_day.to_string(),
+        ),
+        (
+            "bin widths",
+            format!("{:?}", got.bin_width),
+            format!("{:?}", expected.bin_width),
+        ),
+        ("sites", got.sites.to_string(), expected.sites.to_string()),
+        (
+            "phases",
+            got.phases.to_string(),
+            expected.phases.to_string(),
+        ),
+        (
+            "target GPUs",
+            got.target_gpus.to_string(),
+            expected.target_gpus.to_string(),
+        ),
+    ];
+    let differences: Vec<String> = fields
+        .iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(name, a, b)| format!("{name} {a}, but its stored scenario gives {b}"))
+        .collect();
+    (!differences.is_empty()).then(|| differences.join("; "))
 }
 
 /// Why a set of partials cannot be merged.
@@ -433,16 +657,23 @@ pub fn check_set(
     }
     if problems.is_empty() {
         for (path, h) in &parts {
+            if h.shard.index >= h.shard.count {
+                problems.push(format!(
+                    "{}: claims to be shard {} of {}, but shards count from 0 to {}",
+                    path.display(),
+                    h.shard.index,
+                    h.shard.count,
+                    h.shard.count.saturating_sub(1)
+                ));
+                continue;
+            }
             let expected = h.shard.trials(h.total_trials);
-            if h.shard.index >= h.shard.count
-                || h.first_trial != expected.start
-                || h.trials != expected.end - expected.start
-            {
+            if h.first_trial != expected.start || h.trials != expected.end - expected.start {
                 problems.push(format!(
                     "{}: claims trials {}..{} as shard {} of {}, which should be {}..{}",
                     path.display(),
                     h.first_trial,
-                    h.first_trial + h.trials,
+                    h.first_trial.saturating_add(h.trials),
                     h.shard.index,
                     h.shard.count,
                     expected.start,
@@ -620,14 +851,15 @@ mod tests {
     fn headers_round_trip_and_strangers_are_refused() {
         let (_, h) = header(0, 1);
         let mut bytes = Vec::new();
-        let acc = Accumulator::new(crate::stats::Layout {
+        let layout = Layout {
             days: 2,
             deadline_day: 1,
             bin_width: [1; crate::stats::Metric::COUNT],
             sites: 0,
             phases: 0,
             target_gpus: 1,
-        });
+        };
+        let acc = Accumulator::new(layout.clone());
         // A header claiming 100 trials with an empty accumulator: the body check catches it.
         let body = PartialBody {
             accumulator: acc,
@@ -638,7 +870,7 @@ mod tests {
         let back = read_header(&mut r, Path::new("p")).unwrap();
         assert_eq!(back.seed, h.seed);
         assert_eq!(back.runs, h.runs);
-        let err = read_body(&mut r, &back, Path::new("p")).unwrap_err();
+        let err = read_body_for(&mut r, &back, Path::new("p"), &[layout]).unwrap_err();
         assert!(
             err.to_string().contains("different number of trials"),
             "{err}"

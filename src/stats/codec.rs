@@ -4,10 +4,14 @@
 //! take one byte. A histogram is its number of bins from the first to the last non-empty one
 //! (0 when empty), then that first bin, its resolution (log2 of the recorded bins per stored
 //! bin: 0 unless the values spread over more than [`Histogram::MAX_BINS`]), then each count.
-//! The layout comes first, so a decoder can size everything before reading it. Decoding checks every length against the bytes left and
-//! every histogram's total against the trial count: a truncated or corrupted body is an error,
-//! never a panic or a huge allocation. The byte layout is specified in `docs/sharding.md`;
-//! changing it needs a new partial format version.
+//! Exact sums are 128-bit varints. The layout comes first, so a decoder can size everything
+//! before reading it. Decoding checks every length against the bytes left and every
+//! histogram's total against the trial count: a truncated or corrupted body is an error, never a
+//! panic or a huge allocation. A decoded histogram spans at most the bins a run's histogram of
+//! its kind may hold ([`Histogram::max_bins`]), so what a partial claims cannot take more memory
+//! than the run that wrote it could; merged histograms coarsen rather than grow past it, and
+//! [`Accumulator::check_merge`] refuses merges whose counts or sums would not fit. The byte
+//! layout is specified in `docs/sharding.md`; changing it needs a new partial format version.
 
 use super::accumulator::{Accumulator, Bottleneck, DailyCell, Layout, Metric};
 use super::histogram::{CountSlice, Histogram};
@@ -22,6 +26,47 @@ pub enum DecodeError {
     /// A value is out of range or inconsistent with the rest.
     #[error("inconsistent data: {0}")]
     Invalid(&'static str),
+}
+
+/// Most bytes one LEB128 varint of 64 bits takes.
+const MAX_VARINT_BYTES: u64 = 10;
+
+/// Most bytes one LEB128 varint of 128 bits (a sum) takes.
+const MAX_WIDE_VARINT_BYTES: u64 = 19;
+
+/// Most bytes one bin count takes (counts fit 32 bits).
+const MAX_COUNT_BYTES: u64 = 5;
+
+impl Layout {
+    /// The most bytes an encoded accumulator of this layout can take and still decode: its
+    /// fixed fields, every sum, every histogram's header and the counts of as many bins as each
+    /// histogram may hold ([`Histogram::max_bins`]). A reader stops inflating a partial's body
+    /// past this, whatever its header claims.
+    pub fn max_encoded_bytes(&self) -> u64 {
+        let (days, sites, phases) = (self.days as u64, self.sites as u64, self.phases as u64);
+        let cells = days.saturating_mul(Metric::COUNT as u64);
+        // Every histogram but the fine one (GPUs at the deadline): daily cells, full-capacity
+        // days, each site's racks and each phase's energization day.
+        let coarse = cells
+            .saturating_add(1)
+            .saturating_add(sites)
+            .saturating_add(phases);
+        // Layout (days, deadline, widths, sites, phases, target), trials, met by deadline.
+        let fixed = (6 + Metric::COUNT + 2) as u64;
+        let sums = cells
+            .saturating_add(sites.saturating_mul(days))
+            .saturating_add(1 + Bottleneck::COUNT as u64);
+        // Length, first bin and resolution of each histogram.
+        let headers = coarse.saturating_add(1).saturating_mul(3);
+        let bins = coarse
+            .saturating_mul(Histogram::MAX_BINS as u64)
+            .saturating_add(Histogram::MAX_BINS_FINE as u64);
+        fixed
+            .saturating_add(headers)
+            .saturating_mul(MAX_VARINT_BYTES)
+            .saturating_add(sums.saturating_mul(MAX_WIDE_VARINT_BYTES))
+            .saturating_add(bins.saturating_mul(MAX_COUNT_BYTES))
+    }
 }
 
 impl Accumulator {
@@ -63,7 +108,7 @@ impl Accumulator {
     /// Reads back an accumulator written by [`Accumulator::encode`]; `bytes` must hold exactly
     /// one.
     pub fn decode(bytes: &[u8]) -> Result<Accumulator, DecodeError> {
-        let mut r = Reader { bytes, at: 0 };
+        let mut r = Reader::new(bytes);
         let days = r.count()?;
         let deadline_day = r.count()?;
         let mut bin_width = [0i64; Metric::COUNT];
@@ -98,6 +143,11 @@ impl Accumulator {
             target_gpus,
         };
         let trials = r.u64()?;
+        if trials > u64::from(u32::MAX) {
+            return Err(DecodeError::Invalid(
+                "more trials than a histogram can count",
+            ));
+        }
         let mut daily = Vec::with_capacity(cells);
         for _ in 0..cells {
             let histogram = r.histogram(false)?;
@@ -117,6 +167,11 @@ impl Accumulator {
         if full_capacity_day.total() > trials || met_by_deadline > full_capacity_day.total() {
             return Err(DecodeError::Invalid(
                 "more trials reached the target than were run",
+            ));
+        }
+        if occupied_range(&full_capacity_day).is_some_and(|(lo, hi)| lo < 0 || hi >= days as i64) {
+            return Err(DecodeError::Invalid(
+                "a full-capacity day lies outside the simulated days",
             ));
         }
         let available_at_deadline = r.histogram(true)?;
@@ -162,6 +217,65 @@ impl Accumulator {
     }
 }
 
+impl Accumulator {
+    /// Checks that `other` can be merged into `self` with nothing wrapping: the same layout, at
+    /// most `u32::MAX` trials together (so no bin count can wrap) and every sum within its
+    /// integer type. (Merged histograms cannot sprawl: they coarsen past their bin cap.) Says
+    /// what would go wrong.
+    pub fn check_merge(&self, other: &Accumulator) -> Result<(), &'static str> {
+        if self.layout != other.layout {
+            return Err("its accumulator layout differs");
+        }
+        if self
+            .trials
+            .checked_add(other.trials)
+            .is_none_or(|t| t > u64::from(u32::MAX))
+        {
+            return Err(
+                "together they hold more trials than a histogram can count (4,294,967,295)",
+            );
+        }
+        let fits = |a: u128, b: u128| a.checked_add(b).is_some();
+        let sums_fit = self
+            .daily
+            .iter()
+            .zip(&other.daily)
+            .all(|(a, b)| a.sum.checked_add(b.sum).is_some())
+            && self
+                .site_online_gpus
+                .iter()
+                .zip(&other.site_online_gpus)
+                .all(|(&a, &b)| fits(a, b))
+            && self
+                .shortfall_gpu_days
+                .iter()
+                .zip(&other.shortfall_gpu_days)
+                .all(|(&a, &b)| fits(a, b))
+            && self
+                .met_by_deadline
+                .checked_add(other.met_by_deadline)
+                .is_some()
+            && fits(
+                self.available_at_deadline_sum,
+                other.available_at_deadline_sum,
+            );
+        if !sums_fit {
+            return Err("a sum would overflow");
+        }
+        Ok(())
+    }
+}
+
+/// The first and last non-empty bins of `h`.
+fn occupied_range(h: &Histogram) -> Option<(i64, i64)> {
+    let (first, counts) = h.occupied()?;
+    let len = match counts {
+        CountSlice::Narrow(c) => c.len(),
+        CountSlice::Wide(c) => c.len(),
+    };
+    Some((first, first.saturating_add(len as i64 - 1)))
+}
+
 /// Appends `records` (what `compare` keeps of each trial): per trial, the available GPUs at the
 /// deadline, then the full-capacity day plus one (0 for never).
 pub fn encode_records(records: &[TrialRecord], out: &mut Vec<u8>) {
@@ -178,7 +292,7 @@ pub fn decode_records(
     count: u64,
     deadline_day: usize,
 ) -> Result<Vec<TrialRecord>, DecodeError> {
-    let mut r = Reader { bytes, at: 0 };
+    let mut r = Reader::new(bytes);
     // Two bytes at least per record: bounds the allocation.
     if count > (bytes.len() / 2) as u64 {
         return Err(DecodeError::Truncated);
@@ -251,7 +365,11 @@ struct Reader<'a> {
     at: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    fn new(bytes: &'a [u8]) -> Reader<'a> {
+        Reader { bytes, at: 0 }
+    }
+
     fn left(&self) -> usize {
         self.bytes.len() - self.at
     }
@@ -363,6 +481,7 @@ impl Reader<'_> {
 mod tests {
     use super::*;
     use crate::stats::{DailyBuffer, TrialOutcome};
+    use proptest::prelude::*;
 
     fn filled(trials: u64) -> Accumulator {
         let layout = Layout {
@@ -471,6 +590,133 @@ mod tests {
             let mut damaged = bytes.clone();
             damaged[i] ^= 0x5a;
             let _ = Accumulator::decode(&damaged);
+        }
+    }
+
+    /// Every histogram of `acc`, in encoding order.
+    fn histograms(acc: &Accumulator) -> impl Iterator<Item = &Histogram> {
+        acc.daily
+            .iter()
+            .map(|c| &c.histogram)
+            .chain([&acc.full_capacity_day, &acc.available_at_deadline])
+            .chain(&acc.site_online_racks)
+            .chain(&acc.phase_energized_day)
+    }
+
+    /// Bins from the first to the last non-empty bin of `h` (0 when empty).
+    fn span(h: &Histogram) -> u64 {
+        occupied_range(h).map_or(0, |(lo, hi)| (hi - lo + 1) as u64)
+    }
+
+    /// Decodes `bytes`; when they decode, checks that what was allocated is bounded by them:
+    /// every cell, sum and histogram bin takes at least one byte.
+    fn decode_bounded(bytes: &[u8]) -> Result<(), TestCaseError> {
+        if let Ok(acc) = Accumulator::decode(bytes) {
+            let bins: u64 = histograms(&acc).map(span).sum();
+            let held = acc.daily.len() as u64 + acc.site_online_gpus.len() as u64 + bins;
+            prop_assert!(
+                held <= bytes.len() as u64,
+                "{held} values from {} bytes",
+                bytes.len()
+            );
+            prop_assert!(bytes.len() as u64 <= acc.layout.max_encoded_bytes());
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn random_bytes_never_panic_and_allocate_at_most_what_they_hold(
+            bytes in proptest::collection::vec(any::<u8>(), 0..4000),
+        ) {
+            decode_bounded(&bytes)?;
+        }
+
+        #[test]
+        fn damaged_encodings_never_panic_and_allocate_at_most_what_they_hold(
+            flips in proptest::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 1..4),
+            cut in any::<prop::sample::Index>(),
+            insert in proptest::collection::vec(any::<u8>(), 0..12),
+        ) {
+            let mut bytes = Vec::new();
+            filled(12).encode(&mut bytes);
+            for (at, flip) in flips {
+                let at = at.index(bytes.len());
+                bytes[at] ^= flip;
+            }
+            decode_bounded(&bytes)?;
+            let at = cut.index(bytes.len());
+            decode_bounded(&bytes[..at])?;
+            bytes.splice(at..at, insert);
+            decode_bounded(&bytes)?;
+        }
+    }
+
+    #[test]
+    fn a_histogram_wider_than_the_limit_is_refused() {
+        // Layout of one day, no sites, no phases, one trial; then the first daily histogram,
+        // one bin wider than a daily histogram may be.
+        let mut bytes = Vec::new();
+        for v in [1, 0] {
+            put(&mut bytes, v);
+        }
+        for _ in 0..Metric::COUNT {
+            put_signed(&mut bytes, 1);
+        }
+        for v in [0, 0, 5, 1] {
+            put(&mut bytes, v);
+        }
+        let wide = Histogram::MAX_BINS as u64 + 1;
+        put(&mut bytes, wide);
+        put_signed(&mut bytes, 0);
+        put(&mut bytes, 0);
+        put(&mut bytes, 1);
+        bytes.extend(std::iter::repeat_n(0, wide as usize - 2));
+        put(&mut bytes, 1);
+        assert_eq!(
+            Accumulator::decode(&bytes).unwrap_err(),
+            DecodeError::Invalid("a histogram spans more bins than any run keeps")
+        );
+    }
+
+    #[test]
+    fn real_encodings_fit_their_layouts_limit() {
+        for trials in [0, 1, 70_000] {
+            let acc = filled(trials);
+            let mut bytes = Vec::new();
+            acc.encode(&mut bytes);
+            assert!(bytes.len() as u64 <= acc.layout.max_encoded_bytes());
+        }
+    }
+
+    #[test]
+    fn merges_that_would_wrap_are_refused_and_distant_ones_coarsen() {
+        let (a, b) = (filled(40), filled(9));
+        assert_eq!(a.check_merge(&b), Ok(()));
+        let mut other_layout = filled(9);
+        other_layout.layout.sites = 3;
+        assert_eq!(
+            a.check_merge(&other_layout),
+            Err("its accumulator layout differs")
+        );
+        let mut many = filled(9);
+        many.trials = u64::from(u32::MAX) - 20;
+        assert!(a.check_merge(&many).unwrap_err().contains("more trials"));
+        let mut big_sum = filled(9);
+        big_sum.daily[3].sum = i128::MAX;
+        assert_eq!(a.check_merge(&big_sum), Err("a sum would overflow"));
+        let mut big_site = filled(9);
+        big_site.site_online_gpus[7] = u128::MAX;
+        assert_eq!(a.check_merge(&big_site), Err("a sum would overflow"));
+        for far in [1_000_000_000, 1 << 62, -(1 << 62)] {
+            let mut distant = filled(9);
+            distant.available_at_deadline = Histogram::from_counts(far, vec![9], 0, true);
+            assert_eq!(a.check_merge(&distant), Ok(()));
+            let mut merged = a.clone();
+            merged.merge(&distant);
+            let h = &merged.available_at_deadline;
+            assert_eq!(h.total(), 49);
+            assert!(h.heap_bytes() <= Histogram::MAX_BINS_FINE * 4, "{far}");
         }
     }
 }

@@ -41,6 +41,10 @@
 //! - `shard`: `run --shard K/N` partials merged by `merge` are byte-identical to the unsharded
 //!   run for any shard count (unequal shards, more shards than a batch, one trial each); the
 //!   index can come from an array job's variable; bad sets of partials are refused, naming files.
+//! - `hostile_partials`: every damaged or forged partial of issue 12 (a `trials_csv` naming any
+//!   file, edited stored scenarios, forged shard and trial counts, layouts and histograms,
+//!   deflate bombs, path-escaping comparison labels) makes `merge` exit 2 naming the partial,
+//!   with no output folder; random damage to a real partial is harmless or refused, never a panic.
 //! - `deploy`: the Dockerfile and `deploy/kubernetes/` manifests agree with each other and with
 //!   the sharding flags; the manifests' commands, run locally per index, merge to the unsharded
 //!   result.
@@ -71,6 +75,7 @@ mod correlation;
 mod deploy;
 mod determinism;
 mod exports;
+mod hostile_partials;
 mod mechanisms;
 mod robustness;
 mod scenarios;
