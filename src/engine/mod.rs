@@ -13,6 +13,7 @@ pub mod seed;
 pub mod trial;
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use thread_local::ThreadLocal;
@@ -74,11 +75,18 @@ pub enum EngineError {
     /// More trials than the counters hold.
     #[error("{0} trials is more than a run can count (at most {max})", max = u32::MAX)]
     TooManyTrials(u64),
+    /// The cancellation flag was raised before every trial had run.
+    #[error("cancelled before every trial had run")]
+    Cancelled,
 }
 
-/// Observers of a run. Both are optional; neither affects results.
+/// Observers and controls of a run. All are optional; none affects the results of a run that
+/// completes.
 #[derive(Default)]
 pub struct RunHooks<'a> {
+    /// Checked before each batch of trials: once it is `true`, no further batch starts and the
+    /// run ends with [`EngineError::Cancelled`] (a run whose every batch had started completes).
+    pub cancel: Option<&'a AtomicBool>,
     /// Called from worker threads with the number of trials just finished.
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
     /// Called on the calling thread for every trial, in trial order.
@@ -90,6 +98,7 @@ impl RunHooks<'_> {
     /// The same hooks, borrowed for one more run.
     fn reborrow(&mut self) -> RunHooks<'_> {
         RunHooks {
+            cancel: self.cancel,
             progress: self.progress,
             trial_sink: match &mut self.trial_sink {
                 Some(sink) => Some(&mut **sink),
@@ -102,6 +111,7 @@ impl RunHooks<'_> {
 impl std::fmt::Debug for RunHooks<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunHooks")
+            .field("cancel", &self.cancel.is_some())
             .field("progress", &self.progress.is_some())
             .field("trial_sink", &self.trial_sink.is_some())
             .finish()
@@ -207,7 +217,14 @@ pub fn run(
         let from = cfg.first_trial + b * batch;
         from..(from + batch).min(cfg.first_trial + cfg.trials)
     };
+    let cancelled = || hooks.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
+    // Set when a batch is skipped because the run was cancelled.
+    let skipped = AtomicBool::new(false);
     let run_batch = |b: u64, keep: bool| -> Vec<TrialOutcome> {
+        if cancelled() {
+            skipped.store(true, Ordering::Relaxed);
+            return Vec::new();
+        }
         let cell = workers.get_or(|| {
             RefCell::new(Worker {
                 scratch: Scratch::new(model),
@@ -246,6 +263,9 @@ pub fn run(
             let wave = (pool.current_num_threads() as u64 * 4).max(1);
             let mut b0 = 0;
             while b0 < batches {
+                if cancelled() {
+                    return Err(EngineError::Cancelled);
+                }
                 let b1 = (b0 + wave).min(batches);
                 let outcomes: Vec<Vec<TrialOutcome>> = pool.install(|| {
                     (b0..b1)
@@ -253,6 +273,9 @@ pub fn run(
                         .map(|b| run_batch(b, true))
                         .collect()
                 });
+                if skipped.load(Ordering::Relaxed) {
+                    return Err(EngineError::Cancelled);
+                }
                 for (b, batch_outcomes) in (b0..b1).zip(outcomes) {
                     for (t, o) in range(b).zip(&batch_outcomes) {
                         sink(t, o)?;
@@ -261,6 +284,9 @@ pub fn run(
                 b0 = b1;
             }
         }
+    }
+    if skipped.load(Ordering::Relaxed) {
+        return Err(EngineError::Cancelled);
     }
     let mut total: Option<Accumulator> = None;
     for cell in workers.into_iter() {
@@ -508,6 +534,7 @@ phases = [ { mw = 50, planned = 2026-01-01 } ]
                 RunHooks {
                     progress: None,
                     trial_sink: Some(&mut sink),
+                    ..RunHooks::default()
                 },
             )
             .unwrap();
