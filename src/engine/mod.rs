@@ -489,6 +489,54 @@ phases = [ { mw = 50, planned = 2026-01-01 } ]
     }
 
     #[test]
+    fn a_raised_cancel_flag_stops_a_run_and_a_lowered_one_changes_nothing() {
+        let s = crate::scenario::parse(SMALL, std::path::Path::new("p.toml")).unwrap();
+        let model = Model::compile(&s).unwrap();
+        let cfg = EngineConfig {
+            trials: 300,
+            first_trial: 0,
+            seed: 3,
+            threads: 2,
+            batch_size: 32,
+        };
+        let run_with = |flag: &AtomicBool, sink: bool| {
+            let mut rows = 0;
+            let mut count = |_t: u64, _o: &TrialOutcome| {
+                rows += 1;
+                Ok(())
+            };
+            let hooks = RunHooks {
+                cancel: Some(flag),
+                trial_sink: sink.then_some(&mut count as &mut dyn FnMut(_, &_) -> _),
+                ..RunHooks::default()
+            };
+            run(&model, &cfg, hooks)
+        };
+        for sink in [false, true] {
+            let raised = run_with(&AtomicBool::new(true), sink);
+            assert!(matches!(raised, Err(EngineError::Cancelled)), "sink {sink}");
+            let lowered = run_with(&AtomicBool::new(false), sink).unwrap();
+            let plain = run(&model, &cfg, RunHooks::default()).unwrap();
+            assert_eq!(lowered.trials(), 300);
+            assert_eq!(
+                crate::stats::daily_rows(&lowered, s.start),
+                crate::stats::daily_rows(&plain, s.start),
+                "sink {sink}: a lowered flag changed the result"
+            );
+        }
+        let target = PrecisionTarget {
+            p_target_half_width: Some(1e-4),
+            median_day_half_width: None,
+        };
+        let hooks = RunHooks {
+            cancel: Some(&AtomicBool::new(true)),
+            ..RunHooks::default()
+        };
+        let cancelled = run_to_precision(&model, &cfg, &target, 1_500, hooks);
+        assert!(matches!(cancelled, Err(EngineError::Cancelled)));
+    }
+
+    #[test]
     fn a_precision_run_stops_at_the_trial_cap() {
         let s = crate::scenario::parse(SMALL, std::path::Path::new("p.toml")).unwrap();
         let model = Model::compile(&s).unwrap();
