@@ -60,7 +60,7 @@ fn run_into(out: &Path, args: &[&str]) {
 /// Starts a long `capsim run` (with `--trials-csv`, so files are being written all along) into
 /// `out` and returns it once its staging folder beside `out` holds some bytes.
 fn start_long_run(out: &Path) -> (Child, PathBuf) {
-    let child = Command::new(env!("CARGO_BIN_EXE_capsim"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_capsim"))
         .current_dir(root())
         .arg("run")
         .arg(fixture(TINY))
@@ -72,20 +72,20 @@ fn start_long_run(out: &Path) -> (Child, PathBuf) {
         .unwrap();
     let staging = out.with_file_name(format!(".out.capsim-tmp-{}", child.id()));
     let started = Instant::now();
-    loop {
-        let written = std::fs::read_dir(&staging)
+    let written = |dir: &Path| {
+        std::fs::read_dir(dir)
             .map(|entries| entries.flatten().any(|e| e.metadata().unwrap().len() > 0))
-            .unwrap_or(false);
-        if written {
-            return (child, staging);
+            .unwrap_or(false)
+    };
+    while !written(&staging) {
+        if started.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("the run never started writing into {}", staging.display());
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the run never started writing into {}",
-            staging.display()
-        );
         std::thread::sleep(Duration::from_millis(20));
     }
+    (child, staging)
 }
 
 #[test]
