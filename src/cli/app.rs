@@ -16,12 +16,11 @@ use capsim::scenario::{self, Scenario};
 use capsim::stats::{Accumulator, ConstraintCosts, PrecisionReport, PrecisionTarget, Summary};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::folder::{self, ResultsFolder};
-use super::{CANCEL, to_stdout};
-
 use super::args::{
     OutputFlags, PlotArgs, PlotFormat, RunArgs, RunFlags, ScenarioArgs, ValidateArgs,
 };
+use super::folder::{self, ResultsFolder};
+use super::{CANCEL, to_stdout};
 use capsim::chart::{self, ChartData, ChartError, ChartFormat, ChartKind};
 
 /// Seed used when neither the flag nor the scenario gives one.
@@ -156,7 +155,12 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         trials_csv.as_deref().map(|p| (p, scenario.start)),
         &progress,
     );
-    let (acc, precision_report) = folder.unless_interrupted(simulated, bar.position(), trials)?;
+    // A precision run may go on to its cap.
+    let planned = match precision {
+        Some(_) => args.max_trials.clamp(trials, u64::from(u32::MAX)),
+        None => trials,
+    };
+    let (acc, precision_report) = folder.unless_interrupted(simulated, bar.position(), planned)?;
     // A precision run decides its own trial count; everything below reports the final one.
     let elapsed = started.elapsed();
     bar.finish_and_clear();

@@ -246,13 +246,13 @@ fn check_replaceable(shown: &Path, dir: &Path) -> Result<()> {
 }
 
 /// Whether an entry of a marker-less folder is one capsim writes: a known file or `charts`, a
-/// temporary file, or a compared scenario's folder holding only run files.
+/// temporary file, or a compared scenario's folder holding a `summary.json` and only run files.
 fn is_legacy_entry(name: &OsStr, path: &Path) -> bool {
     let name = name.to_string_lossy();
     if KNOWN_ENTRIES.contains(&name.as_ref()) || name.starts_with(".capsim-") {
         return true;
     }
-    path.is_dir()
+    path.join("summary.json").is_file()
         && fs::read_dir(path).is_ok_and(|entries| {
             entries.flatten().all(|e| {
                 let n = e.file_name();
