@@ -87,6 +87,7 @@ impl ResultsFolder {
         }
         if resolved.is_dir() {
             check_replaceable(target, &resolved)?;
+            check_not_a_mount_point(target, &resolved, parent)?;
         }
         remove_stale(parent);
         let mut staging_name = format!(".{}{STAGING_TAG}", name.to_string_lossy());
@@ -242,6 +243,28 @@ fn check_replaceable(shown: &Path, dir: &Path) -> Result<()> {
             name.to_string_lossy()
         )));
     }
+    Ok(())
+}
+
+/// Refuses a folder that is a mount point (another filesystem than its parent's, as a container
+/// volume): it cannot be renamed, so it cannot be replaced whole.
+fn check_not_a_mount_point(shown: &Path, dir: &Path, parent: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let device = |p: &Path| fs::metadata(p).map(|m| m.dev()).ok();
+        if device(dir) != device(parent) {
+            bail!(InputError(format!(
+                "--out {}: is a mount point, which capsim cannot replace whole (it builds the \
+                 results beside the folder and renames them into place); name a folder inside \
+                 it, e.g. --out {}",
+                shown.display(),
+                shown.join("results").display()
+            )));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (shown, dir, parent);
     Ok(())
 }
 
