@@ -70,7 +70,7 @@ impl ResultsFolder {
     pub(crate) fn create(target: &Path, command: &'static str) -> Result<ResultsFolder> {
         super::install_signal_handlers();
         let resolved = resolve(target)?;
-        let (Some(parent), Some(name)) = (resolved.parent(), resolved.file_name()) else {
+        let (Some(parent), Some(_)) = (resolved.parent(), resolved.file_name()) else {
             bail!(InputError(format!(
                 "--out {}: the root folder cannot be a results folder; name a folder inside it",
                 target.display()
@@ -90,9 +90,7 @@ impl ResultsFolder {
             check_not_a_mount_point(target, &resolved, parent)?;
         }
         remove_stale(parent);
-        let mut staging_name = format!(".{}{STAGING_TAG}", name.to_string_lossy());
-        staging_name.push_str(&std::process::id().to_string());
-        let staging = parent.join(staging_name);
+        let staging = sibling(&resolved, STAGING_TAG);
         if staging.exists() {
             fs::remove_dir_all(&staging)
                 .with_context(|| format!("removing {}", staging.display()))?;
@@ -172,8 +170,13 @@ impl ResultsFolder {
                 return Err(anyhow::Error::new(e).context(failed()));
             }
             self.committed = true;
-            fs::remove_dir_all(&old)
-                .with_context(|| format!("removing the previous results {}", old.display()))?;
+            // The new results are in place: a leftover is for the next run to remove.
+            if let Err(e) = fs::remove_dir_all(&old) {
+                eprintln!(
+                    "note: could not remove the previous results {}: {e}",
+                    old.display()
+                );
+            }
         } else {
             fs::rename(&self.staging, &self.target).with_context(failed)?;
             self.committed = true;
