@@ -1,5 +1,6 @@
-//! One function per command: read, check, compile, run, write. The only place that writes files,
-//! always atomically (a temporary file in the target directory, renamed on success).
+//! One function per command: read, check, compile, run, write. Files are written atomically (a
+//! temporary file in the target directory, renamed on success), results folders whole
+//! ([`ResultsFolder`]), and standard output without panicking ([`to_stdout`]).
 
 use std::fs;
 use std::io::{BufWriter, IsTerminal, Write};
@@ -18,6 +19,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::args::{
     OutputFlags, PlotArgs, PlotFormat, RunArgs, RunFlags, ScenarioArgs, ValidateArgs,
 };
+use super::folder::{self, ResultsFolder};
+use super::{CANCEL, to_stdout};
 use capsim::chart::{self, ChartData, ChartError, ChartFormat, ChartKind};
 
 /// Seed used when neither the flag nor the scenario gives one.
@@ -55,15 +58,13 @@ pub(crate) fn stem(path: &Path) -> String {
         .unwrap_or_else(|| "scenario".into())
 }
 
-/// The output directory of a command (`--out`, else `out/<default_name>`), created.
+/// The results folder of a command: `--out`, else `out/<default_name>`. Not created here: a
+/// [`ResultsFolder`] builds it.
 pub(crate) fn out_dir(flags: &RunFlags, default_name: &str) -> Result<PathBuf> {
-    let dir = flags
+    Ok(flags
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("out").join(default_name));
-    fs::create_dir_all(&dir)
-        .with_context(|| format!("creating output directory {}", dir.display()))?;
-    Ok(dir)
+        .unwrap_or_else(|| PathBuf::from("out").join(default_name)))
 }
 
 /// Draws one chart as PNG and SVG into `dir/charts/<name>.{png,svg}`; returns the paths.
@@ -86,10 +87,8 @@ pub(crate) fn write_chart_pair(
 
 /// Prints `value` as pretty JSON on stdout.
 pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut stdout, value)?;
-    writeln!(stdout)?;
-    Ok(())
+    let json = serde_json::to_string_pretty(value)?;
+    Ok(to_stdout(|w| writeln!(w, "{json}"))?)
 }
 
 pub(crate) fn load(args: &ScenarioArgs) -> Result<Scenario> {
@@ -134,6 +133,8 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
     }
     let model = compile(&scenario)?;
     let out_dir = out_dir(&args.run, &stem(&args.scenario.scenario))?;
+    // Before the first trial: an unwritable --out fails now, not after the simulation.
+    let folder = ResultsFolder::create(&out_dir, "run")?;
 
     let bar = progress_bar(trials, quiet, "trials");
     let progress = |n: u64| {
@@ -145,15 +146,21 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
     };
     let config = EngineConfig::new(trials, seed, args.run.threads);
     let started = Instant::now();
-    let trials_csv = args.trials_csv.then(|| out_dir.join("trials.csv"));
-    let (acc, precision_report) = simulate(
+    let trials_csv = args.trials_csv.then(|| folder.path().join("trials.csv"));
+    let simulated = simulate(
         &model,
         &config,
         precision.as_ref(),
         args.max_trials,
         trials_csv.as_deref().map(|p| (p, scenario.start)),
         &progress,
-    )?;
+    );
+    // A precision run may go on to its cap.
+    let planned = match precision {
+        Some(_) => args.max_trials.clamp(trials, u64::from(u32::MAX)),
+        None => trials,
+    };
+    let (acc, precision_report) = folder.unless_interrupted(simulated, bar.position(), planned)?;
     // A precision run decides its own trial count; everything below reports the final one.
     let elapsed = started.elapsed();
     bar.finish_and_clear();
@@ -170,7 +177,8 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         args.cost_trials,
         args.run.threads,
         quiet,
-    )?;
+    );
+    let costs = folder.unless_interrupted(costs, acc.trials(), acc.trials())?;
     let resolved = scenario.resolved_toml(seed, acc.trials());
     let results = RunResults {
         scenario: &scenario,
@@ -181,7 +189,7 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         costs,
         trials_csv: args.trials_csv,
     };
-    write_results(&out_dir, &results, &args.run.output, &timing)
+    finish_results(folder, &results, &args.run.output, &timing)
 }
 
 /// What each constraint costs, on the first `min(cost_trials, run_trials)` trials of the run;
@@ -223,14 +231,32 @@ pub(crate) struct RunResults<'a> {
     pub(crate) trials_csv: bool,
 }
 
-/// Writes summary.json, daily.csv, scenario.resolved.toml and the charts of `r` into `out_dir`
-/// and prints the table (or JSON); `done` ends the last line (e.g. the timing).
+/// Writes the results of `r` as the results folder `out_dir`, whole (see [`finish_results`]).
+/// With `r.trials_csv`, the `trials.csv` already in `out_dir` (written by `merge`) moves into the
+/// new folder.
 pub(crate) fn write_results(
     out_dir: &Path,
     r: &RunResults<'_>,
     flags: &OutputFlags,
     done: &str,
 ) -> Result<()> {
+    let folder = ResultsFolder::create(out_dir, "run")?;
+    if r.trials_csv {
+        folder.adopt(&out_dir.join("trials.csv"))?;
+    }
+    finish_results(folder, r, flags, done)
+}
+
+/// Writes summary.json, daily.csv, scenario.resolved.toml and the charts of `r` into `folder`,
+/// swaps it into place, then prints the table (or JSON); `done` ends the last line (e.g. the
+/// timing). A `trials.csv` is already in the folder when `r.trials_csv`.
+pub(crate) fn finish_results(
+    folder: ResultsFolder,
+    r: &RunResults<'_>,
+    flags: &OutputFlags,
+    done: &str,
+) -> Result<()> {
+    let out_dir = folder.path();
     let mut summary = Summary::new(r.acc, &engine::run_info(r.scenario, r.seed));
     summary.precision = r.precision;
     summary.constraint_costs = r.costs.clone();
@@ -259,15 +285,16 @@ pub(crate) fn write_results(
             flags.silent(),
         )?
     };
+    let trials = r.acc.trials();
+    folder.unless_interrupted(Ok(()), trials, trials)?;
+    let shown = folder.shown().to_path_buf();
+    folder.commit()?;
 
     if flags.json {
-        let mut stdout = std::io::stdout().lock();
-        output::write_summary_json(&summary, &mut stdout)?;
+        let mut json = Vec::new();
+        output::write_summary_json(&summary, &mut json)?;
+        to_stdout(|w| w.write_all(&json))?;
     } else if !flags.quiet {
-        print!("{}", output::render_table(&summary));
-        if let Some(p) = &summary.precision {
-            println!("\n{}", precision_line(p));
-        }
         let mut files = vec!["summary.json", "daily.csv", "scenario.resolved.toml"];
         if r.trials_csv {
             files.push("trials.csv");
@@ -276,11 +303,18 @@ pub(crate) fn write_results(
         if !charts.is_empty() {
             files.push(&chart_note);
         }
-        println!(
-            "\n{done}. Wrote {} to {}",
-            files.join(", "),
-            out_dir.display()
-        );
+        to_stdout(|w| {
+            write!(w, "{}", output::render_table(&summary))?;
+            if let Some(p) = &summary.precision {
+                writeln!(w, "\n{}", precision_line(p))?;
+            }
+            writeln!(
+                w,
+                "\n{done}. Wrote {} to {}",
+                files.join(", "),
+                shown.display()
+            )
+        })?;
     }
     Ok(())
 }
@@ -329,6 +363,9 @@ pub(crate) fn plot(args: PlotArgs) -> Result<()> {
         PlotFormat::Svg => &[ChartFormat::Svg],
         PlotFormat::Both => &[ChartFormat::Png, ChartFormat::Svg],
     };
+    // Each chart is replaced atomically; a plot killed midway leaves only temporary files,
+    // removed here by the next one.
+    folder::remove_stale_temp_files(&args.out_dir.join("charts"));
     let written = write_charts(
         &args.out_dir,
         &data,
@@ -336,12 +373,10 @@ pub(crate) fn plot(args: PlotArgs) -> Result<()> {
         (args.width, args.height),
         false,
     )?;
-    println!(
-        "Wrote {} charts to {}",
-        written.len(),
-        args.out_dir.join("charts").display()
-    );
-    Ok(())
+    let charts = args.out_dir.join("charts");
+    Ok(to_stdout(|w| {
+        writeln!(w, "Wrote {} charts to {}", written.len(), charts.display())
+    })?)
 }
 
 /// A progress bar on stderr counting `total` trials (`what` names them, e.g. "trials (all
@@ -445,6 +480,7 @@ pub(crate) fn simulate(
     };
     let Some((path, start)) = trials_csv else {
         return run(RunHooks {
+            cancel: Some(&CANCEL),
             progress: Some(progress),
             trial_sink: None,
         });
@@ -462,6 +498,7 @@ pub(crate) fn simulate(
     let mut sink =
         |t: u64, o: &capsim::stats::TrialOutcome| rows.write(t, o).map_err(std::io::Error::other);
     let result = run(RunHooks {
+        cancel: Some(&CANCEL),
         progress: Some(progress),
         trial_sink: Some(&mut sink),
     })
@@ -480,7 +517,8 @@ pub(crate) fn validate(args: ValidateArgs) -> Result<()> {
     let seed = s.seed.unwrap_or(DEFAULT_SEED);
     let trials = s.trials.unwrap_or(DEFAULT_TRIALS);
     let f = s.figures();
-    let mut out = std::io::stdout().lock();
+    // Built whole, then written once: a closed pipe or a full disk is one error, never a panic.
+    let mut out = Vec::new();
     writeln!(
         out,
         "# {} is valid. Resolved scenario:\n",
@@ -548,12 +586,17 @@ pub(crate) fn validate(args: ValidateArgs) -> Result<()> {
     for w in &s.warnings {
         writeln!(out, "# warning: {w}")?;
     }
-    Ok(())
+    Ok(to_stdout(|w| w.write_all(&out))?)
 }
 
+/// How the names of capsim's temporary files begin: `.capsim-tmp-<pid>-<random>`, so that a
+/// later run can tell those of a process that is gone.
+pub(crate) const TEMP_PREFIX: &str = ".capsim-tmp-";
+
+/// A temporary file in `dir`, named `TEMP_PREFIX<pid>-<random>`; removed when dropped.
 pub(crate) fn temp_in(dir: &Path) -> Result<tempfile::NamedTempFile> {
     tempfile::Builder::new()
-        .prefix(".capsim-")
+        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
         .tempfile_in(dir)
         .with_context(|| format!("creating a temporary file in {}", dir.display()))
 }

@@ -21,6 +21,8 @@ use super::app::{
     InputError, labels, print_json, progress_bar, trials_and_seed, write_atomic, write_chart_pair,
 };
 use super::args::BacktestArgs;
+use super::folder::ResultsFolder;
+use super::to_stdout;
 
 /// One backtest in `backtest.json`.
 #[derive(Debug, Serialize)]
@@ -95,8 +97,8 @@ pub(crate) fn backtest(args: BacktestArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("out").join("backtest"));
-    fs::create_dir_all(&dir)
-        .with_context(|| format!("creating output directory {}", dir.display()))?;
+    // Before the first trial: an unwritable --out fails now, not after the simulation.
+    let folder = ResultsFolder::create(&dir, "backtest")?;
 
     let total: u64 = configs.iter().map(|c| c.trials).sum();
     let bar = progress_bar(total, flags.silent(), "trials (all backtests)");
@@ -104,7 +106,9 @@ pub(crate) fn backtest(args: BacktestArgs) -> Result<()> {
     let mut entries = Vec::new();
     for (((s, cfg), path), name) in scenarios.iter().zip(&configs).zip(&files).zip(&names) {
         let result = capsim::analysis::backtest(s, cfg, Some(&progress))
-            .with_context(|| format!("backtest {}", path.display()))?;
+            .with_context(|| format!("backtest {}", path.display()));
+        // A backtest runs to its end; Ctrl-C stops before the next one.
+        let result = folder.unless_interrupted(result, bar.position(), total)?;
         entries.push(Entry {
             name: name.clone(),
             file: path.display().to_string(),
@@ -123,6 +127,7 @@ pub(crate) fn backtest(args: BacktestArgs) -> Result<()> {
         calibration,
     };
 
+    let dir = folder.path();
     write_atomic(&dir.join("backtest.json"), |w| {
         serde_json::to_writer_pretty(&mut *w, &report)?;
         Ok(w.write_all(b"\n")?)
@@ -133,27 +138,32 @@ pub(crate) fn backtest(args: BacktestArgs) -> Result<()> {
         for e in &report.backtests {
             let fan = fan_chart(e);
             let size = chart::backtest_fan_size(fan.panels.len());
-            charts += write_chart_pair(&dir, &format!("{}-fan", e.name), |format| {
+            charts += write_chart_pair(dir, &format!("{}-fan", e.name), |format| {
                 chart::render_backtest_fan(&fan, format, size)
             })?
             .len();
         }
         let cal = calibration_chart(&report);
-        charts += write_chart_pair(&dir, "calibration", |format| {
+        charts += write_chart_pair(dir, "calibration", |format| {
             chart::render_calibration(&cal, format, chart::DEFAULT_SIZE)
         })?
         .len();
     }
 
+    folder.unless_interrupted(Ok(()), total, total)?;
+    let shown = folder.shown().to_path_buf();
+    folder.commit()?;
     if flags.json {
         print_json(&report)?;
     } else if !flags.quiet {
-        print!("{}", render_table(&report));
         let mut files = "backtest.json, backtest.csv".to_owned();
         if charts > 0 {
             files.push_str(", charts/{<backtest>-fan,calibration}.{png,svg}");
         }
-        println!("\nWrote {files} to {}", dir.display());
+        to_stdout(|w| {
+            write!(w, "{}", render_table(&report))?;
+            writeln!(w, "\nWrote {files} to {}", shown.display())
+        })?;
     }
     Ok(())
 }

@@ -14,8 +14,9 @@ use anyhow::Result;
 use capsim::engine::{self, EngineConfig, RunHooks};
 use serde::Serialize;
 
-use super::app::{DEFAULT_SEED, compile, load};
+use super::app::{DEFAULT_SEED, compile, load, print_json};
 use super::args::{BenchArgs, ScenarioArgs};
+use super::to_stdout;
 
 #[derive(Debug, Serialize)]
 struct BenchRow {
@@ -227,61 +228,68 @@ pub(crate) fn bench(args: BenchArgs) -> Result<()> {
         rows,
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-        return Ok(());
+        return print_json(&report);
     }
     let counts: Vec<String> = report.trials.iter().map(u64::to_string).collect();
-    println!(
-        "capsim {} bench: {} · trials per run {} · {} measured runs (+{} warm-up) each",
-        report.capsim_version,
-        report.scenario,
-        counts.join(", "),
-        report.runs,
-        report.warmup
-    );
-    println!("machine: {} · {} cores\n", report.cpu, report.cores);
-    println!(
-        "  {:>7}  {:>9}  {:>9}  {:>9}  {:>11}  {:>8}  {:>6}  {:>7}  {:>7}  {:>8}",
-        "threads",
-        "trials",
-        "median s",
-        "trials/s",
-        "site-days/s",
-        "ns/trial",
-        "cost",
-        "scaling",
-        "peak MB",
-        "acc heap"
-    );
-    for r in &report.rows {
-        println!(
-            "  {:>7}  {:>9}  {:>9.3}  {:>9.0}  {:>11.3e}  {:>8.0}  {:>5.2}x  {:>6.2}x  {:>7}  {:>5.1} MB",
-            r.threads,
-            r.trials,
-            r.median_s,
-            r.trials_per_s,
-            r.site_days_per_s,
-            r.ns_per_trial,
-            r.cost_vs_smallest,
-            r.scaling,
-            mb(r.peak_rss_mb),
-            r.accumulator_heap_bytes as f64 / (1024.0 * 1024.0)
-        );
-    }
-    println!(
-        "\ncost: time per trial over that of {smallest} trials at the same thread count (1.00x = \
+    Ok(to_stdout(|w| {
+        writeln!(
+            w,
+            "capsim {} bench: {} · trials per run {} · {} measured runs (+{} warm-up) each",
+            report.capsim_version,
+            report.scenario,
+            counts.join(", "),
+            report.runs,
+            report.warmup
+        )?;
+        writeln!(w, "machine: {} · {} cores\n", report.cpu, report.cores)?;
+        writeln!(
+            w,
+            "  {:>7}  {:>9}  {:>9}  {:>9}  {:>11}  {:>8}  {:>6}  {:>7}  {:>7}  {:>8}",
+            "threads",
+            "trials",
+            "median s",
+            "trials/s",
+            "site-days/s",
+            "ns/trial",
+            "cost",
+            "scaling",
+            "peak MB",
+            "acc heap"
+        )?;
+        for r in &report.rows {
+            writeln!(
+                w,
+                "  {:>7}  {:>9}  {:>9.3}  {:>9.0}  {:>11.3e}  {:>8.0}  {:>5.2}x  {:>6.2}x  {:>7}  {:>5.1} MB",
+                r.threads,
+                r.trials,
+                r.median_s,
+                r.trials_per_s,
+                r.site_days_per_s,
+                r.ns_per_trial,
+                r.cost_vs_smallest,
+                r.scaling,
+                mb(r.peak_rss_mb),
+                r.accumulator_heap_bytes as f64 / (1024.0 * 1024.0)
+            )?;
+        }
+        writeln!(
+            w,
+            "\ncost: time per trial over that of {smallest} trials at the same thread count (1.00x = \
          linear); scaling: trials/s over {first_threads} thread(s) at the same trial count."
-    );
-    if report.rows.iter().any(|r| r.peak_rss_mb.is_some()) {
-        println!(
-            "peak MB: the process's peak resident memory (VmHWM) during a measured run, reset \
+        )?;
+        if report.rows.iter().any(|r| r.peak_rss_mb.is_some()) {
+            writeln!(
+                w,
+                "peak MB: the process's peak resident memory (VmHWM) during a measured run, reset \
              before each run; acc heap: the merged accumulator's heap."
-        );
-    } else {
-        println!(
-            "peak MB: n/a, the peak resident memory cannot be reset on this platform \
+            )?;
+        } else {
+            writeln!(
+                w,
+                "peak MB: n/a, the peak resident memory cannot be reset on this platform \
              (/proc/self/clear_refs); acc heap: the merged accumulator's heap."
-        );
-    }
-    Ok(())
+            )?;
+        }
+        Ok(())
+    })?)
 }

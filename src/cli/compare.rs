@@ -23,7 +23,9 @@ use super::app::{
     InputError, compile, labels, print_json, trials_and_seed, write_atomic, write_chart_pair,
 };
 use super::args::{CompareArgs, OutputFlags};
+use super::folder::ResultsFolder;
 use super::shard::MergedRuns;
+use super::{CANCEL, to_stdout};
 use capsim::scenario::Scenario;
 use capsim::shard::{PartialBody, PartialHeader, PartialRun};
 
@@ -98,12 +100,15 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
     let shard = super::shard::resolve(&args.shard, trials, quiet)?;
     let name = format!("compare-{}-vs-{}", plan.labels[0], plan.labels[1]);
     let (dir, config) = super::shard::dir_and_config(&args.run, shard, &name, trials, seed)?;
+    // Unsharded, the results folder is built aside from the first trial on (an unwritable --out
+    // fails now); a shard writes its partial into a folder shared by all shards.
+    let folder = match shard {
+        None => Some(ResultsFolder::create(&dir, "compare")?),
+        Some(_) => None,
+    };
+    let total = config.trials * scenarios.len() as u64;
 
-    let bar = super::app::progress_bar(
-        config.trials * scenarios.len() as u64,
-        quiet,
-        "trials (all scenarios)",
-    );
+    let bar = super::app::progress_bar(total, quiet, "trials (all scenarios)");
     let progress = |n: u64| bar.inc(n);
     let started = std::time::Instant::now();
     let mut bodies = Vec::new();
@@ -118,14 +123,20 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
             ));
             Ok(())
         };
-        let accumulator = engine::run(
+        let run = engine::run(
             model,
             &config,
             RunHooks {
+                cancel: Some(&CANCEL),
                 progress: Some(&progress),
                 trial_sink: Some(&mut sink),
             },
-        )?;
+        )
+        .map_err(anyhow::Error::from);
+        let accumulator = match &folder {
+            Some(f) => f.unless_interrupted(run, bar.position(), total)?,
+            None => run?,
+        };
         bodies.push(PartialBody {
             accumulator,
             records: Some(recs),
@@ -155,6 +166,7 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
         let seconds = started.elapsed().as_secs_f64();
         return super::shard::write_shard(&dir, header, &bodies, &args.run.output, seconds);
     }
+    let folder = folder.context("an unsharded comparison has a results folder")?;
     write_outputs(
         &plan,
         &scenarios,
@@ -162,7 +174,7 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
         &bodies,
         seed,
         trials,
-        &dir,
+        folder,
         &args.run.output,
     )
 }
@@ -177,7 +189,8 @@ struct ComparePlan {
     labels: Vec<String>,
 }
 
-/// `merge` of a sharded comparison: the outputs the unsharded comparison writes.
+/// `merge` of a sharded comparison: the outputs the unsharded comparison writes, as the
+/// results folder `dir`, whole.
 pub(crate) fn write_merged(m: &MergedRuns<'_>, dir: &Path, flags: &OutputFlags) -> Result<()> {
     let plan: ComparePlan = serde_json::from_value(m.header.context.clone())
         .context("reading the comparison plan stored in the partials")?;
@@ -199,13 +212,14 @@ pub(crate) fn write_merged(m: &MergedRuns<'_>, dir: &Path, flags: &OutputFlags) 
         m.bodies,
         m.header.seed,
         m.header.total_trials,
-        dir,
+        ResultsFolder::create(dir, "compare")?,
         flags,
     )
 }
 
 /// Writes each scenario's results folder, compare.json, compare.csv and the overlay chart into
-/// `dir`, and prints the table or JSON. `bodies` hold each scenario's statistics and records.
+/// `folder`, swaps it into place and prints the table or JSON. `bodies` hold each scenario's
+/// statistics and records.
 #[allow(clippy::too_many_arguments)]
 fn write_outputs(
     plan: &ComparePlan,
@@ -214,9 +228,10 @@ fn write_outputs(
     bodies: &[PartialBody],
     seed: u64,
     trials: u64,
-    dir: &Path,
+    folder: ResultsFolder,
     flags: &OutputFlags,
 ) -> Result<()> {
+    let dir = folder.path();
     let mut summaries = Vec::new();
     for ((scenario, body), (label, toml)) in scenarios
         .iter()
@@ -263,10 +278,14 @@ fn write_outputs(
         })?;
     }
 
+    let done = trials * plan.labels.len() as u64;
+    folder.unless_interrupted(Ok(()), done, done)?;
+    let shown = folder.shown().to_path_buf();
+    folder.commit()?;
+
     if flags.json {
         print_json(&report)?;
     } else if !flags.quiet {
-        print!("{}", render_table(&report));
         let mut files = format!(
             "compare.json, compare.csv, {}/{{summary.json, daily.csv, scenario.resolved.toml}}",
             plan.labels.join("|")
@@ -274,7 +293,10 @@ fn write_outputs(
         if !charts.is_empty() {
             files.push_str(", charts/overlay.{png,svg}");
         }
-        println!("\nWrote {files} to {}", dir.display());
+        to_stdout(|w| {
+            write!(w, "{}", render_table(&report))?;
+            writeln!(w, "\nWrote {files} to {}", shown.display())
+        })?;
     }
     Ok(())
 }

@@ -31,17 +31,23 @@ use super::app::{
     compile, load, out_dir, print_json, stem, trials_and_seed, write_atomic, write_chart_pair,
 };
 use super::args::{SensitivityArgs, SensitivityMethod};
+use super::folder::ResultsFolder;
+use super::{CANCEL, to_stdout};
 
 /// Bootstrap resamples behind each Sobol interval.
 const BOOTSTRAP_RESAMPLES: usize = 200;
 
-/// Runs of one model's variants with a shared trial count, threads and progress bar.
+/// Runs of one model's variants with a shared trial count, threads and progress bar, building
+/// one results folder.
 struct Runs<'a> {
     model: &'a Model,
     seed: u64,
     trials: u64,
     threads: usize,
     bar: &'a ProgressBar,
+    folder: &'a ResultsFolder,
+    /// Trials of all runs together.
+    total: u64,
 }
 
 /// The outcomes of one run, one entry per trial.
@@ -95,13 +101,19 @@ impl Runs<'_> {
             Ok(())
         };
         let progress = |k: u64| self.bar.inc(k);
-        engine::run(
+        let run = engine::run(
             model,
             &cfg,
             RunHooks {
+                cancel: Some(&CANCEL),
                 progress: Some(&progress),
                 trial_sink: Some(&mut sink),
             },
+        );
+        self.folder.unless_interrupted(
+            run.map_err(anyhow::Error::from),
+            self.bar.position(),
+            self.total,
         )?;
         Ok(out)
     }
@@ -249,6 +261,8 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         &args.run,
         &format!("sensitivity-{}", stem(&args.scenario.scenario)),
     )?;
+    // Before the first trial: an unwritable --out fails now, not after the simulation.
+    let folder = ResultsFolder::create(&out_dir, "sensitivity")?;
 
     // The per-trial inputs, in `trials.csv` order.
     let (named, names): (Vec<InputRef>, Vec<String>) = scenario.inputs().into_iter().unzip();
@@ -265,17 +279,16 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         SensitivityMethod::Swing => 1 + 2 * varying.len(),
         SensitivityMethod::Sobol => 2 + groups.len(),
     };
-    let bar = super::app::progress_bar(
-        trials * runs as u64,
-        args.run.output.silent(),
-        "trials (all runs)",
-    );
+    let total = trials * runs as u64;
+    let bar = super::app::progress_bar(total, args.run.output.silent(), "trials (all runs)");
     let r = Runs {
         model: &model,
         seed,
         trials,
         threads: args.run.threads,
         bar: &bar,
+        folder: &folder,
+        total,
     };
     let base = r.run(r.model, r.seed, args.method == SensitivityMethod::Spearman)?;
     let date = |d: Option<f64>| d.map(|d| scenario.date_of(d as i64).to_string());
@@ -431,6 +444,7 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         constant_inputs,
         inputs: rows,
     };
+    let out_dir = folder.path();
     write_atomic(&out_dir.join("sensitivity.json"), |w| {
         serde_json::to_writer_pretty(&mut *w, &report)?;
         Ok(w.write_all(b"\n")?)
@@ -440,20 +454,25 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     if !args.run.output.no_charts {
         let t = tornado(&report);
         if !t.rows.is_empty() {
-            charts = write_chart_pair(&out_dir, "tornado", |format| {
+            charts = write_chart_pair(out_dir, "tornado", |format| {
                 chart::render_tornado(&t, format, chart::DEFAULT_SIZE)
             })?;
         }
     }
+    folder.unless_interrupted(Ok(()), total, total)?;
+    let shown = folder.shown().to_path_buf();
+    folder.commit()?;
     if args.run.output.json {
         print_json(&report)?;
     } else if !args.run.output.quiet {
-        print!("{}", render_table(&report));
         let mut files = "sensitivity.json, sensitivity.csv".to_owned();
         if !charts.is_empty() {
             files.push_str(", charts/tornado.{png,svg}");
         }
-        println!("\nWrote {files} to {}", out_dir.display());
+        to_stdout(|w| {
+            write!(w, "{}", render_table(&report))?;
+            writeln!(w, "\nWrote {files} to {}", shown.display())
+        })?;
     }
     Ok(())
 }

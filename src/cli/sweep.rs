@@ -23,7 +23,9 @@ use super::app::{
     InputError, compile, print_json, stem, trials_and_seed, write_atomic, write_chart_pair,
 };
 use super::args::{OutputFlags, SweepArgs};
+use super::folder::ResultsFolder;
 use super::shard::MergedRuns;
+use super::{CANCEL, to_stdout};
 use capsim::shard::{PartialBody, PartialHeader, PartialRun};
 
 /// The most grid points a sweep runs (e.g. 1000 × 1000). Each axis takes up to 10,000 values,
@@ -411,12 +413,15 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
     let shard = super::shard::resolve(&args.shard, trials, quiet)?;
     let name = format!("sweep-{}", stem(&args.scenario));
     let (dir, config) = super::shard::dir_and_config(&args.run, shard, &name, trials, seed)?;
+    // Unsharded, the results folder is built aside from the first trial on (an unwritable --out
+    // fails now); a shard writes its partial into a folder shared by all shards.
+    let folder = match shard {
+        None => Some(ResultsFolder::create(&dir, "sweep")?),
+        Some(_) => None,
+    };
+    let total = config.trials * plan.points.len() as u64;
 
-    let bar = super::app::progress_bar(
-        config.trials * plan.points.len() as u64,
-        quiet,
-        "trials (all grid points)",
-    );
+    let bar = super::app::progress_bar(total, quiet, "trials (all grid points)");
     let progress = |n: u64| bar.inc(n);
     let started = std::time::Instant::now();
     // Unsharded, each point's statistics shrink to its headline at once; a shard keeps them
@@ -426,15 +431,20 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
     let mut bodies = Vec::new();
     for point in &plan.points {
         let (scenario, model) = build(&args.scenario, &args.overrides, point)?;
-        let accumulator = engine::run(
+        let run = engine::run(
             &model,
             &config,
             RunHooks {
+                cancel: Some(&CANCEL),
                 progress: Some(&progress),
                 trial_sink: None,
             },
         )
-        .with_context(|| format!("grid point {}", point.label))?;
+        .with_context(|| format!("grid point {}", point.label));
+        let accumulator = match &folder {
+            Some(f) => f.unless_interrupted(run, bar.position(), total)?,
+            None => run?,
+        };
         if shard.is_some() {
             runs.push(PartialRun {
                 label: point.label.clone(),
@@ -460,10 +470,12 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
         let seconds = started.elapsed().as_secs_f64();
         return super::shard::write_shard(&dir, header, &bodies, &args.run.output, seconds);
     }
-    write_outputs(&plan, seed, trials, headlines, &dir, &args.run.output)
+    let folder = folder.context("an unsharded sweep has a results folder")?;
+    write_outputs(&plan, seed, trials, headlines, folder, &args.run.output)
 }
 
-/// `merge` of a sharded sweep: the outputs the unsharded sweep writes.
+/// `merge` of a sharded sweep: the outputs the unsharded sweep writes, as the results folder
+/// `dir`, whole.
 pub(crate) fn write_merged(m: &MergedRuns<'_>, dir: &Path, flags: &OutputFlags) -> Result<()> {
     let plan: SweepPlan = serde_json::from_value(m.header.context.clone())
         .context("reading the sweep plan stored in the partials")?;
@@ -485,21 +497,22 @@ pub(crate) fn write_merged(m: &MergedRuns<'_>, dir: &Path, flags: &OutputFlags) 
         m.header.seed,
         m.header.total_trials,
         headlines,
-        dir,
+        ResultsFolder::create(dir, "sweep")?,
         flags,
     )
 }
 
 /// Writes sweep.json, sweep.csv and the chart of `plan`'s grid points (their `headlines`, in
-/// grid order) into `dir`, and prints the table or JSON.
+/// grid order) into `folder`, swaps it into place and prints the table or JSON.
 fn write_outputs(
     plan: &SweepPlan,
     seed: u64,
     trials: u64,
     headlines: Vec<Headline>,
-    dir: &Path,
+    folder: ResultsFolder,
     flags: &OutputFlags,
 ) -> Result<()> {
+    let dir = folder.path();
     let report = SweepReport {
         capsim_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario: &plan.scenario,
@@ -548,13 +561,20 @@ fn write_outputs(
         }
     }
 
+    let done = trials * plan.points.len() as u64;
+    folder.unless_interrupted(Ok(()), done, done)?;
+    let shown = folder.shown().to_path_buf();
+    folder.commit()?;
+
     if flags.json {
         print_json(&report)?;
     } else if !flags.quiet {
-        print!("{}", render_table(&report, &texts));
         let mut files = vec!["sweep.csv".to_owned(), "sweep.json".to_owned()];
         files.extend(charts);
-        println!("\nWrote {} to {}", files.join(", "), dir.display());
+        to_stdout(|w| {
+            write!(w, "{}", render_table(&report, &texts))?;
+            writeln!(w, "\nWrote {} to {}", files.join(", "), shown.display())
+        })?;
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ pub mod seed;
 pub mod trial;
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use thread_local::ThreadLocal;
@@ -74,11 +75,18 @@ pub enum EngineError {
     /// More trials than the counters hold.
     #[error("{0} trials is more than a run can count (at most {max})", max = u32::MAX)]
     TooManyTrials(u64),
+    /// The cancellation flag was raised before every trial had run.
+    #[error("cancelled before every trial had run")]
+    Cancelled,
 }
 
-/// Observers of a run. Both are optional; neither affects results.
+/// Observers and controls of a run. All are optional; none affects the results of a run that
+/// completes.
 #[derive(Default)]
 pub struct RunHooks<'a> {
+    /// Checked before each batch of trials: once it is `true`, no further batch starts and the
+    /// run ends with [`EngineError::Cancelled`] (a run whose every batch had started completes).
+    pub cancel: Option<&'a AtomicBool>,
     /// Called from worker threads with the number of trials just finished.
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
     /// Called on the calling thread for every trial, in trial order.
@@ -90,6 +98,7 @@ impl RunHooks<'_> {
     /// The same hooks, borrowed for one more run.
     fn reborrow(&mut self) -> RunHooks<'_> {
         RunHooks {
+            cancel: self.cancel,
             progress: self.progress,
             trial_sink: match &mut self.trial_sink {
                 Some(sink) => Some(&mut **sink),
@@ -102,6 +111,7 @@ impl RunHooks<'_> {
 impl std::fmt::Debug for RunHooks<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunHooks")
+            .field("cancel", &self.cancel.is_some())
             .field("progress", &self.progress.is_some())
             .field("trial_sink", &self.trial_sink.is_some())
             .finish()
@@ -207,7 +217,14 @@ pub fn run(
         let from = cfg.first_trial + b * batch;
         from..(from + batch).min(cfg.first_trial + cfg.trials)
     };
+    let cancelled = || hooks.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
+    // Set when a batch is skipped because the run was cancelled.
+    let skipped = AtomicBool::new(false);
     let run_batch = |b: u64, keep: bool| -> Vec<TrialOutcome> {
+        if cancelled() {
+            skipped.store(true, Ordering::Relaxed);
+            return Vec::new();
+        }
         let cell = workers.get_or(|| {
             RefCell::new(Worker {
                 scratch: Scratch::new(model),
@@ -246,6 +263,9 @@ pub fn run(
             let wave = (pool.current_num_threads() as u64 * 4).max(1);
             let mut b0 = 0;
             while b0 < batches {
+                if cancelled() {
+                    return Err(EngineError::Cancelled);
+                }
                 let b1 = (b0 + wave).min(batches);
                 let outcomes: Vec<Vec<TrialOutcome>> = pool.install(|| {
                     (b0..b1)
@@ -253,6 +273,9 @@ pub fn run(
                         .map(|b| run_batch(b, true))
                         .collect()
                 });
+                if skipped.load(Ordering::Relaxed) {
+                    return Err(EngineError::Cancelled);
+                }
                 for (b, batch_outcomes) in (b0..b1).zip(outcomes) {
                     for (t, o) in range(b).zip(&batch_outcomes) {
                         sink(t, o)?;
@@ -261,6 +284,9 @@ pub fn run(
                 b0 = b1;
             }
         }
+    }
+    if skipped.load(Ordering::Relaxed) {
+        return Err(EngineError::Cancelled);
     }
     let mut total: Option<Accumulator> = None;
     for cell in workers.into_iter() {
@@ -463,6 +489,54 @@ phases = [ { mw = 50, planned = 2026-01-01 } ]
     }
 
     #[test]
+    fn a_raised_cancel_flag_stops_a_run_and_a_lowered_one_changes_nothing() {
+        let s = crate::scenario::parse(SMALL, std::path::Path::new("p.toml")).unwrap();
+        let model = Model::compile(&s).unwrap();
+        let cfg = EngineConfig {
+            trials: 300,
+            first_trial: 0,
+            seed: 3,
+            threads: 2,
+            batch_size: 32,
+        };
+        let run_with = |flag: &AtomicBool, sink: bool| {
+            let mut rows = 0;
+            let mut count = |_t: u64, _o: &TrialOutcome| {
+                rows += 1;
+                Ok(())
+            };
+            let hooks = RunHooks {
+                cancel: Some(flag),
+                trial_sink: sink.then_some(&mut count as &mut dyn FnMut(_, &_) -> _),
+                ..RunHooks::default()
+            };
+            run(&model, &cfg, hooks)
+        };
+        for sink in [false, true] {
+            let raised = run_with(&AtomicBool::new(true), sink);
+            assert!(matches!(raised, Err(EngineError::Cancelled)), "sink {sink}");
+            let lowered = run_with(&AtomicBool::new(false), sink).unwrap();
+            let plain = run(&model, &cfg, RunHooks::default()).unwrap();
+            assert_eq!(lowered.trials(), 300);
+            assert_eq!(
+                crate::stats::daily_rows(&lowered, s.start),
+                crate::stats::daily_rows(&plain, s.start),
+                "sink {sink}: a lowered flag changed the result"
+            );
+        }
+        let target = PrecisionTarget {
+            p_target_half_width: Some(1e-4),
+            median_day_half_width: None,
+        };
+        let hooks = RunHooks {
+            cancel: Some(&AtomicBool::new(true)),
+            ..RunHooks::default()
+        };
+        let cancelled = run_to_precision(&model, &cfg, &target, 1_500, hooks);
+        assert!(matches!(cancelled, Err(EngineError::Cancelled)));
+    }
+
+    #[test]
     fn a_precision_run_stops_at_the_trial_cap() {
         let s = crate::scenario::parse(SMALL, std::path::Path::new("p.toml")).unwrap();
         let model = Model::compile(&s).unwrap();
@@ -508,6 +582,7 @@ phases = [ { mw = 50, planned = 2026-01-01 } ]
                 RunHooks {
                     progress: None,
                     trial_sink: Some(&mut sink),
+                    ..RunHooks::default()
                 },
             )
             .unwrap();

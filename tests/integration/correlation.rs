@@ -66,6 +66,7 @@ fn run(rho: Option<f64>, trials: u64) -> Vec<TrialOutcome> {
         RunHooks {
             progress: None,
             trial_sink: Some(&mut sink),
+            ..RunHooks::default()
         },
     )
     .unwrap();

@@ -59,6 +59,10 @@
 //! - `worked_example`: `docs/model.md`'s worked example (`valid/worked_example.toml`), every
 //!   number the doc works out by hand (the day-by-day pipeline, where the missing GPUs are, the
 //!   GPU-day shares and the constraint costs) asserted to the GPU.
+//! - `results_folder`: a results folder is one run's, whole: replaced with no stale files,
+//!   foreign folders refused, an unwritable `--out` failing before the first trial, the previous
+//!   folder intact after SIGKILL or Ctrl-C (exit 130) midway, and a closed or full standard
+//!   output giving a quiet exit 0 or a clear exit 1, never a panic.
 //! - `exports`: the shape and internal consistency of `summary.json`, `daily.csv`, `trials.csv`
 //!   and `scenario.resolved.toml`.
 //!
@@ -77,6 +81,7 @@ mod determinism;
 mod exports;
 mod hostile_partials;
 mod mechanisms;
+mod results_folder;
 mod robustness;
 mod scenarios;
 mod sensitivity;

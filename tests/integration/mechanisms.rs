@@ -52,6 +52,7 @@ fn run(name: &str, sets: &[&str]) -> Run {
         RunHooks {
             progress: None,
             trial_sink: Some(&mut sink),
+            ..RunHooks::default()
         },
     )
     .expect("engine run");
