@@ -231,22 +231,6 @@ pub(crate) struct RunResults<'a> {
     pub(crate) trials_csv: bool,
 }
 
-/// Writes the results of `r` as the results folder `out_dir`, whole (see [`finish_results`]).
-/// With `r.trials_csv`, the `trials.csv` already in `out_dir` (written by `merge`) moves into the
-/// new folder.
-pub(crate) fn write_results(
-    out_dir: &Path,
-    r: &RunResults<'_>,
-    flags: &OutputFlags,
-    done: &str,
-) -> Result<()> {
-    let folder = ResultsFolder::create(out_dir, "run")?;
-    if r.trials_csv {
-        folder.adopt(&out_dir.join("trials.csv"))?;
-    }
-    finish_results(folder, r, flags, done)
-}
-
 /// Writes summary.json, daily.csv, scenario.resolved.toml and the charts of `r` into `folder`,
 /// swaps it into place, then prints the table (or JSON); `done` ends the last line (e.g. the
 /// timing). A `trials.csv` is already in the folder when `r.trials_csv`.

@@ -121,14 +121,6 @@ impl ResultsFolder {
         &self.shown
     }
 
-    /// Moves `file` (e.g. a `trials.csv` written into the target by an earlier step) into the
-    /// folder being built, under the same name.
-    pub(crate) fn adopt(&self, file: &Path) -> Result<()> {
-        let name = file.file_name().unwrap_or(OsStr::new("file"));
-        fs::rename(file, self.staging.join(name))
-            .with_context(|| format!("moving {} into the new results", file.display()))
-    }
-
     /// `result`, unless Ctrl-C or SIGTERM arrived: then the interruption, after `done` of `total`
     /// trials, with nothing written.
     pub(crate) fn unless_interrupted<T>(

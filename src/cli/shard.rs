@@ -21,10 +21,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::app::{
-    InputError, RunResults, compile, constraint_costs, out_dir, print_json, progress_bar, simulate,
-    stem, write_atomic, write_results,
+    InputError, RunResults, compile, constraint_costs, finish_results, out_dir, print_json,
+    progress_bar, simulate, stem, write_atomic,
 };
 use super::args::{MergeArgs, OutputFlags, RunArgs, RunFlags, ShardFlags};
+use super::folder::ResultsFolder;
 use capsim::output::thousands;
 
 /// Environment variables that carry an array task's index, in the order they are consulted.
@@ -168,26 +169,30 @@ pub(crate) fn write_shard(
             seconds,
         })?;
     } else if !flags.quiet {
-        println!(
-            "Shard {} of {}: {} trials ({}..{} of {}, seed {seed}) in {seconds:.2} s. Wrote {} \
-             ({:.1} kB){}.",
-            shard.index,
-            shard.count,
-            thousands(trials as f64),
-            first_trial,
-            first_trial + trials,
-            thousands(total_trials as f64),
-            path.display(),
-            bytes as f64 / 1e3,
-            csv_path
-                .map(|p| format!(" and {}", p.display()))
-                .unwrap_or_default()
-        );
-        println!(
-            "When all {} shards are done: capsim merge {} --out DIR",
-            shard.count,
-            dir.display()
-        );
+        super::to_stdout(|w| {
+            writeln!(
+                w,
+                "Shard {} of {}: {} trials ({}..{} of {}, seed {seed}) in {seconds:.2} s. Wrote {} \
+                 ({:.1} kB){}.",
+                shard.index,
+                shard.count,
+                thousands(trials as f64),
+                first_trial,
+                first_trial + trials,
+                thousands(total_trials as f64),
+                path.display(),
+                bytes as f64 / 1e3,
+                csv_path
+                    .map(|p| format!(" and {}", p.display()))
+                    .unwrap_or_default()
+            )?;
+            writeln!(
+                w,
+                "When all {} shards are done: capsim merge {} --out DIR",
+                shard.count,
+                dir.display()
+            )
+        })?;
     }
     Ok(())
 }
@@ -359,14 +364,13 @@ pub(crate) fn merge(args: MergeArgs) -> Result<()> {
         bodies: &merged,
     };
     if first.command != "run" {
-        fs::create_dir_all(&args.out)
-            .with_context(|| format!("creating output directory {}", args.out.display()))?;
         return match first.command.as_str() {
             "sweep" => super::sweep::write_merged(&merged, &args.out, &args.output),
             _ => super::compare::write_merged(&merged, &args.out, &args.output),
         };
     }
     let trials_csv = trials_csv_sources(&parts, args.output.quiet)?;
+    let folder = ResultsFolder::create(&args.out, "run")?;
     let cost_trials = first.context["cost_trials"].as_u64().unwrap_or(0);
     let costs = constraint_costs(
         &compile(&scenarios[0])?,
@@ -376,10 +380,8 @@ pub(crate) fn merge(args: MergeArgs) -> Result<()> {
         0,
         args.output.silent(),
     )?;
-    fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating output directory {}", args.out.display()))?;
     if let Some(sources) = &trials_csv {
-        concatenate_trials_csv(sources, &args.out.join("trials.csv"))?;
+        concatenate_trials_csv(sources, &folder.path().join("trials.csv"))?;
     }
     let results = RunResults {
         scenario: &scenarios[0],
@@ -396,7 +398,7 @@ pub(crate) fn merge(args: MergeArgs) -> Result<()> {
         thousands(first.total_trials as f64),
         started.elapsed().as_secs_f64()
     );
-    write_results(&args.out, &results, &args.output, &done)
+    finish_results(folder, &results, &args.output, &done)
 }
 
 /// Checks that every power phase of `bodies` (read from `path`) is energized on a day that is a
