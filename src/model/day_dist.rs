@@ -288,6 +288,27 @@ mod tests {
     }
 
     #[test]
+    fn huge_ranges_fold_into_a_bounded_table_instead_of_wrapping() {
+        // Once: an 8 TB table, a capacity overflow, and 1e19 wrapping to day 0.
+        let wide = DayDist::new(&DistSpec::Uniform {
+            min: -1e300,
+            max: 1e300,
+        });
+        assert_eq!(wide.range(), (-MAX_DAYS_DRAWN, MAX_DAYS_DRAWN));
+        let far = DayDist::new(&DistSpec::Fixed(1e19));
+        assert_eq!(far.sample(&mut test_rng(3)), MAX_DAYS_DRAWN);
+        let spread = DayDist::new(&DistSpec::Normal {
+            mean: 0.0,
+            sd: 1e12,
+            min: None,
+            max: None,
+        });
+        assert_eq!(spread.range(), (-MAX_DAYS_DRAWN, MAX_DAYS_DRAWN));
+        let draws: Vec<i64> = (0..100).map(|_| spread.sample(&mut test_rng(4))).collect();
+        assert!(draws.iter().all(|d| d.abs() <= MAX_DAYS_DRAWN));
+    }
+
+    #[test]
     fn normal_tails_are_bounded() {
         let d = DayDist::new(&DistSpec::Normal {
             mean: 30.0,

@@ -573,6 +573,29 @@ mod tests {
     }
 
     #[test]
+    fn line_index_agrees_with_counting_from_the_start() {
+        let text = "a = 1\n\nb = \"é€😀x\"\n[t]\nc = [1, 2, \"ü\"]\n".repeat(9);
+        let lines = LineIndex::new(&text);
+        for (offset, _) in text.char_indices().chain([(text.len(), ' ')]) {
+            let before = &text[..offset];
+            let line = before.matches('\n').count() + 1;
+            let start = before.rfind('\n').map_or(0, |i| i + 1);
+            let column = before[start..].chars().count() + 1;
+            assert_eq!(lines.line_column(offset), (line, column), "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn shown_text_is_escaped_and_cut_short() {
+        assert_eq!(shown("a\u{1b}[31m\nb"), "a\\u{1b}[31m\\nb");
+        assert_eq!(escaped("x\ny\rz"), "x\ny\\rz");
+        let long = "é".repeat(100);
+        assert_eq!(shown(&long), format!("{}… (100 characters)", "é".repeat(64)));
+        let many: Vec<String> = (0..25).map(|i| i.to_string()).collect();
+        assert!(quote_list(&many).ends_with("`19` and 5 more"));
+    }
+
+    #[test]
     fn values_remember_their_line() {
         let n = parse("a = 1\n[b]\nc = 2\n[[s]]\nid = \"x\"\nmw = 3\n");
         let path = [

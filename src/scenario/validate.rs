@@ -549,7 +549,7 @@ impl Checker<'_> {
                 &at("pue"),
                 || {
                     format!(
-                        "PUE is facility power over IT power and must lie in [1, {MAX_PUE}] (AWS reports 1.14), found {}",
+                        "PUE is facility power over IT power and must be >= 1 (AWS reports 1.14) and at most {MAX_PUE}, found {}",
                         s.pue
                     )
                 },

@@ -52,6 +52,11 @@
 //! - `worked_example`: `docs/model.md`'s worked example (`valid/worked_example.toml`), every
 //!   number the doc works out by hand (the day-by-day pipeline, where the missing GPUs are, the
 //!   GPU-day shares and the constraint costs) asserted to the GPU.
+//! - `hostile_inputs`: issue 12's hostile scenario inputs: day-valued ranges beyond the longest
+//!   horizon, rates and counts beyond the engine's integers, tables posing as dates, devices,
+//!   pipes, huge files and deep chains in `extends`, quadratic loading, long ids and control
+//!   characters, huge thread counts: each exits 2 with a located message, or runs with the right
+//!   answer at the limit; random numbers in random fields (proptest) never panic.
 //! - `exports`: the shape and internal consistency of `summary.json`, `daily.csv`, `trials.csv`
 //!   and `scenario.resolved.toml`.
 //!
@@ -68,6 +73,7 @@ mod correlation;
 mod deploy;
 mod determinism;
 mod exports;
+mod hostile_inputs;
 mod mechanisms;
 mod scenarios;
 mod sensitivity;
