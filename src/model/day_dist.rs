@@ -19,6 +19,8 @@ use crate::scenario::limits::MAX_DAYS_DRAWN;
 const TAIL: f64 = 1e-15;
 /// Buckets of the guide table that starts each draw's search.
 const GUIDE: usize = 64;
+// The guide table stores indices into a table of at most 2 × MAX_DAYS_DRAWN + 1 days as `u16`.
+const _: () = assert!(2 * MAX_DAYS_DRAWN < u16::MAX as i64);
 
 /// A distribution over whole days (or whole weeks).
 #[derive(Debug, Clone, PartialEq)]

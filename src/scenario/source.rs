@@ -590,7 +590,10 @@ mod tests {
         assert_eq!(shown("a\u{1b}[31m\nb"), "a\\u{1b}[31m\\nb");
         assert_eq!(escaped("x\ny\rz"), "x\ny\\rz");
         let long = "é".repeat(100);
-        assert_eq!(shown(&long), format!("{}… (100 characters)", "é".repeat(64)));
+        assert_eq!(
+            shown(&long),
+            format!("{}… (100 characters)", "é".repeat(64))
+        );
         let many: Vec<String> = (0..25).map(|i| i.to_string()).collect();
         assert!(quote_list(&many).ends_with("`19` and 5 more"));
     }
