@@ -124,7 +124,7 @@ impl DistSpec {
     }
 
     /// The values a draw takes but with probability below 10⁻¹⁵: the [`DistSpec::support`] with
-    /// an infinite end replaced by the point [`TAIL_SDS`] standard deviations out (of the normal,
+    /// an infinite end replaced by the point 8 standard deviations out (of the normal,
     /// or of the log-normal's logarithm), beyond which lies less than 6.3 × 10⁻¹⁶ of the mass.
     /// Limits on large values are checked against this range, so that a normal or a log-normal
     /// may be used as long as its tail stays within them.

@@ -4,7 +4,7 @@
 //! downstream (the model's day tables, the engine's `u32` rack counts per batch and `i64` daily
 //! values, its per-site buffers) stays within its types and within a bounded memory. The values
 //! leave margins of 100× or more over the largest build-outs on record: about 1,000 NVL72 racks
-//! a week for the whole industry in 2025 (`docs/sources.md`, [S1], [B14]).
+//! a week for the whole industry in 2025 (`docs/sources.md`, rows S1 and B14).
 
 use jiff::civil::Date;
 
@@ -60,7 +60,7 @@ pub const MAX_PUE: f64 = 10.0;
 pub const MAX_PFLOPS_PER_GPU: f64 = 1_000_000.0;
 /// Largest rack price, USD.
 pub const MAX_PRICE_USD: f64 = 1e12;
-/// Most interruptions per GPU per year (50× the 0.1–0.2 on record, `docs/sources.md` [D15]):
+/// Most interruptions per GPU per year (50× the 0.1–0.2 on record, `docs/sources.md` row D15):
 /// with [`MAX_REPAIR_DAYS`] and 10¹⁷ GPUs online, the engine's Poisson mean of GPUs in repair
 /// stays at most 10¹⁹, below the sampler's limit of about 1.8 × 10¹⁹.
 pub const MAX_INTERRUPTIONS_PER_GPU_YEAR: f64 = 10.0;
