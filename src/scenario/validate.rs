@@ -987,7 +987,7 @@ impl Checker<'_> {
                 &at("value"),
                 || {
                 format!(
-                    "an observed {} must be a number in [0, {MAX_OBSERVED_VALUE}] (in {}), found {}",
+                    "an observed {} must be a number >= 0 and at most {MAX_OBSERVED_VALUE:e} (in {}), found {}",
                     o.metric.name(),
                     o.metric.unit(),
                     o.value
