@@ -386,7 +386,13 @@ impl Model {
                 id: site.id.clone(),
                 region: site.region,
                 pue: site.pue,
-                accepts: used.iter().map(|a| site.accepts.contains(a)).collect(),
+                accepts: {
+                    let mut takes = vec![false; s.accelerators.len()];
+                    for &a in &site.accepts {
+                        takes[a] = true;
+                    }
+                    used.iter().map(|&a| takes[a]).collect()
+                },
                 max_racks: site.max_racks.unwrap_or(u64::MAX),
                 install_racks_per_day: Dist::new(&site.install_racks_per_day)?,
                 install_key: input_key(&format!("site/{}/install", site.id)),

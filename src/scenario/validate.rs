@@ -115,6 +115,24 @@ fn improve_serde_message(message: &str) -> String {
     }
 }
 
+/// The ids of one kind, in order, with the position of each (the first, if one repeats), so
+/// that resolving a reference costs one lookup however many ids there are.
+struct Known {
+    ids: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl Known {
+    fn new(ids: impl Iterator<Item = String>) -> Known {
+        let ids: Vec<String> = ids.collect();
+        let mut index = HashMap::with_capacity(ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            index.entry(id.clone()).or_insert(i);
+        }
+        Known { ids, index }
+    }
+}
+
 struct Checker<'a> {
     tree: &'a Node,
     diagnostics: Vec<Diagnostic>,
@@ -306,15 +324,15 @@ impl Checker<'_> {
         });
     }
 
-    fn lookup(&mut self, path: &str, id: &str, known: &[String], what: &str) -> Option<usize> {
-        if let Some(i) = known.iter().position(|k| k == id) {
+    fn lookup(&mut self, path: &str, id: &str, known: &Known, what: &str) -> Option<usize> {
+        if let Some(&i) = known.index.get(id) {
             return Some(i);
         }
         if self.is_full() {
             self.dropped += 1;
             return None;
         }
-        let hint = suggest(id, known.iter().map(String::as_str))
+        let hint = suggest(id, known.ids.iter().map(String::as_str))
             .map(|s| format!("did you mean `{s}`? "))
             .unwrap_or_default();
         self.error(
@@ -322,7 +340,7 @@ impl Checker<'_> {
             format!(
                 "unknown {what} `{}`; {hint}known {what}s are {}",
                 shown(id),
-                quote_list(known)
+                quote_list(&known.ids)
             ),
         );
         None
@@ -380,7 +398,7 @@ impl Checker<'_> {
         let (start, horizon) = (meta.start, meta.horizon);
 
         let accelerators = self.accelerators(&raw.accelerators);
-        let accelerator_ids: Vec<String> = accelerators.iter().map(|a| a.id.clone()).collect();
+        let accelerator_ids = Known::new(accelerators.iter().map(|a| a.id.clone()));
 
         self.require(!raw.supply.is_empty(), "supply", || {
             "a scenario needs at least one [[supply]] stream".into()
@@ -562,9 +580,15 @@ impl Checker<'_> {
             self.require(!s.accepts.is_empty(), &at("accepts"), || {
                 format!(
                     "a site must accept at least one accelerator, e.g. accepts = [\"gb300-nvl72\"]; known ids are {}",
-                    quote_list(&accelerator_ids)
+                    quote_list(&accelerator_ids.ids)
                 )
             });
+            self.list_at_most(
+                &at("accepts"),
+                s.accepts.len(),
+                MAX_ACCELERATORS,
+                "rack types",
+            );
             let accepts: Vec<usize> = s
                 .accepts
                 .iter()
@@ -724,11 +748,12 @@ impl Checker<'_> {
             "power_limits",
             raw.power_limits.iter().map(|l| l.id.as_str()),
         );
+        let region_ids = Known::new(regions.iter().cloned());
         let mut power_limits = Vec::new();
         for (i, l) in raw.power_limits.iter().enumerate() {
             let at = |f: &str| format!("power_limits[{i}].{f}");
             let region = l.region.as_ref().map(|r| {
-                self.lookup(&at("region"), r, &regions, "region")
+                self.lookup(&at("region"), r, &region_ids, "region")
                     .unwrap_or(0)
             });
             self.number_in(&at("mw"), l.mw, 0.0, MAX_MW, "MW");
@@ -964,7 +989,7 @@ impl Checker<'_> {
 
     fn observations(&mut self, raw: &[RawObservation], scenario: &Scenario) -> Vec<Observation> {
         self.list_at_most("observations", raw.len(), MAX_OBSERVATIONS, "observations");
-        let site_ids: Vec<String> = scenario.sites.iter().map(|s| s.id.clone()).collect();
+        let site_ids = Known::new(scenario.sites.iter().map(|s| s.id.clone()));
         let mut out = Vec::new();
         for (i, o) in raw.iter().enumerate() {
             let at = |f: &str| format!("observations[{i}].{f}");
@@ -1023,10 +1048,9 @@ impl Checker<'_> {
                 )
             },
         );
-        let stream_ids: Vec<String> = scenario.supply.iter().map(|s| s.id.clone()).collect();
-        let site_ids: Vec<String> = scenario.sites.iter().map(|s| s.id.clone()).collect();
-        let accelerator_ids: Vec<String> =
-            scenario.accelerators.iter().map(|a| a.id.clone()).collect();
+        let stream_ids = Known::new(scenario.supply.iter().map(|s| s.id.clone()));
+        let site_ids = Known::new(scenario.sites.iter().map(|s| s.id.clone()));
+        let accelerator_ids = Known::new(scenario.accelerators.iter().map(|a| a.id.clone()));
         let mut delivered_racks = vec![0u64; scenario.supply.len()];
         let mut listed = vec![false; scenario.supply.len()];
         for (k, e) in raw.supply.iter().enumerate() {
