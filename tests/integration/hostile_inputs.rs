@@ -382,6 +382,25 @@ fn loading_is_linear_in_the_file() {
 }
 
 #[test]
+fn sizes_that_would_exhaust_a_worker_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("too-many.toml");
+    std::fs::write(&path, many_sites(10_001)).unwrap();
+    file_refused(
+        &path,
+        "`sites`: has 10001 sites; a scenario may have at most 10000",
+    );
+    // 700 sites × 1 rack type × 7,300 days: 5.1 million cells of per-thread buffers.
+    let text = many_sites(700).replace("horizon = 2026-04-30", "horizon = 2045-12-31");
+    let path = dir.path().join("too-long.toml");
+    std::fs::write(&path, text).unwrap();
+    file_refused(
+        &path,
+        "700 sites × 1 rack types × 7301 days = 5110700 site-days",
+    );
+}
+
+#[test]
 fn long_ids_are_refused_without_a_costly_suggestion() {
     // "Did you mean" once compared two 40,000-character ids for 12 s.
     let long = "x".repeat(40_000);
