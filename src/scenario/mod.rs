@@ -39,7 +39,7 @@ const BUILT_IN_ACCELERATORS: &str = include_str!("builtin_accelerators.toml");
 #[non_exhaustive]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("cannot read scenario file {}", source::escaped(&path.display().to_string()))]
+    #[error("cannot read scenario file {}", source::one_line(&path.display().to_string()))]
     Io {
         /// The file.
         path: PathBuf,
@@ -47,7 +47,7 @@ pub enum ScenarioError {
         source: std::io::Error,
     },
     /// A file is not a plain file of a readable size, or `extends` goes too deep.
-    #[error("{}: {message}", source::escaped(&path.display().to_string()))]
+    #[error("{}: {message}", source::one_line(&path.display().to_string()))]
     Refused {
         /// The file.
         path: PathBuf,
@@ -55,7 +55,7 @@ pub enum ScenarioError {
         message: String,
     },
     /// The file is not valid TOML.
-    #[error("{}:{line}:{column}: TOML syntax error: {}", source::escaped(&file.display().to_string()), source::escaped(message))]
+    #[error("{}:{line}:{column}: TOML syntax error: {}", source::one_line(&file.display().to_string()), source::one_line(message))]
     Syntax {
         /// The file.
         file: PathBuf,
@@ -67,7 +67,7 @@ pub enum ScenarioError {
         message: String,
     },
     /// A `--set` argument could not be applied.
-    #[error("--set {}: {}", source::escaped(arg), source::escaped(message))]
+    #[error("--set {}: {}", source::one_line(arg), source::one_line(message))]
     Override {
         /// The argument as given.
         arg: String,
@@ -94,13 +94,14 @@ pub struct Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
-    /// Control characters of user text (ids in the path or the message) are escaped.
+    /// One line, whatever user text (ids in the path or the message) holds: control
+    /// characters, newlines included, are escaped.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let message = source::escaped(&self.message);
+        let message = source::one_line(&self.message);
         if self.path.is_empty() {
             write!(f, "{}: {message}", self.origin)
         } else {
-            let path = source::escaped(&self.path);
+            let path = source::one_line(&self.path);
             write!(f, "{}: `{path}`: {message}", self.origin)
         }
     }

@@ -40,10 +40,10 @@ impl fmt::Display for Origin {
                 write!(
                     f,
                     "{}:{line}:{column}",
-                    escaped(&path.display().to_string())
+                    one_line(&path.display().to_string())
                 )
             }
-            Origin::Override(arg) => write!(f, "--set {}", escaped(arg)),
+            Origin::Override(arg) => write!(f, "--set {}", one_line(arg)),
             Origin::BuiltIn => f.write_str("<built-in accelerators>"),
         }
     }
@@ -51,7 +51,7 @@ impl fmt::Display for Origin {
 
 /// `text` with every control character but a newline escaped as Rust writes it (`\u{1b}`,
 /// `\r`), so that no user text echoed in a message can move the cursor or recolour the terminal.
-pub(crate) fn escaped(text: &str) -> String {
+fn escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_control() && c != '\n' {
@@ -63,6 +63,11 @@ pub(crate) fn escaped(text: &str) -> String {
     out
 }
 
+/// `text` with every control character escaped, newlines too: for what must print on one line.
+pub(crate) fn one_line(text: &str) -> String {
+    escaped(text).replace('\n', "\\n")
+}
+
 /// Characters of an id echoed in a message before it is cut short.
 const SHOWN_CHARS: usize = 64;
 
@@ -71,7 +76,7 @@ const SHOWN_CHARS: usize = 64;
 pub(crate) fn shown(text: &str) -> String {
     let chars = text.chars().count();
     let head: String = text.chars().take(SHOWN_CHARS).collect();
-    let head = escaped(&head).replace('\n', "\\n");
+    let head = one_line(&head);
     if chars > SHOWN_CHARS {
         format!("{head}… ({chars} characters)")
     } else {
