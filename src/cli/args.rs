@@ -50,15 +50,22 @@ pub(crate) struct ScenarioArgs {
 /// Flags shared by every command that simulates.
 #[derive(Debug, Args)]
 pub(crate) struct RunFlags {
-    /// Trials per run [default: the (first) scenario's `trials`, else 10000].
-    #[arg(long, short = 'n')]
+    /// Trials per run, at most 1,000,000,000 [default: the (first) scenario's `trials`, else
+    /// 10000].
+    #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(..=MAX_TRIALS))]
     pub(crate) trials: Option<u64>,
     /// Seed, 0 to 2^63 − 1 [default: the (first) scenario's `seed`, else 42]; every run of a
     /// command shares it, so their trials draw common random numbers.
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub(crate) seed: Option<u64>,
-    /// Worker threads [default: all cores].
-    #[arg(long, short = 'j', default_value_t = 0, hide_default_value = true)]
+    /// Worker threads, at most 1024 [default: all cores].
+    #[arg(
+        long,
+        short = 'j',
+        default_value_t = 0,
+        hide_default_value = true,
+        value_parser = parse_threads
+    )]
     pub(crate) threads: usize,
     /// Output directory [default: out/<scenario file stem>/ for `run`; out/<command>-<stem>/
     /// otherwise].
@@ -104,12 +111,17 @@ pub(crate) struct RunArgs {
     /// ± this many days.
     #[arg(long, value_name = "DAYS")]
     pub(crate) precision_days: Option<f64>,
-    /// Most trials a precision run may use.
-    #[arg(long, default_value_t = 1_000_000)]
+    /// Most trials a precision run may use (at most 1,000,000,000).
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(..=MAX_TRIALS))]
     pub(crate) max_trials: u64,
     /// Rerun the first N trials (at most the run's) with each class of constraint lifted, to
     /// report what each costs (`docs/model.md`); 0 skips it.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_COST_TRIALS)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = DEFAULT_COST_TRIALS,
+        value_parser = clap::value_parser!(u64).range(..=MAX_TRIALS)
+    )]
     pub(crate) cost_trials: u64,
     #[command(flatten)]
     pub(crate) shard: ShardFlags,
@@ -119,6 +131,24 @@ pub(crate) struct RunArgs {
 
 /// Trials rerun per lifted constraint class by default: about ±2 points on a gain in P(target).
 pub(crate) const DEFAULT_COST_TRIALS: u64 = 2_000;
+
+/// Most trials a flag may ask for: the scenario's own limit (counts stay inside `u32`).
+const MAX_TRIALS: u64 = capsim::scenario::limits::MAX_TRIALS;
+
+/// Most worker threads: the largest two-socket servers have 384 to 768 hardware threads; more
+/// threads than that only add start-up time and per-thread buffers (up to about 128 MB each at
+/// the scenario limits), never speed.
+const MAX_THREADS: usize = 1024;
+
+/// A worker thread count, 0 (all cores) to [`MAX_THREADS`].
+fn parse_threads(arg: &str) -> Result<usize, String> {
+    match arg.trim().parse::<usize>() {
+        Ok(n) if n <= MAX_THREADS => Ok(n),
+        _ => Err(format!(
+            "expected a number of worker threads from 0 (all cores) to {MAX_THREADS}"
+        )),
+    }
+}
 
 /// Sharding flags of `run`, `sweep` and `compare`.
 #[derive(Debug, Args)]
@@ -202,7 +232,7 @@ pub(crate) struct BenchArgs {
         short = 'n',
         value_delimiter = ',',
         default_value = "20000",
-        value_parser = clap::value_parser!(u64).range(1..)
+        value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS)
     )]
     pub(crate) trials: Vec<u64>,
     /// Measured runs per thread count and trial count (the median is reported).
@@ -211,8 +241,9 @@ pub(crate) struct BenchArgs {
     /// Unmeasured warm-up runs per thread count and trial count.
     #[arg(long, default_value_t = 1)]
     pub(crate) warmup: usize,
-    /// Thread counts to measure, comma-separated [default: 1 and all cores].
-    #[arg(long, value_delimiter = ',')]
+    /// Thread counts to measure, comma-separated, each at most 1024 [default: 1 and all
+    /// cores].
+    #[arg(long, value_delimiter = ',', value_parser = parse_threads)]
     pub(crate) threads: Vec<usize>,
     /// Print the results as JSON.
     #[arg(long)]

@@ -230,7 +230,7 @@ pub fn quantile(spec: &DistSpec, p: f64) -> f64 {
 /// (min, mode, max), so kinks and endpoint singularities sit on piece boundaries. The table
 /// stops where the survival falls below 1e-12, and at 10 years.
 pub fn outage_survival(spec: &DistSpec) -> Vec<f64> {
-    const MAX_DAYS: usize = 3653;
+    const MAX_DAYS: usize = crate::scenario::limits::MAX_REPAIR_DAYS as usize;
     let survival = |x: f64| 1.0 - cdf(spec, x);
     let breaks: Vec<f64> = match spec {
         DistSpec::Uniform { min, max } => vec![*min, *max],

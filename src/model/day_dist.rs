@@ -4,19 +4,23 @@
 //! rounded half up to whole days, K = ⌊X + ½⌋. Sampling K directly from its own law,
 //! P(K <= k) = P(X < k + ½), costs one uniform draw and a binary search, instead of a rejection
 //! sampler per draw (a PERT draw goes through two Gamma variates). The table is built once per
-//! run from the exact CDF ([`super::cdf`]); tails beyond 1e-15 are folded into the end days.
+//! run from the exact CDF ([`super::cdf`]); tails beyond 1e-15 are folded into the end days, and
+//! so is any mass beyond ±[`MAX_DAYS_DRAWN`] days (which `validate` refuses): a table has at most
+//! 2 × 7,320 + 1 entries whatever the spec, and a huge draw lands on the last day of the table
+//! instead of wrapping around.
 
 use rand::RngExt;
 
 use super::cdf::prob_below;
 use crate::scenario::DistSpec;
+use crate::scenario::limits::MAX_DAYS_DRAWN;
 
 /// Probability mass left out of the table at each end.
 const TAIL: f64 = 1e-15;
-/// Widest table: 20 years of days.
-const MAX_SPAN: i64 = 7320;
 /// Buckets of the guide table that starts each draw's search.
 const GUIDE: usize = 64;
+// The guide table stores indices into a table of at most 2 × MAX_DAYS_DRAWN + 1 days as `u16`.
+const _: () = assert!(2 * MAX_DAYS_DRAWN < u16::MAX as i64);
 
 /// A distribution over whole days (or whole weeks).
 #[derive(Debug, Clone, PartialEq)]
@@ -35,23 +39,22 @@ impl DayDist {
     pub fn new(spec: &DistSpec) -> DayDist {
         let below = |k: i64| prob_below(spec, k as f64 + 0.5);
         let (lo, hi) = spec.support();
-        let centre = (spec.mean().clamp(-1e6, 1e6) + 0.5).floor() as i64;
-        let mut first = if lo.is_finite() {
-            (lo + 0.5).floor() as i64
-        } else {
-            centre
-        };
-        while !lo.is_finite() && centre - first < MAX_SPAN && below(first - 1) > TAIL {
+        // Whole days within the window; `as` saturates, and NaN (no spec has one) gives 0.
+        let day = |x: f64| ((x + 0.5).floor() as i64).clamp(-MAX_DAYS_DRAWN, MAX_DAYS_DRAWN);
+        let centre = day(spec.mean());
+        let mut first = if lo.is_finite() { day(lo) } else { centre };
+        while !lo.is_finite() && first > -MAX_DAYS_DRAWN && below(first - 1) > TAIL {
             first -= 1;
         }
         let mut last = if hi.is_finite() {
-            (hi + 0.5).floor() as i64
+            day(hi)
         } else {
             centre.max(first)
         };
-        while !hi.is_finite() && last - first < MAX_SPAN && below(last) < 1.0 - TAIL {
+        while !hi.is_finite() && last < MAX_DAYS_DRAWN && below(last) < 1.0 - TAIL {
             last += 1;
         }
+        let last = last.max(first);
         let mut cumulative: Vec<f64> = (first..last).map(|k| below(k).clamp(0.0, 1.0)).collect();
         cumulative.push(1.0);
         // Drop leading days of zero probability (a finite `lo` may round below the mass).
@@ -284,6 +287,27 @@ mod tests {
         assert_eq!(d.quantile_above(0.0, 20), 21);
         assert!(d.quantile_above(0.5, 20) > 21);
         assert_eq!(d.quantile_above(0.3, -5), d.quantile(0.3));
+    }
+
+    #[test]
+    fn huge_ranges_fold_into_a_bounded_table_instead_of_wrapping() {
+        // Once: an 8 TB table, a capacity overflow, and 1e19 wrapping to day 0.
+        let wide = DayDist::new(&DistSpec::Uniform {
+            min: -1e300,
+            max: 1e300,
+        });
+        assert_eq!(wide.range(), (-MAX_DAYS_DRAWN, MAX_DAYS_DRAWN));
+        let far = DayDist::new(&DistSpec::Fixed(1e19));
+        assert_eq!(far.sample(&mut test_rng(3)), MAX_DAYS_DRAWN);
+        let spread = DayDist::new(&DistSpec::Normal {
+            mean: 0.0,
+            sd: 1e12,
+            min: None,
+            max: None,
+        });
+        assert_eq!(spread.range(), (-MAX_DAYS_DRAWN, MAX_DAYS_DRAWN));
+        let draws: Vec<i64> = (0..100).map(|_| spread.sample(&mut test_rng(4))).collect();
+        assert!(draws.iter().all(|d| d.abs() <= MAX_DAYS_DRAWN));
     }
 
     #[test]

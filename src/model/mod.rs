@@ -324,10 +324,17 @@ impl Model {
                 .iter()
                 .map(|p| (s.day_of(p.date) as f64, p.racks_per_week / 7.0))
                 .collect();
+            // Each week integrates only the segments from the one holding its start on: linear
+            // in weeks plus points.
+            let mut segment = 0;
             let planned_racks = (first_week..=last_week)
                 .map(|k| {
                     let from = (7 * k) as f64;
-                    crate::scenario::integrate_rate(&points, from, from + 7.0) * st.rate_scale
+                    while segment + 2 < points.len() && points[segment + 1].0 <= from {
+                        segment += 1;
+                    }
+                    crate::scenario::integrate_rate(&points[segment..], from, from + 7.0)
+                        * st.rate_scale
                 })
                 .collect();
             streams.push(StreamModel {
@@ -379,7 +386,13 @@ impl Model {
                 id: site.id.clone(),
                 region: site.region,
                 pue: site.pue,
-                accepts: used.iter().map(|a| site.accepts.contains(a)).collect(),
+                accepts: {
+                    let mut takes = vec![false; s.accelerators.len()];
+                    for &a in &site.accepts {
+                        takes[a] = true;
+                    }
+                    used.iter().map(|&a| takes[a]).collect()
+                },
                 max_racks: site.max_racks.unwrap_or(u64::MAX),
                 install_racks_per_day: Dist::new(&site.install_racks_per_day)?,
                 install_key: input_key(&format!("site/{}/install", site.id)),
@@ -427,21 +440,22 @@ impl Model {
         let limits = s
             .power_limits
             .iter()
-            .map(|l| LimitModel {
-                region: l.region,
-                cap_kw_by_day: (0..days as i64)
-                    .map(|d| {
-                        let date = s.date_of(d);
-                        let mw = l
-                            .steps
-                            .iter()
-                            .rev()
-                            .find(|(from, _)| *from <= date)
-                            .map(|(_, mw)| *mw)
-                            .unwrap_or(l.mw);
-                        mw * 1000.0
-                    })
-                    .collect(),
+            .map(|l| {
+                // Steps are in date order: walk them with the days.
+                let mut taken = 0;
+                LimitModel {
+                    region: l.region,
+                    cap_kw_by_day: (0..days as i64)
+                        .map(|d| {
+                            let date = s.date_of(d);
+                            while taken < l.steps.len() && l.steps[taken].0 <= date {
+                                taken += 1;
+                            }
+                            let mw = taken.checked_sub(1).map_or(l.mw, |i| l.steps[i].1);
+                            mw * 1000.0
+                        })
+                        .collect(),
+                }
             })
             .collect();
         Ok(Model {

@@ -25,6 +25,9 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 const Z90: f64 = 1.281_551_565_544_600_4;
 /// Standard normal quantile at 0.95.
 const Z95: f64 = 1.644_853_626_951_472_2;
+/// Standard deviations from the centre to the end of [`DistSpec::effective_range`]:
+/// P(Z > 8) = 6.2 × 10⁻¹⁶.
+const TAIL_SDS: f64 = 8.0;
 
 /// A checked distribution specification. Invariants: every parameter is finite; bounds are
 /// ordered (`min <= mode <= max`); `sd`, `sigma`, `shape` are positive (`sigma` may be zero);
@@ -120,6 +123,24 @@ impl DistSpec {
         }
     }
 
+    /// The values a draw takes but with probability below 10⁻¹⁵: the [`DistSpec::support`] with
+    /// an infinite end replaced by the point 8 standard deviations out (of the normal,
+    /// or of the log-normal's logarithm), beyond which lies less than 6.3 × 10⁻¹⁶ of the mass.
+    /// Limits on large values are checked against this range, so that a normal or a log-normal
+    /// may be used as long as its tail stays within them.
+    pub fn effective_range(&self) -> (f64, f64) {
+        match self {
+            DistSpec::Normal { mean, sd, min, max } => (
+                min.unwrap_or(mean - TAIL_SDS * sd),
+                max.unwrap_or(mean + TAIL_SDS * sd),
+            ),
+            DistSpec::LogNormal { mu, sigma } => {
+                ((mu - TAIL_SDS * sigma).exp(), (mu + TAIL_SDS * sigma).exp())
+            }
+            _ => self.support(),
+        }
+    }
+
     /// The expected value (for an untruncated normal; truncation is accounted for exactly).
     pub fn mean(&self) -> f64 {
         match self {
@@ -150,21 +171,42 @@ impl DistSpec {
     /// A short description for messages, e.g. `triangular 0/30/90`.
     pub fn describe(&self) -> String {
         match self {
-            DistSpec::Fixed(v) => format!("{v}"),
-            DistSpec::Uniform { min, max } => format!("uniform {min}..{max}"),
-            DistSpec::Triangular { min, mode, max } => format!("triangular {min}/{mode}/{max}"),
-            DistSpec::Pert { min, mode, max, .. } => format!("pert {min}/{mode}/{max}"),
-            DistSpec::Normal { mean, sd, .. } => format!("normal {mean}±{sd}"),
-            DistSpec::LogNormal { mu, sigma } => {
-                format!(
-                    "lognormal median {:.3}, p90 {:.3}",
-                    mu.exp(),
-                    (mu + Z90 * sigma).exp()
-                )
+            DistSpec::Fixed(v) => number(*v),
+            DistSpec::Uniform { min, max } => format!("uniform {}..{}", number(*min), number(*max)),
+            DistSpec::Triangular { min, mode, max } => format!(
+                "triangular {}/{}/{}",
+                number(*min),
+                number(*mode),
+                number(*max)
+            ),
+            DistSpec::Pert { min, mode, max, .. } => {
+                format!("pert {}/{}/{}", number(*min), number(*mode), number(*max))
             }
-            DistSpec::Bernoulli { p } => format!("bernoulli {p}"),
+            DistSpec::Normal { mean, sd, .. } => {
+                format!("normal {}±{}", number(*mean), number(*sd))
+            }
+            DistSpec::LogNormal { mu, sigma } => {
+                let (median, p90) = (mu.exp(), (mu + Z90 * sigma).exp());
+                if p90 < 1e9 {
+                    format!("lognormal median {median:.3}, p90 {p90:.3}")
+                } else {
+                    format!("lognormal median {}, p90 {}", number(median), number(p90))
+                }
+            }
+            DistSpec::Bernoulli { p } => format!("bernoulli {}", number(*p)),
             DistSpec::Discrete { values, .. } => format!("discrete over {} values", values.len()),
         }
+    }
+}
+
+/// A number for a message: as written for everyday magnitudes, in scientific notation (`1e300`)
+/// from 10⁹ up and for tiny fractions, so that a hostile value does not print 300 digits.
+pub(crate) fn number(v: f64) -> String {
+    let size = v.abs();
+    if size >= 1e9 || (size > 0.0 && size < 1e-4) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
     }
 }
 

@@ -136,8 +136,8 @@ pub(crate) fn schedule_racks(
     integrate_rate(&points, from_day, to_day)
 }
 
-/// ∫ rate(t) dt over [a, b] for a piecewise-linear rate given at `(day, per-day rate)` points,
-/// zero outside the first and last point.
+/// ∫ rate(t) dt over [a, b] for a piecewise-linear rate given at `(day, per-day rate)` points in
+/// date order, zero outside the first and last point.
 pub(crate) fn integrate_rate(points: &[(f64, f64)], a: f64, b: f64) -> f64 {
     if points.len() < 2 || b <= a {
         return 0.0;
@@ -145,6 +145,10 @@ pub(crate) fn integrate_rate(points: &[(f64, f64)], a: f64, b: f64) -> f64 {
     let mut total = 0.0;
     for w in points.windows(2) {
         let ((t0, r0), (t1, r1)) = (w[0], w[1]);
+        if t0 >= b {
+            // Points are in date order: nothing further overlaps [a, b].
+            break;
+        }
         let lo = a.max(t0);
         let hi = b.min(t1);
         if hi <= lo || t1 <= t0 {

@@ -7,17 +7,19 @@
 
 mod dist_spec;
 mod figures;
+pub mod limits;
 mod raw;
 mod source;
 mod validate;
 
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
 
 pub use dist_spec::DistSpec;
-pub(crate) use dist_spec::std_normal_cdf;
+pub(crate) use dist_spec::{number, std_normal_cdf};
 pub(crate) use figures::integrate_rate;
 pub use figures::{BindingCap, HostingCapacity, PlanFigures};
 pub use raw::{AllocationPolicy, ObservedMetric, Staging, parse_date};
@@ -37,15 +39,23 @@ const BUILT_IN_ACCELERATORS: &str = include_str!("builtin_accelerators.toml");
 #[non_exhaustive]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("cannot read scenario file {}", path.display())]
+    #[error("cannot read scenario file {}", source::one_line(&path.display().to_string()))]
     Io {
         /// The file.
         path: PathBuf,
         /// The cause.
         source: std::io::Error,
     },
+    /// A file is not a plain file of a readable size, or `extends` goes too deep.
+    #[error("{}: {message}", source::one_line(&path.display().to_string()))]
+    Refused {
+        /// The file.
+        path: PathBuf,
+        /// Why it is refused and what is accepted.
+        message: String,
+    },
     /// The file is not valid TOML.
-    #[error("{}:{line}:{column}: TOML syntax error: {message}", file.display())]
+    #[error("{}:{line}:{column}: TOML syntax error: {}", source::one_line(&file.display().to_string()), source::one_line(message))]
     Syntax {
         /// The file.
         file: PathBuf,
@@ -57,7 +67,7 @@ pub enum ScenarioError {
         message: String,
     },
     /// A `--set` argument could not be applied.
-    #[error("--set {arg}: {message}")]
+    #[error("--set {}: {}", source::one_line(arg), source::one_line(message))]
     Override {
         /// The argument as given.
         arg: String,
@@ -84,11 +94,15 @@ pub struct Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
+    /// One line, whatever user text (ids in the path or the message) holds: control
+    /// characters, newlines included, are escaped.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = source::one_line(&self.message);
         if self.path.is_empty() {
-            write!(f, "{}: {}", self.origin, self.message)
+            write!(f, "{}: {message}", self.origin)
         } else {
-            write!(f, "{}: `{}`: {}", self.origin, self.path, self.message)
+            let path = source::one_line(&self.path);
+            write!(f, "{}: `{path}`: {message}", self.origin)
         }
     }
 }
@@ -484,10 +498,7 @@ pub fn parse(text: &str, origin: &Path) -> Result<Scenario, ScenarioError> {
 /// Loads `path` and, recursively, the files it extends. `chain` holds the files being loaded
 /// (canonical path for the cycle check, path as written for messages).
 fn load_chain(path: &Path, chain: &mut Vec<(PathBuf, PathBuf)>) -> Result<Node, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_scenario_file(path)?;
     let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     chain.push((canonical, path.to_path_buf()));
     let mut tree = Node::parse_file(&text, path)?;
@@ -512,6 +523,14 @@ fn load_chain(path: &Path, chain: &mut Vec<(PathBuf, PathBuf)>) -> Result<Node, 
             };
             let next = source::extends_path(path, &target);
             let next_canonical = next.canonicalize().unwrap_or_else(|_| next.clone());
+            if chain.len() >= limits::MAX_EXTENDS_DEPTH {
+                return Err(invalid(format!(
+                    "`extends` goes deeper than {} files (from {}); a chain of variants may be at most {} files long",
+                    limits::MAX_EXTENDS_DEPTH,
+                    chain[0].1.display(),
+                    limits::MAX_EXTENDS_DEPTH
+                )));
+            }
             if chain.iter().any(|(c, _)| *c == next_canonical) {
                 let mut names: Vec<String> =
                     chain.iter().map(|(_, p)| p.display().to_string()).collect();
@@ -528,11 +547,64 @@ fn load_chain(path: &Path, chain: &mut Vec<(PathBuf, PathBuf)>) -> Result<Node, 
                         path.display()
                     )));
                 }
+                Err(ScenarioError::Refused { path, message }) if path == next => {
+                    return Err(invalid(format!(
+                        "cannot use the base scenario \"{target}\" ({}): {message}",
+                        path.display()
+                    )));
+                }
                 other => other?,
             }
         }
     };
     Ok(base.merge(tree))
+}
+
+/// Reads a scenario file: a regular file (not a device, a pipe or a folder, which could be read
+/// forever or block), checked before it is opened, of at most [`limits::MAX_FILE_BYTES`].
+fn read_scenario_file(path: &Path) -> Result<String, ScenarioError> {
+    let io = |source: std::io::Error| ScenarioError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let refused = |message: String| ScenarioError::Refused {
+        path: path.to_path_buf(),
+        message,
+    };
+    let not_plain = || {
+        refused("is not a regular file (it is a device, a pipe or a folder); a scenario must be a plain TOML file".into())
+    };
+    let too_big = |bytes: u64| {
+        refused(format!(
+            "is {bytes} bytes long; a scenario file may be at most {} bytes (16 MiB)",
+            limits::MAX_FILE_BYTES
+        ))
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(not_plain());
+    }
+    if meta.len() > limits::MAX_FILE_BYTES {
+        return Err(too_big(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    // The path may have been replaced between the check and the open: check what was opened.
+    if !file.metadata().map_err(io)?.is_file() {
+        return Err(not_plain());
+    }
+    let mut bytes = Vec::new();
+    file.take(limits::MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > limits::MAX_FILE_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ))
+    })
 }
 
 fn with_built_ins(tree: Node) -> Result<Node, ScenarioError> {
@@ -546,14 +618,32 @@ fn with_built_ins(tree: Node) -> Result<Node, ScenarioError> {
     Ok(Node::from_value(toml::Value::Table(built_in), &Origin::BuiltIn).merge(tree))
 }
 
+/// Longest word, in characters, that [`suggest`] compares: an edit distance costs the product
+/// of the two lengths in time and memory.
+const SUGGEST_MAX_CHARS: usize = 64;
+/// Most candidates [`suggest`] compares a word with.
+const SUGGEST_MAX_CANDIDATES: usize = 1_000;
+
 /// The closest candidate to `word` by edit distance, if it is close enough to be a likely typo.
+/// Words and candidates longer than 64 characters get no suggestion, nor candidates past the
+/// first 1,000 of a length within reach, so that a hostile id costs little.
 pub(crate) fn suggest<'a>(
     word: &str,
     candidates: impl Iterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    let chars = word.chars().count();
+    if chars > SUGGEST_MAX_CHARS {
+        return None;
+    }
+    let allowed = |c: &str| 2.max(c.len() / 3);
     candidates
+        .filter(|c| {
+            let n = c.chars().count();
+            n <= SUGGEST_MAX_CHARS && n.abs_diff(chars) <= allowed(c)
+        })
+        .take(SUGGEST_MAX_CANDIDATES)
         .map(|c| (strsim::damerau_levenshtein(word, c), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .filter(|(d, c)| *d <= allowed(c))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }

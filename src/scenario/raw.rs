@@ -467,14 +467,28 @@ pub(crate) fn date<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
             parse_date(s).map_err(E::custom)
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Date, A::Error> {
-            let Some((_, text)) = map.next_entry::<String, String>()? else {
-                return Err(de::Error::custom("expected a date such as 2026-12-31"));
+            // Only TOML's own date is a map here: a one-entry map under its private key. Any
+            // other table (`{ anything = "2026-01-05" }`) is not a date.
+            let not_a_date =
+                || de::Error::custom("expected a date such as 2026-12-31, found a table");
+            let Some(key) = map.next_key::<String>()? else {
+                return Err(not_a_date());
             };
+            if key != TOML_DATETIME_KEY {
+                return Err(not_a_date());
+            }
+            let text = map.next_value::<String>()?;
+            if map.next_key::<String>()?.is_some() {
+                return Err(not_a_date());
+            }
             parse_date(&text).map_err(de::Error::custom)
         }
     }
     d.deserialize_any(DateVisitor)
 }
+
+/// The key under which the `toml` crate hands a native date to a deserializer.
+const TOML_DATETIME_KEY: &str = "$__toml_private_datetime";
 
 /// Parses `YYYY-MM-DD` exactly.
 pub fn parse_date(s: &str) -> Result<Date, String> {

@@ -5,6 +5,7 @@
 //! merged document goes through exactly the same typed parsing and checks as a single file, and
 //! every error can still point at the line that supplied the offending value.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -36,11 +37,50 @@ impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Origin::File { path, line, column } => {
-                write!(f, "{}:{line}:{column}", path.display())
+                write!(
+                    f,
+                    "{}:{line}:{column}",
+                    one_line(&path.display().to_string())
+                )
             }
-            Origin::Override(arg) => write!(f, "--set {arg}"),
+            Origin::Override(arg) => write!(f, "--set {}", one_line(arg)),
             Origin::BuiltIn => f.write_str("<built-in accelerators>"),
         }
+    }
+}
+
+/// `text` with every control character but a newline escaped as Rust writes it (`\u{1b}`,
+/// `\r`), so that no user text echoed in a message can move the cursor or recolour the terminal.
+fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `text` with every control character escaped, newlines too: for what must print on one line.
+pub(crate) fn one_line(text: &str) -> String {
+    escaped(text).replace('\n', "\\n")
+}
+
+/// Characters of an id echoed in a message before it is cut short.
+const SHOWN_CHARS: usize = 64;
+
+/// An id or key for a message: control characters escaped (newlines too), and cut to 64
+/// characters with the full length noted.
+pub(crate) fn shown(text: &str) -> String {
+    let chars = text.chars().count();
+    let head: String = text.chars().take(SHOWN_CHARS).collect();
+    let head = one_line(&head);
+    if chars > SHOWN_CHARS {
+        format!("{head}… ({chars} characters)")
+    } else {
+        head
     }
 }
 
@@ -85,10 +125,11 @@ pub(crate) fn format_path(path: &[Segment]) -> String {
 impl Node {
     /// Parses one scenario file into a tree whose values carry their line and column.
     pub(crate) fn parse_file(text: &str, path: &Path) -> Result<Node, ScenarioError> {
+        let lines = LineIndex::new(text);
         let syntax = |e: toml::de::Error| {
             let (line, column) = e
                 .span()
-                .map(|s| line_column(text, s.start))
+                .map(|s| lines.line_column(s.start))
                 .unwrap_or((1, 1));
             ScenarioError::Syntax {
                 file: path.to_path_buf(),
@@ -101,7 +142,7 @@ impl Node {
         let spans = DeTable::parse(text).map_err(syntax)?;
         let path: Arc<Path> = Arc::from(path);
         let at = |offset: usize| {
-            let (line, column) = line_column(text, offset);
+            let (line, column) = lines.line_column(offset);
             Origin::File {
                 path: path.clone(),
                 line,
@@ -212,31 +253,53 @@ impl Node {
         }
         match (self.kind, over.kind) {
             (NodeKind::Table(base), NodeKind::Table(top)) => {
-                // The overlay is the latest writer of this table: errors about it point there.
-                let mut merged = Node {
-                    origin: over.origin,
-                    kind: NodeKind::Table(base),
-                };
+                let mut entries = base;
+                // Position of each key: one lookup per key, however large the tables.
+                let mut position: HashMap<String, usize> = entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (k, _))| (k.clone(), i))
+                    .collect();
                 for (key, value) in top {
-                    match merged.remove_in_place(&key) {
-                        Some((pos, old)) => merged.insert_at(pos, key, old.merge(value)),
-                        None => merged.insert(&key, value),
+                    match position.get(&key) {
+                        Some(&i) => {
+                            let old = std::mem::replace(&mut entries[i].1, Node::empty());
+                            entries[i].1 = old.merge(value);
+                        }
+                        None => {
+                            position.insert(key.clone(), entries.len());
+                            entries.push((key, value));
+                        }
                     }
                 }
-                merged
+                // The overlay is the latest writer of this table: errors about it point there.
+                Node {
+                    origin: over.origin,
+                    kind: NodeKind::Table(entries),
+                }
             }
             (NodeKind::Array(base), NodeKind::Array(top))
                 if all_have_ids(&base) && all_have_ids(&top) =>
             {
                 let mut items = base;
+                // Position of each id: one lookup per item, however long the arrays.
+                let mut position: HashMap<String, usize> = HashMap::new();
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(id) = item.id() {
+                        position.entry(id.to_string()).or_insert(i);
+                    }
+                }
                 for item in top {
-                    let id = item.id().map(str::to_string);
-                    match items.iter().position(|b| b.id() == id.as_deref()) {
-                        Some(i) => {
-                            let old = items.remove(i);
-                            items.insert(i, old.merge(item));
+                    let id = item.id().unwrap_or_default().to_string();
+                    match position.get(&id) {
+                        Some(&i) => {
+                            let old = std::mem::replace(&mut items[i], Node::empty());
+                            items[i] = old.merge(item);
                         }
-                        None => items.push(item),
+                        None => {
+                            position.insert(id, items.len());
+                            items.push(item);
+                        }
                     }
                 }
                 Node {
@@ -251,19 +314,11 @@ impl Node {
         }
     }
 
-    fn remove_in_place(&mut self, key: &str) -> Option<(usize, Node)> {
-        match &mut self.kind {
-            NodeKind::Table(entries) => {
-                let i = entries.iter().position(|(k, _)| k == key)?;
-                Some((i, entries.remove(i).1))
-            }
-            _ => None,
-        }
-    }
-
-    fn insert_at(&mut self, pos: usize, key: String, node: Node) {
-        if let NodeKind::Table(entries) = &mut self.kind {
-            entries.insert(pos, (key, node));
+    /// An empty table, to stand in for a node while it is being merged.
+    fn empty() -> Node {
+        Node {
+            origin: Origin::BuiltIn,
+            kind: NodeKind::Table(Vec::new()),
         }
     }
 
@@ -360,12 +415,21 @@ fn find_item(items: &[Node], key: &str) -> Result<usize, String> {
     }
 }
 
+/// Items listed in a message before the rest are counted.
+const LISTED: usize = 20;
+
+/// `` `a`, `b`, `c` ``: at most 20 items, then how many more.
 pub(crate) fn quote_list(items: &[String]) -> String {
-    items
+    let mut out = items
         .iter()
-        .map(|s| format!("`{s}`"))
+        .take(LISTED)
+        .map(|s| format!("`{}`", shown(s)))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    if items.len() > LISTED {
+        out.push_str(&format!(" and {} more", items.len() - LISTED));
+    }
+    out
 }
 
 /// An override value is read as a TOML value (`0.8`, `"x"`, `2026-03-01`, `{ kind = "fixed",
@@ -390,14 +454,14 @@ fn table_node(
     origin: Origin,
     at: &dyn Fn(usize) -> Origin,
 ) -> Node {
+    // One lookup per key: a table may hold very many keys.
+    let spans: HashMap<&str, &toml::Spanned<DeValue<'_>>> = spans
+        .map(|t| t.iter().map(|(k, v)| (k.get_ref().as_ref(), v)).collect())
+        .unwrap_or_default();
     let entries = values
         .into_iter()
         .map(|(key, value)| {
-            let span = spans.and_then(|t| {
-                t.iter()
-                    .find(|(k, _)| k.get_ref().as_ref() == key.as_str())
-                    .map(|(_, v)| v)
-            });
+            let span = spans.get(key.as_str()).copied();
             let node = value_node(value, span, at);
             (key, node)
         })
@@ -444,13 +508,57 @@ fn value_node(
     }
 }
 
-/// 1-based line and column of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    (line, before[line_start..].chars().count() + 1)
+/// Bytes between two checkpoints of [`LineIndex`]'s character counts.
+const CHUNK: usize = 64;
+
+/// Line and column of byte offsets in one text, each found in constant time (plus a binary
+/// search over the lines), so that locating every value of a file is linear in its size.
+struct LineIndex<'t> {
+    bytes: &'t [u8],
+    /// Byte offset where each line starts.
+    line_starts: Vec<usize>,
+    /// `chars_before[k]`: characters in the first `k × CHUNK` bytes.
+    chars_before: Vec<usize>,
+}
+
+impl<'t> LineIndex<'t> {
+    fn new(text: &'t str) -> LineIndex<'t> {
+        let bytes = text.as_bytes();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        let mut chars_before = Vec::with_capacity(bytes.len() / CHUNK + 1);
+        let mut count = 0;
+        chars_before.push(0);
+        for chunk in bytes.chunks(CHUNK) {
+            count += char_starts(chunk);
+            chars_before.push(count);
+        }
+        LineIndex {
+            bytes,
+            line_starts,
+            chars_before,
+        }
+    }
+
+    /// Characters in the first `offset` bytes.
+    fn chars_to(&self, offset: usize) -> usize {
+        let k = offset / CHUNK;
+        self.chars_before[k] + char_starts(&self.bytes[k * CHUNK..offset])
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    fn line_column(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.bytes.len());
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let start = self.line_starts[line - 1];
+        (line, self.chars_to(offset) - self.chars_to(start) + 1)
+    }
+}
+
+/// UTF-8 characters that start in `bytes` (every byte but a continuation byte starts one).
+fn char_starts(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
 }
 
 /// Resolves `extends` relative to the file that names it.
@@ -467,6 +575,32 @@ mod tests {
 
     fn parse(text: &str) -> Node {
         Node::parse_file(text, Path::new("t.toml")).unwrap()
+    }
+
+    #[test]
+    fn line_index_agrees_with_counting_from_the_start() {
+        let text = "a = 1\n\nb = \"é€😀x\"\n[t]\nc = [1, 2, \"ü\"]\n".repeat(9);
+        let lines = LineIndex::new(&text);
+        for (offset, _) in text.char_indices().chain([(text.len(), ' ')]) {
+            let before = &text[..offset];
+            let line = before.matches('\n').count() + 1;
+            let start = before.rfind('\n').map_or(0, |i| i + 1);
+            let column = before[start..].chars().count() + 1;
+            assert_eq!(lines.line_column(offset), (line, column), "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn shown_text_is_escaped_and_cut_short() {
+        assert_eq!(shown("a\u{1b}[31m\nb"), "a\\u{1b}[31m\\nb");
+        assert_eq!(escaped("x\ny\rz"), "x\ny\\rz");
+        let long = "é".repeat(100);
+        assert_eq!(
+            shown(&long),
+            format!("{}… (100 characters)", "é".repeat(64))
+        );
+        let many: Vec<String> = (0..25).map(|i| i.to_string()).collect();
+        assert!(quote_list(&many).ends_with("`19` and 5 more"));
     }
 
     #[test]

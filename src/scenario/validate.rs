@@ -3,18 +3,18 @@
 //! All problems are collected before returning, so a user fixes a file in one pass. Each
 //! diagnostic carries the field path and the line that wrote it (or its closest ancestor).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
+use jiff::civil::Date;
+
+use super::limits::*;
 use super::raw::{RawAccelerator, RawCorrelation, RawObservation, RawScenario, RawStatus};
-use super::source::{Node, Segment, format_path, quote_list};
+use super::source::{Node, Segment, format_path, quote_list, shown};
 use super::{
     Accelerator, BringUp, Correlation, Diagnostic, Disruption, DistSpec, InputRef, Observation,
     Operations, PowerLimit, PowerPhase, Scenario, ScenarioError, SchedulePoint, Site, SiteStatus,
-    Status, SupplyStream, day_index, suggest,
+    Status, SupplyStream, day_index, number, suggest,
 };
-
-/// Longest horizon accepted: memory for daily statistics grows with it.
-const MAX_HORIZON_DAYS: i64 = 20 * 366;
 
 pub(super) fn check(tree: Node) -> Result<Scenario, ScenarioError> {
     let value = tree.to_value();
@@ -35,14 +35,32 @@ pub(super) fn check(tree: Node) -> Result<Scenario, ScenarioError> {
     let mut checker = Checker {
         tree: &tree,
         diagnostics: Vec::new(),
+        dropped: 0,
     };
     let scenario = checker.scenario(raw, value);
     if checker.diagnostics.is_empty() {
-        Ok(scenario)
-    } else {
-        Err(ScenarioError::Invalid {
-            diagnostics: checker.diagnostics,
-        })
+        return Ok(scenario);
+    }
+    let mut diagnostics = checker.diagnostics;
+    if checker.dropped > 0 {
+        diagnostics.push(Diagnostic {
+            origin: tree.origin.clone(),
+            path: String::new(),
+            message: format!(
+                "{} more problems not shown; fix the ones above first",
+                checker.dropped
+            ),
+        });
+    }
+    Err(ScenarioError::Invalid { diagnostics })
+}
+
+/// `in [lo, hi]`, `>= lo` or `<= hi`, as the finite ends allow.
+fn range_text(lo: f64, hi: f64) -> String {
+    match (lo.is_finite(), hi.is_finite()) {
+        (true, true) => format!("in [{lo}, {hi}]"),
+        (true, false) => format!(">= {lo}"),
+        _ => format!("<= {hi}"),
     }
 }
 
@@ -85,25 +103,60 @@ fn improve_serde_message(message: &str) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     if list.is_empty() {
-        format!("unknown {kind} `{word}`; no {kind}s are accepted here")
+        format!(
+            "unknown {kind} `{}`; no {kind}s are accepted here",
+            shown(word)
+        )
     } else {
-        format!("unknown {kind} `{word}`; {hint}valid {kind}s are {list}")
+        format!(
+            "unknown {kind} `{}`; {hint}valid {kind}s are {list}",
+            shown(word)
+        )
+    }
+}
+
+/// The ids of one kind, in order, with the position of each (the first, if one repeats), so
+/// that resolving a reference costs one lookup however many ids there are.
+struct Known {
+    ids: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl Known {
+    fn new(ids: impl Iterator<Item = String>) -> Known {
+        let ids: Vec<String> = ids.collect();
+        let mut index = HashMap::with_capacity(ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            index.entry(id.clone()).or_insert(i);
+        }
+        Known { ids, index }
     }
 }
 
 struct Checker<'a> {
     tree: &'a Node,
     diagnostics: Vec<Diagnostic>,
+    /// Problems found beyond [`MAX_DIAGNOSTICS`].
+    dropped: usize,
 }
 
 impl Checker<'_> {
     fn error(&mut self, path: &str, message: impl Into<String>) {
+        if self.is_full() {
+            self.dropped += 1;
+            return;
+        }
         let segments = parse_path(path);
         self.diagnostics.push(Diagnostic {
             origin: self.tree.origin_of(&segments).clone(),
             path: path.to_string(),
             message: message.into(),
         });
+    }
+
+    /// Whether [`MAX_DIAGNOSTICS`] are reported already (later ones are only counted).
+    fn is_full(&self) -> bool {
+        self.diagnostics.len() >= MAX_DIAGNOSTICS
     }
 
     fn require(&mut self, ok: bool, path: &str, message: impl FnOnce() -> String) {
@@ -115,60 +168,179 @@ impl Checker<'_> {
     fn unique_ids<'s>(&mut self, list: &str, ids: impl Iterator<Item = &'s str>) {
         let mut seen = HashSet::new();
         for (i, id) in ids.enumerate() {
+            let path = format!("{list}[{i}].id");
             if id.trim().is_empty() {
-                self.error(&format!("{list}[{i}].id"), "an id must not be empty");
+                self.error(&path, "an id must not be empty");
             } else if !seen.insert(id) {
                 self.error(
-                    &format!("{list}[{i}].id"),
-                    format!("duplicate id `{id}`; each entry of `{list}` needs its own id"),
+                    &path,
+                    format!(
+                        "duplicate id `{}`; each entry of `{list}` needs its own id",
+                        shown(id)
+                    ),
                 );
+            } else {
+                self.name(&path, id);
             }
         }
     }
 
-    /// Checks that every value `dist` can draw lies in [lo, hi].
-    fn dist_within(&mut self, path: &str, dist: &DistSpec, lo: f64, hi: f64, what: &str) {
-        let (min, max) = dist.support();
-        if min < lo || max > hi {
-            let range = match (lo.is_finite(), hi.is_finite()) {
-                (true, true) => format!("in [{lo}, {hi}]"),
-                (true, false) => format!(">= {lo}"),
-                _ => format!("<= {hi}"),
-            };
+    /// An id or a name: printed in tables and messages, so at most [`MAX_ID_CHARS`] characters
+    /// and no control characters (a newline or an escape sequence would garble the terminal).
+    fn name(&mut self, path: &str, text: &str) {
+        let chars = text.chars().count();
+        if chars > MAX_ID_CHARS {
             self.error(
                 path,
                 format!(
-                    "{what} must be {range}, but this distribution ({}) can draw values from {min} to {max}",
-                    dist.describe()
+                    "`{}` is {chars} characters long; ids and names may have at most {MAX_ID_CHARS}",
+                    shown(text)
+                ),
+            );
+        } else if text.chars().any(char::is_control) {
+            self.error(
+                path,
+                format!(
+                    "`{}` contains a control character; ids and names must be printable text (no newlines, tabs or escape sequences)",
+                    shown(text)
                 ),
             );
         }
     }
 
+    /// Free text (a description, a source): newlines and tabs are fine, other control
+    /// characters (escape sequences) are not.
+    fn free_text(&mut self, path: &str, text: &str) {
+        self.require(
+            !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t'),
+            path,
+            || {
+                "contains a control character other than a newline or a tab (such as an escape sequence); write printable text".into()
+            },
+        );
+    }
+
+    /// Checks that every value `dist` can draw lies in [lo, hi]; returns whether it does.
+    fn dist_within(&mut self, path: &str, dist: &DistSpec, lo: f64, hi: f64, what: &str) -> bool {
+        let (min, max) = dist.support();
+        let ok = min >= lo && max <= hi;
+        if !ok {
+            self.error(
+                path,
+                format!(
+                    "{what} must be {}, but this distribution ({}) can draw values from {} to {}",
+                    range_text(lo, hi),
+                    dist.describe(),
+                    number(min),
+                    number(max)
+                ),
+            );
+        }
+        ok
+    }
+
+    /// Checks a distribution against a limit of `docs/scenario-format.md` ("Limits"): all but
+    /// 10⁻¹⁵ of its mass ([`DistSpec::effective_range`]) lies in [lo, hi] `unit`.
+    fn dist_limited(
+        &mut self,
+        path: &str,
+        dist: &DistSpec,
+        lo: f64,
+        hi: f64,
+        what: &str,
+        unit: &str,
+    ) {
+        let (min, max) = dist.effective_range();
+        if !(min >= lo && max <= hi) {
+            self.error(
+                path,
+                format!(
+                    "{what} must stay within [{lo}, {hi}] {unit} (the limits in docs/scenario-format.md), but this distribution ({}) draws values from {} to {}",
+                    dist.describe(),
+                    number(min),
+                    number(max)
+                ),
+            );
+        }
+    }
+
+    /// A day-valued distribution: whole days within ±[`MAX_DAYS_DRAWN`] (the longest horizon),
+    /// and never negative when `non_negative`.
+    fn days(&mut self, path: &str, dist: &DistSpec, non_negative: bool, what: &str) {
+        let most = MAX_DAYS_DRAWN as f64;
+        if non_negative {
+            if self.dist_within(path, dist, 0.0, f64::INFINITY, what) {
+                self.dist_limited(path, dist, 0.0, most, what, "days");
+            }
+        } else {
+            self.dist_limited(path, dist, -most, most, what, "days");
+        }
+    }
+
     fn positive(&mut self, path: &str, v: f64, unit: &str) {
         self.require(v.is_finite() && v > 0.0, path, || {
-            format!("must be a positive number of {unit}, found {v}")
+            format!("must be a positive number of {unit}, found {}", number(v))
         });
     }
 
     fn non_negative(&mut self, path: &str, v: f64) {
         self.require(v.is_finite() && v >= 0.0, path, || {
-            format!("must be a number >= 0, found {v}")
+            format!("must be a number >= 0, found {}", number(v))
         });
     }
 
-    fn lookup(&mut self, path: &str, id: &str, known: &[String], what: &str) -> Option<usize> {
-        if let Some(i) = known.iter().position(|k| k == id) {
+    /// A number in [lo, hi] (a limit of `docs/scenario-format.md` when `hi` is one).
+    fn number_in(&mut self, path: &str, v: f64, lo: f64, hi: f64, unit: &str) {
+        self.require(v.is_finite() && v >= lo && v <= hi, path, || {
+            format!(
+                "must be a number of {unit} in [{lo}, {hi}], found {}",
+                number(v)
+            )
+        });
+    }
+
+    /// A count at most `most`.
+    fn count_at_most(&mut self, path: &str, n: u64, most: u64, unit: &str) {
+        self.require(n <= most, path, || {
+            format!("may be at most {most} {unit}, found {n}")
+        });
+    }
+
+    /// A list no longer than `most` (see `docs/scenario-format.md`, "Limits").
+    fn list_at_most(&mut self, path: &str, len: usize, most: usize, what: &str) {
+        self.require(len <= most, path, || {
+            format!("has {len} {what}; a scenario may have at most {most}")
+        });
+    }
+
+    /// A date within [`DATE_MARGIN_DAYS`] of the simulated days.
+    fn date_near(&mut self, path: &str, date: Date, start: Date, horizon: Date) {
+        let ok = day_index(start, date) >= -DATE_MARGIN_DAYS
+            && day_index(horizon, date) <= DATE_MARGIN_DAYS;
+        self.require(ok, path, || {
+            format!(
+                "{date} is too far from the simulated days {start} to {horizon}: dates may lie at most {DATE_MARGIN_DAYS} days before the start or after the horizon"
+            )
+        });
+    }
+
+    fn lookup(&mut self, path: &str, id: &str, known: &Known, what: &str) -> Option<usize> {
+        if let Some(&i) = known.index.get(id) {
             return Some(i);
         }
-        let hint = suggest(id, known.iter().map(String::as_str))
+        if self.is_full() {
+            self.dropped += 1;
+            return None;
+        }
+        let hint = suggest(id, known.ids.iter().map(String::as_str))
             .map(|s| format!("did you mean `{s}`? "))
             .unwrap_or_default();
         self.error(
             path,
             format!(
-                "unknown {what} `{id}`; {hint}known {what}s are {}",
-                quote_list(known)
+                "unknown {what} `{}`; {hint}known {what}s are {}",
+                shown(id),
+                quote_list(&known.ids)
             ),
         );
         None
@@ -179,6 +351,18 @@ impl Checker<'_> {
         self.require(!meta.name.trim().is_empty(), "scenario.name", || {
             "must not be empty".into()
         });
+        self.name("scenario.name", &meta.name);
+        self.free_text("scenario.description", &meta.description);
+        self.require(
+            meta.start >= EARLIEST_START && meta.start <= LATEST_START,
+            "scenario.start",
+            || {
+                format!(
+                    "the start must lie between {EARLIEST_START} and {LATEST_START}, found {}",
+                    meta.start
+                )
+            },
+        );
         self.require(meta.deadline > meta.start, "scenario.deadline", || {
             format!(
                 "the deadline {} must come after the start {}",
@@ -199,16 +383,27 @@ impl Checker<'_> {
         self.require(meta.target_gpus > 0, "scenario.target_gpus", || {
             "must be at least 1".into()
         });
+        self.count_at_most(
+            "scenario.target_gpus",
+            meta.target_gpus,
+            MAX_TARGET_GPUS,
+            "GPUs",
+        );
         self.require(meta.trials != Some(0), "scenario.trials", || {
             "must be at least 1".into()
         });
+        if let Some(trials) = meta.trials {
+            self.count_at_most("scenario.trials", trials, MAX_TRIALS, "trials");
+        }
+        let (start, horizon) = (meta.start, meta.horizon);
 
         let accelerators = self.accelerators(&raw.accelerators);
-        let accelerator_ids: Vec<String> = accelerators.iter().map(|a| a.id.clone()).collect();
+        let accelerator_ids = Known::new(accelerators.iter().map(|a| a.id.clone()));
 
         self.require(!raw.supply.is_empty(), "supply", || {
             "a scenario needs at least one [[supply]] stream".into()
         });
+        self.list_at_most("supply", raw.supply.len(), MAX_STREAMS, "supply streams");
         self.unique_ids("supply", raw.supply.iter().map(|s| s.id.as_str()));
         let mut supply = Vec::new();
         for (i, s) in raw.supply.iter().enumerate() {
@@ -224,11 +419,21 @@ impl Checker<'_> {
             self.require(s.schedule.len() >= 2, &at("schedule"), || {
                 "needs at least two { date, racks_per_week } points: the rate is interpolated between them and zero outside".into()
             });
+            self.list_at_most(
+                &at("schedule"),
+                s.schedule.len(),
+                MAX_SCHEDULE_POINTS,
+                "points",
+            );
             for (k, p) in s.schedule.iter().enumerate() {
-                self.non_negative(
+                self.number_in(
                     &at(&format!("schedule[{k}].racks_per_week")),
                     p.racks_per_week,
+                    0.0,
+                    MAX_RACKS_PER_WEEK,
+                    "racks per week",
                 );
+                self.date_near(&at(&format!("schedule[{k}].date")), p.date, start, horizon);
                 if k > 0 && p.date <= s.schedule[k - 1].date {
                     self.error(
                         &at(&format!("schedule[{k}].date")),
@@ -241,14 +446,38 @@ impl Checker<'_> {
                 }
             }
             self.non_negative(&at("rate_scale"), s.rate_scale);
-            self.dist_within(
-                &at("transit_days"),
-                &s.transit_days,
-                0.0,
-                f64::INFINITY,
-                "a transit time",
-            );
-            self.dist_within(&at("noise"), &s.noise, 0.0, f64::INFINITY, "supply noise");
+            let peak = s
+                .schedule
+                .iter()
+                .map(|p| p.racks_per_week)
+                .fold(0.0, f64::max);
+            if s.rate_scale.is_finite() && peak <= MAX_RACKS_PER_WEEK {
+                self.require(
+                    peak * s.rate_scale <= MAX_RACKS_PER_WEEK,
+                    &at("rate_scale"),
+                    || {
+                        format!(
+                            "scales the schedule's peak of {peak} racks per week to {} racks per week; a stream may plan at most {MAX_RACKS_PER_WEEK} racks per week",
+                            peak * s.rate_scale
+                        )
+                    },
+                );
+            }
+            if let Some(cap) = s.cap_racks {
+                self.count_at_most(&at("cap_racks"), cap, MAX_RACKS, "racks");
+            }
+            self.days(&at("slip_days"), &s.slip_days, false, "a slip");
+            self.days(&at("transit_days"), &s.transit_days, true, "a transit time");
+            if self.dist_within(&at("noise"), &s.noise, 0.0, f64::INFINITY, "supply noise") {
+                self.dist_limited(
+                    &at("noise"),
+                    &s.noise,
+                    0.0,
+                    MAX_NOISE,
+                    "supply noise",
+                    "times the plan",
+                );
+            }
             let disruption = s.disruption.as_ref().map(|d| {
                 self.dist_within(
                     &at("disruption.weekly_probability"),
@@ -257,13 +486,22 @@ impl Checker<'_> {
                     1.0,
                     "a probability",
                 );
-                self.dist_within(
+                if self.dist_within(
                     &at("disruption.duration_weeks"),
                     &d.duration_weeks,
                     0.0,
                     f64::INFINITY,
                     "a duration",
-                );
+                ) {
+                    self.dist_limited(
+                        &at("disruption.duration_weeks"),
+                        &d.duration_weeks,
+                        0.0,
+                        (MAX_DAYS_DRAWN / 7) as f64,
+                        "a duration",
+                        "weeks",
+                    );
+                }
                 self.dist_within(
                     &at("disruption.severity"),
                     &d.severity,
@@ -300,23 +538,57 @@ impl Checker<'_> {
         self.require(!raw.sites.is_empty(), "sites", || {
             "a scenario needs at least one [[sites]] entry".into()
         });
+        self.list_at_most("sites", raw.sites.len(), MAX_SITES, "sites");
+        let phases: usize = raw.sites.iter().map(|s| s.phases.len()).sum();
+        self.list_at_most("sites", phases, MAX_PHASES, "power phases in all");
+        let rack_types = raw
+            .supply
+            .iter()
+            .map(|s| s.accelerator.as_str())
+            .collect::<HashSet<_>>()
+            .len();
+        let cells =
+            (raw.sites.len() * rack_types) as u64 * (day_index(start, horizon).max(0) as u64 + 1);
+        self.require(cells <= MAX_SITE_TYPE_DAYS, "sites", || {
+            format!(
+                "{} sites × {rack_types} rack types × {} days = {cells} site-days; the engine keeps buffers per site, rack type and day, and a scenario may have at most {MAX_SITE_TYPE_DAYS}: use fewer sites or a shorter horizon",
+                raw.sites.len(),
+                day_index(start, horizon) + 1
+            )
+        });
         self.unique_ids("sites", raw.sites.iter().map(|s| s.id.as_str()));
         let mut regions: Vec<String> = Vec::new();
+        let mut region_index: HashMap<&str, usize> = HashMap::new();
         let mut sites = Vec::new();
         for (i, s) in raw.sites.iter().enumerate() {
             let at = |f: &str| format!("sites[{i}].{f}");
-            self.require(s.pue.is_finite() && s.pue >= 1.0, &at("pue"), || {
-                format!(
-                    "PUE is facility power over IT power and must be >= 1 (AWS reports 1.14), found {}",
-                    s.pue
-                )
-            });
+            self.require(
+                s.pue.is_finite() && s.pue >= 1.0 && s.pue <= MAX_PUE,
+                &at("pue"),
+                || {
+                    format!(
+                        "PUE is facility power over IT power and must be >= 1 (AWS reports 1.14) and at most {MAX_PUE}, found {}",
+                        s.pue
+                    )
+                },
+            );
+            self.name(&at("region"), &s.region);
+            self.name(&at("provider"), &s.provider);
+            if let Some(name) = &s.name {
+                self.name(&at("name"), name);
+            }
             self.require(!s.accepts.is_empty(), &at("accepts"), || {
                 format!(
                     "a site must accept at least one accelerator, e.g. accepts = [\"gb300-nvl72\"]; known ids are {}",
-                    quote_list(&accelerator_ids)
+                    quote_list(&accelerator_ids.ids)
                 )
             });
+            self.list_at_most(
+                &at("accepts"),
+                s.accepts.len(),
+                MAX_ACCELERATORS,
+                "rack types",
+            );
             let accepts: Vec<usize> = s
                 .accepts
                 .iter()
@@ -334,29 +606,60 @@ impl Checker<'_> {
                 self.require(m > 0, &at("max_racks"), || {
                     "floor space must be at least 1 rack; leave it out for no limit".into()
                 });
+                self.count_at_most(&at("max_racks"), m, MAX_RACKS, "racks");
             }
-            self.dist_within(
+            if self.dist_within(
                 &at("install_racks_per_day"),
                 &s.install_racks_per_day,
                 0.0,
                 f64::INFINITY,
                 "an install rate",
+            ) {
+                self.dist_limited(
+                    &at("install_racks_per_day"),
+                    &s.install_racks_per_day,
+                    0.0,
+                    MAX_INSTALL_RACKS_PER_DAY,
+                    "an install rate",
+                    "racks per day",
+                );
+            }
+            self.number_in(
+                &at("power_scale"),
+                s.power_scale,
+                0.0,
+                MAX_POWER_SCALE,
+                "times the phases' MW",
             );
-            self.non_negative(&at("power_scale"), s.power_scale);
             self.require(!s.phases.is_empty(), &at("phases"), || {
                 "a site needs at least one power phase { mw, planned, delay_days }".into()
             });
             for (k, p) in s.phases.iter().enumerate() {
-                self.positive(&at(&format!("phases[{k}].mw")), p.mw, "MW, e.g. mw = 150");
-                self.dist_within(
-                    &at(&format!("phases[{k}].commissioning_days")),
+                let phase = |f: &str| at(&format!("phases[{k}].{f}"));
+                self.positive(&phase("mw"), p.mw, "MW, e.g. mw = 150");
+                self.number_in(&phase("mw"), p.mw, 0.0, MAX_MW, "MW");
+                self.date_near(&phase("planned"), p.planned, start, horizon);
+                self.days(&phase("delay_days"), &p.delay_days, false, "a delay");
+                self.count_at_most(
+                    &phase("ramp_days"),
+                    p.ramp_days.into(),
+                    MAX_DAYS_DRAWN as u64,
+                    "days",
+                );
+                self.days(
+                    &phase("commissioning_days"),
                     &p.commissioning_days,
-                    0.0,
-                    f64::INFINITY,
+                    true,
                     "a duration",
                 );
             }
-            self.non_negative(&at("mobilization_days"), s.mobilization_days);
+            self.number_in(
+                &at("mobilization_days"),
+                s.mobilization_days,
+                0.0,
+                MAX_DAYS_DRAWN as f64,
+                "days",
+            );
             self.require(
                 s.mobilization_start > 0.0 && s.mobilization_start <= 1.0,
                 &at("mobilization_start"),
@@ -369,26 +672,41 @@ impl Checker<'_> {
             );
             if let Some(cap) = s.max_install_racks_per_day {
                 self.positive(&at("max_install_racks_per_day"), cap, "racks per day");
+                self.number_in(
+                    &at("max_install_racks_per_day"),
+                    cap,
+                    0.0,
+                    MAX_INSTALL_RACKS_PER_DAY,
+                    "racks per day",
+                );
             }
+            self.count_at_most(
+                &at("install_lead_days"),
+                s.install_lead_days.into(),
+                MAX_DAYS_DRAWN as u64,
+                "days",
+            );
             if let Some(pod) = s.pod_racks {
                 self.require(pod > 0, &at("pod_racks"), || {
                     "a pod holds at least 1 rack; leave pod_racks out for racks that go online one by one".into()
                 });
+                self.count_at_most(
+                    &at("pod_racks"),
+                    pod.into(),
+                    MAX_RACKS_PER_WEEK as u64,
+                    "racks",
+                );
             }
-            self.dist_within(
+            self.days(
                 &at("pod_acceptance_days"),
                 &s.pod_acceptance_days,
-                0.0,
-                f64::INFINITY,
+                true,
                 "a duration",
             );
-            let region = match regions.iter().position(|r| *r == s.region) {
-                Some(r) => r,
-                None => {
-                    regions.push(s.region.clone());
-                    regions.len() - 1
-                }
-            };
+            let region = *region_index.entry(s.region.as_str()).or_insert_with(|| {
+                regions.push(s.region.clone());
+                regions.len() - 1
+            });
             sites.push(Site {
                 id: s.id.clone(),
                 name: s.name.clone().unwrap_or_else(|| s.id.clone()),
@@ -420,20 +738,29 @@ impl Checker<'_> {
             });
         }
 
+        self.list_at_most(
+            "power_limits",
+            raw.power_limits.len(),
+            MAX_POWER_LIMITS,
+            "power limits",
+        );
         self.unique_ids(
             "power_limits",
             raw.power_limits.iter().map(|l| l.id.as_str()),
         );
+        let region_ids = Known::new(regions.iter().cloned());
         let mut power_limits = Vec::new();
         for (i, l) in raw.power_limits.iter().enumerate() {
             let at = |f: &str| format!("power_limits[{i}].{f}");
             let region = l.region.as_ref().map(|r| {
-                self.lookup(&at("region"), r, &regions, "region")
+                self.lookup(&at("region"), r, &region_ids, "region")
                     .unwrap_or(0)
             });
-            self.non_negative(&at("mw"), l.mw);
+            self.number_in(&at("mw"), l.mw, 0.0, MAX_MW, "MW");
+            self.list_at_most(&at("steps"), l.steps.len(), MAX_LIMIT_STEPS, "steps");
             for (k, step) in l.steps.iter().enumerate() {
-                self.non_negative(&at(&format!("steps[{k}].mw")), step.mw);
+                self.number_in(&at(&format!("steps[{k}].mw")), step.mw, 0.0, MAX_MW, "MW");
+                self.date_near(&at(&format!("steps[{k}].date")), step.date, start, horizon);
                 if k > 0 && step.date <= l.steps[k - 1].date {
                     self.error(&at(&format!("steps[{k}].date")), "step dates must increase");
                 }
@@ -447,13 +774,7 @@ impl Checker<'_> {
         }
 
         let b = &raw.bring_up;
-        self.dist_within(
-            "bring_up.burn_in_days",
-            &b.burn_in_days,
-            0.0,
-            f64::INFINITY,
-            "a duration",
-        );
+        self.days("bring_up.burn_in_days", &b.burn_in_days, true, "a duration");
         let (least, most) = b.failure_probability.support();
         if most >= 1.0 {
             let found = if least == most {
@@ -486,32 +807,45 @@ impl Checker<'_> {
                 )
             },
         );
-        self.dist_within(
+        self.days(
             "bring_up.fix_in_place_days",
             &b.fix_in_place_days,
-            0.0,
-            f64::INFINITY,
+            true,
             "a duration",
         );
-        self.dist_within(
-            "bring_up.rework_days",
-            &b.rework_days,
-            0.0,
-            f64::INFINITY,
-            "a duration",
-        );
+        self.days("bring_up.rework_days", &b.rework_days, true, "a duration");
         let o = &raw.operations;
-        self.non_negative(
+        self.number_in(
             "operations.interruptions_per_gpu_year",
             o.interruptions_per_gpu_year,
+            0.0,
+            MAX_INTERRUPTIONS_PER_GPU_YEAR,
+            "interruptions per GPU per year",
         );
-        self.dist_within(
+        if self.dist_within(
             "operations.repair_days",
             &o.repair_days,
             0.0,
             f64::INFINITY,
             "a duration",
-        );
+        ) {
+            self.dist_limited(
+                "operations.repair_days",
+                &o.repair_days,
+                0.0,
+                MAX_REPAIR_DAYS as f64,
+                "a repair",
+                "days",
+            );
+        }
+        if let Some(days) = raw.allocation.reroute_days {
+            self.count_at_most(
+                "allocation.reroute_days",
+                days.into(),
+                MAX_DAYS_DRAWN as u64,
+                "days",
+            );
+        }
 
         let mut scenario = Scenario {
             name: meta.name.clone(),
@@ -570,8 +904,18 @@ impl Checker<'_> {
 
     fn correlations(&mut self, raw: &[RawCorrelation], scenario: &Scenario) -> Vec<Correlation> {
         self.unique_ids("correlations", raw.iter().map(|c| c.id.as_str()));
+        let patterns: usize = raw.iter().map(|c| c.inputs.len()).sum();
+        self.list_at_most(
+            "correlations",
+            patterns,
+            MAX_CORRELATION_PATTERNS,
+            "input patterns in all",
+        );
+        if patterns > MAX_CORRELATION_PATTERNS {
+            return Vec::new();
+        }
         let inputs = scenario.inputs();
-        let mut taken: Vec<(InputRef, String)> = Vec::new();
+        let mut taken: HashMap<InputRef, &str> = HashMap::new();
         let mut out = Vec::new();
         for (g, c) in raw.iter().enumerate() {
             let at = |f: &str| format!("correlations[{g}].{f}");
@@ -582,12 +926,13 @@ impl Checker<'_> {
                 )
             });
             let mut members = Vec::new();
+            let mut member_set = HashSet::new();
             for (k, pattern) in c.inputs.iter().enumerate() {
                 let matched: Vec<&(InputRef, String)> = inputs
                     .iter()
                     .filter(|(_, name)| glob_match(pattern, name))
                     .collect();
-                if matched.is_empty() {
+                if matched.is_empty() && !self.is_full() {
                     let names: Vec<String> = inputs.iter().map(|(_, n)| n.clone()).collect();
                     let hint = suggest(pattern, names.iter().map(String::as_str))
                         .map(|s| format!("did you mean `{s}`? "))
@@ -595,20 +940,21 @@ impl Checker<'_> {
                     self.error(
                         &at(&format!("inputs[{k}]")),
                         format!(
-                            "`{pattern}` matches no per-trial input; {hint}inputs are named as in trials.csv, e.g. {}",
+                            "`{}` matches no per-trial input; {hint}inputs are named as in trials.csv, e.g. {}",
+                            shown(pattern),
                             quote_list(&names.into_iter().take(6).collect::<Vec<_>>())
                         ),
                     );
                 }
                 for (input, name) in matched {
-                    if members.contains(input) {
+                    if member_set.contains(input) {
                         continue;
                     }
-                    if let Some((_, other)) = taken.iter().find(|(i, _)| i == input) {
-                        self.error(
-                            &at(&format!("inputs[{k}]")),
-                            format!("`{name}` is already in correlation group `{other}`; an input can be in one group only"),
+                    if let Some(other) = taken.get(input) {
+                        let message = format!(
+                            "`{name}` is already in correlation group `{other}`; an input can be in one group only"
                         );
+                        self.error(&at(&format!("inputs[{k}]")), message);
                         continue;
                     }
                     let (lo, hi) = scenario.input_spec(*input).support();
@@ -621,7 +967,8 @@ impl Checker<'_> {
                         );
                         continue;
                     }
-                    taken.push((*input, c.id.clone()));
+                    taken.insert(*input, &c.id);
+                    member_set.insert(*input);
                     members.push(*input);
                 }
             }
@@ -641,7 +988,8 @@ impl Checker<'_> {
     }
 
     fn observations(&mut self, raw: &[RawObservation], scenario: &Scenario) -> Vec<Observation> {
-        let site_ids: Vec<String> = scenario.sites.iter().map(|s| s.id.clone()).collect();
+        self.list_at_most("observations", raw.len(), MAX_OBSERVATIONS, "observations");
+        let site_ids = Known::new(scenario.sites.iter().map(|s| s.id.clone()));
         let mut out = Vec::new();
         for (i, o) in raw.iter().enumerate() {
             let at = |f: &str| format!("observations[{i}].{f}");
@@ -659,17 +1007,22 @@ impl Checker<'_> {
                 .site
                 .as_ref()
                 .and_then(|id| self.lookup(&at("site"), id, &site_ids, "site"));
-            self.require(o.value.is_finite() && o.value >= 0.0, &at("value"), || {
+            self.require(
+                o.value.is_finite() && o.value >= 0.0 && o.value <= MAX_OBSERVED_VALUE,
+                &at("value"),
+                || {
                 format!(
-                    "an observed {} must be a number >= 0 (in {}), found {}",
+                    "an observed {} must be a number >= 0 and at most {MAX_OBSERVED_VALUE:e} (in {}), found {}",
                     o.metric.name(),
                     o.metric.unit(),
                     o.value
                 )
-            });
+                },
+            );
             self.require(!o.source.trim().is_empty(), &at("source"), || {
                 "must not be empty: say where the value comes from, e.g. source = \"press release, 2025-09-30\"".into()
             });
+            self.free_text(&at("source"), &o.source);
             out.push(Observation {
                 date: o.date,
                 metric: o.metric,
@@ -695,10 +1048,9 @@ impl Checker<'_> {
                 )
             },
         );
-        let stream_ids: Vec<String> = scenario.supply.iter().map(|s| s.id.clone()).collect();
-        let site_ids: Vec<String> = scenario.sites.iter().map(|s| s.id.clone()).collect();
-        let accelerator_ids: Vec<String> =
-            scenario.accelerators.iter().map(|a| a.id.clone()).collect();
+        let stream_ids = Known::new(scenario.supply.iter().map(|s| s.id.clone()));
+        let site_ids = Known::new(scenario.sites.iter().map(|s| s.id.clone()));
+        let accelerator_ids = Known::new(scenario.accelerators.iter().map(|a| a.id.clone()));
         let mut delivered_racks = vec![0u64; scenario.supply.len()];
         let mut listed = vec![false; scenario.supply.len()];
         for (k, e) in raw.supply.iter().enumerate() {
@@ -709,7 +1061,19 @@ impl Checker<'_> {
             if std::mem::replace(&mut listed[i], true) {
                 self.error(
                     &at("stream"),
-                    format!("stream `{}` is listed twice in `status.supply`", e.stream),
+                    format!(
+                        "stream `{}` is listed twice in `status.supply`",
+                        shown(&e.stream)
+                    ),
+                );
+                continue;
+            }
+            if e.delivered_racks > MAX_RACKS {
+                self.count_at_most(
+                    &at("delivered_racks"),
+                    e.delivered_racks,
+                    MAX_RACKS,
+                    "racks",
                 );
                 continue;
             }
@@ -735,7 +1099,10 @@ impl Checker<'_> {
             if std::mem::replace(&mut seen[i], true) {
                 self.error(
                     &at("site"),
-                    format!("site `{}` is listed twice in `status.sites`", e.site),
+                    format!(
+                        "site `{}` is listed twice in `status.sites`",
+                        shown(&e.site)
+                    ),
                 );
                 continue;
             }
@@ -756,6 +1123,10 @@ impl Checker<'_> {
                 let mut out = Vec::new();
                 for (id, n) in list {
                     let path = at(&format!("{field}.{id}"));
+                    if *n > MAX_RACKS {
+                        self.count_at_most(&path, *n, MAX_RACKS, "racks");
+                        continue;
+                    }
                     let Some(a) = self.lookup(&path, id, &accelerator_ids, "accelerator") else {
                         continue;
                     };
@@ -851,6 +1222,7 @@ impl Checker<'_> {
     }
 
     fn accelerators(&mut self, raw: &[RawAccelerator]) -> Vec<Accelerator> {
+        self.list_at_most("accelerators", raw.len(), MAX_ACCELERATORS, "rack types");
         self.unique_ids("accelerators", raw.iter().map(|a| a.id.as_str()));
         let mut out = Vec::new();
         for (i, a) in raw.iter().enumerate() {
@@ -874,7 +1246,7 @@ impl Checker<'_> {
                     &format!("accelerators[{i}]"),
                     format!(
                         "accelerator `{}` is not built in, so it needs {}",
-                        a.id,
+                        shown(&a.id),
                         missing
                             .iter()
                             .map(|m| format!("`{m}`"))
@@ -884,14 +1256,41 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            self.require(gpus_per_rack > 0, &at("gpus_per_rack"), || {
-                "must be at least 1".into()
-            });
-            self.positive(&at("rack_it_kw"), rack_it_kw, "kW");
-            self.non_negative(&at("fp8_pflops_per_gpu"), fp8);
-            self.non_negative(&at("bf16_pflops_per_gpu"), bf16);
+            self.require(
+                (1..=MAX_GPUS_PER_RACK).contains(&gpus_per_rack),
+                &at("gpus_per_rack"),
+                || {
+                    format!(
+                        "must be a whole number in [1, {MAX_GPUS_PER_RACK}], found {gpus_per_rack}"
+                    )
+                },
+            );
+            self.number_in(
+                &at("rack_it_kw"),
+                rack_it_kw,
+                MIN_RACK_IT_KW,
+                MAX_RACK_IT_KW,
+                "kW",
+            );
+            self.number_in(
+                &at("fp8_pflops_per_gpu"),
+                fp8,
+                0.0,
+                MAX_PFLOPS_PER_GPU,
+                "PFLOPS",
+            );
+            self.number_in(
+                &at("bf16_pflops_per_gpu"),
+                bf16,
+                0.0,
+                MAX_PFLOPS_PER_GPU,
+                "PFLOPS",
+            );
             if let Some(p) = a.price_per_rack_usd {
-                self.non_negative(&at("price_per_rack_usd"), p);
+                self.number_in(&at("price_per_rack_usd"), p, 0.0, MAX_PRICE_USD, "USD");
+            }
+            if let Some(name) = &a.name {
+                self.name(&at("name"), name);
             }
             out.push(Accelerator {
                 id: a.id.clone(),

@@ -63,6 +63,11 @@
 //!   foreign folders refused, an unwritable `--out` failing before the first trial, the previous
 //!   folder intact after SIGKILL or Ctrl-C (exit 130) midway, and a closed or full standard
 //!   output giving a quiet exit 0 or a clear exit 1, never a panic.
+//! - `hostile_inputs`: issue 12's hostile scenario inputs: day-valued ranges beyond the longest
+//!   horizon, rates and counts beyond the engine's integers, tables posing as dates, devices,
+//!   pipes, huge files and deep chains in `extends`, quadratic loading, long ids and control
+//!   characters, huge thread counts: each exits 2 with a located message, or runs with the right
+//!   answer at the limit; random numbers in random fields (proptest) never panic.
 //! - `exports`: the shape and internal consistency of `summary.json`, `daily.csv`, `trials.csv`
 //!   and `scenario.resolved.toml`.
 //!
@@ -79,6 +84,7 @@ mod correlation;
 mod deploy;
 mod determinism;
 mod exports;
+mod hostile_inputs;
 mod hostile_partials;
 mod mechanisms;
 mod results_folder;
