@@ -185,6 +185,43 @@ fn rates_scales_and_noise_must_fit_the_engines_integers() {
 }
 
 #[test]
+fn the_engine_counts_exactly_at_the_input_limits() {
+    // valid/at_the_bounds.toml: every rate and size at its limit, deterministic; the numbers
+    // are worked out in its header. 10^12 GPUs delivered: nothing wraps or saturates.
+    let out = run_cli(
+        &fixture("valid/at_the_bounds.toml"),
+        &["--no-charts", "--cost-trials", "0"],
+    );
+    let daily = out.daily();
+    let last = daily.rows.len() - 1;
+    assert_eq!(daily.column("date")[last], "2045-03-05");
+    for (column, expected) in [
+        ("delivered_gpus_mean", 1e12),
+        ("delivered_gpus_p50", 1e12),
+        ("installed_gpus_mean", 1e8),
+        ("online_gpus_mean", 1e8),
+        ("staged_gpus_mean", 1e12 - 1e8),
+        ("staged_gpus_p95", 1e12 - 1e8),
+        ("energized_mw_mean", 1e5),
+        ("it_mw_in_use_mean", 1e5),
+        ("stranded_mw_mean", 0.0),
+    ] {
+        assert_eq!(daily.number(last, column), expected, "{column}");
+    }
+    // The first week's 100,000 racks arrive on day 6; power holds 10,000 of them.
+    assert_eq!(daily.number(6, "delivered_gpus_mean"), 1e9);
+    assert_eq!(daily.number(7, "online_gpus_mean"), 1e8);
+    assert_eq!(
+        json_f64(&out.summary, "/available_gpus_at_deadline/mean"),
+        1e8
+    );
+    assert_eq!(
+        json_f64(&out.summary, "/p_target_by_deadline/estimate"),
+        0.0
+    );
+}
+
+#[test]
 fn more_crews_never_hurt() {
     // At the limit the crews are never the constraint: P(target) is at least that of slower
     // crews (once, 10^17 racks a day gave 0.88 and 10^18 zero installs).
