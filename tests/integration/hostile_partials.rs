@@ -17,7 +17,7 @@ use capsim::shard::{PartialHeader, Shard};
 use predicates::prelude::*;
 use proptest::prelude::*;
 
-use crate::util::capsim;
+use crate::util::{capsim, merge_cli};
 
 const TINY: &str = "tests/fixtures/valid/tiny.toml";
 
@@ -41,13 +41,7 @@ fn two_shards(dir: &Path, extra: &[&str]) -> [PathBuf; 2] {
 
 /// `capsim merge INPUTS --out OUT --quiet --no-charts`.
 fn merge(inputs: &[&Path], out: &Path) -> assert_cmd::assert::Assert {
-    capsim()
-        .arg("merge")
-        .args(inputs)
-        .arg("--out")
-        .arg(out)
-        .args(["--quiet", "--no-charts"])
-        .assert()
+    merge_cli(inputs, out, &["--no-charts"])
 }
 
 /// Merges `inputs` into a fresh folder, expecting exit code 2, a message naming `file` and

@@ -10,7 +10,7 @@ use capsim::model::Model;
 use capsim::shard::{self, PartialBody, PartialHeader, PartialRun, Shard};
 use predicates::prelude::*;
 
-use crate::util::{capsim, config, load, report, run_lib};
+use crate::util::{capsim, config, load, merge_cli, report, run_lib};
 
 const TINY: &str = "tests/fixtures/valid/tiny.toml";
 
@@ -33,14 +33,9 @@ fn run_shards(dir: &Path, trials: u64, seed: u64, count: u64, extra: &[&str]) {
     }
 }
 
+/// `capsim merge INPUTS --out OUT --quiet`.
 fn merge(inputs: &[&Path], out: &Path) -> assert_cmd::assert::Assert {
-    capsim()
-        .arg("merge")
-        .args(inputs)
-        .arg("--out")
-        .arg(out)
-        .arg("--quiet")
-        .assert()
+    merge_cli(inputs, out, &[])
 }
 
 fn same_files(a: &Path, b: &Path, names: &[&str]) {

@@ -29,6 +29,18 @@ pub fn capsim() -> assert_cmd::Command {
     cmd
 }
 
+/// `capsim merge INPUTS --out OUT --quiet`, plus `extra` flags.
+pub fn merge_cli(inputs: &[&Path], out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    capsim()
+        .arg("merge")
+        .args(inputs)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .args(extra)
+        .assert()
+}
+
 /// What `capsim run` wrote into its output directory.
 pub struct RunOutput {
     /// Keeps the directory alive as long as the output is used.
