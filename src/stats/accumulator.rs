@@ -194,6 +194,12 @@ pub struct Layout {
     pub target_gpus: u64,
 }
 
+impl Layout {
+    /// Widest bin of any metric, in its base unit (2²²): with bins inside `i32`, every value is
+    /// then below 2⁵³, so the exact sums of a [`DailyBuffer`] cannot wrap.
+    pub const MAX_BIN_WIDTH: i64 = 1 << 22;
+}
+
 /// Cells per tile of a [`DailyBuffer`]: one 64-byte cache line of `i32` bins.
 const TILE: usize = 16;
 
@@ -215,10 +221,15 @@ pub struct DailyBuffer {
     /// metric m on `day` of buffered trial t: each metric's days start a fresh tile, so one
     /// offset per day serves every metric.
     bins: Vec<i32>,
-    /// Exact sums per cell of the buffered trials.
+    /// Exact sums per cell of the buffered trials. They cannot wrap while every bin fits an
+    /// `i32`: widths are at most [`Layout::MAX_BIN_WIDTH`], so each value is below 2⁵³, and
+    /// at most [`DailyBuffer::MAX_TRIALS`] trials are buffered.
     sums: Vec<i64>,
     /// Each metric's bin division.
     divisors: [Divisor; Metric::COUNT],
+    /// Per metric, the OR of every bin recorded (complemented when negative): a bit at or above
+    /// bit 31 means a bin fell outside the `i32` range. Kept across absorbs.
+    magnitudes: [i64; Metric::COUNT],
 }
 
 /// Exact ⌊v / w⌋ for a fixed positive width w, without a hardware division: one multiply-high
@@ -255,9 +266,13 @@ impl Divisor {
 }
 
 impl DailyBuffer {
-    /// A buffer for `capacity` trials of `layout`.
+    /// Most trials a buffer holds before it must be absorbed.
+    pub const MAX_TRIALS: usize = 256;
+
+    /// A buffer for `capacity` trials of `layout` (1 to [`DailyBuffer::MAX_TRIALS`]).
     pub fn new(layout: &Layout, capacity: usize) -> DailyBuffer {
-        let capacity = capacity.max(1);
+        debug_assert!(layout.bin_width.iter().all(|&w| w <= Layout::MAX_BIN_WIDTH));
+        let capacity = capacity.clamp(1, Self::MAX_TRIALS);
         let tile_stride = (capacity + 1) * TILE;
         let metric_stride = layout.days.div_ceil(TILE) * tile_stride;
         DailyBuffer {
@@ -269,18 +284,33 @@ impl DailyBuffer {
             bins: vec![0; Metric::COUNT * metric_stride],
             sums: vec![0; layout.days * Metric::COUNT],
             divisors: layout.bin_width.map(Divisor::new),
+            magnitudes: [0; Metric::COUNT],
         }
     }
 
     /// Records the end-of-day values of the current trial, in base units, in `Metric::ALL`
-    /// order. Values must fit an `i32` once binned.
+    /// order. A value whose bin does not fit an `i32` is recorded wrong and flagged (see
+    /// [`DailyBuffer::out_of_range`]): the run must then be refused, not reported.
     #[inline]
     pub fn record_day(&mut self, day: usize, values: &[i64; Metric::COUNT]) {
         let at = (day / TILE) * self.tile_stride + self.len * TILE + day % TILE;
         for (m, (&v, divisor)) in values.iter().zip(&self.divisors).enumerate() {
-            self.bins[at + m * self.metric_stride] = divisor.floor_div(v) as i32;
+            let bin = divisor.floor_div(v);
+            self.magnitudes[m] |= bin ^ (bin >> 63);
+            self.bins[at + m * self.metric_stride] = bin as i32;
             self.sums[m * self.days + day] += v;
         }
+    }
+
+    /// The first metric (in `Metric::ALL` order) one of whose values, since this buffer was made,
+    /// fell outside the
+    /// range its bins can count (2³¹ bins either side of 0); `None` if every value fitted.
+    pub fn out_of_range(&self) -> Option<Metric> {
+        let fits = |bits: &i64| *bits <= i64::from(i32::MAX);
+        Metric::ALL
+            .into_iter()
+            .zip(&self.magnitudes)
+            .find_map(|(m, bits)| (!fits(bits)).then_some(m))
     }
 
     /// Closes the current trial; returns true when the buffer is full and must be absorbed.
@@ -552,6 +582,26 @@ mod tests {
             phase_energized_day: vec![0],
             ..TrialOutcome::default()
         });
+    }
+
+    #[test]
+    fn values_past_the_bins_range_are_flagged_not_wrapped_silently() {
+        let lay = layout();
+        let mut buf = DailyBuffer::new(&lay, 2);
+        let mut values = [0i64; Metric::COUNT];
+        values[5] = i64::from(i32::MAX) * 1000; // energized kW, 1000-kW bins: the last bin.
+        buf.record_day(0, &values);
+        assert_eq!(buf.out_of_range(), None);
+        values[5] += 1000;
+        buf.record_day(1, &values);
+        values[2] = -(1 << 40);
+        buf.record_day(2, &values);
+        assert_eq!(buf.out_of_range(), Some(Metric::OnlineGpus));
+        // The flag outlives the buffer's absorption.
+        buf.end_trial();
+        let mut acc = Accumulator::new(lay);
+        acc.absorb(&mut buf);
+        assert_eq!(buf.out_of_range(), Some(Metric::OnlineGpus));
     }
 
     #[test]
