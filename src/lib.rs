@@ -36,6 +36,34 @@
 //! Accumulator ─► Summary, daily rows ─► table | summary.json | daily.csv
 //! ```
 //!
+//! # Architecture
+//!
+//! The modules form layers, top to bottom; each may use only the modules its arrow names, all
+//! below it, so there is no import cycle:
+//!
+//! ```text
+//! cli       → anything (the binary: src/main.rs, src/cli/)
+//! chart     → output, engine, model, stats, scenario, numeric
+//! output    → engine, model, stats, scenario, numeric
+//! analysis  → engine, model, stats, scenario, numeric
+//! shard     → engine, model, stats, scenario, numeric
+//! engine    → model, stats, scenario, numeric
+//! model     → scenario, numeric
+//! scenario  → numeric
+//! stats     → numeric
+//! numeric   → nothing: seeding, the normal distribution, rate integration
+//! ```
+//!
+//! `stats` knows no scenarios, models or threads. The charts themselves read only files, and the
+//! writers of `output` need only `stats`: the upper edges of `chart` and `output` (and `shard`'s
+//! to `engine` and `model`) serve their tests, which run the whole pipeline. Tests in any module
+//! may use the test-scenario builder (`test_support`, compiled for tests only).
+//!
+//! The engine reads the model's own types ([`model::AllocationPolicy`], [`model::Staging`]), not
+//! the scenario file's. One exception remains: `scenario` formats numbers in its warnings with
+//! [`output::thousands`]. The `architecture` integration test checks every `crate::` path in
+//! `src/` against these layers.
+//!
 //! # Each simulated day
 //!
 //! 1. power events: phases open for racks `install_lead_days` before energization, energize on
@@ -64,7 +92,7 @@
 //! # Determinism
 //!
 //! Every random input of every trial has its own generator, a pure function of (seed, trial,
-//! input name) ([`engine::seed`]), and every statistic is an integer count or sum. So the same
+//! input name) ([`numeric::seed`]), and every statistic is an integer count or sum. So the same
 //! scenario, seed and trial count give bit-identical results with any thread count, batch size
 //! or split of the trials into shards.
 //!
@@ -126,7 +154,10 @@ pub mod analysis;
 pub mod chart;
 pub mod engine;
 pub mod model;
+pub mod numeric;
 pub mod output;
 pub mod scenario;
 pub mod shard;
 pub mod stats;
+#[cfg(test)]
+mod test_support;

@@ -9,27 +9,17 @@ use crate::model::Model;
 use crate::output;
 use crate::scenario::{self, Scenario};
 use crate::stats::{Summary, daily_rows};
+use crate::test_support::TestScenario;
 
 /// One site; 14 racks arrive at the end of each week and go online the same day, so every trial
 /// reaches 2,016 GPUs on day 13.
-const SAME_DAY: &str = r#"
-[scenario]
-name = "same-day"
-start = 2026-01-01
-deadline = 2026-01-31
-horizon = 2026-02-09
-target_gpus = 2016
-[[supply]]
-id = "s"
-accelerator = "gb300-nvl72"
-schedule = [ { date = 2026-01-01, racks_per_week = 14 }, { date = 2026-12-31, racks_per_week = 14 } ]
-[[sites]]
-id = "hall"
-pue = 1.25
-accepts = ["gb300-nvl72"]
-install_racks_per_day = 100
-phases = [ { mw = 100, planned = 2025-12-01 } ]
-"#;
+fn same_day() -> TestScenario {
+    TestScenario::new("same-day")
+        .dates("2026-01-31", "2026-02-09")
+        .target_gpus(2016)
+        .supply(14, "2026-12-31")
+        .site("hall", 1.25, 100, "{ mw = 100, planned = 2025-12-01 }")
+}
 
 /// Runs `scenario` with the library; returns the `summary.json` and `daily.csv` it would write.
 fn run_files(s: &Scenario, trials: u64) -> (Vec<u8>, Vec<u8>) {
@@ -63,12 +53,9 @@ fn chart_data(s: &Scenario, trials: u64) -> ChartData {
     .unwrap()
 }
 
-fn inline(text: &str, overrides: &[(&str, &str)]) -> ChartData {
-    let mut text = text.to_owned();
-    for (from, to) in overrides {
-        assert!(text.contains(from), "{from}");
-        text = text.replace(from, to);
-    }
+/// Runs a test scenario (8 trials) and parses its files back into chart data.
+fn inline(test_scenario: &TestScenario) -> ChartData {
+    let text = test_scenario.text();
     chart_data(&scenario::parse(&text, Path::new("t.toml")).unwrap(), 8)
 }
 
@@ -187,7 +174,7 @@ fn fan_chart_bands_lie_inside_the_plot_area() {
 
 #[test]
 fn svg_holds_axis_titles_and_legend_labels() {
-    let data = inline(SAME_DAY, &[]);
+    let data = inline(&same_day());
     let svg =
         |k| String::from_utf8(render(k, &data, ChartFormat::Svg, DEFAULT_SIZE).unwrap()).unwrap();
     let fan = svg(ChartKind::Fan);
@@ -219,14 +206,14 @@ fn svg_holds_axis_titles_and_legend_labels() {
 
 #[test]
 fn edge_case_every_trial_reaches_the_target_the_same_day_single_site() {
-    let data = inline(SAME_DAY, &[]);
+    let data = inline(&same_day());
     assert_eq!(data.facts.full_capacity, [data.facts.full_capacity[0]; 3]);
     render_all(&data, DEFAULT_SIZE);
 }
 
 #[test]
 fn edge_case_no_trial_reaches_the_target() {
-    let data = inline(SAME_DAY, &[("target_gpus = 2016", "target_gpus = 9000000")]);
+    let data = inline(&same_day().target_gpus(9_000_000));
     assert_eq!(data.facts.never_fraction, 1.0);
     render_all(&data, DEFAULT_SIZE);
     let svg = render(
@@ -246,26 +233,14 @@ fn edge_case_no_trial_reaches_the_target() {
 #[test]
 fn edge_case_shortest_horizon_and_small_images() {
     // The shortest run the scenario rules allow: the deadline is the day after the start.
-    let data = inline(
-        SAME_DAY,
-        &[
-            ("deadline = 2026-01-31", "deadline = 2026-01-02"),
-            ("horizon = 2026-02-09", "horizon = 2026-01-02"),
-        ],
-    );
+    let data = inline(&same_day().dates("2026-01-02", "2026-01-02"));
     assert_eq!(data.daily.len(), 2);
     render_all(&data, (400, 250));
 }
 
 #[test]
 fn edge_case_one_row_of_data() {
-    let data = inline(
-        SAME_DAY,
-        &[
-            ("deadline = 2026-01-31", "deadline = 2026-01-02"),
-            ("horizon = 2026-02-09", "horizon = 2026-01-02"),
-        ],
-    );
+    let data = inline(&same_day().dates("2026-01-02", "2026-01-02"));
     let mut one = data.clone();
     one.daily.truncate(1);
     render_all(&one, (600, 350));
@@ -273,7 +248,7 @@ fn edge_case_one_row_of_data() {
 
 #[test]
 fn sites_chart_is_skipped_without_site_columns() {
-    let s = scenario::parse(SAME_DAY, Path::new("t.toml")).unwrap();
+    let s = scenario::parse(&same_day().text(), Path::new("t.toml")).unwrap();
     let (json, csv) = run_files(&s, 4);
     let data = ChartData::parse(&json, Path::new("s.json"), &csv, Path::new("daily.csv")).unwrap();
     // The same file without its per-site columns (as written before they existed).
@@ -304,7 +279,7 @@ fn sites_chart_is_skipped_without_site_columns() {
 
 #[test]
 fn bad_files_give_errors_naming_the_file_and_the_problem() {
-    let data = inline(SAME_DAY, &[]);
+    let data = inline(&same_day());
     let dir = tempfile::tempdir().unwrap();
     let err = ChartData::read_dir(dir.path()).unwrap_err().to_string();
     assert!(

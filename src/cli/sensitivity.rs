@@ -18,9 +18,9 @@ use std::io::Write;
 
 use anyhow::Result;
 use capsim::chart::{self, Tornado, TornadoRow, TornadoScale};
-use capsim::engine::seed::mix64;
 use capsim::engine::{self, EngineConfig, RunHooks};
 use capsim::model::{DayDist, Dist, Model};
+use capsim::numeric::seed::mix64;
 use capsim::output::thousands;
 use capsim::scenario::{DistSpec, InputRef, Scenario};
 use capsim::stats::{SobolIndices, TrialOutcome, sobol, spearman, type7};

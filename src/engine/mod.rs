@@ -1,15 +1,14 @@
 //! The Monte Carlo engine: runs trials in parallel on rayon and merges their statistics.
 //!
 //! **Determinism.** Trial `t` draws only from generators keyed by `(seed, t, input)`
-//! ([`seed::input_rng`]) and the statistics it feeds are integer counts and sums, whose merge is
-//! exact and order-independent. So the same model, seed and trial range give bit-identical
+//! ([`crate::numeric::seed::input_rng`]) and the statistics it feeds are integer counts and
+//! sums, whose merge is exact and order-independent. So the same model, seed and trial range give bit-identical
 //! results with any thread count, any batch size, and any split of the range into shards.
 //!
 //! **Memory.** One [`Accumulator`] and one [`Scratch`] per worker thread, plus the merged result:
 //! independent of the trial count. Per-trial outcomes are only materialised, one wave of batches
 //! at a time, when a trial sink (`trials.csv`) asks for them.
 
-pub mod seed;
 pub mod trial;
 
 use std::cell::RefCell;
@@ -443,30 +442,24 @@ pub fn run_to_precision(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::TestScenario;
 
-    const SMALL: &str = r#"
-[scenario]
-name = "precision"
-start = 2026-01-01
-deadline = 2026-03-01
-horizon = 2026-04-01
-target_gpus = 1440
-[[supply]]
-id = "s"
-accelerator = "gb300-nvl72"
-schedule = [ { date = 2026-01-01, racks_per_week = 3 }, { date = 2026-04-01, racks_per_week = 3 } ]
-slip_days = { kind = "uniform", min = 0, max = 40 }
-[[sites]]
-id = "a"
-pue = 1.2
-accepts = ["gb300-nvl72"]
-install_racks_per_day = 3
-phases = [ { mw = 50, planned = 2026-01-01 } ]
-"#;
+    /// One site with power from the start, 3 racks a week slipping 0 to 40 days: the target is
+    /// met by the deadline in about half the trials.
+    fn small() -> Scenario {
+        let text = TestScenario::new("precision")
+            .dates("2026-03-01", "2026-04-01")
+            .target_gpus(1440)
+            .supply(3, "2026-04-01")
+            .supply_key(r#"slip_days = { kind = "uniform", min = 0, max = 40 }"#)
+            .site("a", 1.2, 3, "{ mw = 50, planned = 2026-01-01 }")
+            .text();
+        crate::scenario::parse(&text, std::path::Path::new("p.toml")).unwrap()
+    }
 
     #[test]
     fn a_precision_run_equals_a_fixed_run_of_its_final_count() {
-        let s = crate::scenario::parse(SMALL, std::path::Path::new("p.toml")).unwrap();
+        let s = small();
         let model = Model::compile(&s).unwrap();
         let cfg = EngineConfig {
             trials: 200,
@@ -509,7 +502,7 @@ phases = [ { mw = 50, planned = 2026-01-01 } ]
 
     #[test]
     fn a_raised_cancel_flag_stops_a_run_and_a_lowered_one_changes_nothing() {
-        let s = crate::scenario::parse(SMALL, std::path::Path::new("p.toml")).unwrap();
+        let s = small();
         let model = Model::compile(&s).unwrap();
         let cfg = EngineConfig {
             trials: 300,
@@ -557,7 +550,7 @@ phases = [ { mw = 50, planned = 2026-01-01 } ]
 
     #[test]
     fn a_precision_run_stops_at_the_trial_cap() {
-        let s = crate::scenario::parse(SMALL, std::path::Path::new("p.toml")).unwrap();
+        let s = small();
         let model = Model::compile(&s).unwrap();
         let cfg = EngineConfig {
             trials: 100,
@@ -580,7 +573,7 @@ phases = [ { mw = 50, planned = 2026-01-01 } ]
     fn a_seed_override_swaps_only_that_input_s_draws() {
         // Pick-freeze (Sobol): overriding every group with seed B reproduces the run with seed
         // B; overriding one group changes the run, and only through that input.
-        let s = crate::scenario::parse(SMALL, std::path::Path::new("p.toml")).unwrap();
+        let s = small();
         let model = Model::compile(&s).unwrap();
         let cfg = |seed| EngineConfig {
             trials: 64,

@@ -17,9 +17,10 @@ use rand::RngExt;
 use rand::distr::Distribution;
 use rand_distr::{Binomial, Poisson, StandardNormal};
 
-use super::seed::{TrialRng, input_rng};
-use crate::model::{Model, Probe, StatusModel, StreamModel};
-use crate::scenario::{AllocationPolicy, DistSpec, ObservedMetric, Staging, std_normal_cdf};
+use crate::model::{AllocationPolicy, Model, Probe, Staging, StatusModel, StreamModel};
+use crate::numeric::seed::{TrialRng, input_rng};
+use crate::numeric::std_normal_cdf;
+use crate::scenario::{DistSpec, ObservedMetric};
 use crate::stats::{Accumulator, Bottleneck, DailyBuffer, Metric, TrialOutcome};
 
 /// Guards the whole-rack count of a power ratio against rounding just below an integer.
@@ -1828,7 +1829,8 @@ fn deliver_stream(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::seed::test_rng;
+    use crate::numeric::seed::test_rng;
+    use crate::test_support::TestScenario;
 
     #[test]
     fn binomial_inversion_has_the_right_mean_and_variance() {
@@ -1907,35 +1909,24 @@ mod tests {
     }
 
     /// One site, power from day 0, 10 racks a week, failures and zero-day rework.
-    const SMALL: &str = r#"
-[scenario]
-name = "small"
-start = 2026-01-01
-deadline = 2026-03-01
-horizon = 2026-04-01
-target_gpus = 720
-[[supply]]
-id = "s"
-accelerator = "gb300-nvl72"
-schedule = [ { date = 2026-01-01, racks_per_week = 10 }, { date = 2026-03-01, racks_per_week = 10 } ]
-[[sites]]
-id = "a"
-pue = 1.2
-accepts = ["gb300-nvl72"]
-install_racks_per_day = 3
-pod_racks = 4
-pod_acceptance_days = { kind = "uniform", min = 0, max = 3 }
-phases = [ { mw = 50, planned = 2025-12-01 } ]
-[bring_up]
+    fn small_model() -> Model {
+        let text = TestScenario::new("small")
+            .dates("2026-03-01", "2026-04-01")
+            .target_gpus(720)
+            .supply(10, "2026-03-01")
+            .site("a", 1.2, 3, "{ mw = 50, planned = 2025-12-01 }")
+            .site_key("pod_racks = 4")
+            .site_key(r#"pod_acceptance_days = { kind = "uniform", min = 0, max = 3 }"#)
+            .table(
+                r#"[bring_up]
 burn_in_days = { kind = "uniform", min = 0, max = 3 }
 failure_probability = 0.3
 pulled_fraction = 0.5
 fix_in_place_days = { kind = "uniform", min = 0, max = 4 }
-rework_days = 0
-"#;
-
-    fn small_model() -> Model {
-        let s = crate::scenario::parse(SMALL, std::path::Path::new("small.toml")).unwrap();
+rework_days = 0"#,
+            )
+            .text();
+        let s = crate::scenario::parse(&text, std::path::Path::new("small.toml")).unwrap();
         Model::compile(&s).unwrap()
     }
 

@@ -5,7 +5,8 @@
 //! al., *Numerical Recipes*, 3rd ed., §6.4; the normal CDF through `erfc` (libm, the pure-Rust
 //! port of FreeBSD's msun, so results are identical on every platform).
 
-use crate::scenario::{DistSpec, std_normal_cdf};
+use crate::numeric::std_normal_cdf;
+use crate::scenario::DistSpec;
 
 /// P(X <= x).
 pub fn cdf(spec: &DistSpec, x: f64) -> f64 {

@@ -164,7 +164,7 @@ impl DayDist {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::seed::test_rng;
+    use crate::numeric::seed::test_rng;
 
     #[test]
     fn the_guided_search_finds_what_a_binary_search_finds() {

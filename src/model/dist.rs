@@ -145,7 +145,7 @@ impl Distribution<f64> for Dist {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::seed::test_rng;
+    use crate::numeric::seed::test_rng;
 
     /// Sample mean and variance of `n` draws.
     fn moments(d: &Dist, n: usize, seed: u64) -> (f64, f64) {

@@ -7,8 +7,9 @@ pub mod cdf;
 pub mod day_dist;
 pub mod dist;
 
-use crate::engine::seed::input_key;
-use crate::scenario::{AllocationPolicy, DistSpec, InputRef, ObservedMetric, Scenario, Staging};
+use crate::numeric::integrate_rate;
+use crate::numeric::seed::input_key;
+use crate::scenario::{self, DistSpec, InputRef, ObservedMetric, Scenario};
 pub use day_dist::DayDist;
 pub use dist::{Dist, DistError};
 
@@ -179,6 +180,44 @@ pub struct LimitModel {
     pub cap_kw_by_day: Vec<f64>,
 }
 
+/// Which site gets racks first each day (the scenario's `allocation.policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AllocationPolicy {
+    /// Fill sites in file order.
+    Ordered,
+    /// Most room first: with [`Staging::Pool`], sites in descending order of spare IT power at
+    /// the start of each install step; with [`Staging::Site`], each shipped batch goes to the
+    /// site with the most planned room not yet claimed.
+    MostHeadroom,
+}
+
+impl From<scenario::AllocationPolicy> for AllocationPolicy {
+    fn from(policy: scenario::AllocationPolicy) -> AllocationPolicy {
+        match policy {
+            scenario::AllocationPolicy::Ordered => AllocationPolicy::Ordered,
+            scenario::AllocationPolicy::MostHeadroom => AllocationPolicy::MostHeadroom,
+        }
+    }
+}
+
+/// Where delivered racks wait to be installed (the scenario's `allocation.staging`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Staging {
+    /// Each batch is assigned to a site when it ships and waits there.
+    Site,
+    /// One fleet-wide pool per rack type; racks move to any site instantly.
+    Pool,
+}
+
+impl From<scenario::Staging> for Staging {
+    fn from(staging: scenario::Staging) -> Staging {
+        match staging {
+            scenario::Staging::Site => Staging::Site,
+            scenario::Staging::Pool => Staging::Pool,
+        }
+    }
+}
+
 /// A value each trial records at the end of one day ([`crate::stats::TrialOutcome::probes`]):
 /// one metric, fleet-wide or at one site. Observations compile to probes; backtests add more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -265,7 +304,7 @@ pub struct Model {
     pub operations_key: u64,
     /// Seed of the interruption draws instead of the run's, if set.
     pub operations_seed: Option<u64>,
-    /// Allocation policy.
+    /// Which site gets racks first.
     pub policy: AllocationPolicy,
     /// Where delivered racks wait.
     pub staging: Staging,
@@ -333,8 +372,7 @@ impl Model {
                     while segment + 2 < points.len() && points[segment + 1].0 <= from {
                         segment += 1;
                     }
-                    crate::scenario::integrate_rate(&points[segment..], from, from + 7.0)
-                        * st.rate_scale
+                    integrate_rate(&points[segment..], from, from + 7.0) * st.rate_scale
                 })
                 .collect();
             streams.push(StreamModel {
@@ -481,8 +519,8 @@ impl Model {
             outage_survival: cdf::outage_survival(&s.operations.repair_days),
             operations_key: input_key("operations"),
             operations_seed: None,
-            policy: s.allocation,
-            staging: s.staging,
+            policy: s.allocation.into(),
+            staging: s.staging.into(),
             reroute_days: s.reroute_days.map(|d| i64::from(d.max(1))),
             unlimited_supply: false,
             correlations: s

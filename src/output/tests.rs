@@ -5,31 +5,22 @@ use crate::engine::{self, EngineConfig, RunHooks};
 use crate::model::Model;
 use crate::scenario;
 use crate::stats::{RunInfo, SiteInfo, Summary, daily_rows};
+use crate::test_support::TestScenario;
 
 /// 14 racks arrive at the end of each week (days 6, 13, ...); power and crews are abundant and
 /// burn-in takes no time, so 28 racks (2,016 GPUs, the target) are online on day 13.
-const DETERMINISTIC: &str = r#"
-[scenario]
-name = "deterministic"
-start = 2026-01-01
-deadline = 2026-01-31
-horizon = 2026-02-09
-target_gpus = 2016
-[[supply]]
-id = "s"
-accelerator = "gb300-nvl72"
-schedule = [ { date = 2026-01-01, racks_per_week = 14 }, { date = 2026-12-31, racks_per_week = 14 } ]
-[[sites]]
-id = "hall"
-region = "us-east"
-pue = 1.25
-accepts = ["gb300-nvl72"]
-install_racks_per_day = 100
-phases = [ { mw = 100, planned = 2025-12-01 } ]
-"#;
+fn deterministic() -> String {
+    TestScenario::new("deterministic")
+        .dates("2026-01-31", "2026-02-09")
+        .target_gpus(2016)
+        .supply(14, "2026-12-31")
+        .site("hall", 1.25, 100, "{ mw = 100, planned = 2025-12-01 }")
+        .site_key(r#"region = "us-east""#)
+        .text()
+}
 
 fn run(trials: u64) -> (Summary, Vec<crate::stats::DailyRow>) {
-    let s = scenario::parse(DETERMINISTIC, std::path::Path::new("d.toml")).unwrap();
+    let s = scenario::parse(&deterministic(), std::path::Path::new("d.toml")).unwrap();
     let model = Model::compile(&s).unwrap();
     let cfg = EngineConfig {
         trials,

@@ -19,8 +19,7 @@ use std::path::{Path, PathBuf};
 use jiff::civil::Date;
 
 pub use dist_spec::DistSpec;
-pub(crate) use dist_spec::{number, std_normal_cdf};
-pub(crate) use figures::integrate_rate;
+pub(crate) use dist_spec::number;
 pub use figures::{BindingCap, HostingCapacity, PlanFigures};
 pub use raw::{AllocationPolicy, ObservedMetric, Staging, parse_date};
 pub use source::Origin;

@@ -5,42 +5,37 @@ use capsim::engine::{self, EngineConfig, RunHooks};
 use capsim::model::Model;
 use capsim::stats::TrialOutcome;
 
-/// Eight sites, each with one 50 MW phase whose delay is uniform on 0..120 days; 12 racks a
-/// week arrive from day 0 and each site can host 40 racks (power-bound), so the GPUs online at
-/// the deadline count the sites energized in time. `RHO` is substituted per test.
+// The crate's test-scenario builder, the same file the unit tests use; this binary needs only
+// part of it.
+#[allow(dead_code)]
+#[path = "../../src/test_support.rs"]
+mod test_support;
+use test_support::TestScenario;
+
+/// Eight sites, each with one 6 MW phase whose delay is uniform on 0..120 days; 100 racks a
+/// week arrive from day 0 and each site can host 40 racks, so the GPUs online at the deadline
+/// count the sites energized in time. `rho`, when given, correlates the delays.
 fn scenario(rho: Option<f64>) -> capsim::scenario::Scenario {
-    let mut text = String::from(
-        r#"
-[scenario]
-name = "correlated delays"
-start = 2026-01-01
-deadline = 2026-04-01
-horizon = 2026-06-30
-target_gpus = 23040
-[[supply]]
-id = "s"
-accelerator = "gb300-nvl72"
-schedule = [ { date = 2026-01-01, racks_per_week = 100 }, { date = 2026-06-30, racks_per_week = 100 } ]
-"#,
-    );
+    let mut test_scenario = TestScenario::new("correlated delays")
+        .dates("2026-04-01", "2026-06-30")
+        .target_gpus(23040)
+        .supply(100, "2026-06-30");
     for i in 0..8 {
-        text.push_str(&format!(
-            r#"
-[[sites]]
-id = "site-{i}"
-pue = 1.0
-accepts = ["gb300-nvl72"]
-max_racks = 40
-install_racks_per_day = 40
-phases = [ {{ mw = 6, planned = 2026-01-01, delay_days = {{ kind = "uniform", min = 0, max = 120 }} }} ]
-"#
-        ));
+        test_scenario = test_scenario
+            .site(
+                &format!("site-{i}"),
+                1.0,
+                40,
+                r#"{ mw = 6, planned = 2026-01-01, delay_days = { kind = "uniform", min = 0, max = 120 } }"#,
+            )
+            .site_key("max_racks = 40");
     }
     if let Some(rho) = rho {
-        text.push_str(&format!(
-            "\n[[correlations]]\nid = \"grid\"\ninputs = [\"delay_days.*\"]\nrho = {rho}\n"
+        test_scenario = test_scenario.table(&format!(
+            "[[correlations]]\nid = \"grid\"\ninputs = [\"delay_days.*\"]\nrho = {rho}"
         ));
     }
+    let text = test_scenario.text();
     capsim::scenario::parse(&text, std::path::Path::new("correlated.toml")).unwrap()
 }
 

@@ -2,6 +2,9 @@
 //!
 //! Each module checks one promise, end to end, through the `capsim` binary or the public library:
 //!
+//! - `architecture`: the module graph: every `crate::<module>` path in `src/` goes down the
+//!   layers `src/lib.rs` documents (no cycle, no upward import), every module has a layer, and
+//!   the documented layers are the ones checked.
 //! - `attribution`: known answers for where the missing GPUs are and what each constraint costs:
 //!   one hand-built scenario per constraint (`valid/ka_*_only.toml`) gives that cause >= 95% of
 //!   the missing GPU-days and of the shortfall at the deadline, and by far the largest cost; the
@@ -74,6 +77,7 @@
 //! Everything runs in the debug profile, so trial counts stay in the hundreds to low thousands and
 //! horizons in weeks to months. Nothing here measures time: speed belongs to the benchmarks.
 
+mod architecture;
 mod attribution;
 mod backtest;
 mod bench;
