@@ -13,9 +13,10 @@
 //! [`Accumulator::check_merge`] refuses merges whose counts or sums would not fit. The byte
 //! layout is specified in `docs/sharding.md`; changing it needs a new partial format version.
 
-use super::accumulator::{Accumulator, Bottleneck, DailyCell, Layout, Metric};
+use super::accumulator::{Accumulator, DailyCell, Layout};
 use super::histogram::{CountSlice, Histogram};
 use super::paired::TrialRecord;
+use super::schema::{Bottleneck, Metric};
 
 /// Why an encoded accumulator could not be read back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -128,7 +129,7 @@ impl Accumulator {
         }
         // Each daily cell and per-site sum takes at least one byte: bounds the allocations.
         let cells = days
-            .checked_mul(Metric::ALL.len())
+            .checked_mul(Metric::COUNT)
             .filter(|&c| c <= r.left())
             .ok_or(DecodeError::Truncated)?;
         if sites.saturating_mul(days) > r.left() || phases > r.left() {
