@@ -488,7 +488,11 @@ mod tests {
         let layout = Layout {
             days: 4,
             deadline_day: 2,
-            bin_width: [72, 72, 72, 72, 72, 100, 100, 100, 3, 72, 72, 72, 72, 72],
+            bin_width: Metric::ALL.map(|m| match m {
+                Metric::EnergizedMw | Metric::ItMwInUse | Metric::StrandedMw => 100,
+                Metric::Fp8EflopsAvailable => 3,
+                _ => 72,
+            }),
             sites: 2,
             phases: 3,
             target_gpus: 1000,
