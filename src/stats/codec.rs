@@ -514,7 +514,10 @@ mod tests {
             acc.push(&TrialOutcome {
                 full_capacity_day: (t % 3 != 0).then_some((t % 4) as u32),
                 available_gpus_at_deadline: (t * 72) as u64,
-                shortfall_gpu_days: [1, 2, 3, t as u64, 5],
+                shortfall_gpu_days: std::array::from_fn(|b| match Bottleneck::ALL[b] {
+                    Bottleneck::Space => t as u64,
+                    _ => b as u64 + 1,
+                }),
                 site_online_racks_at_deadline: vec![t as u64, 1],
                 phase_energized_day: vec![-3 - t, 0, 900 + t],
                 ..TrialOutcome::default()
