@@ -170,7 +170,17 @@ impl<W: Write> TrialsCsv<W> {
 
 #[cfg(test)]
 mod tests {
-    use super::format_number;
+    use super::{format_number, headline_columns};
+
+    #[test]
+    fn headline_columns_keep_their_names_and_order() {
+        let expected = "p_target,p_target_ci95_low,p_target_ci95_high,full_capacity_p10,\
+                        full_capacity_p50,full_capacity_p90,never_fraction,available_gpus_mean,\
+                        available_gpus_p10,available_gpus_p50,available_gpus_p90,\
+                        bottleneck_supply_share,bottleneck_power_share,bottleneck_install_share,\
+                        bottleneck_space_share,bottleneck_bring_up_share";
+        assert_eq!(headline_columns("p_target").join(","), expected);
+    }
 
     #[test]
     fn numbers_are_compact() {

@@ -9,16 +9,19 @@
 //!
 //! # Adding a metric
 //!
-//! Add a variant to [`Metric`], to [`Metric::ALL`] (at the position of its columns) and to the
-//! matches of this file; the compiler then asks for the rest: the value the engine records
-//! each day (`engine::trial`) and its bin width (`engine::layout`). `daily.csv`, partial files
-//! and the accumulator follow from [`Metric::ALL`]. A new cause of missing GPUs is a
-//! [`Bottleneck`] variant plus its `shortfall_…` metric; the compiler then asks for its
-//! attribution in the engine, how it is lifted (`model::Lift`), its field in
+//! A daily metric is a [`Metric`] variant, its place in [`Metric::ALL`] (its columns' place in
+//! `daily.csv`), its [`Metric::name`] and, if it is not counted in GPUs, its
+//! [`Metric::scale`]; the compiler then asks for its value in the engine's day record
+//! (`engine::trial`). Nothing else names it: the accumulator, the partial files and
+//! `daily.csv` follow [`Metric::ALL`]. By hand: its bin width in `engine::layout` (one rack
+//! unless listed), `shard::FORMAT_VERSION` (the partial body grows) and `docs/outputs.md`.
+//!
+//! A cause of missing GPUs is a [`Bottleneck`] variant with its `shortfall_<cause>_gpus`
+//! metric; the compiler then asks for its name, its place nearest to online, its field in
 //! [`BottleneckShare`](super::BottleneckShare) and
-//! [`ShortfallAtDeadline`](super::ShortfallAtDeadline), and its layer in the bottlenecks chart.
-//! Either changes the layout of `summary.json` or `daily.csv`: bump
-//! [`SCHEMA_VERSION`](super::SCHEMA_VERSION) and document it in `docs/outputs.md`.
+//! [`ShortfallAtDeadline`](super::ShortfallAtDeadline), its layer in the bottlenecks chart and
+//! its daily value. By hand: its attribution (`engine::trial`'s `shortfall`) and how it is
+//! lifted for the constraint costs (`model::Lift`, then `analysis::constraint_costs`).
 
 /// The daily metrics, in `daily.csv` column order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
