@@ -9,27 +9,32 @@
 use crate::engine::{self, EngineConfig, EngineError};
 use crate::model::{Lift, Model};
 use crate::stats::{
-    ConstraintCost, ConstraintCosts, Difference, PairedComparison, TrialRecord, type7,
+    Bottleneck, ConstraintCost, ConstraintCosts, Difference, PairedComparison, TrialRecord, type7,
 };
 
-/// The name and meaning of a lifted class, as the outputs spell them.
+/// The name and meaning of a lifted class, as the outputs spell them: the name is the cause of
+/// missing GPUs it lifts ([`Bottleneck::name`]).
 pub fn describe(lift: Lift) -> (&'static str, &'static str) {
-    match lift {
+    let (cause, meaning) = match lift {
         Lift::Supply => (
-            "supply",
+            Bottleneck::Supply,
             "racks are always waiting at every site that accepts them",
         ),
         Lift::Power => (
-            "power",
+            Bottleneck::Power,
             "every phase energized and commissioned in full on day 0; no power caps",
         ),
-        Lift::Install => ("install", "crews install any number of racks a day"),
-        Lift::Space => ("space", "unlimited floor space at every site"),
+        Lift::Install => (
+            Bottleneck::Install,
+            "crews install any number of racks a day",
+        ),
+        Lift::Space => (Bottleneck::Space, "unlimited floor space at every site"),
         Lift::BringUp => (
-            "bring_up",
+            Bottleneck::BringUp,
             "burn-in takes no time, no rack fails, pods are accepted at once",
         ),
-    }
+    };
+    (cause.name(), meaning)
 }
 
 /// The median full-capacity day of `records`, `None` if it falls among trials that never

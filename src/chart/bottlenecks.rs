@@ -7,6 +7,18 @@ use plotters::prelude::*;
 
 use super::style::{self, Mark, Sizes, draw_err, okabe_ito as oi};
 use super::{ChartData, ChartError};
+use crate::stats::{Bottleneck, DailyStat};
+
+/// The legend label and colour of a cause's layer.
+fn layer_style(cause: Bottleneck) -> (&'static str, RGBColor) {
+    match cause {
+        Bottleneck::BringUp => ("Bring-up (burn-in, repair, pod tests)", oi::GREEN),
+        Bottleneck::Install => ("Waiting for install crews", oi::ORANGE),
+        Bottleneck::Power => ("Waiting for power", oi::VERMILLION),
+        Bottleneck::Space => ("Waiting for floor space", oi::PURPLE),
+        Bottleneck::Supply => ("Not yet delivered", oi::SKY_BLUE),
+    }
+}
 
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -15,33 +27,12 @@ pub(super) fn draw<DB: DrawingBackend>(
 ) -> Result<(), ChartError> {
     let d = &data.daily;
     // Bottom to top: nearest to online first, not yet delivered on top.
-    let layers = [
-        (
-            "Bring-up (burn-in, repair, pod tests)",
-            d.column("shortfall_bring_up_gpus_mean")?,
-            oi::GREEN,
-        ),
-        (
-            "Waiting for install crews",
-            d.column("shortfall_install_gpus_mean")?,
-            oi::ORANGE,
-        ),
-        (
-            "Waiting for power",
-            d.column("shortfall_power_gpus_mean")?,
-            oi::VERMILLION,
-        ),
-        (
-            "Waiting for floor space",
-            d.column("shortfall_space_gpus_mean")?,
-            oi::PURPLE,
-        ),
-        (
-            "Not yet delivered",
-            d.column("shortfall_supply_gpus_mean")?,
-            oi::SKY_BLUE,
-        ),
-    ];
+    let mut layers = Vec::with_capacity(Bottleneck::COUNT);
+    for cause in Bottleneck::NEAREST_TO_ONLINE_FIRST {
+        let (label, color) = layer_style(cause);
+        let missing = d.metric(cause.shortfall_metric(), DailyStat::Mean)?;
+        layers.push((label, missing, color));
+    }
     let subtitle = vec![
         super::run_line(data),
         "Each day, the mean number of GPUs still missing from the target, by why they are not \

@@ -5,11 +5,13 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use jiff::civil::Date;
 use serde::Deserialize;
 
 use super::ChartError;
+use crate::stats::{Bottleneck, DailyStat, Metric, REACHED_TARGET_COLUMN, site_of_online_column};
 
 /// The run's conclusions that the charts quote (a subset of `summary.json`).
 #[derive(Debug, Clone, PartialEq)]
@@ -79,13 +81,19 @@ impl Daily {
             })
     }
 
+    /// The column of `stat` of `metric` ([`Metric::column`]), or an error naming the file and
+    /// the column.
+    pub fn metric(&self, metric: Metric, stat: DailyStat) -> Result<&[f64], ChartError> {
+        self.column(&metric.column(stat))
+    }
+
     /// Per-site mean online GPUs: `(site id, column)` for every `site_<id>_online_gpus_mean`
     /// column, in file order. Empty when the file has no per-site columns.
     pub fn site_online_means(&self) -> Vec<(&str, &[f64])> {
         self.names
             .iter()
             .filter_map(|n| {
-                let id = n.strip_prefix("site_")?.strip_suffix("_online_gpus_mean")?;
+                let id = site_of_online_column(n)?;
                 Some((id, self.columns[self.index[n.as_str()]].as_slice()))
             })
             .collect()
@@ -101,32 +109,32 @@ pub struct ChartData {
     pub daily: Daily,
 }
 
+/// The metric statistics the charts draw, besides each cause's mean shortfall (the bottlenecks
+/// chart).
+const CHARTED: &[(Metric, &[DailyStat])] = {
+    use DailyStat::{P5, P10, P25, P50, P75, P90, P95};
+    &[
+        (Metric::AvailableGpus, &[P5, P25, P50, P75, P95]),
+        (Metric::DeliveredGpus, &[P50]),
+        (Metric::InstalledGpus, &[P50]),
+        (Metric::OnlineGpus, &[P50]),
+        (Metric::EnergizedMw, &[P10, P50, P90]),
+        (Metric::ItMwInUse, &[P10, P50, P90]),
+        (Metric::StrandedMw, &[P10, P50, P90]),
+    ]
+};
+
 /// Columns every chart set needs; checked when reading so a chart never fails halfway.
-pub(super) const REQUIRED: &[&str] = &[
-    "available_gpus_p5",
-    "available_gpus_p25",
-    "available_gpus_p50",
-    "available_gpus_p75",
-    "available_gpus_p95",
-    "delivered_gpus_p50",
-    "installed_gpus_p50",
-    "online_gpus_p50",
-    "energized_mw_p10",
-    "energized_mw_p50",
-    "energized_mw_p90",
-    "it_mw_in_use_p10",
-    "it_mw_in_use_p50",
-    "it_mw_in_use_p90",
-    "stranded_mw_p10",
-    "stranded_mw_p50",
-    "stranded_mw_p90",
-    "shortfall_supply_gpus_mean",
-    "shortfall_power_gpus_mean",
-    "shortfall_install_gpus_mean",
-    "shortfall_space_gpus_mean",
-    "shortfall_bring_up_gpus_mean",
-    "reached_target_share",
-];
+pub(super) static REQUIRED: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let charted = CHARTED
+        .iter()
+        .flat_map(|&(metric, stats)| stats.iter().map(move |&stat| metric.column(stat)));
+    let shortfalls = Bottleneck::ALL.map(|b| b.shortfall_metric().column(DailyStat::Mean));
+    charted
+        .chain(shortfalls)
+        .chain([REACHED_TARGET_COLUMN.to_owned()])
+        .collect()
+});
 
 impl ChartData {
     /// Reads `dir/summary.json` and `dir/daily.csv`.
@@ -252,7 +260,7 @@ fn parse_daily(bytes: &[u8], path: &Path) -> Result<Daily, ChartError> {
         .enumerate()
         .map(|(i, n)| (n.clone(), i))
         .collect();
-    if let Some(missing) = REQUIRED.iter().find(|c| !index.contains_key(**c)) {
+    if let Some(missing) = REQUIRED.iter().find(|c| !index.contains_key(*c)) {
         return Err(bad(format!("no column `{missing}`")));
     }
     let mut dates = Vec::new();

@@ -7,6 +7,7 @@ use plotters::style::text_anchor::HPos;
 
 use super::style::{self, Mark, Sizes, draw_err, okabe_ito as oi};
 use super::{ChartData, ChartError};
+use crate::stats::{DailyStat, Metric};
 
 /// The band and median colour (tests look for it inside the plot area).
 pub(super) const BAND: RGBColor = oi::BLUE;
@@ -22,11 +23,12 @@ pub(super) fn draw<DB: DrawingBackend>(
 ) -> Result<(), ChartError> {
     let d = &data.daily;
     let f = &data.facts;
-    let p5 = d.column("available_gpus_p5")?;
-    let p25 = d.column("available_gpus_p25")?;
-    let p50 = d.column("available_gpus_p50")?;
-    let p75 = d.column("available_gpus_p75")?;
-    let p95 = d.column("available_gpus_p95")?;
+    let available = |stat| d.metric(Metric::AvailableGpus, stat);
+    let p5 = available(DailyStat::P5)?;
+    let p25 = available(DailyStat::P25)?;
+    let p50 = available(DailyStat::P50)?;
+    let p75 = available(DailyStat::P75)?;
+    let p95 = available(DailyStat::P95)?;
 
     let (lo, hi) = f.p_target_ci95;
     let title = format!(

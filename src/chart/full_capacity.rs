@@ -8,6 +8,7 @@ use plotters::style::text_anchor::HPos;
 
 use super::style::{self, Mark, Sizes, draw_err, okabe_ito as oi};
 use super::{ChartData, ChartError, fan};
+use crate::stats::REACHED_TARGET_COLUMN;
 
 /// Runs longer than this many days are binned by week.
 const DAILY_BINS_UP_TO: usize = 120;
@@ -19,7 +20,7 @@ pub(super) fn draw<DB: DrawingBackend>(
 ) -> Result<(), ChartError> {
     let d = &data.daily;
     let f = &data.facts;
-    let reached = d.column("reached_target_share")?;
+    let reached = d.column(REACHED_TARGET_COLUMN)?;
     let bin = if d.len() > DAILY_BINS_UP_TO { 7 } else { 1 };
     let per = if bin == 7 { "week" } else { "day" };
     let mut bins = vec![0.0; d.len().div_ceil(bin)];

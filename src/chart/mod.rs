@@ -184,8 +184,9 @@ pub fn render(
         return Err(ChartError::NoData {
             chart: kind.file_stem(),
             reason: format!(
-                "{} has no per-site columns (site_<id>_online_gpus_mean)",
-                data.daily.path.display()
+                "{} has no per-site columns ({})",
+                data.daily.path.display(),
+                crate::stats::site_online_column("<id>")
             ),
         });
     }

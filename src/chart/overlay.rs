@@ -6,6 +6,7 @@ use plotters::prelude::*;
 
 use super::style::{self, Mark, Sizes, draw_err, okabe_ito as oi};
 use super::{ChartData, ChartError, ChartFormat};
+use crate::stats::{DailyStat, Metric};
 
 /// Opacity of each scenario's P10–P90 band (low: bands overlap).
 const BAND_ALPHA: f64 = 0.16;
@@ -55,9 +56,10 @@ fn draw<DB: DrawingBackend>(
                 .filter(|(x, _)| *x >= 0.0)
                 .collect()
         };
-        let p10 = shift(data.daily.column("available_gpus_p10")?);
-        let p50 = shift(data.daily.column("available_gpus_p50")?);
-        let p90 = shift(data.daily.column("available_gpus_p90")?);
+        let available = |stat| data.daily.metric(Metric::AvailableGpus, stat);
+        let p10 = shift(available(DailyStat::P10)?);
+        let p50 = shift(available(DailyStat::P50)?);
+        let p90 = shift(available(DailyStat::P90)?);
         for &(x, y) in &p90 {
             x_end = x_end.max(x);
             ymax = ymax.max(y);

@@ -7,6 +7,7 @@ use plotters::prelude::*;
 
 use super::style::{self, Mark, Sizes, draw_err, okabe_ito as oi};
 use super::{ChartData, ChartError, fan};
+use crate::stats::{DailyStat, Metric};
 
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -16,11 +17,19 @@ pub(super) fn draw<DB: DrawingBackend>(
     let d = &data.daily;
     let f = &data.facts;
     let lines = [
-        ("Delivered", d.column("delivered_gpus_p50")?, oi::ORANGE),
-        ("Installed", d.column("installed_gpus_p50")?, oi::SKY_BLUE),
+        (
+            "Delivered",
+            d.metric(Metric::DeliveredGpus, DailyStat::P50)?,
+            oi::ORANGE,
+        ),
+        (
+            "Installed",
+            d.metric(Metric::InstalledGpus, DailyStat::P50)?,
+            oi::SKY_BLUE,
+        ),
         (
             "Online (passed burn-in)",
-            d.column("online_gpus_p50")?,
+            d.metric(Metric::OnlineGpus, DailyStat::P50)?,
             oi::GREEN,
         ),
     ];

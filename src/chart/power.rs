@@ -6,6 +6,7 @@ use plotters::prelude::*;
 
 use super::style::{self, Mark, Sizes, draw_err, okabe_ito as oi};
 use super::{ChartData, ChartError};
+use crate::stats::{DailyStat, Metric};
 
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -14,11 +15,11 @@ pub(super) fn draw<DB: DrawingBackend>(
 ) -> Result<(), ChartError> {
     let d = &data.daily;
     let metrics = [
-        ("Energized (facility MW)", "energized_mw", oi::ORANGE),
-        ("IT load in use (IT MW)", "it_mw_in_use", oi::BLUE),
+        ("Energized (facility MW)", Metric::EnergizedMw, oi::ORANGE),
+        ("IT load in use (IT MW)", Metric::ItMwInUse, oi::BLUE),
         (
             "Stranded: energized, unused (facility MW)",
-            "stranded_mw",
+            Metric::StrandedMw,
             oi::VERMILLION,
         ),
     ];
@@ -26,9 +27,9 @@ pub(super) fn draw<DB: DrawingBackend>(
     for (label, m, c) in metrics {
         cols.push((
             label,
-            d.column(&format!("{m}_p10"))?,
-            d.column(&format!("{m}_p50"))?,
-            d.column(&format!("{m}_p90"))?,
+            d.metric(m, DailyStat::P10)?,
+            d.metric(m, DailyStat::P50)?,
+            d.metric(m, DailyStat::P90)?,
             c,
         ));
     }

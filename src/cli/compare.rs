@@ -14,8 +14,8 @@ use capsim::chart::{self, ChartData};
 use capsim::engine::{self, RunHooks};
 use capsim::output::{self, percent, thousands};
 use capsim::stats::{
-    BottleneckShare, FullCapacityDate, GpuDistribution, PairedComparison, Proportion, Summary,
-    TrialOutcome, TrialRecord,
+    Bottleneck, BottleneckShare, FullCapacityDate, GpuDistribution, PairedComparison, Proportion,
+    Summary, TrialOutcome, TrialRecord,
 };
 use serde::{Deserialize, Serialize};
 
@@ -354,7 +354,8 @@ fn build_report(
 fn write_csv(report: &CompareReport, w: &mut dyn Write) -> Result<()> {
     let mut out = csv::Writer::from_writer(w);
     let mut header = vec!["label", "file", "scenario", "is_baseline"];
-    header.extend(output::headline_columns("p_target"));
+    let headline = output::headline_columns("p_target");
+    header.extend(headline.iter().map(String::as_str));
     header.extend([
         "p_target_diff",
         "p_target_diff_paired_ci95_low",
@@ -528,14 +529,8 @@ fn render_table(r: &CompareReport) -> String {
         sc.iter()
             .map(|s| {
                 let b = &s.bottleneck_share;
-                format!(
-                    "{:.0}/{:.0}/{:.0}/{:.0}/{:.0}%",
-                    b.supply * 100.0,
-                    b.power * 100.0,
-                    b.install * 100.0,
-                    b.space * 100.0,
-                    b.bring_up * 100.0
-                )
+                let shares = Bottleneck::ALL.map(|k| format!("{:.0}", b.get(k) * 100.0));
+                format!("{}%", shares.join("/"))
             })
             .collect(),
     );

@@ -606,7 +606,8 @@ fn chart_data(r: &SweepReport) -> SweepChart {
 fn write_csv(report: &SweepReport, texts: &[Vec<&str>], w: &mut dyn Write) -> Result<()> {
     let mut out = csv::Writer::from_writer(w);
     let mut header: Vec<&str> = report.parameters.iter().map(|p| p.path.as_str()).collect();
-    header.extend(output::headline_columns("p_target_by_deadline"));
+    let headline = output::headline_columns("p_target_by_deadline");
+    header.extend(headline.iter().map(String::as_str));
     out.write_record(&header)?;
     for (p, text) in report.points.iter().zip(texts) {
         let mut row: Vec<String> = text.iter().map(|s| (*s).to_owned()).collect();

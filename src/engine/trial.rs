@@ -832,21 +832,23 @@ fn end_day(
             *total += v;
         }
     }
-    let mut values = [0i64; Metric::COUNT];
-    values[..9].copy_from_slice(&[
-        t.delivered_gpus as i64,
-        t.installed_gpus as i64,
-        t.online_gpus as i64,
-        available as i64,
-        staged as i64,
-        floor(t.energized_kw + 0.5),
-        floor(t.powered_it_kw + 0.5),
-        floor((t.energized_kw - t.powered_facility_kw).max(0.0) + 0.5),
-        floor(fp8_pf + 0.5),
-    ]);
-    for (b, v) in Bottleneck::ALL.iter().zip(short) {
-        values[b.shortfall_metric() as usize] = v as i64;
-    }
+    let missing = |b: Bottleneck| short[b as usize] as i64;
+    let values = Metric::ALL.map(|m| match m {
+        Metric::DeliveredGpus => t.delivered_gpus as i64,
+        Metric::InstalledGpus => t.installed_gpus as i64,
+        Metric::OnlineGpus => t.online_gpus as i64,
+        Metric::AvailableGpus => available as i64,
+        Metric::StagedGpus => staged as i64,
+        Metric::EnergizedMw => floor(t.energized_kw + 0.5),
+        Metric::ItMwInUse => floor(t.powered_it_kw + 0.5),
+        Metric::StrandedMw => floor((t.energized_kw - t.powered_facility_kw).max(0.0) + 0.5),
+        Metric::Fp8EflopsAvailable => floor(fp8_pf + 0.5),
+        Metric::ShortfallSupplyGpus => missing(Bottleneck::Supply),
+        Metric::ShortfallPowerGpus => missing(Bottleneck::Power),
+        Metric::ShortfallInstallGpus => missing(Bottleneck::Install),
+        Metric::ShortfallSpaceGpus => missing(Bottleneck::Space),
+        Metric::ShortfallBringUpGpus => missing(Bottleneck::BringUp),
+    });
     daily.record_day(day, &values);
     acc.record_site_online(day, s.site.iter().map(|x| x.online_gpus));
     if day == model.deadline_day {

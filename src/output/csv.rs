@@ -1,6 +1,6 @@
 //! `daily.csv` and `trials.csv`: tidy tables with one header row, loadable by pandas, R or a
-//! spreadsheet with no options. NOTE: the column lists here are written by hand from
-//! `Metric::ALL`, `DAILY_PERCENTILES` and `Bottleneck::ALL`; `docs/outputs.md` lists them too.
+//! spreadsheet with no options. The per-metric and per-cause columns are named by the schema
+//! ([`Metric`], [`DailyStat`], [`Bottleneck`]); `docs/outputs.md` lists them.
 
 use std::io::Write;
 
@@ -8,14 +8,15 @@ use jiff::civil::Date;
 
 use super::ExportError;
 use crate::stats::{
-    Bottleneck, BottleneckShare, DAILY_PERCENTILES, DailyRow, FullCapacityDate, GpuDistribution,
-    Metric, Proportion, TrialOutcome,
+    Bottleneck, BottleneckShare, DailyRow, DailyStat, FullCapacityDate, GpuDistribution, Metric,
+    Proportion, REACHED_TARGET_COLUMN, TrialOutcome, site_online_column,
 };
 
 /// The headline columns one run contributes to `compare.csv` and `sweep.csv`, the first
-/// (P(target by deadline)) named `p_target_name`.
-pub fn headline_columns(p_target_name: &'static str) -> [&'static str; 16] {
-    [
+/// (P(target by deadline)) named `p_target_name`, the last ones each cause's share of the
+/// missing GPU-days ([`Bottleneck::share_column`]).
+pub fn headline_columns(p_target_name: &str) -> Vec<String> {
+    let mut columns: Vec<String> = [
         p_target_name,
         "p_target_ci95_low",
         "p_target_ci95_high",
@@ -27,12 +28,11 @@ pub fn headline_columns(p_target_name: &'static str) -> [&'static str; 16] {
         "available_gpus_p10",
         "available_gpus_p50",
         "available_gpus_p90",
-        "bottleneck_supply_share",
-        "bottleneck_power_share",
-        "bottleneck_install_share",
-        "bottleneck_space_share",
-        "bottleneck_bring_up_share",
     ]
+    .map(String::from)
+    .into();
+    columns.extend(Bottleneck::ALL.map(Bottleneck::share_column));
+    columns
 }
 
 /// One run's cells under [`headline_columns`]; a date that never comes is an empty cell.
@@ -47,28 +47,15 @@ pub fn headline_cells(
         .map(|v| v.to_string())
         .into();
     cells.extend([date(&f.p10), date(&f.p50), date(&f.p90)]);
-    cells.extend(
-        [
-            f.never_fraction,
-            a.mean,
-            a.p10,
-            a.p50,
-            a.p90,
-            b.supply,
-            b.power,
-            b.install,
-            b.space,
-            b.bring_up,
-        ]
-        .map(|v| v.to_string()),
-    );
+    cells.extend([f.never_fraction, a.mean, a.p10, a.p50, a.p90].map(|v| v.to_string()));
+    cells.extend(Bottleneck::ALL.map(|k| b.get(k).to_string()));
     cells
 }
 
-/// Writes one row per day: `date`, then for each metric `<metric>_mean` and `<metric>_p5` …
-/// `<metric>_p95` (the `shortfall_<kind>_gpus` metrics split the missing GPUs by cause), then
-/// `reached_target_share`, then `site_<id>_online_gpus_mean` for each site (ids in scenario
-/// order, one per entry of each row's `site_online_gpus_mean`).
+/// Writes one row per day: `date`, then for each metric each statistic ([`Metric::column`]:
+/// `<metric>_mean`, `<metric>_p5` … `<metric>_p95`; the `shortfall_<kind>_gpus` metrics split
+/// the missing GPUs by cause), then `reached_target_share`, then `site_<id>_online_gpus_mean`
+/// for each site (ids in scenario order, one per entry of each row's `site_online_gpus_mean`).
 pub fn write_daily_csv(
     rows: &[DailyRow],
     site_ids: &[String],
@@ -77,17 +64,10 @@ pub fn write_daily_csv(
     let mut out = ::csv::Writer::from_writer(w);
     let mut header = vec!["date".to_string()];
     for m in Metric::ALL {
-        header.push(format!("{}_mean", m.name()));
-        for (p, _) in DAILY_PERCENTILES {
-            header.push(format!("{}_{p}", m.name()));
-        }
+        header.extend(DailyStat::ALL.map(|stat| m.column(stat)));
     }
-    header.push("reached_target_share".to_string());
-    header.extend(
-        site_ids
-            .iter()
-            .map(|id| format!("site_{id}_online_gpus_mean")),
-    );
+    header.push(REACHED_TARGET_COLUMN.to_string());
+    header.extend(site_ids.iter().map(|id| site_online_column(id)));
     out.write_record(&header)?;
     let mut record = Vec::with_capacity(header.len());
     for row in rows {
@@ -147,7 +127,7 @@ impl<W: Write> TrialsCsv<W> {
             ]
             .map(String::from),
         );
-        header.extend(Bottleneck::ALL.map(|b| format!("gpu_days_short_{}", b.name())));
+        header.extend(Bottleneck::ALL.map(Bottleneck::gpu_days_column));
         out.write_record(&header)?;
         Ok(TrialsCsv {
             out,
@@ -190,7 +170,17 @@ impl<W: Write> TrialsCsv<W> {
 
 #[cfg(test)]
 mod tests {
-    use super::format_number;
+    use super::{format_number, headline_columns};
+
+    #[test]
+    fn headline_columns_keep_their_names_and_order() {
+        let expected = "p_target,p_target_ci95_low,p_target_ci95_high,full_capacity_p10,\
+                        full_capacity_p50,full_capacity_p90,never_fraction,available_gpus_mean,\
+                        available_gpus_p10,available_gpus_p50,available_gpus_p90,\
+                        bottleneck_supply_share,bottleneck_power_share,bottleneck_install_share,\
+                        bottleneck_space_share,bottleneck_bring_up_share";
+        assert_eq!(headline_columns("p_target").join(","), expected);
+    }
 
     #[test]
     fn numbers_are_compact() {

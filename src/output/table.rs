@@ -135,13 +135,13 @@ pub fn render_table(s: &Summary) -> String {
         (
             "Missing at deadline (mean)",
             format!(
-                "{} GPUs: supply {}   power {}   install {}   space {}   bring-up {}",
+                "{} GPUs: {}",
                 thousands(m.total),
-                thousands(m.supply),
-                thousands(m.power),
-                thousands(m.install),
-                thousands(m.space),
-                thousands(m.bring_up)
+                Bottleneck::ALL
+                    .iter()
+                    .map(|&k| format!("{} {}", cause_label(k), thousands(m.get(k))))
+                    .collect::<Vec<_>>()
+                    .join("   ")
             ),
         ),
         (

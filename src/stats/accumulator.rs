@@ -5,152 +5,12 @@
 //! associative and commutative: accumulators filled by any number of threads, in any order, or
 //! by separate shards, merge into bit-identical results. Daily metrics are kept as one
 //! [`Histogram`] and one integer sum per (metric, day); values are recorded in the metric's base
-//! unit (GPUs, kW, PFLOPS) and binned at the metric's resolution.
+//! unit (GPUs, kW, PFLOPS) and binned at the metric's resolution. Its arrays are sized by
+//! [`Metric::COUNT`] and [`Bottleneck::COUNT`] (`stats::schema`, which also says how to add a
+//! metric).
 
 use super::histogram::Histogram;
-
-/// The daily metrics, in column order. NOTE: `output::csv` and the chart code name these
-/// columns; add a metric there too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Metric {
-    /// GPUs delivered so far (cumulative).
-    DeliveredGpus,
-    /// GPUs in racks on a site floor: installed and waiting for power, in burn-in, being fixed,
-    /// waiting for their pod, or online.
-    InstalledGpus,
-    /// GPUs in racks that passed burn-in.
-    OnlineGpus,
-    /// Online GPUs not out for repair.
-    AvailableGpus,
-    /// GPUs in racks waiting in staging to be installed.
-    StagedGpus,
-    /// Facility MW of energized phases (recorded in kW).
-    EnergizedMw,
-    /// IT MW of racks drawing power: from the start of burn-in on (recorded in kW).
-    ItMwInUse,
-    /// Energized facility MW not drawn by racks (recorded in kW).
-    StrandedMw,
-    /// Dense FP8 EFLOPS of available GPUs (recorded in PFLOPS).
-    Fp8EflopsAvailable,
-    /// Missing GPUs (target − online) not yet delivered.
-    ShortfallSupplyGpus,
-    /// Missing GPUs delivered but waiting for power: installed and waiting for their phase,
-    /// in transit between sites, or not installable for lack of power room.
-    ShortfallPowerGpus,
-    /// Missing GPUs delivered, with power and floor room, waiting for install crews.
-    ShortfallInstallGpus,
-    /// Missing GPUs delivered but waiting for floor space (or for a site that accepts them).
-    ShortfallSpaceGpus,
-    /// Missing GPUs in bring-up: burn-in, repair, rework or pod acceptance.
-    ShortfallBringUpGpus,
-}
-
-impl Metric {
-    /// Number of metrics.
-    pub const COUNT: usize = 14;
-
-    /// Every metric, in column order.
-    pub const ALL: [Metric; Metric::COUNT] = [
-        Metric::DeliveredGpus,
-        Metric::InstalledGpus,
-        Metric::OnlineGpus,
-        Metric::AvailableGpus,
-        Metric::StagedGpus,
-        Metric::EnergizedMw,
-        Metric::ItMwInUse,
-        Metric::StrandedMw,
-        Metric::Fp8EflopsAvailable,
-        Metric::ShortfallSupplyGpus,
-        Metric::ShortfallPowerGpus,
-        Metric::ShortfallInstallGpus,
-        Metric::ShortfallSpaceGpus,
-        Metric::ShortfallBringUpGpus,
-    ];
-
-    /// Column stem, e.g. `online_gpus`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Metric::DeliveredGpus => "delivered_gpus",
-            Metric::InstalledGpus => "installed_gpus",
-            Metric::OnlineGpus => "online_gpus",
-            Metric::AvailableGpus => "available_gpus",
-            Metric::StagedGpus => "staged_gpus",
-            Metric::EnergizedMw => "energized_mw",
-            Metric::ItMwInUse => "it_mw_in_use",
-            Metric::StrandedMw => "stranded_mw",
-            Metric::Fp8EflopsAvailable => "fp8_eflops_available",
-            Metric::ShortfallSupplyGpus => "shortfall_supply_gpus",
-            Metric::ShortfallPowerGpus => "shortfall_power_gpus",
-            Metric::ShortfallInstallGpus => "shortfall_install_gpus",
-            Metric::ShortfallSpaceGpus => "shortfall_space_gpus",
-            Metric::ShortfallBringUpGpus => "shortfall_bring_up_gpus",
-        }
-    }
-
-    /// Output units per recorded base unit (kW → MW, PFLOPS → EFLOPS).
-    pub fn scale(self) -> f64 {
-        match self {
-            Metric::EnergizedMw
-            | Metric::ItMwInUse
-            | Metric::StrandedMw
-            | Metric::Fp8EflopsAvailable => 1e-3,
-            _ => 1.0,
-        }
-    }
-}
-
-/// Why a missing GPU (one of target − online) is not online yet (`docs/model.md`, "Where the
-/// missing GPUs are").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Bottleneck {
-    /// Not yet delivered.
-    Supply,
-    /// Delivered, waiting for power (installed before its phase, in transit between sites, or
-    /// no power room where it waits).
-    Power,
-    /// Delivered, with power and floor room, waiting for install crews.
-    Install,
-    /// Delivered, waiting for floor space.
-    Space,
-    /// Installed and powered, in burn-in, repair, rework or pod acceptance.
-    BringUp,
-}
-
-impl Bottleneck {
-    /// Number of kinds.
-    pub const COUNT: usize = 5;
-
-    /// Every kind, in output order.
-    pub const ALL: [Bottleneck; Bottleneck::COUNT] = [
-        Bottleneck::Supply,
-        Bottleneck::Power,
-        Bottleneck::Install,
-        Bottleneck::Space,
-        Bottleneck::BringUp,
-    ];
-
-    /// The daily metric that holds this kind's share of the missing GPUs.
-    pub fn shortfall_metric(self) -> Metric {
-        match self {
-            Bottleneck::Supply => Metric::ShortfallSupplyGpus,
-            Bottleneck::Power => Metric::ShortfallPowerGpus,
-            Bottleneck::Install => Metric::ShortfallInstallGpus,
-            Bottleneck::Space => Metric::ShortfallSpaceGpus,
-            Bottleneck::BringUp => Metric::ShortfallBringUpGpus,
-        }
-    }
-
-    /// Output name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Bottleneck::Supply => "supply",
-            Bottleneck::Power => "power",
-            Bottleneck::Install => "install",
-            Bottleneck::Space => "space",
-            Bottleneck::BringUp => "bring_up",
-        }
-    }
-}
+use super::schema::{Bottleneck, Metric};
 
 /// What one trial produced, besides its daily series (recorded directly).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -361,7 +221,7 @@ impl Accumulator {
     /// An empty accumulator. Allocates only the per-day headers; histograms grow as trials come.
     pub fn new(layout: Layout) -> Accumulator {
         Accumulator {
-            daily: vec![DailyCell::default(); layout.days * Metric::ALL.len()],
+            daily: vec![DailyCell::default(); layout.days * Metric::COUNT],
             site_online_gpus: vec![0; layout.sites * layout.days],
             full_capacity_day: Histogram::default(),
             met_by_deadline: 0,
@@ -560,11 +420,22 @@ mod tests {
         Layout {
             days: 3,
             deadline_day: 1,
-            bin_width: [1, 1, 1, 1, 1, 1000, 1000, 1000, 1, 1, 1, 1, 1, 1],
+            bin_width: Metric::ALL.map(|m| match m {
+                Metric::EnergizedMw | Metric::ItMwInUse | Metric::StrandedMw => 1000,
+                _ => 1,
+            }),
             sites: 1,
             phases: 1,
             target_gpus: 10,
         }
+    }
+
+    /// One GPU-day short for supply, two in bring-up.
+    fn shortfall_of_one_trial() -> [u64; Bottleneck::COUNT] {
+        let mut gpu_days = [0; Bottleneck::COUNT];
+        gpu_days[Bottleneck::Supply as usize] = 1;
+        gpu_days[Bottleneck::BringUp as usize] = 2;
+        gpu_days
     }
 
     fn trial(acc: &mut Accumulator, full: Option<u32>, level: i64) {
@@ -577,7 +448,7 @@ mod tests {
         acc.push(&TrialOutcome {
             full_capacity_day: full,
             available_gpus_at_deadline: level as u64,
-            shortfall_gpu_days: [1, 0, 0, 0, 2],
+            shortfall_gpu_days: shortfall_of_one_trial(),
             site_online_racks_at_deadline: vec![1],
             phase_energized_day: vec![0],
             ..TrialOutcome::default()
@@ -589,12 +460,13 @@ mod tests {
         let lay = layout();
         let mut buf = DailyBuffer::new(&lay, 2);
         let mut values = [0i64; Metric::COUNT];
-        values[5] = i64::from(i32::MAX) * 1000; // energized kW, 1000-kW bins: the last bin.
+        let energized = Metric::EnergizedMw as usize;
+        values[energized] = i64::from(i32::MAX) * 1000; // kW, 1000-kW bins: the last bin.
         buf.record_day(0, &values);
         assert_eq!(buf.out_of_range(), None);
-        values[5] += 1000;
+        values[energized] += 1000;
         buf.record_day(1, &values);
-        values[2] = -(1 << 40);
+        values[Metric::OnlineGpus as usize] = -(1 << 40);
         buf.record_day(2, &values);
         assert_eq!(buf.out_of_range(), Some(Metric::OnlineGpus));
         // The flag outlives the buffer's absorption.
@@ -661,6 +533,9 @@ mod tests {
                 );
             }
         }
-        assert_eq!(b.shortfall_gpu_days(), [4, 0, 0, 0, 8]);
+        assert_eq!(
+            b.shortfall_gpu_days(),
+            shortfall_of_one_trial().map(|d| u128::from(d) * 4)
+        );
     }
 }

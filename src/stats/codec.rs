@@ -13,9 +13,10 @@
 //! [`Accumulator::check_merge`] refuses merges whose counts or sums would not fit. The byte
 //! layout is specified in `docs/sharding.md`; changing it needs a new partial format version.
 
-use super::accumulator::{Accumulator, Bottleneck, DailyCell, Layout, Metric};
+use super::accumulator::{Accumulator, DailyCell, Layout};
 use super::histogram::{CountSlice, Histogram};
 use super::paired::TrialRecord;
+use super::schema::{Bottleneck, Metric};
 
 /// Why an encoded accumulator could not be read back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -128,7 +129,7 @@ impl Accumulator {
         }
         // Each daily cell and per-site sum takes at least one byte: bounds the allocations.
         let cells = days
-            .checked_mul(Metric::ALL.len())
+            .checked_mul(Metric::COUNT)
             .filter(|&c| c <= r.left())
             .ok_or(DecodeError::Truncated)?;
         if sites.saturating_mul(days) > r.left() || phases > r.left() {
@@ -487,7 +488,11 @@ mod tests {
         let layout = Layout {
             days: 4,
             deadline_day: 2,
-            bin_width: [72, 72, 72, 72, 72, 100, 100, 100, 3, 72, 72, 72, 72, 72],
+            bin_width: Metric::ALL.map(|m| match m {
+                Metric::EnergizedMw | Metric::ItMwInUse | Metric::StrandedMw => 100,
+                Metric::Fp8EflopsAvailable => 3,
+                _ => 72,
+            }),
             sites: 2,
             phases: 3,
             target_gpus: 1000,
@@ -509,7 +514,10 @@ mod tests {
             acc.push(&TrialOutcome {
                 full_capacity_day: (t % 3 != 0).then_some((t % 4) as u32),
                 available_gpus_at_deadline: (t * 72) as u64,
-                shortfall_gpu_days: [1, 2, 3, t as u64, 5],
+                shortfall_gpu_days: std::array::from_fn(|b| match Bottleneck::ALL[b] {
+                    Bottleneck::Space => t as u64,
+                    _ => b as u64 + 1,
+                }),
                 site_online_racks_at_deadline: vec![t as u64, 1],
                 phase_energized_day: vec![-3 - t, 0, 900 + t],
                 ..TrialOutcome::default()

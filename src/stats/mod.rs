@@ -1,5 +1,6 @@
-//! Statistics of many trials: exact mergeable histograms, the percentile definition, the
-//! per-run accumulator and the summary computed from it.
+//! Statistics of many trials: the output schema (which metrics and causes a run reports, and
+//! their names), exact mergeable histograms, the percentile definition, the per-run
+//! accumulator and the summary computed from it.
 //!
 //! This module knows nothing of scenarios, models or threads.
 
@@ -10,12 +11,11 @@ mod histogram;
 mod paired;
 mod precision;
 mod quantile;
+mod schema;
 mod sensitivity;
 mod summary;
 
-pub use accumulator::{
-    Accumulator, Bottleneck, DailyBuffer, DailyCell, Layout, Metric, TrialOutcome,
-};
+pub use accumulator::{Accumulator, DailyBuffer, DailyCell, Layout, TrialOutcome};
 pub use codec::{DecodeError, decode_records, encode_records};
 pub use costs::{ConstraintCost, ConstraintCosts};
 pub use histogram::Histogram;
@@ -25,9 +25,11 @@ pub use paired::{
 };
 pub use precision::{PrecisionReport, PrecisionTarget, assess, trials_needed};
 pub use quantile::{type7, wilson95};
+pub use schema::{
+    Bottleneck, DailyStat, Metric, REACHED_TARGET_COLUMN, site_of_online_column, site_online_column,
+};
 pub use sensitivity::{Index, SobolIndices, average_ranks, pearson, sobol, spearman};
 pub use summary::{
-    BottleneckShare, DAILY_PERCENTILES, DailyRow, FullCapacityDate, GpuDistribution, PhaseSummary,
-    Proportion, RunInfo, SCHEMA_VERSION, ShortfallAtDeadline, SiteInfo, SiteSummary, Summary,
-    daily_rows,
+    BottleneckShare, DailyRow, FullCapacityDate, GpuDistribution, PhaseSummary, Proportion,
+    RunInfo, SCHEMA_VERSION, ShortfallAtDeadline, SiteInfo, SiteSummary, Summary, daily_rows,
 };

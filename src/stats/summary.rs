@@ -4,19 +4,9 @@
 use jiff::civil::Date;
 use serde::Serialize;
 
-use super::accumulator::{Accumulator, Bottleneck, Metric};
+use super::accumulator::Accumulator;
 use super::quantile::{type7, wilson95};
-
-/// The percentiles reported for every daily metric, in column order.
-pub const DAILY_PERCENTILES: [(&str, f64); 7] = [
-    ("p5", 0.05),
-    ("p10", 0.10),
-    ("p25", 0.25),
-    ("p50", 0.50),
-    ("p75", 0.75),
-    ("p90", 0.90),
-    ("p95", 0.95),
-];
+use super::schema::{Bottleneck, DailyStat, Metric};
 
 /// Facts about the run that the accumulator does not hold.
 #[derive(Debug, Clone)]
@@ -90,7 +80,8 @@ pub struct GpuDistribution {
 
 /// How the missing GPU-days up to the deadline (target − online, each day from the start to the
 /// deadline, summed over trials) divide by cause (`docs/model.md`, "Where the missing GPUs
-/// are"). Shares sum to 1 when anything was missing; all are 0 otherwise.
+/// are"). Shares sum to 1 when anything was missing; all are 0 otherwise. The fields are the
+/// [`Bottleneck`] kinds, named by [`Bottleneck::name`] (a test holds them in step).
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
 pub struct BottleneckShare {
     /// Not yet delivered.
@@ -109,13 +100,17 @@ impl BottleneckShare {
     /// Shares of `gpu_days` (in `Bottleneck::ALL` order).
     pub fn from_gpu_days(gpu_days: [u128; Bottleneck::COUNT]) -> Self {
         let total: u128 = gpu_days.iter().sum();
-        let share = |b: Bottleneck| {
+        BottleneckShare::from_fn(|b| {
             if total == 0 {
                 0.0
             } else {
                 gpu_days[b as usize] as f64 / total as f64
             }
-        };
+        })
+    }
+
+    /// The shares `share(b)` of every kind `b`.
+    fn from_fn(share: impl Fn(Bottleneck) -> f64) -> Self {
         BottleneckShare {
             supply: share(Bottleneck::Supply),
             power: share(Bottleneck::Power),
@@ -138,7 +133,8 @@ impl BottleneckShare {
 }
 
 /// Mean missing GPUs (target − online, if positive) at the end of the deadline day, by cause;
-/// the five causes add up to `total`.
+/// the causes add up to `total`. The fields after `total` are the [`Bottleneck`] kinds, named
+/// by [`Bottleneck::name`] (a test holds them in step).
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
 pub struct ShortfallAtDeadline {
     /// Mean missing GPUs.
@@ -168,6 +164,17 @@ impl ShortfallAtDeadline {
             install: parts[Bottleneck::Install as usize],
             space: parts[Bottleneck::Space as usize],
             bring_up: parts[Bottleneck::BringUp as usize],
+        }
+    }
+
+    /// The mean missing GPUs of cause `b`.
+    pub fn get(&self, b: Bottleneck) -> f64 {
+        match b {
+            Bottleneck::Supply => self.supply,
+            Bottleneck::Power => self.power,
+            Bottleneck::Install => self.install,
+            Bottleneck::Space => self.space,
+            Bottleneck::BringUp => self.bring_up,
         }
     }
 }
@@ -252,8 +259,9 @@ pub struct Summary {
 pub struct DailyRow {
     /// The date.
     pub date: Date,
-    /// For each metric (in `Metric::ALL` order): mean, then `DAILY_PERCENTILES`, in output units.
-    pub metrics: Vec<[f64; 8]>,
+    /// For each metric (in `Metric::ALL` order), each statistic (in `DailyStat::ALL` order: the
+    /// mean, then percentiles), in output units.
+    pub metrics: Vec<[f64; DailyStat::COUNT]>,
     /// Share of all trials that have reached the target on or before this day.
     pub reached_target: f64,
     /// Mean online GPUs of each site (scenario order). Means, not medians: the sites' means add
@@ -377,7 +385,12 @@ impl Summary {
 pub fn daily_rows(acc: &Accumulator, start: Date) -> Vec<DailyRow> {
     let lay = acc.layout();
     let n = acc.trials().max(1) as f64;
-    let ps: Vec<f64> = DAILY_PERCENTILES.iter().map(|(_, p)| *p).collect();
+    // The percentile statistics: where each goes in a row, and its fraction.
+    let (slots, ps): (Vec<usize>, Vec<f64>) = DailyStat::ALL
+        .iter()
+        .enumerate()
+        .filter_map(|(slot, stat)| Some((slot, stat.quantile()?)))
+        .unzip();
     let mut reached_by_day = vec![0u64; lay.days];
     for (day, count) in acc.full_capacity_day().iter() {
         if let Some(slot) = reached_by_day.get_mut(day.max(0) as usize) {
@@ -395,11 +408,11 @@ pub fn daily_rows(acc: &Accumulator, start: Date) -> Vec<DailyRow> {
                     let cell = acc.daily(metric, day);
                     let scale = metric.scale();
                     let width = lay.bin_width[m] as f64;
-                    let mut row = [0.0; 8];
-                    row[0] = cell.sum as f64 / n * scale;
+                    let mut row = [0.0; DailyStat::COUNT];
+                    row[DailyStat::Mean as usize] = cell.sum as f64 / n * scale;
                     if let Some(q) = cell.histogram.quantiles(&ps) {
-                        for (slot, v) in row[1..].iter_mut().zip(q) {
-                            *slot = v * width * scale;
+                        for (&slot, v) in slots.iter().zip(q) {
+                            row[slot] = v * width * scale;
                         }
                     }
                     row
@@ -420,4 +433,50 @@ pub fn daily_rows(acc: &Accumulator, start: Date) -> Vec<DailyRow> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys, in order, of `value`: a flat JSON object of numbers.
+    fn keys(value: impl Serialize) -> Vec<String> {
+        let json = serde_json::to_string(&value).expect("serializes");
+        let body = json.strip_prefix('{').and_then(|j| j.strip_suffix('}'));
+        let entries = body.expect("an object").split(',');
+        entries
+            .map(|entry| {
+                entry
+                    .split(':')
+                    .next()
+                    .unwrap_or("")
+                    .trim_matches('"')
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn per_cause_keys_are_the_bottleneck_names_in_order() {
+        let names: Vec<String> = Bottleneck::ALL.map(|b| b.name().to_owned()).into();
+        let gpu_days: [u128; Bottleneck::COUNT] = std::array::from_fn(|b| b as u128 + 1);
+        let share = BottleneckShare::from_gpu_days(gpu_days);
+        assert_eq!(keys(share), names);
+        let total: u128 = gpu_days.iter().sum();
+        for b in Bottleneck::ALL {
+            assert_eq!(share.get(b), gpu_days[b as usize] as f64 / total as f64);
+        }
+        let at_deadline = ShortfallAtDeadline {
+            total: 15.0,
+            supply: 1.0,
+            power: 2.0,
+            install: 3.0,
+            space: 4.0,
+            bring_up: 5.0,
+        };
+        assert_eq!(keys(at_deadline)[1..], names);
+        for b in Bottleneck::ALL {
+            assert_eq!(at_deadline.get(b), b as usize as f64 + 1.0);
+        }
+    }
 }
