@@ -77,18 +77,6 @@ pub enum EngineError {
     /// The cancellation flag was raised before every trial had run.
     #[error("cancelled before every trial had run")]
     Cancelled,
-    /// A daily value went past what the daily statistics can count (2³¹ bins): validated
-    /// scenarios stay far inside it, so this is a plan of a size the limits did not foresee.
-    #[error(
-        "a trial's `{metric}` reached more than 2^31 bins of {width} (the daily statistics' range): \
-         the plan is too large to summarise; scale it down"
-    )]
-    OutOfRange {
-        /// The daily metric, as named in `daily.csv`.
-        metric: &'static str,
-        /// Its bin width, in base units.
-        width: i64,
-    },
 }
 
 /// Observers and controls of a run. All are optional; none affects the results of a run that
@@ -167,9 +155,8 @@ pub fn layout(model: &Model) -> Layout {
         .map(|a| f64::from(a.gpus_per_rack) * a.fp8_pflops_per_gpu)
         .filter(|pf| *pf > 0.0)
         .fold(f64::INFINITY, f64::min);
-    // Capped so that the daily sums cannot wrap (racks of over 4 million PFLOPS only).
     let fp8_bin = if rack_pf.is_finite() {
-        (rack_pf.floor() as i64).clamp(1, Layout::MAX_BIN_WIDTH)
+        (rack_pf.floor() as i64).max(1)
     } else {
         1
     };
@@ -305,12 +292,6 @@ pub fn run(
         let Worker {
             mut daily, mut acc, ..
         } = cell.into_inner();
-        if let Some(metric) = daily.out_of_range() {
-            return Err(EngineError::OutOfRange {
-                metric: metric.name(),
-                width: lay.bin_width[metric as usize],
-            });
-        }
         if !daily.is_empty() {
             acc.absorb(&mut daily);
         }

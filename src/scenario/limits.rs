@@ -30,6 +30,16 @@ pub const DATE_MARGIN_DAYS: i64 = MAX_DAYS_DRAWN;
 /// 400× under the engine's `u32` batch counts; with [`MAX_STREAMS`], [`MAX_GPUS_PER_RACK`] and
 /// the longest horizon, GPUs delivered stay below 10¹⁷, 90× under the `i64` daily values.
 pub const MAX_RACKS_PER_WEEK: f64 = 100_000.0;
+/// Most GPUs all streams together may deliver over the horizon, at their planned peak rates and
+/// the top of their noise (10¹⁵, about 10⁸ times the world's installed AI GPUs): every daily
+/// GPU count then stays far inside `i64`, and the sums of a batch of trials cannot wrap.
+pub const MAX_PLAN_GPUS: f64 = 1e15;
+/// Most dense FP8 PFLOPS all streams together may deliver, reckoned as [`MAX_PLAN_GPUS`]: the
+/// daily FP8 figures and their sums stay inside `i64`.
+pub const MAX_PLAN_FP8_PFLOPS: f64 = 1e16;
+/// Most facility power of all phases of all sites together, MW (after `power_scale`; 100 TW):
+/// the daily kW figures and their sums stay inside `i64`.
+pub const MAX_PLAN_MW: f64 = 1e8;
 /// Largest multiplicative noise on a weekly batch (the draw's 1 − 10⁻¹⁵ quantile for a
 /// log-normal).
 pub const MAX_NOISE: f64 = 100.0;

@@ -406,6 +406,10 @@ impl Checker<'_> {
         self.list_at_most("supply", raw.supply.len(), MAX_STREAMS, "supply streams");
         self.unique_ids("supply", raw.supply.iter().map(|s| s.id.as_str()));
         let mut supply = Vec::new();
+        // The most GPUs and FP8 PFLOPS the streams can deliver by the horizon: every week at the
+        // stream's peak rate and the top of its noise.
+        let weeks = (day_index(start, horizon).max(0) / 7 + 1) as f64;
+        let (mut plan_gpus, mut plan_pflops) = (0.0, 0.0);
         for (i, s) in raw.supply.iter().enumerate() {
             let at = |f: &str| format!("supply[{i}].{f}");
             let accelerator = self
@@ -462,6 +466,11 @@ impl Checker<'_> {
                         )
                     },
                 );
+            }
+            if let Some(a) = accelerators.get(accelerator) {
+                let racks = peak * s.rate_scale * weeks * s.noise.effective_range().1.max(1.0);
+                plan_gpus += racks * f64::from(a.gpus_per_rack);
+                plan_pflops += racks * f64::from(a.gpus_per_rack) * a.fp8_pflops_per_gpu;
             }
             if let Some(cap) = s.cap_racks {
                 self.count_at_most(&at("cap_racks"), cap, MAX_RACKS, "racks");
@@ -534,6 +543,22 @@ impl Checker<'_> {
                 transit_days: s.transit_days.clone(),
             });
         }
+        // A NaN comes from a field already reported as invalid: no second message.
+        let within = |x: f64, max: f64| x.is_nan() || x <= max;
+        self.require(within(plan_gpus, MAX_PLAN_GPUS), "supply", || {
+            format!(
+                "the streams can deliver up to {} GPUs by the horizon (every week at their peak rate and the top of their noise); a scenario may plan at most {} (docs/limits.md)",
+                number(plan_gpus),
+                number(MAX_PLAN_GPUS)
+            )
+        });
+        self.require(within(plan_pflops, MAX_PLAN_FP8_PFLOPS), "supply", || {
+            format!(
+                "the streams can deliver up to {} FP8 PFLOPS by the horizon (every week at their peak rate and the top of their noise); a scenario may plan at most {} (docs/limits.md)",
+                number(plan_pflops),
+                number(MAX_PLAN_FP8_PFLOPS)
+            )
+        });
 
         self.require(!raw.sites.is_empty(), "sites", || {
             "a scenario needs at least one [[sites]] entry".into()
@@ -560,6 +585,7 @@ impl Checker<'_> {
         let mut regions: Vec<String> = Vec::new();
         let mut region_index: HashMap<&str, usize> = HashMap::new();
         let mut sites = Vec::new();
+        let mut plan_mw = 0.0;
         for (i, s) in raw.sites.iter().enumerate() {
             let at = |f: &str| format!("sites[{i}].{f}");
             self.require(
@@ -634,6 +660,7 @@ impl Checker<'_> {
             self.require(!s.phases.is_empty(), &at("phases"), || {
                 "a site needs at least one power phase { mw, planned, delay_days }".into()
             });
+            plan_mw += s.phases.iter().map(|p| p.mw).sum::<f64>() * s.power_scale;
             for (k, p) in s.phases.iter().enumerate() {
                 let phase = |f: &str| at(&format!("phases[{k}].{f}"));
                 self.positive(&phase("mw"), p.mw, "MW, e.g. mw = 150");
@@ -737,6 +764,13 @@ impl Checker<'_> {
                 pod_acceptance_days: s.pod_acceptance_days.clone(),
             });
         }
+        self.require(plan_mw.is_nan() || plan_mw <= MAX_PLAN_MW, "sites", || {
+            format!(
+                "the sites' phases add up to {} MW (after power_scale); a scenario may plan at most {} MW (docs/limits.md)",
+                number(plan_mw),
+                number(MAX_PLAN_MW)
+            )
+        });
 
         self.list_at_most(
             "power_limits",

@@ -54,12 +54,6 @@ pub struct Layout {
     pub target_gpus: u64,
 }
 
-impl Layout {
-    /// Widest bin of any metric, in its base unit (2²²): with bins inside `i32`, every value is
-    /// then below 2⁵³, so the exact sums of a [`DailyBuffer`] cannot wrap.
-    pub const MAX_BIN_WIDTH: i64 = 1 << 22;
-}
-
 /// Cells per tile of a [`DailyBuffer`]: one 64-byte cache line of `i32` bins.
 const TILE: usize = 16;
 
@@ -67,7 +61,8 @@ const TILE: usize = 16;
 ///
 /// Layout: each metric's days are grouped in tiles of 16 consecutive days; a tile holds the 16
 /// bins of every buffered trial, trial after trial. Recording a day writes one bin per metric at
-/// one offset per day; absorbing reads each tile's 16 columns, one histogram at a time.
+/// one offset per day; absorbing reads each tile's 16 columns, one histogram at a time. The rare
+/// bin outside `i32` (only plans near the input limits reach one) is kept aside, exactly.
 #[derive(Debug, Clone)]
 pub struct DailyBuffer {
     days: usize,
@@ -81,15 +76,24 @@ pub struct DailyBuffer {
     /// metric m on `day` of buffered trial t: each metric's days start a fresh tile, so one
     /// offset per day serves every metric.
     bins: Vec<i32>,
-    /// Exact sums per cell of the buffered trials. They cannot wrap while every bin fits an
-    /// `i32`: widths are at most [`Layout::MAX_BIN_WIDTH`], so each value is below 2⁵³, and
-    /// at most [`DailyBuffer::MAX_TRIALS`] trials are buffered.
+    /// Exact sums per cell of the buffered trials. They cannot wrap: the scenario limits keep
+    /// every daily value below 10¹⁶ (`docs/limits.md`), and at most
+    /// [`DailyBuffer::MAX_TRIALS`] trials are buffered.
     sums: Vec<i64>,
     /// Each metric's bin division.
     divisors: [Divisor; Metric::COUNT],
-    /// Per metric, the OR of every bin recorded (complemented when negative): a bit at or above
-    /// bit 31 means a bin fell outside the `i32` range. Kept across absorbs.
-    magnitudes: [i64; Metric::COUNT],
+    /// Bins outside `i32`, in recording order; their slots in `bins` hold a wrapped value that
+    /// absorbing replaces.
+    spilled: Vec<Spilled>,
+}
+
+/// A bin of a [`DailyBuffer`] too large for its `i32` slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Spilled {
+    metric: usize,
+    day: usize,
+    trial: usize,
+    bin: i64,
 }
 
 /// Exact ⌊v / w⌋ for a fixed positive width w, without a hardware division: one multiply-high
@@ -131,7 +135,6 @@ impl DailyBuffer {
 
     /// A buffer for `capacity` trials of `layout` (1 to [`DailyBuffer::MAX_TRIALS`]).
     pub fn new(layout: &Layout, capacity: usize) -> DailyBuffer {
-        debug_assert!(layout.bin_width.iter().all(|&w| w <= Layout::MAX_BIN_WIDTH));
         let capacity = capacity.clamp(1, Self::MAX_TRIALS);
         let tile_stride = (capacity + 1) * TILE;
         let metric_stride = layout.days.div_ceil(TILE) * tile_stride;
@@ -144,33 +147,43 @@ impl DailyBuffer {
             bins: vec![0; Metric::COUNT * metric_stride],
             sums: vec![0; layout.days * Metric::COUNT],
             divisors: layout.bin_width.map(Divisor::new),
-            magnitudes: [0; Metric::COUNT],
+            spilled: Vec::new(),
         }
     }
 
     /// Records the end-of-day values of the current trial, in base units, in `Metric::ALL`
-    /// order. A value whose bin does not fit an `i32` is recorded wrong and flagged (see
-    /// [`DailyBuffer::out_of_range`]): the run must then be refused, not reported.
+    /// order.
     #[inline]
     pub fn record_day(&mut self, day: usize, values: &[i64; Metric::COUNT]) {
         let at = (day / TILE) * self.tile_stride + self.len * TILE + day % TILE;
+        // Bits of every bin (complemented when negative): any at or above bit 31 means a bin
+        // did not fit its `i32` slot. One test a day keeps the loop branch-free.
+        let mut high = 0i64;
         for (m, (&v, divisor)) in values.iter().zip(&self.divisors).enumerate() {
             let bin = divisor.floor_div(v);
-            self.magnitudes[m] |= bin ^ (bin >> 63);
+            high |= bin ^ (bin >> 63);
             self.bins[at + m * self.metric_stride] = bin as i32;
             self.sums[m * self.days + day] += v;
         }
+        if high > i64::from(i32::MAX) {
+            self.spill_day(day, values);
+        }
     }
 
-    /// The first metric (in `Metric::ALL` order) one of whose values, since this buffer was made,
-    /// fell outside the
-    /// range its bins can count (2³¹ bins either side of 0); `None` if every value fitted.
-    pub fn out_of_range(&self) -> Option<Metric> {
-        let fits = |bits: &i64| *bits <= i64::from(i32::MAX);
-        Metric::ALL
-            .into_iter()
-            .zip(&self.magnitudes)
-            .find_map(|(m, bits)| (!fits(bits)).then_some(m))
+    /// Keeps aside the bins of `day` of the current trial that do not fit `i32`.
+    #[cold]
+    fn spill_day(&mut self, day: usize, values: &[i64; Metric::COUNT]) {
+        for (m, (&v, divisor)) in values.iter().zip(&self.divisors).enumerate() {
+            let bin = divisor.floor_div(v);
+            if i32::try_from(bin).is_err() {
+                self.spilled.push(Spilled {
+                    metric: m,
+                    day,
+                    trial: self.len,
+                    bin,
+                });
+            }
+        }
     }
 
     /// Closes the current trial; returns true when the buffer is full and must be absorbed.
@@ -240,6 +253,9 @@ impl Accumulator {
     /// histograms together are far larger than the CPU caches.
     pub fn absorb(&mut self, buf: &mut DailyBuffer) {
         let days = self.layout.days;
+        // Spilled bins by cell, then trial, to be met in the cells' order below.
+        buf.spilled.sort_unstable();
+        let mut spilled = buf.spilled.iter().peekable();
         // An empty buffer has no rows to read (it may still have sums to clear).
         if buf.len > 0 {
             for (m, metric_cells) in self.daily.chunks_mut(days.max(1)).enumerate() {
@@ -248,11 +264,22 @@ impl Accumulator {
                     let rows = &buf.bins[first..][..buf.len * TILE];
                     for (lane, target) in cells.iter_mut().enumerate() {
                         let column = rows[lane..].iter().step_by(TILE);
-                        target.histogram.add_all(column.map(|&b| i64::from(b)));
+                        let day = k * TILE + lane;
+                        if spilled.peek().is_none_or(|s| (s.metric, s.day) != (m, day)) {
+                            target.histogram.add_all(column.map(|&b| i64::from(b)));
+                            continue;
+                        }
+                        // This cell holds spilled bins: put them back in their trials' places.
+                        let mut bins: Vec<i64> = column.map(|&b| i64::from(b)).collect();
+                        while let Some(s) = spilled.next_if(|s| (s.metric, s.day) == (m, day)) {
+                            bins[s.trial] = s.bin;
+                        }
+                        target.histogram.add_all(bins.into_iter());
                     }
                 }
             }
         }
+        buf.spilled.clear();
         for (target, sum) in self.daily.iter_mut().zip(&buf.sums) {
             target.sum += i128::from(*sum);
         }
@@ -456,24 +483,38 @@ mod tests {
     }
 
     #[test]
-    fn values_past_the_bins_range_are_flagged_not_wrapped_silently() {
+    fn bins_past_the_i32_range_are_counted_exactly() {
+        // Three trials, two days: some bins far outside i32, on the same cell and on others,
+        // give the same histograms as adding every bin directly.
         let lay = layout();
-        let mut buf = DailyBuffer::new(&lay, 2);
-        let mut values = [0i64; Metric::COUNT];
-        let energized = Metric::EnergizedMw as usize;
-        values[energized] = i64::from(i32::MAX) * 1000; // kW, 1000-kW bins: the last bin.
-        buf.record_day(0, &values);
-        assert_eq!(buf.out_of_range(), None);
-        values[energized] += 1000;
-        buf.record_day(1, &values);
-        values[Metric::OnlineGpus as usize] = -(1 << 40);
-        buf.record_day(2, &values);
-        assert_eq!(buf.out_of_range(), Some(Metric::OnlineGpus));
-        // The flag outlives the buffer's absorption.
-        buf.end_trial();
-        let mut acc = Accumulator::new(lay);
+        let mut buf = DailyBuffer::new(&lay, 4);
+        let mut acc = Accumulator::new(lay.clone());
+        let big = i64::from(i32::MAX) + 1;
+        let trials = [[5, big * 1000], [-(1 << 40), 7], [big, -big * 1000]];
+        for values in trials {
+            for (day, &v) in values.iter().enumerate() {
+                let mut row = [0i64; Metric::COUNT];
+                row[Metric::OnlineGpus as usize] = v; // 1-GPU bins
+                row[Metric::EnergizedMw as usize] = v; // 1000-kW bins
+                buf.record_day(day, &row);
+            }
+            buf.end_trial();
+        }
         acc.absorb(&mut buf);
-        assert_eq!(buf.out_of_range(), Some(Metric::OnlineGpus));
+        for day in 0..2 {
+            let column: Vec<i64> = trials.iter().map(|t| t[day]).collect();
+            for (metric, width) in [(Metric::OnlineGpus, 1), (Metric::EnergizedMw, 1000)] {
+                let mut direct = Histogram::default();
+                for v in &column {
+                    direct.add(v.div_euclid(width));
+                }
+                let got = &acc.daily(metric, day).histogram;
+                assert!(got.iter().eq(direct.iter()), "{metric:?} day {day}");
+                let sum: i64 = column.iter().sum();
+                assert_eq!(acc.daily(metric, day).sum, i128::from(sum));
+            }
+        }
+        assert!(buf.spilled.is_empty());
     }
 
     #[test]

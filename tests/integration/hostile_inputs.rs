@@ -202,6 +202,64 @@ fn the_engine_counts_exactly_at_the_input_limits() {
 }
 
 #[test]
+fn plans_too_large_to_count_are_refused() {
+    // valid/at_the_bounds.toml delivers 10^12 GPUs, within every limit; more than 10^15 GPUs,
+    // 10^16 FP8 PFLOPS or 10^8 MW in all would take daily figures or their sums past i64.
+    let base = std::fs::read_to_string(root().join(fixture("valid/at_the_bounds.toml"))).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let refused_with = |name: &str, text: String, field: &str, expect: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        capsim()
+            .arg("validate")
+            .arg(&path)
+            .timeout(PATIENCE)
+            .assert()
+            .code(2)
+            .stderr(contains(format!("{}:", path.display())))
+            .stderr(contains(format!("`{field}`")))
+            .stderr(contains(expect));
+    };
+    // Eleven streams at the limit rate with noise up to 100x: 1.1 x 10^15 GPUs.
+    let mut many = base.replace("[[supply]]\nid = \"flood\"", "[[supply]]\nid = \"flood-0\"");
+    for k in 1..11 {
+        write!(
+            many,
+            "\n[[supply]]\nid = \"flood-{k}\"\naccelerator = \"giant-rack\"\nschedule = [\n  {{ date = 2026-01-05, racks_per_week = 100000 }},\n  {{ date = 2045-12-31, racks_per_week = 100000 }},\n]\nnoise = {{ kind = \"uniform\", min = 0, max = 100 }}\n"
+        )
+        .unwrap();
+    }
+    let many = many.replacen(
+        "accelerator = \"giant-rack\"\n",
+        "accelerator = \"giant-rack\"\nnoise = { kind = \"uniform\", min = 0, max = 100 }\n",
+        1,
+    );
+    refused_with(
+        "many.toml",
+        many,
+        "supply",
+        "the streams can deliver up to 1.1e15 GPUs by the horizon",
+    );
+    // The same 10^12 GPUs at 10^6 PFLOPS each.
+    refused_with(
+        "pflops.toml",
+        base.replace("fp8_pflops_per_gpu = 1.0", "fp8_pflops_per_gpu = 1000000"),
+        "supply",
+        "FP8 PFLOPS by the horizon",
+    );
+    // Eleven 100 GW phases at power_scale 100: 1.1 x 10^8 MW.
+    let phase = "\n[[sites.phases]]\nmw = 100000\nplanned = 2026-01-05\n";
+    let big = base.replace(
+        "install_racks_per_day = 100000\n",
+        &format!(
+            "install_racks_per_day = 100000\npower_scale = 100\n{}",
+            phase.repeat(10)
+        ),
+    );
+    refused_with("power.toml", big, "sites", "add up to 110000000 MW");
+}
+
+#[test]
 fn more_crews_never_hurt() {
     // At the limit the crews are never the constraint: P(target) is at least that of slower
     // crews (once, 10^17 racks a day gave 0.88 and 10^18 zero installs).
