@@ -60,8 +60,7 @@
 //! may use the test-scenario builder (`test_support`, compiled for tests only).
 //!
 //! The engine reads the model's own types ([`model::AllocationPolicy`], [`model::Staging`]), not
-//! the scenario file's. One exception remains: `scenario` formats numbers in its warnings with
-//! [`output::thousands`]. The `architecture` integration test checks every `crate::` path in
+//! the scenario file's. The `architecture` integration test checks every `crate::` path in
 //! `src/` against these layers.
 //!
 //! # Each simulated day

@@ -6,9 +6,10 @@ mod csv;
 mod json;
 mod table;
 
+pub use crate::numeric::thousands;
 pub use csv::{TrialsCsv, headline_cells, headline_columns, write_daily_csv};
 pub use json::write_summary_json;
-pub use table::{percent, render_table, thousands};
+pub use table::{percent, render_table};
 
 /// What can go wrong while exporting.
 #[derive(Debug, thiserror::Error)]

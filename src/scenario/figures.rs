@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{PowerLimit, Scenario, SchedulePoint, day_index};
 use crate::numeric::integrate_rate;
-use crate::output::thousands;
+use crate::numeric::thousands;
 
 /// Tolerance when rounding a rack count down to whole racks (as the engine's install step does),
 /// so that `12,000 kW / 120 kW` is 100 racks even when the division lands a hair below 100.
