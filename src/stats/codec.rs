@@ -170,7 +170,10 @@ impl Accumulator {
                 "more trials reached the target than were run",
             ));
         }
-        if occupied_range(&full_capacity_day).is_some_and(|(lo, hi)| lo < 0 || hi >= days as i64) {
+        if full_capacity_day
+            .occupied_range()
+            .is_some_and(|(lo, hi)| lo < 0 || hi >= days as i64)
+        {
             return Err(DecodeError::Invalid(
                 "a full-capacity day lies outside the simulated days",
             ));
@@ -265,16 +268,6 @@ impl Accumulator {
         }
         Ok(())
     }
-}
-
-/// The first and last non-empty bins of `h`.
-fn occupied_range(h: &Histogram) -> Option<(i64, i64)> {
-    let (first, counts) = h.occupied()?;
-    let len = match counts {
-        CountSlice::Narrow(c) => c.len(),
-        CountSlice::Wide(c) => c.len(),
-    };
-    Some((first, first.saturating_add(len as i64 - 1)))
 }
 
 /// Appends `records` (what `compare` keeps of each trial): per trial, the available GPUs at the
@@ -613,7 +606,8 @@ mod tests {
 
     /// Bins from the first to the last non-empty bin of `h` (0 when empty).
     fn span(h: &Histogram) -> u64 {
-        occupied_range(h).map_or(0, |(lo, hi)| (hi - lo + 1) as u64)
+        h.occupied_range()
+            .map_or(0, |(lo, hi)| (hi - lo + 1) as u64)
     }
 
     /// Decodes `bytes`; when they decode, checks that what was allocated is bounded by them:

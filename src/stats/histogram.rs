@@ -246,7 +246,9 @@ impl Histogram {
                     return;
                 }
                 // Too wide with the slack: fit exactly what is recorded and asked for.
-                let (first, last) = self.occupied_range().unwrap_or((lo, hi));
+                let (first, last) = self
+                    .occupied_range()
+                    .map_or((lo, hi), |(f, l)| (i128::from(f), i128::from(l)));
                 let (need_lo, need_hi) = (first.min(lo), last.max(hi));
                 if need_hi - need_lo < max {
                     let spare = (max - (need_hi - need_lo + 1)).min(slack);
@@ -271,20 +273,20 @@ impl Histogram {
     /// Halves the resolution: bins `2c` and `2c + 1` become bin `c`.
     fn coarsen_one(&mut self) {
         match self.occupied_range() {
-            Some((first, last)) => self.set_window(first >> 1, (last >> 1) - (first >> 1) + 1, 1),
+            Some((first, last)) => {
+                let (first, last) = (i128::from(first >> 1), i128::from(last >> 1));
+                self.set_window(first, last - first + 1, 1)
+            }
             None => self.shift += 1,
         }
     }
 
-    /// The first and last occupied window bins, at this histogram's resolution.
-    fn occupied_range(&self) -> Option<(i128, i128)> {
+    /// The first and last non-empty stored bins (at this histogram's resolution).
+    pub(super) fn occupied_range(&self) -> Option<(i64, i64)> {
         let n = self.counts.len();
         let first = (0..n).find(|&i| self.counts.get(i) > 0)?;
         let last = (first..n).rev().find(|&i| self.counts.get(i) > 0)?;
-        Some((
-            i128::from(self.lo) + first as i128,
-            i128::from(self.lo) + last as i128,
-        ))
+        Some((self.lo + first as i64, self.lo + last as i64))
     }
 
     /// The resolution, as a power of two: each stored bin covers `2^shift` recorded bins.
@@ -339,23 +341,14 @@ impl Histogram {
         let Some((first, last)) = other.occupied_range() else {
             return;
         };
-        if other.shift > self.shift {
-            let coarsen = other.shift - self.shift;
-            match self.occupied_range() {
-                Some((f, l)) => {
-                    self.set_window(f >> coarsen, (l >> coarsen) - (f >> coarsen) + 1, coarsen)
-                }
-                None => self.shift = other.shift,
-            }
+        while self.shift < other.shift {
+            self.coarsen_one();
         }
         // Make room for the occupied bins of `other`, then add them.
-        self.fit(first as i64, last as i64, other.shift);
+        self.fit(first, last, other.shift);
         let d = self.shift - other.shift;
         let from = |i: usize| (((other.lo + i as i64) >> d) - self.lo) as usize;
-        let (first, last) = (
-            (first - i128::from(other.lo)) as usize,
-            (last - i128::from(other.lo)) as usize,
-        );
+        let (first, last) = ((first - other.lo) as usize, (last - other.lo) as usize);
         if d == 0 {
             // Same resolution: add slice to slice, staying 16-bit unless a sum passes 65,535 (a
             // wide `other` holds such a bin itself).
