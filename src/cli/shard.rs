@@ -16,7 +16,7 @@ use anyhow::{Context, Result, bail};
 use capsim::analysis::{RunRequest, RunResult};
 use capsim::engine::EngineConfig;
 use capsim::scenario::Scenario;
-use capsim::shard::{self, PartialBody, PartialHeader, PartialRun, Shard};
+use capsim::shard::{self, MergedRuns, PartialBody, PartialHeader, PartialRun, Shard};
 use capsim::stats::Layout;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -504,16 +504,6 @@ fn absorb(merged: &mut Vec<PartialBody>, bodies: Vec<PartialBody>, path: &Path) 
         }
     }
     Ok(())
-}
-
-/// A merged set of partials: what `sweep` and `compare` need to write their outputs.
-pub(crate) struct MergedRuns<'a> {
-    /// The first shard's header (command, context, seed, total trials, runs).
-    pub(crate) header: &'a PartialHeader,
-    /// Each run's scenario, parsed from its stored text.
-    pub(crate) scenarios: &'a [capsim::scenario::Scenario],
-    /// Each run's merged statistics (records in trial order).
-    pub(crate) bodies: &'a [PartialBody],
 }
 
 /// Most bytes one line of a shard's `trials.csv` may take, its header line included: 1 MiB,
