@@ -3,10 +3,12 @@
 //! nothing here prints or writes files.
 
 pub mod backtest;
+pub mod compare;
 pub mod constraint_costs;
 pub mod run;
 
 pub use backtest::backtest;
+pub use compare::{CompareRequest, CompareResult, compare};
 pub use constraint_costs::{constraint_costs, describe};
 pub use run::{RunRequest, RunResult, Simulated, run, simulate};
 
