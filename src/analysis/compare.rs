@@ -221,7 +221,8 @@ impl CompareResult {
     }
 
     /// `compare.json`: each scenario's headline figures and each comparison with the baseline.
-    /// Of a shard's result, it covers the shard's trials only.
+    /// Of a shard's result, it covers the shard's trials only. Needs at least one run, as
+    /// [`compare`] and [`CompareResult::from_merged`] give.
     pub fn report(&self) -> CompareReport {
         let baseline = &self.runs[0];
         let scenarios = self

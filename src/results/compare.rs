@@ -79,3 +79,62 @@ fn write_overlay(
     }
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::analysis::compare::{CompareRequest, CompareScenario, compare};
+    use crate::chart::ChartFormat;
+
+    #[test]
+    fn a_comparison_folder_holds_each_scenario_the_report_and_the_charts_asked_for() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/tiny.toml");
+        let scenario = crate::scenario::load(&path, &[]).unwrap();
+        let request = CompareRequest {
+            scenarios: ["base", "again"]
+                .map(|label| CompareScenario {
+                    label: label.into(),
+                    file: "tiny.toml".into(),
+                    scenario: scenario.clone(),
+                })
+                .into(),
+            trials: 40,
+            shard: None,
+            seed: 3,
+            threads: 1,
+        };
+        let result = compare(&request, None, &|_| {}).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let options = ChartOptions {
+            formats: vec![ChartFormat::Svg],
+            size: (600, 400),
+        };
+        let written = write_compare(dir.path(), &result, Some(&options)).unwrap();
+        assert_eq!(written.files, ["compare.json", "compare.csv"]);
+        assert_eq!(written.charts, [dir.path().join("charts/overlay.svg")]);
+        assert!(!dir.path().join("charts/overlay.png").exists());
+        for label in ["base", "again"] {
+            for file in &written.scenario_files {
+                assert!(
+                    dir.path().join(label).join(file).is_file(),
+                    "{label}/{file}"
+                );
+            }
+        }
+        let json = fs::read_to_string(dir.path().join("compare.json")).unwrap();
+        let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(report["trials"], 40);
+        assert_eq!(report["comparisons"][0]["scenario"], "again");
+        assert_eq!(
+            report["comparisons"][0]["p_target_by_deadline"]["estimate"],
+            0.0
+        );
+        let csv = fs::read_to_string(dir.path().join("compare.csv")).unwrap();
+        let rows: Vec<&str> = csv.lines().map(|l| &l[..l.find(',').unwrap()]).collect();
+        assert_eq!(rows, ["label", "base", "again"]);
+        let summary = fs::read_to_string(dir.path().join("again/summary.json")).unwrap();
+        assert!(summary.contains("\"trials\": 40"), "{summary}");
+    }
+}
