@@ -3,11 +3,13 @@
 //! nothing here prints or writes files.
 
 pub mod backtest;
+pub mod compare;
 pub mod constraint_costs;
 pub mod run;
 pub mod sweep;
 
 pub use backtest::backtest;
+pub use compare::{CompareRequest, CompareResult, compare};
 pub use constraint_costs::{constraint_costs, describe};
 pub use run::{RunRequest, RunResult, Simulated, run, simulate};
 pub use sweep::{SweepRequest, SweepResult, sweep};

@@ -2,12 +2,14 @@
 //! terminal table). They write into any `io::Write`; only the CLI decides where files go and
 //! makes their writing atomic.
 
+mod compare;
 mod csv;
 mod json;
 mod sweep;
 mod table;
 
 pub use crate::numeric::thousands;
+pub use compare::{render_compare_table, write_compare_csv, write_compare_json};
 pub use csv::{TrialsCsv, headline_cells, headline_columns, write_daily_csv};
 pub use json::write_summary_json;
 pub use sweep::{render_sweep_table, write_sweep_csv, write_sweep_json};

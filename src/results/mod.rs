@@ -6,6 +6,7 @@
 //! The CLI and the Python package both write through this module, so a folder means the same
 //! whoever wrote it. Nothing here prints: notes for the user are returned.
 
+mod compare;
 pub mod folder;
 mod run;
 mod sweep;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use crate::chart::{self, ChartData, ChartError, ChartFormat, ChartKind};
 use crate::output::ExportError;
 
+pub use compare::{CompareFiles, write_compare};
 pub use folder::{MARKER, ResultsFolder, remove_stale_temp_files};
 pub use run::{RunFiles, write_run};
 pub use sweep::{SweepFiles, write_sweep};
