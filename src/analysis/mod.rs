@@ -5,10 +5,12 @@
 pub mod backtest;
 pub mod constraint_costs;
 pub mod run;
+pub mod sensitivity;
 
 pub use backtest::backtest;
 pub use constraint_costs::{constraint_costs, describe};
 pub use run::{RunRequest, RunResult, Simulated, run, simulate};
+pub use sensitivity::{SensitivityRequest, SensitivityResult, sensitivity};
 
 use crate::engine::EngineError;
 use crate::model::DistError;

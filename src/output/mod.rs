@@ -4,11 +4,13 @@
 
 mod csv;
 mod json;
+mod sensitivity;
 mod table;
 
 pub use crate::numeric::thousands;
 pub use csv::{TrialsCsv, headline_cells, headline_columns, write_daily_csv};
 pub use json::write_summary_json;
+pub use sensitivity::{render_sensitivity_table, write_sensitivity_csv};
 pub use table::{percent, render_table};
 
 /// What can go wrong while exporting.
