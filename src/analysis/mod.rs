@@ -6,12 +6,14 @@ pub mod backtest;
 pub mod compare;
 pub mod constraint_costs;
 pub mod run;
+pub mod sensitivity;
 pub mod sweep;
 
 pub use backtest::backtest;
 pub use compare::{CompareRequest, CompareResult, compare};
 pub use constraint_costs::{constraint_costs, describe};
 pub use run::{RunRequest, RunResult, Simulated, run, simulate};
+pub use sensitivity::{SensitivityRequest, SensitivityResult, sensitivity};
 pub use sweep::{SweepRequest, SweepResult, sweep};
 
 use crate::engine::EngineError;

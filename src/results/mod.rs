@@ -9,6 +9,7 @@
 mod compare;
 pub mod folder;
 mod run;
+mod sensitivity;
 mod sweep;
 
 use std::fs;
@@ -21,6 +22,7 @@ use crate::output::ExportError;
 pub use compare::{CompareFiles, write_compare};
 pub use folder::{MARKER, ResultsFolder, remove_stale_temp_files};
 pub use run::{RunFiles, write_run};
+pub use sensitivity::{SensitivityFiles, write_sensitivity};
 pub use sweep::{SweepFiles, write_sweep};
 
 /// What can go wrong while writing results.

@@ -1,12 +1,19 @@
 //! `capsim sensitivity`: Spearman ranks the one uncertain input first with ρ ≈ +1, a swing moves
 //! P(target) the right way, Sobol attributes all variance to a lone input, the files are
-//! written, and bad input exits 2.
+//! written, and bad input exits 2; the library gives the same answers and files without the
+//! binary.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use capsim::analysis::AnalysisError;
+use capsim::analysis::sensitivity::{self, Method, Ranking, SensitivityRequest};
+use capsim::engine::EngineError;
+use capsim::model::Model;
+use capsim::results::{self, ChartOptions};
 use serde_json::Value;
 
-use crate::util::{capsim, fixture, json_at, json_f64};
+use crate::util::{capsim, fixture, json_at, json_f64, load};
 
 const TINY: &str = "valid/tiny.toml";
 const ONE_DELAY: &str = "valid/one_phase_delay.toml";
@@ -244,4 +251,140 @@ fn spearman_reads_each_input_from_its_own_trials_csv_column() {
         let got = json_f64(row, "/rho_available_gpus");
         assert!((got - want).abs() < 1e-9, "{name}: {got} vs {want}");
     }
+}
+
+#[test]
+fn the_library_swing_gives_the_known_answer_without_the_binary() {
+    // As `holding_a_delay_at_its_p90_lowers_p_target`, through the library: full capacity is
+    // day 12 + delay, day 0 = 2026-01-05, the deadline day 30.
+    let scenario = load(ONE_DELAY);
+    let model = Model::compile(&scenario).unwrap();
+    let mut request =
+        SensitivityRequest::for_scenario(&scenario, fixture(ONE_DELAY), Method::Swing);
+    request.trials = 200;
+    assert_eq!(request.seed, 20260105, "the scenario's seed");
+    assert_eq!(request.runs(&scenario, &model), 3, "baseline + P10 + P90");
+    let counted = AtomicU64::new(0);
+    let result = sensitivity::sensitivity(&scenario, &model, &request, None, &|n| {
+        counted.fetch_add(n, Ordering::Relaxed);
+    })
+    .unwrap();
+    assert_eq!(
+        counted.into_inner(),
+        3 * 200,
+        "progress counts every run's trials"
+    );
+    assert_eq!(
+        (result.method, result.runs, result.seed_b),
+        (Method::Swing, 3, None)
+    );
+    assert_eq!(
+        result.constant_inputs,
+        [
+            "slip_days.flood",
+            "install_racks_per_day.only",
+            "failure_probability"
+        ]
+    );
+    let Ranking::Swing(rows) = &result.inputs else {
+        panic!("swing rows: {:?}", result.inputs)
+    };
+    assert_eq!(rows.len(), 1);
+    let row = &rows[0];
+    assert_eq!(row.input, "delay_days.only.phase0");
+    assert_eq!((row.value_at_p10, row.value_at_p90), (4.0, 21.0));
+    assert_eq!((row.p_target_at_p10, row.p_target_at_p90), (1.0, 0.0));
+    assert_eq!(row.p_target_swing, -1.0);
+    // Day 16 and day 33.
+    assert_eq!(
+        row.median_full_capacity_date_at_p10.as_deref(),
+        Some("2026-01-21")
+    );
+    assert_eq!(
+        row.median_full_capacity_date_at_p90.as_deref(),
+        Some("2026-02-07")
+    );
+    assert_eq!(row.median_full_capacity_swing_days, Some(17.0));
+    let table = capsim::output::render_sensitivity_table(&result);
+    assert!(
+        table.starts_with(
+            "sensitivity (swing) · one-phase-delay · 200 trials × 3 runs · seed 20260105\n"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.ends_with(
+            "Constant (not ranked): slip_days.flood, install_racks_per_day.only, failure_probability\n"
+        ),
+        "{table}"
+    );
+}
+
+#[test]
+fn the_library_writes_the_files_the_cli_writes() {
+    for method in [Method::Spearman, Method::Sobol] {
+        let cli = tempfile::tempdir().unwrap();
+        capsim()
+            .arg("sensitivity")
+            .arg(fixture(TINY))
+            .args([
+                "-n",
+                "60",
+                "--seed",
+                "9",
+                "--quiet",
+                "--method",
+                method.name(),
+                "--out",
+            ])
+            .arg(cli.path())
+            .assert()
+            .success();
+
+        let scenario = load(TINY);
+        let model = Model::compile(&scenario).unwrap();
+        let request = SensitivityRequest {
+            method,
+            trials: 60,
+            seed: 9,
+            threads: 2,
+            file: fixture(TINY),
+        };
+        let result = sensitivity::sensitivity(&scenario, &model, &request, None, &|_| {}).unwrap();
+        let lib = tempfile::tempdir().unwrap();
+        let charts = ChartOptions::default();
+        let written = results::write_sensitivity(lib.path(), &result, Some(&charts)).unwrap();
+        assert_eq!(written.files, ["sensitivity.json", "sensitivity.csv"]);
+        for name in ["sensitivity.json", "sensitivity.csv", "charts/tornado.svg"] {
+            let read = |dir: &Path| std::fs::read(dir.join(name)).unwrap();
+            assert!(
+                read(lib.path()) == read(cli.path()),
+                "{method:?}: {name} differs"
+            );
+        }
+        assert_eq!(written.charts.len(), 2, "PNG and SVG");
+    }
+}
+
+#[test]
+fn the_library_refuses_too_few_trials_and_stops_when_cancelled() {
+    let scenario = load(TINY);
+    let model = Model::compile(&scenario).unwrap();
+    let mut request = SensitivityRequest::for_scenario(&scenario, fixture(TINY), Method::Sobol);
+    request.trials = 1;
+    let err = sensitivity::sensitivity(&scenario, &model, &request, None, &|_| {}).unwrap_err();
+    assert!(err.is_input_error(), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "--trials must be between 2 and 4294967295 (found 1)"
+    );
+
+    request.trials = 50;
+    let cancel = AtomicBool::new(true);
+    let err =
+        sensitivity::sensitivity(&scenario, &model, &request, Some(&cancel), &|_| {}).unwrap_err();
+    assert!(
+        matches!(err, AnalysisError::Engine(EngineError::Cancelled)),
+        "{err:?}"
+    );
 }
