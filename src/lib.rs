@@ -8,6 +8,16 @@
 //! probabilities, percentile bands over time, where the missing GPUs are (the shortfall by cause)
 //! and what each constraint costs ([`analysis::constraint_costs()`]).
 //!
+//! # Quick start
+//!
+//! Run a shipped scenario, compare it with a variant and read the results, without the CLI. This
+//! is `examples/library.rs`; run it from the repository's root with
+//! `cargo run --release --example library`:
+//!
+//! ```no_run
+#![doc = include_str!("../examples/library.rs")]
+//! ```
+//!
 //! # A practical overview
 //!
 //! 1. **Read a scenario.** [`scenario::load`] reads a TOML file, follows its `extends` chain,
@@ -15,20 +25,23 @@
 //!    [`scenario::Scenario`] or a [`scenario::ScenarioError`] that names file, line and field.
 //! 2. **Compile it.** [`model::Model::compile`] turns dates into day indices, schedules into
 //!    weekly batches and distributions into samplers. A `Model` is immutable and `Sync`.
-//! 3. **Run trials.** [`engine::run`] runs trials in parallel and returns a
+//! 3. **Analyse it.** Each analysis takes a typed request and returns a typed result, and never
+//!    prints: [`analysis::run()`] (a fixed trial count or a precision target, then what each
+//!    constraint costs), [`analysis::compare()`] (scenarios side by side, trial by trial),
+//!    [`analysis::sweep()`] (a grid of one or two parameters), [`analysis::sensitivity()`]
+//!    (which inputs matter), [`analysis::backtest()`] (recorded actuals ranked in their
+//!    simulated distributions). Under them, [`engine::run`] runs trials in parallel into a
 //!    [`stats::Accumulator`]: exact integer histograms and sums whose memory does not grow with
 //!    the trial count.
-//! 4. **Summarise and export.** [`stats::Summary::new`] and [`stats::daily_rows`] compute the
-//!    conclusions; [`output`] turns them into JSON, CSV and a terminal table.
-//! 5. **Draw.** [`chart::ChartData::read_dir`] reads `summary.json` and `daily.csv` back, and
-//!    [`chart::render`] draws each [`chart::ChartKind`] as PNG or SVG.
-//! 6. **Scale out.** [`shard::Shard`] splits a run's trials over array-job tasks; each writes
-//!    its accumulator as a partial result ([`shard::write_partial`]) and [`shard::check_set`]
-//!    plus [`stats::Accumulator::merge`] combine them into exactly the unsharded result.
-//! 7. **Backtest.** A scenario's `[[observations]]` (recorded actuals) compile to probes that
-//!    each trial records ([`model::Probe`]); [`analysis::backtest()`] ranks each observation in
-//!    its simulated distribution and summarises the calibration
-//!    ([`analysis::backtest::Calibration`]).
+//! 4. **Read the results.** A [`analysis::RunResult`] gives the conclusions
+//!    ([`analysis::RunResult::summary`], as in `summary.json`) and one row per day
+//!    ([`analysis::RunResult::daily_rows`], as in `daily.csv`); [`output`] turns results into
+//!    JSON, CSV and terminal tables.
+//! 5. **Write a results folder.** [`results`] writes each analysis's folder whole (built aside,
+//!    swapped in when complete), charts included; [`chart`] draws each chart as PNG or SVG from
+//!    the files alone.
+//! 6. **Scale out.** A request's `shard` runs one slice of the trials; each slice is written as
+//!    a partial result ([`shard`]) and merged exactly into the unsharded result.
 //!
 //! ```text
 //! scenario.toml ─parse─► Node tree ─merge extends, --set─► RawScenario ─check─► Scenario
@@ -55,9 +68,10 @@
 //! numeric   → nothing: seeding, the normal distribution, rate integration
 //! ```
 //!
-//! `stats` knows no scenarios, models or threads. The charts themselves read only files, and the
-//! writers of `output` need only `stats`: the upper edges of `chart` and `output` (and `shard`'s
-//! to `engine` and `model`) serve their tests, which run the whole pipeline. Tests in any module
+//! `stats` knows no scenarios, models or threads. `analysis` computes, `output` formats (text,
+//! no files), `results` writes folders, and the CLI (`src/cli/`) only turns flags into requests,
+//! shows progress and prints. The charts themselves read only files: the upper edges of `chart`
+//! (and `shard`'s to `engine` and `model`) serve their tests, which run the whole pipeline. Tests in any module
 //! may use the test-scenario builder (`test_support`, compiled for tests only).
 //!
 //! The engine reads the model's own types ([`model::AllocationPolicy`], [`model::Staging`]), not

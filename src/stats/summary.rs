@@ -269,6 +269,14 @@ pub struct DailyRow {
     pub site_online_gpus_mean: Vec<f64>,
 }
 
+impl DailyRow {
+    /// One statistic of one metric on this day, in output units (the value of `daily.csv`'s
+    /// column [`Metric::column`]).
+    pub fn get(&self, metric: Metric, stat: DailyStat) -> f64 {
+        self.metrics[metric as usize][stat as usize]
+    }
+}
+
 /// The date `day` days after `start`; empty past the calendar's range (year 9999), which
 /// validated scenarios cannot reach.
 fn date_after(start: Date, day: f64) -> String {
