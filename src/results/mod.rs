@@ -8,6 +8,7 @@
 
 pub mod folder;
 mod run;
+mod shard;
 
 use std::fs;
 use std::io::{BufWriter, Write};
@@ -17,7 +18,8 @@ use crate::chart::{self, ChartData, ChartError, ChartFormat, ChartKind};
 use crate::output::ExportError;
 
 pub use folder::{MARKER, ResultsFolder, remove_stale_temp_files};
-pub use run::{RunFiles, write_run};
+pub use run::{RunFiles, TrialsCsvFile, write_run};
+pub use shard::{write_merged_trials_csv, write_partial};
 
 /// What can go wrong while writing results.
 #[derive(Debug, thiserror::Error)]
