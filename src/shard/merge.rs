@@ -2,7 +2,7 @@
 //! merges them exactly.
 //!
 //! Partials are untrusted: [`PartialSet::open`] checks every header, the set
-//! ([`check_set`](super::check_set)), what the command needs ([`check_command`]) and the stored
+//! ([`check_set`]), what the command needs ([`check_command`]) and the stored
 //! scenarios; [`PartialSet::merge`] then reads every body against the stored layouts, checks the
 //! days it records, merges the bodies in parallel in shard order and, for `run`, checks the
 //! shards' `trials.csv` files. Nothing is written: a refused set fails before any output exists.

@@ -19,6 +19,9 @@
 //! folder; [`stored_runs`] rebuilds each run's accumulator layout from its stored scenario, and
 //! [`read_body_for`] refuses a body whose layout differs from it, inflating no more than that
 //! layout can need (see [`Layout::max_encoded_bytes`]).
+//!
+//! [`PartialSet`] (in `merge.rs`) does all of `capsim merge` but the writing: it reads a set of
+//! partials, checks it and merges the bodies exactly, in shard order ([`merge()`]).
 
 mod merge;
 
