@@ -251,6 +251,45 @@ pub struct Backtest {
     pub bands: Vec<Band>,
 }
 
+/// One backtest in a report: the result with the name and file it was run from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BacktestEntry {
+    /// Unique label (the file stem), also the name of its fan chart.
+    pub name: String,
+    /// The scenario file as given.
+    pub file: String,
+    /// What the backtest found.
+    #[serde(flatten)]
+    pub result: Backtest,
+}
+
+/// Several backtests and the calibration over all of their observations: `backtest.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BacktestReport {
+    /// The capsim version that ran them.
+    pub capsim_version: String,
+    /// Each backtest, in the order run.
+    pub backtests: Vec<BacktestEntry>,
+    /// Over every observation of every backtest.
+    pub calibration: Calibration,
+}
+
+impl BacktestReport {
+    /// The report of `backtests`, with their calibration taken over all observations.
+    pub fn new(backtests: Vec<BacktestEntry>) -> BacktestReport {
+        let calibration = Calibration::new(
+            backtests
+                .iter()
+                .flat_map(|e| e.result.observations.iter().map(|o| &o.ranked)),
+        );
+        BacktestReport {
+            capsim_version: env!("CARGO_PKG_VERSION").into(),
+            backtests,
+            calibration,
+        }
+    }
+}
+
 /// The days of a band: every `step`-th day from 0 and the last day, at most [`BAND_POINTS`]
 /// (+1).
 fn band_days(days: usize) -> Vec<usize> {

@@ -2,7 +2,9 @@
 //! what each constraint costs on the first trials of it.
 //!
 //! [`run`] does both; [`simulate`] and [`RunRequest::constraint_costs`] are its two steps, for
-//! callers that report them separately (the CLI draws one progress bar each).
+//! callers that report them separately (the CLI draws one progress bar each). A sharded request
+//! simulates its shard's trials, which [`partial`] turns into a partial result; once merged,
+//! [`RunResult::from_merged`] rebuilds the whole run's result from the partials.
 
 use std::sync::atomic::AtomicBool;
 
@@ -10,7 +12,7 @@ use super::AnalysisError;
 use crate::engine::{self, EngineConfig, EngineError, RunHooks};
 use crate::model::{Lift, Model};
 use crate::scenario::Scenario;
-use crate::shard::Shard;
+use crate::shard::{MergedRuns, PartialBody, PartialHeader, PartialRun, Shard};
 use crate::stats::{
     Accumulator, ConstraintCosts, DailyRow, PrecisionReport, PrecisionTarget, Summary, daily_rows,
 };
@@ -55,6 +57,20 @@ impl RunRequest {
             precision: None,
             max_trials: 0,
             cost_trials: DEFAULT_COST_TRIALS,
+        }
+    }
+
+    /// The unsharded request whose shards wrote partials with `header`, on `threads` workers:
+    /// what their merge computes the constraint costs with.
+    pub fn of_partials(header: &PartialHeader, threads: usize) -> RunRequest {
+        RunRequest {
+            trials: header.total_trials,
+            shard: None,
+            seed: header.seed,
+            threads,
+            precision: None,
+            max_trials: 0,
+            cost_trials: header.context["cost_trials"].as_u64().unwrap_or(0),
         }
     }
 
@@ -199,6 +215,39 @@ impl RunResult {
         summary
     }
 
+    /// The whole run's result from the merged partials of a sharded `run`, exactly what the
+    /// unsharded run gives: the constraint costs (which need the whole run) are computed here,
+    /// on `threads` workers (0: one per core); `progress` counts their trials.
+    pub fn from_merged(
+        merged: &MergedRuns<'_>,
+        threads: usize,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<RunResult, AnalysisError> {
+        let header = merged.header;
+        let (Some(scenario), Some(body), Some(run), "run") = (
+            merged.scenarios.first(),
+            merged.bodies.first(),
+            header.runs.first(),
+            header.command.as_str(),
+        ) else {
+            return Err(AnalysisError::Request(format!(
+                "the partials are of `{}`, not of one `run`",
+                header.command
+            )));
+        };
+        let request = RunRequest::of_partials(header, threads);
+        let model = Model::compile(scenario)?;
+        let costs = request.constraint_costs(&model, header.total_trials, progress)?;
+        Ok(RunResult {
+            scenario: scenario.clone(),
+            resolved_toml: run.scenario_toml.clone(),
+            seed: header.seed,
+            accumulator: body.accumulator.clone(),
+            precision: None,
+            constraint_costs: costs,
+        })
+    }
+
     /// One row per simulated day: `daily.csv`.
     pub fn daily_rows(&self) -> Vec<DailyRow> {
         daily_rows(&self.accumulator, self.scenario.start)
@@ -229,4 +278,34 @@ pub fn run(
     let simulated = simulate(model, request, hooks)?;
     let costs = request.constraint_costs(model, simulated.accumulator.trials(), progress)?;
     Ok(RunResult::new(scenario, request.seed, simulated, costs))
+}
+
+/// The partial result of a sharded `request`'s trials (`simulated`) of `scenario`: its header
+/// (with `trials_csv`, the name of the shard's `trials.csv` beside the partial, if one was
+/// written) and its one body. The constraint costs are left to the merge, which has the whole
+/// run. A request without a shard is refused.
+pub fn partial(
+    scenario: &Scenario,
+    request: &RunRequest,
+    simulated: Simulated,
+    trials_csv: Option<String>,
+) -> Result<(PartialHeader, PartialBody), AnalysisError> {
+    let Some(shard) = request.shard else {
+        return Err(AnalysisError::Request(
+            "a partial result is written by a shard: the request has none".into(),
+        ));
+    };
+    let (seed, total_trials) = (request.seed, request.trials);
+    let runs = vec![PartialRun {
+        label: scenario.name.clone(),
+        scenario_toml: scenario.resolved_toml(seed, total_trials),
+    }];
+    let mut header = PartialHeader::new("run", &scenario.name, runs, seed, total_trials, shard);
+    header.trials_csv = trials_csv;
+    header.context = serde_json::json!({ "cost_trials": request.cost_trials });
+    let body = PartialBody {
+        accumulator: simulated.accumulator,
+        records: None,
+    };
+    Ok((header, body))
 }

@@ -2,7 +2,7 @@
 //! temporary file in the target directory, renamed on success), results folders whole
 //! ([`ResultsFolder`]), and standard output without panicking ([`to_stdout`]).
 
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -10,10 +10,10 @@ use anyhow::{Context, Result, bail};
 use capsim::analysis::{self, RunRequest, RunResult, Simulated};
 use capsim::engine::RunHooks;
 use capsim::model::Model;
-use capsim::output::{self, TrialsCsv};
-use capsim::results::{self, ChartOptions};
+use capsim::output;
+use capsim::results::{self, ChartOptions, TrialsCsvFile};
 use capsim::scenario::{self, Scenario};
-use capsim::stats::{ConstraintCosts, PrecisionReport, PrecisionTarget};
+use capsim::stats::{ConstraintCosts, PrecisionReport, PrecisionTarget, TrialOutcome};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::args::{
@@ -23,7 +23,6 @@ use super::folder::ResultsFolder;
 use super::{CANCEL, to_stdout};
 pub(crate) use capsim::analysis::run::{DEFAULT_SEED, DEFAULT_TRIALS};
 use capsim::chart::{ChartData, ChartFormat};
-pub(crate) use capsim::results::write_chart_pair;
 
 /// An error in what the user gave us (scenario or flags): exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -160,17 +159,23 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
 
 /// What each constraint costs, on the first `min(cost_trials, run_trials)` trials of the run,
 /// with a progress bar; `None` when that is 0.
-pub(crate) fn constraint_costs(
+fn constraint_costs(
     model: &Model,
     request: &RunRequest,
     run_trials: u64,
     silent: bool,
 ) -> Result<Option<ConstraintCosts>> {
-    let total = request.cost_trials_total(run_trials);
-    let spinner = progress_bar(total, silent || total == 0, "trials (constraint costs)");
+    let spinner = cost_spinner(request, run_trials, silent);
     let costs = request.constraint_costs(model, run_trials, &|n| spinner.inc(n))?;
     spinner.finish_and_clear();
     Ok(costs)
+}
+
+/// The progress bar of the constraint costs of `request` after `run_trials`; hidden when
+/// `silent` or when there are none.
+pub(crate) fn cost_spinner(request: &RunRequest, run_trials: u64, silent: bool) -> ProgressBar {
+    let total = request.cost_trials_total(run_trials);
+    progress_bar(total, silent || total == 0, "trials (constraint costs)")
 }
 
 /// Writes the results folder of `result` (`trials.csv`, when `trials_csv`, is already in it),
@@ -334,44 +339,27 @@ fn precision_line(p: &PrecisionReport) -> String {
 }
 
 /// Runs the request's trials (see [`analysis::simulate`]); with `trials_csv` (file, scenario
-/// start date), streams one row per trial into that file, written atomically.
+/// start date), streams one row per trial into that file ([`TrialsCsvFile`]).
 pub(crate) fn simulate(
     model: &Model,
     request: &RunRequest,
     trials_csv: Option<(&Path, jiff::civil::Date)>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Simulated> {
-    let Some((path, start)) = trials_csv else {
-        let hooks = RunHooks {
-            cancel: Some(&CANCEL),
-            progress: Some(progress),
-            trial_sink: None,
-        };
-        return Ok(analysis::simulate(model, request, hooks)?);
-    };
-    let tmp = results::temp_in(path.parent().unwrap_or(Path::new(".")))?;
-    let file = tmp
-        .reopen()
-        .with_context(|| format!("writing {}", path.display()))?;
-    let mut rows = TrialsCsv::new(
-        BufWriter::new(file),
-        model.input_names(),
-        start,
-        model.deadline_day as u32,
-    )?;
-    let mut sink =
-        |t: u64, o: &capsim::stats::TrialOutcome| rows.write(t, o).map_err(std::io::Error::other);
-    let hooks = RunHooks {
+    let mut hooks = RunHooks {
         cancel: Some(&CANCEL),
         progress: Some(progress),
-        trial_sink: Some(&mut sink),
+        trial_sink: None,
     };
+    let Some((path, start)) = trials_csv else {
+        return Ok(analysis::simulate(model, request, hooks)?);
+    };
+    let mut file = TrialsCsvFile::create(path, model, start)?;
+    let mut sink = |trial: u64, outcome: &TrialOutcome| file.write(trial, outcome);
+    hooks.trial_sink = Some(&mut sink);
     let simulated = analysis::simulate(model, request, hooks)
         .with_context(|| format!("writing {}", path.display()))?;
-    rows.finish()?
-        .flush()
-        .with_context(|| format!("writing {}", path.display()))?;
-    results::publish(tmp, path)?;
+    file.finish()?;
     Ok(simulated)
 }
 
@@ -452,21 +440,4 @@ pub(crate) fn validate(args: ValidateArgs) -> Result<()> {
         writeln!(out, "# warning: {w}")?;
     }
     Ok(to_stdout(|w| w.write_all(&out))?)
-}
-
-/// Writes `path` through a temporary file in the same directory, renamed into place only when
-/// `fill` succeeds: a failed run never leaves a half-written file or clobbers an earlier one.
-pub(crate) fn write_atomic(
-    path: &Path,
-    fill: impl FnOnce(&mut dyn Write) -> Result<()>,
-) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = results::temp_in(dir)?;
-    {
-        let mut w = BufWriter::new(tmp.as_file());
-        fill(&mut w).with_context(|| format!("writing {}", path.display()))?;
-        w.flush()
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    Ok(results::publish(tmp, path)?)
 }

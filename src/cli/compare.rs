@@ -42,7 +42,7 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
         threads: args.run.threads,
     };
     let name = format!("compare-{}-vs-{}", labels[0], labels[1]);
-    let (dir, _) = super::shard::dir_and_config(&args.run, request.shard, &name, trials, seed)?;
+    let dir = super::shard::results_dir(&args.run, request.shard, &name)?;
     // Unsharded, the results folder is built aside from the first trial on (an unwritable --out
     // fails now); a shard writes its partial into a folder shared by all shards.
     let folder = match request.shard {

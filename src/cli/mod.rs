@@ -40,6 +40,9 @@ pub(crate) fn is_input_error(err: &anyhow::Error) -> bool {
             .downcast_ref::<capsim::results::ResultsError>()
             .is_some_and(capsim::results::ResultsError::is_input_error)
         || err
+            .downcast_ref::<capsim::shard::MergeError>()
+            .is_some_and(capsim::shard::MergeError::is_input_error)
+        || err
             .downcast_ref::<capsim::analysis::AnalysisError>()
             .is_some_and(capsim::analysis::AnalysisError::is_input_error)
 }

@@ -37,7 +37,7 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
     let quiet = args.run.output.silent();
     let shard = super::shard::resolve(&args.shard, plan.trials, quiet)?;
     let name = format!("sweep-{}", stem(&args.scenario));
-    let (dir, _) = super::shard::dir_and_config(&args.run, shard, &name, plan.trials, plan.seed)?;
+    let dir = super::shard::results_dir(&args.run, shard, &name)?;
     // Unsharded, the results folder is built aside from the first trial on (an unwritable --out
     // fails now); a shard writes its partial into a folder shared by all shards.
     let folder = match shard {

@@ -2,6 +2,7 @@
 //! terminal table). They write into any `io::Write`; only the CLI decides where files go and
 //! makes their writing atomic.
 
+mod backtest;
 mod compare;
 mod csv;
 mod json;
@@ -10,6 +11,9 @@ mod sweep;
 mod table;
 
 pub use crate::numeric::thousands;
+pub use backtest::{
+    observed_metric_label, observed_site_label, render_backtest_table, write_backtest_csv,
+};
 pub use compare::{render_compare_table, write_compare_csv, write_compare_json};
 pub use csv::{TrialsCsv, headline_cells, headline_columns, write_daily_csv};
 pub use json::write_summary_json;

@@ -6,10 +6,12 @@
 //! The CLI and the Python package both write through this module, so a folder means the same
 //! whoever wrote it. Nothing here prints: notes for the user are returned.
 
+mod backtest;
 mod compare;
 pub mod folder;
 mod run;
 mod sensitivity;
+mod shard;
 mod sweep;
 
 use std::fs;
@@ -19,10 +21,12 @@ use std::path::{Path, PathBuf};
 use crate::chart::{self, ChartData, ChartError, ChartFormat, ChartKind};
 use crate::output::ExportError;
 
+pub use backtest::{BacktestFiles, write_backtest};
 pub use compare::{CompareFiles, write_compare};
 pub use folder::{MARKER, ResultsFolder, remove_stale_temp_files};
-pub use run::{RunFiles, write_run};
+pub use run::{RunFiles, TrialsCsvFile, write_run};
 pub use sensitivity::{SensitivityFiles, write_sensitivity};
+pub use shard::{write_merged_trials_csv, write_partial};
 pub use sweep::{SweepFiles, write_sweep};
 
 /// What can go wrong while writing results.
@@ -201,10 +205,20 @@ pub fn write_chart_pair(
     name: &str,
     render: impl Fn(ChartFormat) -> Result<Vec<u8>, ChartError>,
 ) -> Result<Vec<PathBuf>, ResultsError> {
+    write_chart_formats(dir, name, &[ChartFormat::Png, ChartFormat::Svg], render)
+}
+
+/// Draws one chart in each of `formats` into `dir/charts/<name>.<extension>`; returns the paths.
+pub fn write_chart_formats(
+    dir: &Path,
+    name: &str,
+    formats: &[ChartFormat],
+    render: impl Fn(ChartFormat) -> Result<Vec<u8>, ChartError>,
+) -> Result<Vec<PathBuf>, ResultsError> {
     let charts = dir.join("charts");
     fs::create_dir_all(&charts).context(|| format!("creating {}", charts.display()))?;
     let mut written = Vec::new();
-    for format in [ChartFormat::Png, ChartFormat::Svg] {
+    for &format in formats {
         let bytes = render(format).map_err(|source| ResultsError::Chart {
             context: format!("drawing the {name} chart"),
             source,

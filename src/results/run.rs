@@ -1,11 +1,22 @@
-//! A run's results folder: `summary.json`, `daily.csv`, `scenario.resolved.toml` and the charts.
+//! A run's results folder: `summary.json`, `daily.csv`, `scenario.resolved.toml`, the charts and,
+//! streamed while the trials run, `trials.csv`.
 
-use std::path::Path;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
-use super::{ChartOptions, ResultsError, WrittenCharts, write_atomic, write_charts};
+use jiff::civil::Date;
+use tempfile::NamedTempFile;
+
+use super::{
+    ChartOptions, IoContext, ResultsError, WrittenCharts, publish, temp_in, write_atomic,
+    write_charts,
+};
 use crate::analysis::RunResult;
 use crate::chart::ChartData;
-use crate::output;
+use crate::model::Model;
+use crate::output::{self, TrialsCsv};
+use crate::stats::TrialOutcome;
 
 /// The files [`write_run`] wrote, for the user's "Wrote ..." line.
 #[derive(Debug, Default)]
@@ -47,4 +58,62 @@ pub fn write_run(
         files.charts = write_charts(dir, &data, options)?;
     }
     Ok(files)
+}
+
+/// A run's `trials.csv` being streamed, one row per trial as the engine finishes it, into a
+/// temporary file beside `path`: [`finish`](Self::finish) renames it into place, and dropped
+/// unfinished it is removed.
+#[derive(Debug)]
+pub struct TrialsCsvFile {
+    path: PathBuf,
+    tmp: NamedTempFile,
+    rows: TrialsCsv<BufWriter<File>>,
+}
+
+impl TrialsCsvFile {
+    /// Starts `path` with the header of `model`'s columns; dates count from `start`.
+    pub fn create(path: &Path, model: &Model, start: Date) -> Result<TrialsCsvFile, ResultsError> {
+        let tmp = temp_in(path.parent().unwrap_or(Path::new(".")))?;
+        let writing = || format!("writing {}", path.display());
+        let file = tmp.reopen().context(writing)?;
+        let rows = TrialsCsv::new(
+            BufWriter::new(file),
+            model.input_names(),
+            start,
+            model.deadline_day as u32,
+        )
+        .map_err(|source| ResultsError::Export {
+            context: writing(),
+            source,
+        })?;
+        Ok(TrialsCsvFile {
+            path: path.to_path_buf(),
+            tmp,
+            rows,
+        })
+    }
+
+    /// The file being written, as named when created.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes one trial's row: an engine's trial sink ([`crate::engine::RunHooks`]).
+    pub fn write(&mut self, trial: u64, outcome: &TrialOutcome) -> std::io::Result<()> {
+        self.rows
+            .write(trial, outcome)
+            .map_err(std::io::Error::other)
+    }
+
+    /// Flushes the rows and renames the file into place.
+    pub fn finish(self) -> Result<(), ResultsError> {
+        let writing = || format!("writing {}", self.path.display());
+        let mut w = self.rows.finish().map_err(|source| ResultsError::Export {
+            context: writing(),
+            source,
+        })?;
+        w.flush().context(writing)?;
+        drop(w);
+        publish(self.tmp, &self.path)
+    }
 }

@@ -454,3 +454,97 @@ fn sharded_comparisons_merge_to_the_unsharded_comparison() {
         "partials of different commands cannot be merged",
     );
 }
+
+/// Runs `request` through the library, streaming its `trials.csv` to `csv` when given.
+fn lib_simulate(
+    model: &Model,
+    request: &capsim::analysis::RunRequest,
+    csv: Option<&Path>,
+    start: jiff::civil::Date,
+) -> capsim::analysis::Simulated {
+    let mut file =
+        csv.map(|path| capsim::results::TrialsCsvFile::create(path, model, start).unwrap());
+    let mut sink = |t: u64, o: &capsim::stats::TrialOutcome| file.as_mut().unwrap().write(t, o);
+    let hooks = capsim::engine::RunHooks {
+        cancel: None,
+        progress: None,
+        trial_sink: csv.is_some().then_some(&mut sink as _),
+    };
+    let simulated = capsim::analysis::simulate(model, request, hooks).unwrap();
+    if let Some(file) = file {
+        file.finish().unwrap();
+    }
+    simulated
+}
+
+#[test]
+fn the_library_merges_run_shards_into_exactly_the_unsharded_result() {
+    use capsim::analysis::{RunRequest, RunResult, run::partial};
+    let s = load("valid/tiny.toml");
+    let model = Model::compile(&s).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let request = RunRequest {
+        trials: 101,
+        seed: 3,
+        cost_trials: 40,
+        ..RunRequest::for_scenario(&s)
+    };
+    let whole_csv = tmp.path().join("whole.trials.csv");
+    let simulated = lib_simulate(&model, &request, Some(&whole_csv), s.start);
+    let costs = request
+        .constraint_costs(&model, simulated.accumulator.trials(), &|_| {})
+        .unwrap();
+    let whole = RunResult::new(&s, request.seed, simulated, costs);
+
+    // Three unequal shards (33, 34, 34 trials), written in reverse order.
+    let shards = tmp.path().join("shards");
+    fs::create_dir(&shards).unwrap();
+    for index in (0..3).rev() {
+        let shard = Shard { index, count: 3 };
+        let sharded = RunRequest {
+            shard: Some(shard),
+            ..request.clone()
+        };
+        let csv_name = format!("{}.trials.csv", shard.stem());
+        let simulated = lib_simulate(&model, &sharded, Some(&shards.join(&csv_name)), s.start);
+        assert_eq!(
+            simulated.accumulator.trials(),
+            shard.trials(101).count() as u64
+        );
+        let (header, body) = partial(&s, &sharded, simulated, Some(csv_name)).unwrap();
+        let path = capsim::results::write_partial(&shards, header, &[body]).unwrap();
+        assert_eq!(path, shards.join(shard.file_name()));
+    }
+    let counted = std::sync::atomic::AtomicU64::new(0);
+    let merged = shard::merge(std::slice::from_ref(&shards), &|n| {
+        counted.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    })
+    .unwrap();
+    assert_eq!(counted.into_inner(), 101);
+    assert_eq!((merged.shards, merged.notes.len()), (3, 0));
+    let result = RunResult::from_merged(&merged.runs(), 1, &|_| {}).unwrap();
+    assert_eq!(result.resolved_toml, whole.resolved_toml);
+    assert_eq!(
+        serde_json::to_string(&result.summary()).unwrap(),
+        serde_json::to_string(&whole.summary()).unwrap()
+    );
+    assert!(result.constraint_costs.is_some());
+    capsim::results::write_merged_trials_csv(tmp.path(), merged.trials_csv.as_ref().unwrap())
+        .unwrap();
+    assert_eq!(
+        fs::read(tmp.path().join("trials.csv")).unwrap(),
+        fs::read(&whole_csv).unwrap()
+    );
+
+    // One shard short: refused as bad input, naming the shard.
+    fs::remove_file(shards.join(Shard { index: 1, count: 3 }.file_name())).unwrap();
+    let err = shard::merge(&[shards], &|_| {}).unwrap_err();
+    assert!(err.is_input_error(), "{err}");
+    assert!(
+        err.to_string().contains("1 of 3 shards are missing: 1"),
+        "{err}"
+    );
+    // An unsharded request has no partial.
+    let whole_again = lib_simulate(&model, &request, None, s.start);
+    assert!(partial(&s, &request, whole_again, None).is_err());
+}

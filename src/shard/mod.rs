@@ -19,6 +19,11 @@
 //! folder; [`stored_runs`] rebuilds each run's accumulator layout from its stored scenario, and
 //! [`read_body_for`] refuses a body whose layout differs from it, inflating no more than that
 //! layout can need (see [`Layout::max_encoded_bytes`]).
+//!
+//! [`PartialSet`] (in `merge.rs`) does all of `capsim merge` but the writing: it reads a set of
+//! partials, checks it and merges the bodies exactly, in shard order ([`merge()`]).
+
+mod merge;
 
 use std::fmt::Write as _;
 use std::io::{BufRead, Read, Write};
@@ -26,6 +31,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+pub use merge::{MergeError, Merged, PartialSet, TrialsCsvSources, merge};
 
 use crate::scenario::Scenario;
 use crate::stats::{Accumulator, DecodeError, Layout, TrialRecord, decode_records, encode_records};
@@ -612,18 +619,13 @@ pub struct MergedRuns<'a> {
     pub bodies: &'a [PartialBody],
 }
 
-/// Why a set of partials cannot be merged.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct MergeError(pub String);
-
 /// Checks that `parts` (file, header) are exactly the shards `0..n` of one run, and returns
 /// them in shard order. Every problem found is reported, naming the files.
 pub fn check_set(
     mut parts: Vec<(PathBuf, PartialHeader)>,
 ) -> Result<Vec<(PathBuf, PartialHeader)>, MergeError> {
     let Some((first_path, first)) = parts.first().cloned() else {
-        return Err(MergeError("no partial results to merge".into()));
+        return Err(MergeError::Refused("no partial results to merge".into()));
     };
     let mut problems = Vec::new();
     type Field = (&'static str, &'static str, fn(&PartialHeader) -> String);
@@ -695,7 +697,7 @@ pub fn check_set(
         }
     }
     if !problems.is_empty() {
-        return Err(MergeError(problems.join("\n")));
+        return Err(MergeError::Refused(problems.join("\n")));
     }
     parts.sort_by_key(|(path, h)| (h.shard.index, path.clone()));
     for pair in parts.windows(2) {
@@ -730,7 +732,7 @@ pub fn check_set(
     if problems.is_empty() {
         Ok(parts)
     } else {
-        Err(MergeError(problems.join("\n")))
+        Err(MergeError::Refused(problems.join("\n")))
     }
 }
 
@@ -826,7 +828,7 @@ mod tests {
     #[test]
     fn missing_and_duplicated_shards_are_named() {
         let set: Vec<_> = [0, 1, 1, 5, 6, 8].iter().map(|&k| header(k, 12)).collect();
-        let err = check_set(set).unwrap_err().0;
+        let err = check_set(set).unwrap_err().to_string();
         assert!(err.contains("shard 1 appears twice"), "{err}");
         assert!(
             err.contains("7 of 12 shards are missing: 2-4, 7, 9-11"),
@@ -840,7 +842,9 @@ mod tests {
         other_seed.1.seed = 8;
         other_scenario.1.scenario_hash = "0".repeat(16);
         other_seed.1.scenario_hash = "1".repeat(16);
-        let err = check_set(vec![header(0, 2), other_seed]).unwrap_err().0;
+        let err = check_set(vec![header(0, 2), other_seed])
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("seed is 8, but p/shard-0000-of-0002.capsim has 7"),
             "{err}"
@@ -849,13 +853,19 @@ mod tests {
             !err.contains("scenarios"),
             "one message per difference: {err}"
         );
-        let err = check_set(vec![header(0, 2), other_scenario]).unwrap_err().0;
+        let err = check_set(vec![header(0, 2), other_scenario])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("different scenarios"), "{err}");
-        let err = check_set(vec![header(0, 2), header(1, 3)]).unwrap_err().0;
+        let err = check_set(vec![header(0, 2), header(1, 3)])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("different shard layouts"), "{err}");
         let mut shifted = header(1, 2);
         shifted.1.first_trial += 1;
-        let err = check_set(vec![header(0, 2), shifted]).unwrap_err().0;
+        let err = check_set(vec![header(0, 2), shifted])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("which should be 50..100"), "{err}");
     }
 
