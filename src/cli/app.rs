@@ -477,7 +477,7 @@ pub(crate) fn simulate(
         BufWriter::new(file),
         model.input_names(),
         start,
-        model.deadline_day as u32,
+        model.deadline_day() as u32,
     )?;
     let mut sink =
         |t: u64, o: &capsim::stats::TrialOutcome| rows.write(t, o).map_err(std::io::Error::other);

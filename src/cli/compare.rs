@@ -114,7 +114,7 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
     let mut bodies = Vec::new();
     for model in &models {
         let mut recs = Vec::with_capacity(config.trials as usize);
-        let deadline_day = model.deadline_day;
+        let deadline_day = model.deadline_day();
         let mut sink = |_t: u64, o: &TrialOutcome| {
             recs.push(TrialRecord::new(
                 o.full_capacity_day,

@@ -87,7 +87,7 @@ impl Runs<'_> {
             available: Vec::with_capacity(n),
             inputs: Vec::new(),
         };
-        let deadline = model.deadline_day;
+        let deadline = model.deadline_day();
         let mut sink = |_t: u64, o: &TrialOutcome| {
             out.full_day
                 .push(o.full_capacity_day.map_or(f64::INFINITY, f64::from));
