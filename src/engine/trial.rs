@@ -1,8 +1,9 @@
 //! One trial: draw the per-trial inputs, then step the ramp day by day across every site.
 //!
-//! The order of each day is documented in `docs/model.md` and mirrored by the numbered comments
-//! in [`run_trial`]. Counts are kept per rack (a rack is the unit delivered, installed, burned in
-//! and failed); GPUs are only counted for interruptions, which take single GPUs out of service.
+//! The order of each day is documented in `docs/model.md`, "The day, step by step"; the day loop
+//! of [`run_trial`] calls one function per step, named after it. Counts are kept per rack (a
+//! rack is the unit delivered, installed, burned in and failed); GPUs are only counted for
+//! interruptions, which take single GPUs out of service.
 //!
 //! A rack's path: shipped by its stream → in transit → waiting at its site (or in the fleet
 //! pool) → installed (crews, floor, hall room under the power caps) → powered (burn-in starts
@@ -172,8 +173,9 @@ pub struct Scratch {
     interruption_rate: Vec<f64>,
     /// The last outage mean and its Poisson law (`None` for a mean of 0).
     outages: (f64, Option<Poisson<f64>>),
-    /// Power events, sorted by day, and the ramps in progress.
+    /// Power events, sorted by day, the next one due, and the ramps in progress.
     power: Vec<PowerEvent>,
+    next_power_event: usize,
     ramps: Vec<PowerEvent>,
     /// Site visiting order for the day (pool staging, `most_headroom`).
     order: Vec<usize>,
@@ -210,6 +212,10 @@ pub struct Scratch {
     failures: Binomial01,
     /// The pulled share of failed racks.
     pulls: Binomial01,
+    /// The next entry of [`Model::probe_schedule`] to take.
+    next_probe: usize,
+    /// The interruption generator.
+    operations_rng: TrialRng,
     outcome: TrialOutcome,
 }
 
@@ -265,6 +271,7 @@ impl Scratch {
             interruption_rate: vec![0.0; days],
             outages: (0.0, None),
             power: Vec::new(),
+            next_power_event: 0,
             ramps: Vec::new(),
             order: (0..sites).collect(),
             site: vec![SiteState::default(); sites],
@@ -303,6 +310,8 @@ impl Scratch {
             commissioning: Vec::with_capacity(model.sites.iter().map(|s| s.phases.len()).sum()),
             failures: Binomial01::new(0.0),
             pulls: Binomial01::new(model.pulled_fraction),
+            next_probe: 0,
+            operations_rng: input_rng(0, 0, 0),
             outcome: TrialOutcome::default(),
         }
     }
@@ -539,6 +548,10 @@ fn draw_inputs(model: &Model, seed: u64, trial: u64, s: &mut Scratch) -> f64 {
 
 /// Runs trial `trial` of `model` with `seed`. Its outcome is left in `scratch.outcome()`; with
 /// [`Recorder::Record`] its daily series and outcome also go into the accumulator.
+///
+/// After the set-up (draw the inputs, schedule the deliveries and the power events, start from
+/// the status if any), each day runs the steps of `docs/model.md`, "The day, step by step", one
+/// function each.
 pub fn run_trial(
     model: &Model,
     seed: u64,
@@ -546,30 +559,84 @@ pub fn run_trial(
     scratch: &mut Scratch,
     mut recorder: Recorder<'_>,
 ) {
-    let days = model.days;
-    let types = model.accelerators.len();
     let s = scratch;
-    s.limit_used_kw.fill(0.0);
-    s.pool.fill(0);
-    s.waiting.clear();
-    s.awaiting_power.clear();
-    s.testing.fill(0);
-    s.pod_open.fill(0);
-    s.inbound.fill(0);
-    s.power.clear();
-    s.ramps.clear();
-    let o = &mut s.outcome;
-    o.inputs.clear();
-    o.phase_energized_day.clear();
-    o.site_online_racks_at_deadline.clear();
-    o.shortfall_gpu_days = [0; Bottleneck::COUNT];
-    o.full_capacity_day = None;
-    o.probes.resize(model.probes().len(), 0.0);
-
+    s.reset(model);
     let failure_probability = draw_inputs(model, seed, trial, s);
     s.failures.set(failure_probability);
     s.pulls.set(model.pulled_fraction);
+    schedule_deliveries(model, seed, trial, s);
+    // From a status, the days up to its date are not simulated.
+    let first_day = model.status.as_ref().map_or(0, |status| status.day + 1);
+    schedule_power(model, seed, trial, s, first_day);
     let mut t = Totals::default();
+    if let Some(status) = &model.status {
+        start_from_status(model, status, s, &mut t);
+        apply_power(s, status.day as i64, &mut t);
+    }
+    if model.unlimited_supply {
+        stock_unlimited_supply(model, s);
+    }
+    s.operations_rng = input_rng(
+        model.operations_seed.unwrap_or(seed),
+        trial,
+        model.operations_key,
+    );
+    if first_day > 0 {
+        // From a status: the days up to the status day are not simulated; each shows the
+        // status (probes, interruptions and the record as on a simulated day).
+        if t.online_gpus >= model.target_gpus {
+            s.outcome.full_capacity_day = Some((first_day - 1) as u32);
+        }
+        for day in 0..first_day {
+            end_day(model, s, day, &t, &mut recorder);
+        }
+    }
+    for day in first_day..model.days {
+        power_events(s, day, &mut t);
+        ship(model, s, day);
+        arrivals(model, s, day, &mut t);
+        crews_and_install(model, s, day, &mut t);
+        power_on_and_burn_in(model, s, day, &mut t);
+        finish(model, s, day, &mut t);
+        reroute(model, s, day, &mut t);
+        end_day(model, s, day, &t, &mut recorder);
+    }
+    if let Recorder::Record { daily, acc } = recorder {
+        acc.push(&s.outcome);
+        if daily.end_trial() {
+            acc.absorb(daily);
+        }
+    }
+}
+
+impl Scratch {
+    /// Clears the state of the last trial.
+    fn reset(&mut self, model: &Model) {
+        self.limit_used_kw.fill(0.0);
+        self.pool.fill(0);
+        self.waiting.clear();
+        self.awaiting_power.clear();
+        self.testing.fill(0);
+        self.pod_open.fill(0);
+        self.inbound.fill(0);
+        self.power.clear();
+        self.ramps.clear();
+        self.next_power_event = 0;
+        self.next_probe = 0;
+        let o = &mut self.outcome;
+        o.inputs.clear();
+        o.phase_energized_day.clear();
+        o.site_online_racks_at_deadline.clear();
+        o.shortfall_gpu_days = [0; Bottleneck::COUNT];
+        o.full_capacity_day = None;
+        o.probes.resize(model.probes().len(), 0.0);
+    }
+}
+
+/// Ships nothing yet: draws every stream's weekly batches into the shipping calendar
+/// ([`deliver_stream`]) and seeds each stream's transit generator. From a status, the batches
+/// it covers keep their transit draws, so later batches get the draws they get without one.
+fn schedule_deliveries(model: &Model, seed: u64, trial: u64, s: &mut Scratch) {
     s.transit_rng.clear();
     for st in &model.streams {
         s.transit_rng.push(input_rng(
@@ -578,32 +645,34 @@ pub fn run_trial(
             st.transit_key,
         ));
     }
-    if !model.unlimited_supply {
-        for (k, st) in model.streams.iter().enumerate() {
-            let status = model
-                .status
-                .as_ref()
-                .map(|x| (x.day as i64, x.delivered_racks[k]));
-            let covered = deliver_stream(
-                model,
-                k,
-                st,
-                s.slips[k],
-                s.disruption_p[k],
-                &mut input_rng(st.weekly_seed.unwrap_or(seed), trial, st.weekly_key),
-                &mut s.shipped,
-                status,
-            );
-            // The batches the status covers keep their transit draws, so later batches get
-            // the draws they get without a status.
-            for _ in 0..covered {
-                st.transit_days.sample(&mut s.transit_rng[k]);
-            }
+    if model.unlimited_supply {
+        return;
+    }
+    for (k, st) in model.streams.iter().enumerate() {
+        let status = model
+            .status
+            .as_ref()
+            .map(|x| (x.day as i64, x.delivered_racks[k]));
+        let covered = deliver_stream(
+            model,
+            k,
+            st,
+            s.slips[k],
+            s.disruption_p[k],
+            &mut input_rng(st.weekly_seed.unwrap_or(seed), trial, st.weekly_key),
+            &mut s.shipped,
+            status,
+        );
+        for _ in 0..covered {
+            st.transit_days.sample(&mut s.transit_rng[k]);
         }
     }
+}
+
+/// Sets up each site for the trial: its state (install rate, crews counting from `first_day`),
+/// its phases' power events (open, energize, usable) sorted by day, and its bring-up generator.
+fn schedule_power(model: &Model, seed: u64, trial: u64, s: &mut Scratch, first_day: usize) {
     s.bring_up_rng.clear();
-    // From a status, the days up to its date are not simulated.
-    let first_day = model.status.as_ref().map_or(0, |status| status.day + 1);
     let mut phase_index = 0;
     for (i, site) in model.sites.iter().enumerate() {
         s.site[i] = SiteState {
@@ -629,7 +698,7 @@ pub fn run_trial(
                 (PowerKind::Energize, day, phase.facility_kw),
                 (PowerKind::Usable, commissioned, it_kw),
             ] {
-                if from < days as i64 {
+                if from < model.days as i64 {
                     s.power.push(PowerEvent {
                         day: from,
                         site: i,
@@ -653,164 +722,156 @@ pub fn run_trial(
         ));
     }
     s.power.sort_by_key(|e| e.day);
-    let mut next_event = 0;
-    if let Some(status) = &model.status {
-        start_from_status(model, status, s, &mut t);
-        apply_power(s, status.day as i64, &mut next_event, &mut t);
-    }
-    if model.unlimited_supply {
-        for (i, site) in model.sites.iter().enumerate() {
-            for a in 0..types {
-                if site.accepts[a] {
-                    s.waiting.set(i * types + a, UNLIMITED);
-                }
-            }
-        }
-        if model.staging == Staging::Pool {
-            s.pool.fill(UNLIMITED);
-        }
-    }
-    let mut ops_rng = input_rng(
-        model.operations_seed.unwrap_or(seed),
-        trial,
-        model.operations_key,
-    );
+}
 
-    let mut next_probe = 0;
-    if first_day > 0 {
-        // From a status: the days up to the status day are not simulated; each shows the
-        // status (probes, interruptions and the record as on a simulated day).
-        if t.online_gpus >= model.target_gpus {
-            s.outcome.full_capacity_day = Some((first_day - 1) as u32);
-        }
-        for day in 0..first_day {
-            end_day(
-                model,
-                s,
-                day,
-                &t,
-                &mut recorder,
-                &mut ops_rng,
-                &mut next_probe,
-            );
-        }
-    }
-    for day in first_day..days {
-        // 1. Power: phases open for racks, energize and commission (ramps day by day).
-        if next_event < s.power.len() || !s.ramps.is_empty() {
-            apply_power(s, day as i64, &mut next_event, &mut t);
-        }
-        // 2. Ship today's batches: assign them to sites (or the pool) and start their transit.
-        if !model.unlimited_supply {
-            for k in 0..model.streams.len() {
-                let n = std::mem::take(&mut s.shipped[day * model.streams.len() + k]);
-                if n > 0 {
-                    ship(model, s, k, u64::from(n), day);
-                }
+/// Lifted supply: racks are always waiting at every site that accepts them (and in the pool).
+fn stock_unlimited_supply(model: &Model, s: &mut Scratch) {
+    let types = model.accelerators.len();
+    for (i, site) in model.sites.iter().enumerate() {
+        for a in 0..types {
+            if site.accepts[a] {
+                s.waiting.set(i * types + a, UNLIMITED);
             }
         }
-        // 3. Arrivals: delivered batches, reworked racks and moved racks reach their site.
-        let due = std::mem::take(&mut s.arrivals_due[day]);
-        if due != 0 {
-            arrive(model, s, day, due, &mut t);
-        }
-        // 4. Install racks at sites: crews, floor and open hall room under the power caps.
-        install(model, s, day, &mut t);
-        // 5. Power on installed racks that have commissioned power: burn-in starts.
-        power_on(model, s, day, &mut t);
-        // 6. Burn-in, fixes and pod acceptance finishing today.
-        let due = std::mem::take(&mut s.bring_up_due[day]);
-        if due != 0 {
-            finish(model, s, day, due, &mut t);
-        }
-        let o = &mut s.outcome;
-        if o.full_capacity_day.is_none() && t.online_gpus >= model.target_gpus {
-            o.full_capacity_day = Some(day as u32);
-        }
-        // 7. Move racks stranded at sites without room, if the scenario allows it.
-        if let Some(reroute) = model.reroute_days
-            && model.staging == Staging::Site
-            && !model.unlimited_supply
-        {
-            reroute_racks(model, s, day, reroute, &mut t);
-        }
-        end_day(
-            model,
-            s,
-            day,
-            &t,
-            &mut recorder,
-            &mut ops_rng,
-            &mut next_probe,
-        );
     }
-    if let Recorder::Record { daily, acc } = recorder {
-        acc.push(&s.outcome);
-        if daily.end_trial() {
-            acc.absorb(daily);
+    if model.staging == Staging::Pool {
+        s.pool.fill(UNLIMITED);
+    }
+}
+
+/// Step 1, power events: phases open for racks, energize and commission (ramps day by day).
+#[inline]
+fn power_events(s: &mut Scratch, day: usize, t: &mut Totals) {
+    if s.next_power_event < s.power.len() || !s.ramps.is_empty() {
+        apply_power(s, day as i64, t);
+    }
+}
+
+/// Step 2, ship: today's batches of every stream are assigned to sites (or the pool) and start
+/// their transit.
+#[inline]
+fn ship(model: &Model, s: &mut Scratch, day: usize) {
+    if model.unlimited_supply {
+        return;
+    }
+    for k in 0..model.streams.len() {
+        let n = std::mem::take(&mut s.shipped[day * model.streams.len() + k]);
+        if n > 0 {
+            ship_batch(model, s, k, u64::from(n), day);
         }
+    }
+}
+
+/// Step 3, arrivals: delivered batches, reworked racks and moved racks reach their site.
+#[inline]
+fn arrivals(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
+    let due = std::mem::take(&mut s.arrivals_due[day]);
+    if due != 0 {
+        arrive(model, s, day, due, t);
+    }
+}
+
+/// Step 6, finish: burn-in, fixes and pod tests finishing today; then the full-capacity check.
+#[inline]
+fn finish(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
+    let due = std::mem::take(&mut s.bring_up_due[day]);
+    if due != 0 {
+        finish_bring_up(model, s, day, due, t);
+    }
+    let o = &mut s.outcome;
+    if o.full_capacity_day.is_none() && t.online_gpus >= model.target_gpus {
+        o.full_capacity_day = Some(day as u32);
+    }
+}
+
+/// Step 7, reroute: racks stranded at sites without room move, if the scenario allows it.
+#[inline]
+fn reroute(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
+    if let Some(reroute) = model.reroute_days
+        && model.staging == Staging::Site
+        && !model.unlimited_supply
+    {
+        reroute_racks(model, s, day, reroute, t);
     }
 }
 
 /// The end of `day`: probes, then steps 8 (interruptions) and 9 (record) in recorded runs, or
 /// the deadline figures in outcome-only runs.
 #[inline]
-fn end_day(
-    model: &Model,
-    s: &mut Scratch,
-    day: usize,
-    t: &Totals,
-    recorder: &mut Recorder<'_>,
-    ops_rng: &mut TrialRng,
-    next_probe: &mut usize,
-) {
-    let types = model.accelerators.len();
-    let n_sites = model.sites.len();
-    // Probes (observations): values at the end of the day, before interruptions.
+fn end_day(model: &Model, s: &mut Scratch, day: usize, t: &Totals, recorder: &mut Recorder<'_>) {
+    take_probes(model, s, day, t);
+    match recorder {
+        Recorder::Record { daily, acc } => {
+            let in_repair = interruptions(model, s, day, t);
+            record(model, s, day, t, in_repair, daily, acc);
+        }
+        Recorder::OutcomeOnly => {
+            if day == model.deadline_day {
+                let o = &mut s.outcome;
+                o.online_gpus_at_deadline = t.online_gpus;
+                o.available_gpus_at_deadline = t.online_gpus;
+                o.delivered_gpus_at_deadline = t.delivered_gpus;
+            }
+        }
+    }
+}
+
+/// Probes (observations): values at the end of the day, before interruptions.
+#[inline]
+fn take_probes(model: &Model, s: &mut Scratch, day: usize, t: &Totals) {
     let schedule = model.probe_schedule();
-    while let Some(&(probe_day, k)) = schedule.get(*next_probe)
+    while let Some(&(probe_day, k)) = schedule.get(s.next_probe)
         && probe_day == day
     {
         let v = probe_value(model, s, t, &model.probes()[k]);
         s.outcome.probes[k] = v;
-        *next_probe += 1;
+        s.next_probe += 1;
     }
-    let Recorder::Record { daily, acc } = recorder else {
-        if day == model.deadline_day {
-            let o = &mut s.outcome;
-            o.online_gpus_at_deadline = t.online_gpus;
-            o.available_gpus_at_deadline = t.online_gpus;
-            o.delivered_gpus_at_deadline = t.delivered_gpus;
-        }
-        return;
-    };
-    // 8. Interruptions. Each online GPU is interrupted at `interruptions_per_gpu_day`, and
-    //    each interruption keeps its GPU out for its own repair time. GPUs out of service at
-    //    today's snapshot are then Poisson with mean Σ_j rate[today − j] · P(M > j)
-    //    (an M/G/∞ queue), drawn afresh each day: every per-day distribution is exact, the
-    //    day-to-day correlation of outages is not simulated.
+}
+
+/// Step 8, interruptions: the GPUs out of service at today's snapshot. Each online GPU is
+/// interrupted at `interruptions_per_gpu_day`, and each interruption keeps its GPU out for its
+/// own repair time. GPUs out of service at today's snapshot are then Poisson with mean
+/// Σ_j rate[today − j] · P(M > j) (an M/G/∞ queue), drawn afresh each day: every per-day
+/// distribution is exact, the day-to-day correlation of outages is not simulated.
+#[inline]
+fn interruptions(model: &Model, s: &mut Scratch, day: usize, t: &Totals) -> u64 {
     let rate = t.online_gpus as f64 * model.interruptions_per_gpu_day;
     s.interruption_rate[day] = rate;
-    let in_repair = if rate > 0.0 {
-        let survival = &model.outage_survival;
-        let from = (day + 1).saturating_sub(survival.len());
-        let past = &s.interruption_rate[from..=day];
-        let mean: f64 = past.iter().rev().zip(survival).map(|(r, p)| r * p).sum();
-        // The mean is often the same as yesterday's (nothing came online): reuse its law.
-        if s.outages.0.to_bits() != mean.to_bits() {
-            s.outages = (mean, Poisson::new(mean).ok());
-        }
-        match &s.outages.1 {
-            Some(law) => (law.sample(ops_rng) as u64).min(t.online_gpus),
-            // No law: a mean of zero (nothing is out), or one past the Poisson law's range
-            // (about 1.8e19, far above any GPU count: everything is out).
-            None if mean > 0.0 => t.online_gpus,
-            None => 0,
-        }
-    } else {
-        0
-    };
-    // 9. Record the day, with where the missing GPUs are.
+    if rate <= 0.0 {
+        return 0;
+    }
+    let survival = &model.outage_survival;
+    let from = (day + 1).saturating_sub(survival.len());
+    let past = &s.interruption_rate[from..=day];
+    let mean: f64 = past.iter().rev().zip(survival).map(|(r, p)| r * p).sum();
+    // The mean is often the same as yesterday's (nothing came online): reuse its law.
+    if s.outages.0.to_bits() != mean.to_bits() {
+        s.outages = (mean, Poisson::new(mean).ok());
+    }
+    match &s.outages.1 {
+        Some(law) => (law.sample(&mut s.operations_rng) as u64).min(t.online_gpus),
+        // No law: a mean of zero (nothing is out), or one past the Poisson law's range
+        // (about 1.8e19, far above any GPU count: everything is out).
+        None if mean > 0.0 => t.online_gpus,
+        None => 0,
+    }
+}
+
+/// Step 9, record: the day's metrics, with where the missing GPUs are, and on the deadline day
+/// the trial's deadline figures.
+#[inline]
+fn record(
+    model: &Model,
+    s: &mut Scratch,
+    day: usize,
+    t: &Totals,
+    in_repair: u64,
+    daily: &mut DailyBuffer,
+    acc: &mut Accumulator,
+) {
+    let types = model.accelerators.len();
+    let n_sites = model.sites.len();
     let available = t.online_gpus - in_repair;
     let staged: u64 = (0..types)
         .map(|a| {
@@ -862,7 +923,7 @@ fn end_day(
     }
 }
 
-/// The metrics [`end_day`] records: adding a [`Metric`] fails to compile here until `end_day`
+/// The metrics [`record`] records: adding a [`Metric`] fails to compile here until `record`
 /// stores its value.
 const fn every_metric_is_recorded(m: Metric) {
     match m {
@@ -907,16 +968,16 @@ fn probe_value(model: &Model, s: &Scratch, t: &Totals, p: &Probe) -> f64 {
     }
 }
 
-/// Step 1: applies the power events due by `day` and advances ramps in progress. A ramp of R
+/// Step 1 (for [`power_events`]): applies the power events due by `day` and advances ramps in progress. A ramp of R
 /// days that starts on day e has delivered min(1, (d − e + 1) / R) of its kW by the end of day d
 /// (events dated before day 0 count from day 0 with the share they would have reached).
-fn apply_power(s: &mut Scratch, day: i64, next_event: &mut usize, t: &mut Totals) {
-    while let Some(&e) = s.power.get(*next_event) {
+fn apply_power(s: &mut Scratch, day: i64, t: &mut Totals) {
+    while let Some(&e) = s.power.get(s.next_power_event) {
         if e.day > day {
             break;
         }
         s.ramps.push(e);
-        *next_event += 1;
+        s.next_power_event += 1;
     }
     let mut k = 0;
     while k < s.ramps.len() {
@@ -971,9 +1032,9 @@ fn schedule(due: &mut [DueMask], day: i64, i: usize) -> Option<usize> {
     }
 }
 
-/// Step 2 for one stream's batch shipped today: draw its transit time and assign it to
+/// Step 2 (for [`ship`]) for one stream's batch shipped today: draw its transit time and assign it to
 /// destinations (`docs/model.md`, "Site-bound deliveries").
-fn ship(model: &Model, s: &mut Scratch, stream: usize, n: u64, day: usize) {
+fn ship_batch(model: &Model, s: &mut Scratch, stream: usize, n: u64, day: usize) {
     let st = &model.streams[stream];
     let a = st.accelerator;
     let types = model.accelerators.len();
@@ -1163,7 +1224,7 @@ fn start_from_status(model: &Model, status: &StatusModel, s: &mut Scratch, t: &m
     }
 }
 
-/// Step 3: racks arriving today join their site's waiting racks (or the pool).
+/// Step 3 (for [`arrivals`]): racks arriving today join their site's waiting racks (or the pool).
 fn arrive(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Totals) {
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
@@ -1340,8 +1401,9 @@ fn whole_racks(it_kw: f64, racks_per_kw: f64) -> u64 {
     }
 }
 
-/// Step 4b: installs, following the staging and allocation policy.
-fn install(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
+/// Step 4, crews and install: installs where racks wait, following the staging and allocation
+/// policy; each site's crews are worked out the first time a day asks ([`crews_left`]).
+fn crews_and_install(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
     if model.staging == Staging::Site {
@@ -1445,10 +1507,10 @@ fn place(
     n
 }
 
-/// Step 5: racks installed and waiting for power start burn-in as far as commissioned power
+/// Step 5, power-on and burn-in: racks installed and waiting for power start burn-in as far as commissioned power
 /// allows, rack types in model order. Each (site, type) batch draws its burn-in length and its
 /// failures.
-fn power_on(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
+fn power_on_and_burn_in(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
     for_each_pair(
@@ -1534,8 +1596,8 @@ fn go_online(model: &Model, s: &mut Scratch, i: usize, a: usize, n: u64, t: &mut
     t.online_fp8_pf += gpus as f64 * acc_model.fp8_pflops_per_gpu;
 }
 
-/// Step 6: burn-in batches, fixes and pod tests finishing today, site by site.
-fn finish(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Totals) {
+/// Step 6: burn-in batches, fixes and pod tests finishing today, site by site (for [`finish`]).
+fn finish_bring_up(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Totals) {
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
     for i in due_indices(due, n_sites) {
@@ -1650,7 +1712,7 @@ fn installable_soon(model: &Model, s: &Scratch, i: usize, a: usize, day: usize) 
         ) > 0
 }
 
-/// Step 7: racks waiting at a site beyond its hall room (power or floor) move to sites with
+/// Step 7 (for [`reroute`]): racks waiting at a site beyond its hall room (power or floor) move to sites with
 /// room they have not already claimed, arriving `reroute` days later.
 fn reroute_racks(model: &Model, s: &mut Scratch, day: usize, reroute: i64, t: &mut Totals) {
     let types = model.accelerators.len();
