@@ -12,7 +12,7 @@
 //!
 //! Index names: `i` (or `j`) is a site, `a` a rack type (in model order) and `k` a (site, rack
 //! type) pair, `i * types + a`; `state` is the trial's [`TrialState`] and `totals` its fleet-wide
-//! [`Totals`].
+//! `Totals`.
 //!
 //! Performance notes: a trial allocates nothing (every buffer lives in [`TrialState`] and the
 //! event calendars clear themselves as each day consumes its slot), and every per-day loop runs
