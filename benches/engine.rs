@@ -1,7 +1,7 @@
 //! Engine throughput, in trials per second, on the shipped base scenario.
 //!
 //! - `trial`: one trial of `scenarios/aws-openai-2026.toml` on one thread, the way a worker runs
-//!   it: consecutive trial indices through [`run_trial`] with one reused [`Scratch`],
+//!   it: consecutive trial indices through [`run_trial`] with one reused [`TrialState`],
 //!   [`DailyBuffer`] and [`Accumulator`], so the cost of absorbing the daily buffer (once per
 //!   256 trials) is amortised in, as in a real run. This is the number to watch when changing
 //!   the day loop.
@@ -17,7 +17,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use capsim::engine::{self, EngineConfig, Recorder, RunHooks, Scratch, run_trial};
+use capsim::engine::{self, EngineConfig, Recorder, RunHooks, TrialState, run_trial};
 use capsim::model::Model;
 use capsim::stats::{Accumulator, DailyBuffer};
 use criterion::{
@@ -50,7 +50,7 @@ fn base_model() -> Model {
 fn trial(c: &mut Criterion) {
     let model = base_model();
     let layout = engine::layout(&model);
-    let mut scratch = Scratch::new(&model);
+    let mut state = TrialState::new(&model);
     let mut daily = DailyBuffer::new(&layout, DAILY_BUFFER_TRIALS);
     let mut acc = Accumulator::new(layout);
     let mut g = c.benchmark_group("trial");
@@ -62,10 +62,10 @@ fn trial(c: &mut Criterion) {
                 black_box(&model),
                 black_box(SEED),
                 black_box(t),
-                &mut scratch,
+                &mut state,
                 Recorder::Record {
                     daily: &mut daily,
-                    acc: &mut acc,
+                    accumulator: &mut acc,
                 },
             );
             t += 1;

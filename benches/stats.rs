@@ -27,7 +27,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use capsim::engine::{self, EngineConfig, Recorder, RunHooks, Scratch, run_trial};
+use capsim::engine::{self, EngineConfig, Recorder, RunHooks, TrialState, run_trial};
 use capsim::model::Model;
 use capsim::scenario::Scenario;
 use capsim::stats::{Accumulator, DailyBuffer, Metric, Summary, daily_rows};
@@ -71,7 +71,7 @@ fn accumulate(model: &Model, first: u64, trials: u64) -> Accumulator {
 /// `[trial][day][metric]` in base units.
 fn daily_values(model: &Model, trials: u64) -> Vec<Vec<[i64; Metric::COUNT]>> {
     let layout = engine::layout(model);
-    let mut scratch = Scratch::new(model);
+    let mut state = TrialState::new(model);
     // A one-trial buffer is absorbed as each trial ends, so after trial t every cell's exact sum
     // has grown by trial t's value.
     let mut daily = DailyBuffer::new(&layout, 1);
@@ -81,9 +81,9 @@ fn daily_values(model: &Model, trials: u64) -> Vec<Vec<[i64; Metric::COUNT]>> {
         .map(|t| {
             let recorder = Recorder::Record {
                 daily: &mut daily,
-                acc: &mut acc,
+                accumulator: &mut acc,
             };
-            run_trial(model, SEED, t, &mut scratch, recorder);
+            run_trial(model, SEED, t, &mut state, recorder);
             assert!(daily.is_empty(), "the one-trial buffer is absorbed");
             (0..layout.days)
                 .map(|d| {
@@ -145,14 +145,14 @@ fn absorb(c: &mut Criterion) {
     // One spare slot: `run_trial` absorbs the buffer itself the moment it is full, and this
     // fixture must stay full.
     let mut full = DailyBuffer::new(&layout, BUFFER_TRIALS as usize + 1);
-    let mut scratch = Scratch::new(&model);
+    let mut state = TrialState::new(&model);
     let mut acc = Accumulator::new(layout);
     for t in 0..BUFFER_TRIALS {
         let recorder = Recorder::Record {
             daily: &mut full,
-            acc: &mut acc,
+            accumulator: &mut acc,
         };
-        run_trial(&model, SEED, t, &mut scratch, recorder);
+        run_trial(&model, SEED, t, &mut state, recorder);
     }
     assert_eq!(full.len() as u64, BUFFER_TRIALS);
     // Warm the target: its histograms already span these trials' values.

@@ -322,7 +322,7 @@ pub fn backtest(
             series.push((p.metric, p.site));
         }
     }
-    let days = band_days(model.days);
+    let days = band_days(model.days());
     for &(metric, site) in &series {
         probes.extend(days.iter().map(|&day| Probe { day, metric, site }));
     }

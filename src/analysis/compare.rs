@@ -175,7 +175,7 @@ pub fn compare(
     let mut runs = Vec::with_capacity(models.len());
     for (compared, model) in request.scenarios.iter().zip(&models) {
         let mut records = Vec::with_capacity(config.trials as usize);
-        let deadline_day = model.deadline_day;
+        let deadline_day = model.deadline_day();
         let mut sink = |_trial: u64, o: &TrialOutcome| {
             records.push(TrialRecord::new(
                 o.full_capacity_day,

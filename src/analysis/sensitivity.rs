@@ -353,7 +353,7 @@ pub fn sensitivity(
     let runs = Runs {
         trials,
         threads: request.threads,
-        deadline_day: model.deadline_day,
+        deadline_day: model.deadline_day(),
         cancel,
         progress,
     };

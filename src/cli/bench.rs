@@ -138,7 +138,7 @@ pub(crate) fn bench(args: BenchArgs) -> Result<()> {
         args.threads.clone()
     };
     let runs = args.runs.max(1);
-    let site_days = (model.days * model.sites.len()) as f64;
+    let site_days = (model.days() * model.sites().len()) as f64;
     let progress = !args.json && std::io::stderr().is_terminal();
     let mut rows: Vec<BenchRow> = Vec::new();
     for &t in &threads {
@@ -217,8 +217,8 @@ pub(crate) fn bench(args: BenchArgs) -> Result<()> {
         capsim_version: env!("CARGO_PKG_VERSION"),
         scenario: path.display().to_string(),
         seed: scenario.seed.unwrap_or(DEFAULT_SEED),
-        sites: model.sites.len(),
-        days: model.days,
+        sites: model.sites().len(),
+        days: model.days(),
         trials: args.trials.clone(),
         threads,
         runs,

@@ -5,7 +5,7 @@
 //! sums, whose merge is exact and order-independent. So the same model, seed and trial range give bit-identical
 //! results with any thread count, any batch size, and any split of the range into shards.
 //!
-//! **Memory.** One [`Accumulator`] and one [`Scratch`] per worker thread, plus the merged result:
+//! **Memory.** One [`Accumulator`] and one [`TrialState`] per worker thread, plus the merged result:
 //! independent of the trial count. Per-trial outcomes are only materialised, one wave of batches
 //! at a time, when a trial sink (`trials.csv`) asks for them.
 
@@ -23,7 +23,7 @@ use crate::stats::{
     Accumulator, DailyBuffer, Layout, Metric, PrecisionReport, PrecisionTarget, RunInfo, SiteInfo,
     TrialOutcome, TrialRecord,
 };
-pub use trial::{Recorder, Scratch, run_trial};
+pub use trial::{Recorder, TrialState, run_trial};
 
 /// How to run: which trials, with which seed, on how many threads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,7 +177,7 @@ pub fn layout(model: &Model) -> Layout {
 }
 
 struct Worker {
-    scratch: Scratch,
+    trial_state: TrialState,
     daily: DailyBuffer,
     acc: Accumulator,
 }
@@ -226,14 +226,14 @@ pub fn run(
         }
         let cell = workers.get_or(|| {
             RefCell::new(Worker {
-                scratch: Scratch::new(model),
+                trial_state: TrialState::new(model),
                 daily: DailyBuffer::new(&lay, DAILY_BUFFER_TRIALS),
                 acc: Accumulator::new(lay.clone()),
             })
         });
         let mut w = cell.borrow_mut();
         let Worker {
-            scratch,
+            trial_state,
             daily,
             acc,
         } = &mut *w;
@@ -241,9 +241,18 @@ pub fn run(
         let trials = range(b);
         let n = trials.end - trials.start;
         for t in trials {
-            run_trial(model, cfg.seed, t, scratch, Recorder::Record { daily, acc });
+            run_trial(
+                model,
+                cfg.seed,
+                t,
+                trial_state,
+                Recorder::Record {
+                    daily,
+                    accumulator: acc,
+                },
+            );
             if keep {
-                kept.push(scratch.outcome().clone());
+                kept.push(trial_state.outcome().clone());
             }
         }
         if let Some(progress) = hooks.progress {
@@ -320,20 +329,20 @@ fn outcome_only<T: Send>(
     let pool = thread_pool(cfg.threads)?;
     let batch = cfg.batch_size.max(1);
     let batches = cfg.trials.div_ceil(batch);
-    let scratches: ThreadLocal<RefCell<Scratch>> = ThreadLocal::new();
+    let trial_states: ThreadLocal<RefCell<TrialState>> = ThreadLocal::new();
     let out: Vec<Vec<T>> = pool.install(|| {
         (0..batches)
             .into_par_iter()
             .map(|b| {
-                let mut scratch = scratches
-                    .get_or(|| RefCell::new(Scratch::new(model)))
+                let mut trial_state = trial_states
+                    .get_or(|| RefCell::new(TrialState::new(model)))
                     .borrow_mut();
                 let from = cfg.first_trial + b * batch;
                 let to = (from + batch).min(cfg.first_trial + cfg.trials);
                 let done: Vec<T> = (from..to)
                     .map(|t| {
-                        run_trial(model, cfg.seed, t, &mut scratch, Recorder::OutcomeOnly);
-                        keep(scratch.outcome())
+                        run_trial(model, cfg.seed, t, &mut trial_state, Recorder::OutcomeOnly);
+                        keep(trial_state.outcome())
                     })
                     .collect();
                 if let Some(progress) = progress {

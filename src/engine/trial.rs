@@ -1,15 +1,20 @@
 //! One trial: draw the per-trial inputs, then step the ramp day by day across every site.
 //!
-//! The order of each day is documented in `docs/model.md` and mirrored by the numbered comments
-//! in [`run_trial`]. Counts are kept per rack (a rack is the unit delivered, installed, burned in
-//! and failed); GPUs are only counted for interruptions, which take single GPUs out of service.
+//! The order of each day is documented in `docs/model.md`, "The day, step by step"; the day loop
+//! of [`run_trial`] calls one function per step, named after it. Counts are kept per rack (a
+//! rack is the unit delivered, installed, burned in and failed); GPUs are only counted for
+//! interruptions, which take single GPUs out of service.
 //!
 //! A rack's path: shipped by its stream → in transit → waiting at its site (or in the fleet
 //! pool) → installed (crews, floor, hall room under the power caps) → powered (burn-in starts
 //! once its site has commissioned power for it) → passes, is fixed in place, or is pulled for
 //! rework → waits for its pod's acceptance → online.
 //!
-//! Performance notes: a trial allocates nothing (every buffer lives in [`Scratch`] and the
+//! Index names: `i` (or `j`) is a site, `a` a rack type (in model order) and `k` a (site, rack
+//! type) pair, `i * types + a`; `state` is the trial's [`TrialState`] and `totals` its fleet-wide
+//! `Totals`.
+//!
+//! Performance notes: a trial allocates nothing (every buffer lives in [`TrialState`] and the
 //! event calendars clear themselves as each day consumes its slot), and every per-day loop runs
 //! over sites × rack types, both small.
 
@@ -139,23 +144,25 @@ impl PairCounts {
 /// Calls `f(k)` for every pair k that was non-zero in `set` when its word was read, in order.
 #[inline]
 fn for_each_pair(
-    s: &mut Scratch,
-    set: fn(&Scratch) -> &PairCounts,
-    mut f: impl FnMut(&mut Scratch, usize),
+    state: &mut TrialState,
+    set: fn(&TrialState) -> &PairCounts,
+    mut f: impl FnMut(&mut TrialState, usize),
 ) {
-    for w in 0..set(s).words() {
-        let mut bits = set(s).word(w);
+    for w in 0..set(state).words() {
+        let mut bits = set(state).word(w);
         while bits != 0 {
             let k = w * 64 + bits.trailing_zeros() as usize;
             bits &= bits - 1;
-            f(s, k);
+            f(state, k);
         }
     }
 }
 
-/// Per-thread buffers, reused from trial to trial so that a trial allocates nothing.
+/// The live state of a trial: calendars, rack counts, site states, generators and the outcome.
+/// One per thread, reused from trial to trial (each [`run_trial`] resets it) so that a trial
+/// allocates nothing.
 #[derive(Debug)]
-pub struct Scratch {
+pub struct TrialState {
     /// Racks shipped: `[day * streams + stream]`; zeroed when consumed.
     shipped: Vec<u32>,
     /// Racks arriving: `[(day * dests + dest) * types + type]`, dest = site or the pool (last);
@@ -172,8 +179,9 @@ pub struct Scratch {
     interruption_rate: Vec<f64>,
     /// The last outage mean and its Poisson law (`None` for a mean of 0).
     outages: (f64, Option<Poisson<f64>>),
-    /// Power events, sorted by day, and the ramps in progress.
+    /// Power events, sorted by day, the next one due, and the ramps in progress.
     power: Vec<PowerEvent>,
+    next_power_event: usize,
     ramps: Vec<PowerEvent>,
     /// Site visiting order for the day (pool staging, `most_headroom`).
     order: Vec<usize>,
@@ -210,6 +218,10 @@ pub struct Scratch {
     failures: Binomial01,
     /// The pulled share of failed racks.
     pulls: Binomial01,
+    /// The next entry of [`Model::probe_schedule`] to take.
+    next_probe: usize,
+    /// The interruption generator.
+    operations_rng: TrialRng,
     outcome: TrialOutcome,
 }
 
@@ -252,11 +264,11 @@ struct SiteState {
     installed_gpus: u64,
 }
 
-impl Scratch {
+impl TrialState {
     /// Buffers sized for `model`.
-    pub fn new(model: &Model) -> Scratch {
+    pub fn new(model: &Model) -> TrialState {
         let (days, types, sites) = (model.days, model.accelerators.len(), model.sites.len());
-        Scratch {
+        TrialState {
             shipped: vec![0; days * model.streams.len()],
             arrivals: vec![Arrival::default(); days * (sites + 1) * types],
             bring_up: vec![BringUpDay::default(); days * sites * types],
@@ -265,6 +277,7 @@ impl Scratch {
             interruption_rate: vec![0.0; days],
             outages: (0.0, None),
             power: Vec::new(),
+            next_power_event: 0,
             ramps: Vec::new(),
             order: (0..sites).collect(),
             site: vec![SiteState::default(); sites],
@@ -276,18 +289,18 @@ impl Scratch {
             phase_open: model
                 .sites
                 .iter()
-                .map(|s| Vec::with_capacity(s.phases.len()))
+                .map(|site| Vec::with_capacity(site.phases.len()))
                 .collect(),
             limit_used_kw: vec![0.0; model.limits.len()],
             site_limits: model
                 .sites
                 .iter()
-                .map(|s| {
+                .map(|site| {
                     model
                         .limits
                         .iter()
                         .enumerate()
-                        .filter(|(_, l)| l.region.is_none_or(|r| r == s.region))
+                        .filter(|(_, l)| l.region.is_none_or(|r| r == site.region))
                         .map(|(i, _)| i)
                         .collect()
                 })
@@ -299,15 +312,19 @@ impl Scratch {
             slips: Vec::with_capacity(model.streams.len()),
             disruption_p: Vec::with_capacity(model.streams.len()),
             rates: Vec::with_capacity(sites),
-            delays: Vec::with_capacity(model.sites.iter().map(|s| s.phases.len()).sum()),
-            commissioning: Vec::with_capacity(model.sites.iter().map(|s| s.phases.len()).sum()),
+            delays: Vec::with_capacity(model.sites.iter().map(|site| site.phases.len()).sum()),
+            commissioning: Vec::with_capacity(
+                model.sites.iter().map(|site| site.phases.len()).sum(),
+            ),
             failures: Binomial01::new(0.0),
             pulls: Binomial01::new(model.pulled_fraction),
+            next_probe: 0,
+            operations_rng: input_rng(0, 0, 0),
             outcome: TrialOutcome::default(),
         }
     }
 
-    /// The outcome of the last trial run with this scratch.
+    /// The outcome of the last trial run with this state.
     pub fn outcome(&self) -> &TrialOutcome {
         &self.outcome
     }
@@ -317,8 +334,12 @@ impl Scratch {
 /// library call on baseline x86-64).
 #[inline]
 fn floor(x: f64) -> i64 {
-    let t = x as i64;
-    if (t as f64) > x { t - 1 } else { t }
+    let truncated = x as i64;
+    if (truncated as f64) > x {
+        truncated - 1
+    } else {
+        truncated
+    }
 }
 
 /// Batches up to this size read q^n from a table instead of computing it.
@@ -407,15 +428,15 @@ struct Totals {
 /// counterfactual runs only need each trial's outcome.
 #[derive(Debug)]
 pub enum Recorder<'a> {
-    /// Record every day into `daily` (absorbed into `acc` whenever it fills) and push the
-    /// outcome into `acc`.
+    /// Record every day into `daily` (absorbed into `accumulator` whenever it fills) and push the
+    /// outcome into `accumulator`.
     Record {
         /// The daily buffer.
         daily: &'a mut DailyBuffer,
         /// The accumulator.
-        acc: &'a mut Accumulator,
+        accumulator: &'a mut Accumulator,
     },
-    /// Keep only the outcome (`scratch.outcome()`): full-capacity day and deadline figures.
+    /// Keep only the outcome (`state.outcome()`): full-capacity day and deadline figures.
     OutcomeOnly,
 }
 
@@ -424,13 +445,14 @@ pub enum Recorder<'a> {
 /// Gaussian copula: its normal score mixes the group's common factor with its own normal draw,
 /// and the marginal is kept exactly by reading the score's probability through the input's
 /// quantile function. Returns the trial's failure probability.
-fn draw_inputs(model: &Model, seed: u64, trial: u64, s: &mut Scratch) -> f64 {
-    s.factors.clear();
+fn draw_inputs(model: &Model, seed: u64, trial: u64, state: &mut TrialState) -> f64 {
+    state.factors.clear();
     for g in &model.correlations {
-        s.factors
+        state
+            .factors
             .push(StandardNormal.sample(&mut input_rng(seed, trial, g.key)));
     }
-    let factors = &s.factors;
+    let factors = &state.factors;
     let correlated = |group: usize, rng: &mut TrialRng| -> f64 {
         let loading = model.correlations[group].loading;
         let own: f64 = StandardNormal.sample(rng);
@@ -462,18 +484,18 @@ fn draw_inputs(model: &Model, seed: u64, trial: u64, s: &mut Scratch) -> f64 {
         Some(g) if !dist.is_fixed() => dist.quantile_above(correlated(g, rng), k),
         _ => dist.sample_above(rng, k),
     };
-    s.slips.clear();
-    s.disruption_p.clear();
-    s.rates.clear();
-    s.delays.clear();
-    s.commissioning.clear();
-    let o = &mut s.outcome;
-    for st in &model.streams {
-        let rng = &mut input_rng(st.slip_seed.unwrap_or(seed), trial, st.slip_key);
-        let slip = days(&st.slip_days, st.slip_group, rng);
-        s.slips.push(slip);
-        o.inputs.push(slip as f64);
-        if let Some(d) = &st.disruption {
+    state.slips.clear();
+    state.disruption_p.clear();
+    state.rates.clear();
+    state.delays.clear();
+    state.commissioning.clear();
+    let outcome = &mut state.outcome;
+    for stream in &model.streams {
+        let rng = &mut input_rng(stream.slip_seed.unwrap_or(seed), trial, stream.slip_key);
+        let slip = days(&stream.slip_days, stream.slip_group, rng);
+        state.slips.push(slip);
+        outcome.inputs.push(slip as f64);
+        if let Some(d) = &stream.disruption {
             let rng = &mut input_rng(d.probability_seed.unwrap_or(seed), trial, d.probability_key);
             let p = probability(
                 &d.probability_spec,
@@ -481,10 +503,10 @@ fn draw_inputs(model: &Model, seed: u64, trial: u64, s: &mut Scratch) -> f64 {
                 d.probability_group,
                 rng,
             );
-            s.disruption_p.push(p);
-            o.inputs.push(p);
+            state.disruption_p.push(p);
+            outcome.inputs.push(p);
         } else {
-            s.disruption_p.push(0.0);
+            state.disruption_p.push(0.0);
         }
     }
     for (i, site) in model.sites.iter().enumerate() {
@@ -496,16 +518,16 @@ fn draw_inputs(model: &Model, seed: u64, trial: u64, s: &mut Scratch) -> f64 {
             rng,
         )
         .max(0.0);
-        s.rates.push(rate);
-        o.inputs.push(rate);
+        state.rates.push(rate);
+        outcome.inputs.push(rate);
         for (k, phase) in site.phases.iter().enumerate() {
             let rng = &mut input_rng(phase.seed.unwrap_or(seed), trial, phase.key);
             // From a status: a phase not yet energized is energized after the status day (its
             // delay drawn given that); one energized and commissioned is dated by its draws,
             // moved back so that it is open, energized and usable in full by the status day.
-            let status = model.status.as_ref().map(|st| {
-                let day = st.day as i64;
-                (day, k < st.sites[i].energized_phases)
+            let status = model.status.as_ref().map(|status| {
+                let day = status.day as i64;
+                (day, k < status.sites[i].energized_phases)
             });
             let mut delay = match status {
                 Some((day, false)) => {
@@ -521,9 +543,9 @@ fn draw_inputs(model: &Model, seed: u64, trial: u64, s: &mut Scratch) -> f64 {
                 delay = energized - phase.planned_day;
                 commissioning = usable - energized;
             }
-            s.delays.push(delay);
-            s.commissioning.push(commissioning);
-            o.inputs.push(delay as f64);
+            state.delays.push(delay);
+            state.commissioning.push(commissioning);
+            outcome.inputs.push(delay as f64);
         }
     }
     let rng = &mut input_rng(model.failure_seed.unwrap_or(seed), trial, model.failure_key);
@@ -533,81 +555,140 @@ fn draw_inputs(model: &Model, seed: u64, trial: u64, s: &mut Scratch) -> f64 {
         model.failure_group,
         rng,
     );
-    o.inputs.push(p);
+    outcome.inputs.push(p);
     p
 }
 
-/// Runs trial `trial` of `model` with `seed`. Its outcome is left in `scratch.outcome()`; with
+/// Runs trial `trial` of `model` with `seed`. Its outcome is left in `state.outcome()`; with
 /// [`Recorder::Record`] its daily series and outcome also go into the accumulator.
+///
+/// After the set-up (draw the inputs, schedule the deliveries and the power events, start from
+/// the status if any), each day runs the steps of `docs/model.md`, "The day, step by step", one
+/// function each.
 pub fn run_trial(
     model: &Model,
     seed: u64,
     trial: u64,
-    scratch: &mut Scratch,
+    state: &mut TrialState,
     mut recorder: Recorder<'_>,
 ) {
-    let days = model.days;
-    let types = model.accelerators.len();
-    let s = scratch;
-    s.limit_used_kw.fill(0.0);
-    s.pool.fill(0);
-    s.waiting.clear();
-    s.awaiting_power.clear();
-    s.testing.fill(0);
-    s.pod_open.fill(0);
-    s.inbound.fill(0);
-    s.power.clear();
-    s.ramps.clear();
-    let o = &mut s.outcome;
-    o.inputs.clear();
-    o.phase_energized_day.clear();
-    o.site_online_racks_at_deadline.clear();
-    o.shortfall_gpu_days = [0; Bottleneck::COUNT];
-    o.full_capacity_day = None;
-    o.probes.resize(model.probes().len(), 0.0);
-
-    let failure_probability = draw_inputs(model, seed, trial, s);
-    s.failures.set(failure_probability);
-    s.pulls.set(model.pulled_fraction);
-    let mut t = Totals::default();
-    s.transit_rng.clear();
-    for st in &model.streams {
-        s.transit_rng.push(input_rng(
-            st.transit_seed.unwrap_or(seed),
-            trial,
-            st.transit_key,
-        ));
-    }
-    if !model.unlimited_supply {
-        for (k, st) in model.streams.iter().enumerate() {
-            let status = model
-                .status
-                .as_ref()
-                .map(|x| (x.day as i64, x.delivered_racks[k]));
-            let covered = deliver_stream(
-                model,
-                k,
-                st,
-                s.slips[k],
-                s.disruption_p[k],
-                &mut input_rng(st.weekly_seed.unwrap_or(seed), trial, st.weekly_key),
-                &mut s.shipped,
-                status,
-            );
-            // The batches the status covers keep their transit draws, so later batches get
-            // the draws they get without a status.
-            for _ in 0..covered {
-                st.transit_days.sample(&mut s.transit_rng[k]);
-            }
-        }
-    }
-    s.bring_up_rng.clear();
+    state.reset(model);
+    let failure_probability = draw_inputs(model, seed, trial, state);
+    state.failures.set(failure_probability);
+    state.pulls.set(model.pulled_fraction);
+    schedule_deliveries(model, seed, trial, state);
     // From a status, the days up to its date are not simulated.
     let first_day = model.status.as_ref().map_or(0, |status| status.day + 1);
+    schedule_power(model, seed, trial, state, first_day);
+    let mut totals = Totals::default();
+    if let Some(status) = &model.status {
+        start_from_status(model, status, state, &mut totals);
+        apply_power(state, status.day as i64, &mut totals);
+    }
+    if model.unlimited_supply {
+        stock_unlimited_supply(model, state);
+    }
+    state.operations_rng = input_rng(
+        model.operations_seed.unwrap_or(seed),
+        trial,
+        model.operations_key,
+    );
+    if first_day > 0 {
+        // From a status: the days up to the status day are not simulated; each shows the
+        // status (probes, interruptions and the record as on a simulated day).
+        if totals.online_gpus >= model.target_gpus {
+            state.outcome.full_capacity_day = Some((first_day - 1) as u32);
+        }
+        for day in 0..first_day {
+            end_day(model, state, day, &totals, &mut recorder);
+        }
+    }
+    for day in first_day..model.days {
+        power_events(state, day, &mut totals);
+        ship(model, state, day);
+        arrivals(model, state, day, &mut totals);
+        crews_and_install(model, state, day, &mut totals);
+        power_on_and_burn_in(model, state, day, &mut totals);
+        finish(model, state, day, &mut totals);
+        reroute(model, state, day, &mut totals);
+        end_day(model, state, day, &totals, &mut recorder);
+    }
+    if let Recorder::Record { daily, accumulator } = recorder {
+        accumulator.push(&state.outcome);
+        if daily.end_trial() {
+            accumulator.absorb(daily);
+        }
+    }
+}
+
+impl TrialState {
+    /// Clears the state of the last trial.
+    fn reset(&mut self, model: &Model) {
+        self.limit_used_kw.fill(0.0);
+        self.pool.fill(0);
+        self.waiting.clear();
+        self.awaiting_power.clear();
+        self.testing.fill(0);
+        self.pod_open.fill(0);
+        self.inbound.fill(0);
+        self.power.clear();
+        self.ramps.clear();
+        self.next_power_event = 0;
+        self.next_probe = 0;
+        let outcome = &mut self.outcome;
+        outcome.inputs.clear();
+        outcome.phase_energized_day.clear();
+        outcome.site_online_racks_at_deadline.clear();
+        outcome.shortfall_gpu_days = [0; Bottleneck::COUNT];
+        outcome.full_capacity_day = None;
+        outcome.probes.resize(model.probes().len(), 0.0);
+    }
+}
+
+/// Ships nothing yet: draws every stream's weekly batches into the shipping calendar
+/// ([`deliver_stream`]) and seeds each stream's transit generator. From a status, the batches
+/// it covers keep their transit draws, so later batches get the draws they get without one.
+fn schedule_deliveries(model: &Model, seed: u64, trial: u64, state: &mut TrialState) {
+    state.transit_rng.clear();
+    for stream in &model.streams {
+        state.transit_rng.push(input_rng(
+            stream.transit_seed.unwrap_or(seed),
+            trial,
+            stream.transit_key,
+        ));
+    }
+    if model.unlimited_supply {
+        return;
+    }
+    for (k, stream) in model.streams.iter().enumerate() {
+        let status = model
+            .status
+            .as_ref()
+            .map(|x| (x.day as i64, x.delivered_racks[k]));
+        let covered = deliver_stream(
+            model,
+            k,
+            stream,
+            state.slips[k],
+            state.disruption_p[k],
+            &mut input_rng(stream.weekly_seed.unwrap_or(seed), trial, stream.weekly_key),
+            &mut state.shipped,
+            status,
+        );
+        for _ in 0..covered {
+            stream.transit_days.sample(&mut state.transit_rng[k]);
+        }
+    }
+}
+
+/// Sets up each site for the trial: its state (install rate, crews counting from `first_day`),
+/// its phases' power events (open, energize, usable) sorted by day, and its bring-up generator.
+fn schedule_power(model: &Model, seed: u64, trial: u64, state: &mut TrialState, first_day: usize) {
+    state.bring_up_rng.clear();
     let mut phase_index = 0;
     for (i, site) in model.sites.iter().enumerate() {
-        s.site[i] = SiteState {
-            install_rate: s.rates[i],
+        state.site[i] = SiteState {
+            install_rate: state.rates[i],
             constant_crews: site.constant_crews(),
             crew_day: usize::MAX,
             // Crews start counting on the first simulated day.
@@ -615,22 +696,22 @@ pub fn run_trial(
             pace_valid_through: -1,
             ..SiteState::default()
         };
-        s.phase_open[i].clear();
+        state.phase_open[i].clear();
         for phase in &site.phases {
-            let day = phase.planned_day + s.delays[phase_index];
-            let commissioned = day + s.commissioning[phase_index];
+            let day = phase.planned_day + state.delays[phase_index];
+            let commissioned = day + state.commissioning[phase_index];
             phase_index += 1;
-            s.outcome.phase_energized_day.push(day);
+            state.outcome.phase_energized_day.push(day);
             let it_kw = phase.facility_kw / site.pue;
             let open = day - site.install_lead_days;
-            s.phase_open[i].push((open, it_kw));
+            state.phase_open[i].push((open, it_kw));
             for (kind, from, kw) in [
                 (PowerKind::Open, open, it_kw),
                 (PowerKind::Energize, day, phase.facility_kw),
                 (PowerKind::Usable, commissioned, it_kw),
             ] {
-                if from < days as i64 {
-                    s.power.push(PowerEvent {
+                if from < model.days as i64 {
+                    state.power.push(PowerEvent {
                         day: from,
                         site: i,
                         kind,
@@ -645,110 +726,84 @@ pub fn run_trial(
                 }
             }
         }
-        s.phase_open[i].sort_by_key(|a| a.0);
-        s.bring_up_rng.push(input_rng(
+        state.phase_open[i].sort_by_key(|a| a.0);
+        state.bring_up_rng.push(input_rng(
             site.bring_up_seed.unwrap_or(seed),
             trial,
             site.bring_up_key,
         ));
     }
-    s.power.sort_by_key(|e| e.day);
-    let mut next_event = 0;
-    if let Some(status) = &model.status {
-        start_from_status(model, status, s, &mut t);
-        apply_power(s, status.day as i64, &mut next_event, &mut t);
-    }
-    if model.unlimited_supply {
-        for (i, site) in model.sites.iter().enumerate() {
-            for a in 0..types {
-                if site.accepts[a] {
-                    s.waiting.set(i * types + a, UNLIMITED);
-                }
-            }
-        }
-        if model.staging == Staging::Pool {
-            s.pool.fill(UNLIMITED);
-        }
-    }
-    let mut ops_rng = input_rng(
-        model.operations_seed.unwrap_or(seed),
-        trial,
-        model.operations_key,
-    );
+    state.power.sort_by_key(|e| e.day);
+}
 
-    let mut next_probe = 0;
-    if first_day > 0 {
-        // From a status: the days up to the status day are not simulated; each shows the
-        // status (probes, interruptions and the record as on a simulated day).
-        if t.online_gpus >= model.target_gpus {
-            s.outcome.full_capacity_day = Some((first_day - 1) as u32);
-        }
-        for day in 0..first_day {
-            end_day(
-                model,
-                s,
-                day,
-                &t,
-                &mut recorder,
-                &mut ops_rng,
-                &mut next_probe,
-            );
-        }
-    }
-    for day in first_day..days {
-        // 1. Power: phases open for racks, energize and commission (ramps day by day).
-        if next_event < s.power.len() || !s.ramps.is_empty() {
-            apply_power(s, day as i64, &mut next_event, &mut t);
-        }
-        // 2. Ship today's batches: assign them to sites (or the pool) and start their transit.
-        if !model.unlimited_supply {
-            for k in 0..model.streams.len() {
-                let n = std::mem::take(&mut s.shipped[day * model.streams.len() + k]);
-                if n > 0 {
-                    ship(model, s, k, u64::from(n), day);
-                }
+/// Lifted supply: racks are always waiting at every site that accepts them (and in the pool).
+fn stock_unlimited_supply(model: &Model, state: &mut TrialState) {
+    let types = model.accelerators.len();
+    for (i, site) in model.sites.iter().enumerate() {
+        for a in 0..types {
+            if site.accepts[a] {
+                state.waiting.set(i * types + a, UNLIMITED);
             }
         }
-        // 3. Arrivals: delivered batches, reworked racks and moved racks reach their site.
-        let due = std::mem::take(&mut s.arrivals_due[day]);
-        if due != 0 {
-            arrive(model, s, day, due, &mut t);
-        }
-        // 4. Install racks at sites: crews, floor and open hall room under the power caps.
-        install(model, s, day, &mut t);
-        // 5. Power on installed racks that have commissioned power: burn-in starts.
-        power_on(model, s, day, &mut t);
-        // 6. Burn-in, fixes and pod acceptance finishing today.
-        let due = std::mem::take(&mut s.bring_up_due[day]);
-        if due != 0 {
-            finish(model, s, day, due, &mut t);
-        }
-        let o = &mut s.outcome;
-        if o.full_capacity_day.is_none() && t.online_gpus >= model.target_gpus {
-            o.full_capacity_day = Some(day as u32);
-        }
-        // 7. Move racks stranded at sites without room, if the scenario allows it.
-        if let Some(reroute) = model.reroute_days
-            && model.staging == Staging::Site
-            && !model.unlimited_supply
-        {
-            reroute_racks(model, s, day, reroute, &mut t);
-        }
-        end_day(
-            model,
-            s,
-            day,
-            &t,
-            &mut recorder,
-            &mut ops_rng,
-            &mut next_probe,
-        );
     }
-    if let Recorder::Record { daily, acc } = recorder {
-        acc.push(&s.outcome);
-        if daily.end_trial() {
-            acc.absorb(daily);
+    if model.staging == Staging::Pool {
+        state.pool.fill(UNLIMITED);
+    }
+}
+
+/// Step 1, power events: phases open for racks, energize and commission (ramps day by day).
+#[inline]
+fn power_events(state: &mut TrialState, day: usize, totals: &mut Totals) {
+    if state.next_power_event < state.power.len() || !state.ramps.is_empty() {
+        apply_power(state, day as i64, totals);
+    }
+}
+
+/// Step 2, ship: today's batches of every stream are assigned to sites (or the pool) and start
+/// their transit.
+#[inline]
+fn ship(model: &Model, state: &mut TrialState, day: usize) {
+    if model.unlimited_supply {
+        return;
+    }
+    for k in 0..model.streams.len() {
+        let n = std::mem::take(&mut state.shipped[day * model.streams.len() + k]);
+        if n > 0 {
+            ship_batch(model, state, k, u64::from(n), day);
         }
+    }
+}
+
+/// Step 3, arrivals: delivered batches, reworked racks and moved racks reach their site.
+#[inline]
+fn arrivals(model: &Model, state: &mut TrialState, day: usize, totals: &mut Totals) {
+    let due = std::mem::take(&mut state.arrivals_due[day]);
+    if due != 0 {
+        arrive(model, state, day, due, totals);
+    }
+}
+
+/// Step 6, finish: burn-in, fixes and pod tests finishing today; then the full-capacity check.
+#[inline]
+fn finish(model: &Model, state: &mut TrialState, day: usize, totals: &mut Totals) {
+    let due = std::mem::take(&mut state.bring_up_due[day]);
+    if due != 0 {
+        finish_bring_up(model, state, day, due, totals);
+    }
+    let outcome = &mut state.outcome;
+    if outcome.full_capacity_day.is_none() && totals.online_gpus >= model.target_gpus {
+        outcome.full_capacity_day = Some(day as u32);
+    }
+}
+
+/// Step 7, reroute: racks stranded at sites without room move, if the scenario allows it.
+#[inline]
+fn reroute(model: &Model, state: &mut TrialState, day: usize, totals: &mut Totals) {
+    if let Some(reroute) = model.reroute_days
+        && model.staging == Staging::Site
+        && !model.unlimited_supply
+    {
+        reroute_racks(model, state, day, reroute, totals);
     }
 }
 
@@ -757,78 +812,102 @@ pub fn run_trial(
 #[inline]
 fn end_day(
     model: &Model,
-    s: &mut Scratch,
+    state: &mut TrialState,
     day: usize,
-    t: &Totals,
+    totals: &Totals,
     recorder: &mut Recorder<'_>,
-    ops_rng: &mut TrialRng,
-    next_probe: &mut usize,
+) {
+    take_probes(model, state, day, totals);
+    match recorder {
+        Recorder::Record { daily, accumulator } => {
+            let in_repair = interruptions(model, state, day, totals);
+            record(model, state, day, totals, in_repair, daily, accumulator);
+        }
+        Recorder::OutcomeOnly => {
+            if day == model.deadline_day {
+                let outcome = &mut state.outcome;
+                outcome.online_gpus_at_deadline = totals.online_gpus;
+                outcome.available_gpus_at_deadline = totals.online_gpus;
+                outcome.delivered_gpus_at_deadline = totals.delivered_gpus;
+            }
+        }
+    }
+}
+
+/// Probes (observations): values at the end of the day, before interruptions.
+#[inline]
+fn take_probes(model: &Model, state: &mut TrialState, day: usize, totals: &Totals) {
+    let schedule = model.probe_schedule();
+    while let Some(&(probe_day, k)) = schedule.get(state.next_probe)
+        && probe_day == day
+    {
+        let v = probe_value(model, state, totals, &model.probes()[k]);
+        state.outcome.probes[k] = v;
+        state.next_probe += 1;
+    }
+}
+
+/// Step 8, interruptions: the GPUs out of service at today's snapshot. Each online GPU is
+/// interrupted at `interruptions_per_gpu_day`, and each interruption keeps its GPU out for its
+/// own repair time. GPUs out of service at today's snapshot are then Poisson with mean
+/// Σ_j rate[today − j] · P(M > j) (an M/G/∞ queue), drawn afresh each day: every per-day
+/// distribution is exact, the day-to-day correlation of outages is not simulated.
+#[inline]
+fn interruptions(model: &Model, state: &mut TrialState, day: usize, totals: &Totals) -> u64 {
+    let rate = totals.online_gpus as f64 * model.interruptions_per_gpu_day;
+    state.interruption_rate[day] = rate;
+    if rate <= 0.0 {
+        return 0;
+    }
+    let survival = &model.outage_survival;
+    let from = (day + 1).saturating_sub(survival.len());
+    let past = &state.interruption_rate[from..=day];
+    let mean: f64 = past.iter().rev().zip(survival).map(|(r, p)| r * p).sum();
+    // The mean is often the same as yesterday's (nothing came online): reuse its law.
+    if state.outages.0.to_bits() != mean.to_bits() {
+        state.outages = (mean, Poisson::new(mean).ok());
+    }
+    match &state.outages.1 {
+        Some(law) => (law.sample(&mut state.operations_rng) as u64).min(totals.online_gpus),
+        // No law: a mean of zero (nothing is out), or one past the Poisson law's range
+        // (about 1.8e19, far above any GPU count: everything is out).
+        None if mean > 0.0 => totals.online_gpus,
+        None => 0,
+    }
+}
+
+/// Step 9, record: the day's metrics, with where the missing GPUs are, and on the deadline day
+/// the trial's deadline figures.
+#[inline]
+fn record(
+    model: &Model,
+    state: &mut TrialState,
+    day: usize,
+    totals: &Totals,
+    in_repair: u64,
+    daily: &mut DailyBuffer,
+    accumulator: &mut Accumulator,
 ) {
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
-    // Probes (observations): values at the end of the day, before interruptions.
-    let schedule = model.probe_schedule();
-    while let Some(&(probe_day, k)) = schedule.get(*next_probe)
-        && probe_day == day
-    {
-        let v = probe_value(model, s, t, &model.probes()[k]);
-        s.outcome.probes[k] = v;
-        *next_probe += 1;
-    }
-    let Recorder::Record { daily, acc } = recorder else {
-        if day == model.deadline_day {
-            let o = &mut s.outcome;
-            o.online_gpus_at_deadline = t.online_gpus;
-            o.available_gpus_at_deadline = t.online_gpus;
-            o.delivered_gpus_at_deadline = t.delivered_gpus;
-        }
-        return;
-    };
-    // 8. Interruptions. Each online GPU is interrupted at `interruptions_per_gpu_day`, and
-    //    each interruption keeps its GPU out for its own repair time. GPUs out of service at
-    //    today's snapshot are then Poisson with mean Σ_j rate[today − j] · P(M > j)
-    //    (an M/G/∞ queue), drawn afresh each day: every per-day distribution is exact, the
-    //    day-to-day correlation of outages is not simulated.
-    let rate = t.online_gpus as f64 * model.interruptions_per_gpu_day;
-    s.interruption_rate[day] = rate;
-    let in_repair = if rate > 0.0 {
-        let survival = &model.outage_survival;
-        let from = (day + 1).saturating_sub(survival.len());
-        let past = &s.interruption_rate[from..=day];
-        let mean: f64 = past.iter().rev().zip(survival).map(|(r, p)| r * p).sum();
-        // The mean is often the same as yesterday's (nothing came online): reuse its law.
-        if s.outages.0.to_bits() != mean.to_bits() {
-            s.outages = (mean, Poisson::new(mean).ok());
-        }
-        match &s.outages.1 {
-            Some(law) => (law.sample(ops_rng) as u64).min(t.online_gpus),
-            // No law: a mean of zero (nothing is out), or one past the Poisson law's range
-            // (about 1.8e19, far above any GPU count: everything is out).
-            None if mean > 0.0 => t.online_gpus,
-            None => 0,
-        }
-    } else {
-        0
-    };
-    // 9. Record the day, with where the missing GPUs are.
-    let available = t.online_gpus - in_repair;
+    let available = totals.online_gpus - in_repair;
     let staged: u64 = (0..types)
         .map(|a| {
-            let racks = s.pool[a]
+            let racks = state.pool[a]
                 + (0..n_sites)
-                    .map(|i| s.waiting.get(i * types + a))
+                    .map(|i| state.waiting.get(i * types + a))
                     .sum::<u64>();
             racks * u64::from(model.accelerators[a].gpus_per_rack)
         })
         .sum();
-    let fp8_pf = if t.online_gpus > 0 {
-        t.online_fp8_pf * available as f64 / t.online_gpus as f64
+    let fp8_pf = if totals.online_gpus > 0 {
+        totals.online_fp8_pf * available as f64 / totals.online_gpus as f64
     } else {
         0.0
     };
-    let short = shortfall(model, s, day, t, staged);
+    let short = shortfall(model, state, day, totals, staged);
     if day <= model.deadline_day {
-        for (total, v) in s.outcome.shortfall_gpu_days.iter_mut().zip(short) {
+        for (total, v) in state.outcome.shortfall_gpu_days.iter_mut().zip(short) {
             *total += v;
         }
     }
@@ -837,32 +916,33 @@ fn end_day(
     // a jump table, 2% of a trial); `every_metric_is_recorded` below makes a new metric a
     // compile error here.
     let mut values = [0i64; Metric::COUNT];
-    values[Metric::DeliveredGpus as usize] = t.delivered_gpus as i64;
-    values[Metric::InstalledGpus as usize] = t.installed_gpus as i64;
-    values[Metric::OnlineGpus as usize] = t.online_gpus as i64;
+    values[Metric::DeliveredGpus as usize] = totals.delivered_gpus as i64;
+    values[Metric::InstalledGpus as usize] = totals.installed_gpus as i64;
+    values[Metric::OnlineGpus as usize] = totals.online_gpus as i64;
     values[Metric::AvailableGpus as usize] = available as i64;
     values[Metric::StagedGpus as usize] = staged as i64;
-    values[Metric::EnergizedMw as usize] = floor(t.energized_kw + 0.5);
-    values[Metric::ItMwInUse as usize] = floor(t.powered_it_kw + 0.5);
+    values[Metric::EnergizedMw as usize] = floor(totals.energized_kw + 0.5);
+    values[Metric::ItMwInUse as usize] = floor(totals.powered_it_kw + 0.5);
     values[Metric::StrandedMw as usize] =
-        floor((t.energized_kw - t.powered_facility_kw).max(0.0) + 0.5);
+        floor((totals.energized_kw - totals.powered_facility_kw).max(0.0) + 0.5);
     values[Metric::Fp8EflopsAvailable as usize] = floor(fp8_pf + 0.5);
     for b in Bottleneck::ALL {
         values[b.shortfall_metric() as usize] = missing(b);
     }
     daily.record_day(day, &values);
-    acc.record_site_online(day, s.site.iter().map(|x| x.online_gpus));
+    accumulator.record_site_online(day, state.site.iter().map(|x| x.online_gpus));
     if day == model.deadline_day {
-        let o = &mut s.outcome;
-        o.online_gpus_at_deadline = t.online_gpus;
-        o.available_gpus_at_deadline = available;
-        o.delivered_gpus_at_deadline = t.delivered_gpus;
-        o.site_online_racks_at_deadline
-            .extend(s.site.iter().map(|x| x.online_racks));
+        let outcome = &mut state.outcome;
+        outcome.online_gpus_at_deadline = totals.online_gpus;
+        outcome.available_gpus_at_deadline = available;
+        outcome.delivered_gpus_at_deadline = totals.delivered_gpus;
+        outcome
+            .site_online_racks_at_deadline
+            .extend(state.site.iter().map(|x| x.online_racks));
     }
 }
 
-/// The metrics [`end_day`] records: adding a [`Metric`] fails to compile here until `end_day`
+/// The metrics [`record`] records: adding a [`Metric`] fails to compile here until `record`
 /// stores its value.
 const fn every_metric_is_recorded(m: Metric) {
     match m {
@@ -889,52 +969,57 @@ const _: () = every_metric_is_recorded(Metric::DeliveredGpus);
 /// are the racks that arrived there new (reworked and rerouted racks are not counted again);
 /// with the fleet pool, racks are assigned to a site only when installed, so a site's
 /// deliveries are its installed racks.
-fn probe_value(model: &Model, s: &Scratch, t: &Totals, p: &Probe) -> f64 {
+fn probe_value(model: &Model, state: &TrialState, totals: &Totals, p: &Probe) -> f64 {
     let pool = model.staging == Staging::Pool || model.unlimited_supply;
-    match (p.site.map(|i| &s.site[i]), p.metric) {
-        (None, ObservedMetric::OnlineGpus) => t.online_gpus as f64,
-        (None, ObservedMetric::InstalledGpus) => t.installed_gpus as f64,
-        (None, ObservedMetric::DeliveredGpus) => t.delivered_gpus as f64,
-        (None, ObservedMetric::DeliveredRacks) => t.delivered_racks as f64,
-        (None, ObservedMetric::EnergizedMw) => t.energized_kw / 1000.0,
-        (Some(st), ObservedMetric::OnlineGpus) => st.online_gpus as f64,
-        (Some(st), ObservedMetric::InstalledGpus) => st.installed_gpus as f64,
-        (Some(st), ObservedMetric::DeliveredGpus) if pool => st.installed_gpus as f64,
-        (Some(st), ObservedMetric::DeliveredGpus) => st.delivered_gpus as f64,
-        (Some(st), ObservedMetric::DeliveredRacks) if pool => st.racks_on_floor as f64,
-        (Some(st), ObservedMetric::DeliveredRacks) => st.delivered_racks as f64,
-        (Some(st), ObservedMetric::EnergizedMw) => st.energized_kw / 1000.0,
+    match (p.site.map(|i| &state.site[i]), p.metric) {
+        (None, ObservedMetric::OnlineGpus) => totals.online_gpus as f64,
+        (None, ObservedMetric::InstalledGpus) => totals.installed_gpus as f64,
+        (None, ObservedMetric::DeliveredGpus) => totals.delivered_gpus as f64,
+        (None, ObservedMetric::DeliveredRacks) => totals.delivered_racks as f64,
+        (None, ObservedMetric::EnergizedMw) => totals.energized_kw / 1000.0,
+        (Some(site_state), ObservedMetric::OnlineGpus) => site_state.online_gpus as f64,
+        (Some(site_state), ObservedMetric::InstalledGpus) => site_state.installed_gpus as f64,
+        (Some(site_state), ObservedMetric::DeliveredGpus) if pool => {
+            site_state.installed_gpus as f64
+        }
+        (Some(site_state), ObservedMetric::DeliveredGpus) => site_state.delivered_gpus as f64,
+        (Some(site_state), ObservedMetric::DeliveredRacks) if pool => {
+            site_state.racks_on_floor as f64
+        }
+        (Some(site_state), ObservedMetric::DeliveredRacks) => site_state.delivered_racks as f64,
+        (Some(site_state), ObservedMetric::EnergizedMw) => site_state.energized_kw / 1000.0,
     }
 }
 
-/// Step 1: applies the power events due by `day` and advances ramps in progress. A ramp of R
-/// days that starts on day e has delivered min(1, (d − e + 1) / R) of its kW by the end of day d
-/// (events dated before day 0 count from day 0 with the share they would have reached).
-fn apply_power(s: &mut Scratch, day: i64, next_event: &mut usize, t: &mut Totals) {
-    while let Some(&e) = s.power.get(*next_event) {
+/// Step 1 (for [`power_events`]): applies the power events due by `day` and advances ramps in
+/// progress. A ramp of R days that starts on day e has delivered min(1, (d − e + 1) / R) of its kW
+/// by the end of day d (events dated before day 0 count from day 0 with the share they would have
+/// reached).
+fn apply_power(state: &mut TrialState, day: i64, totals: &mut Totals) {
+    while let Some(&e) = state.power.get(state.next_power_event) {
         if e.day > day {
             break;
         }
-        s.ramps.push(e);
-        *next_event += 1;
+        state.ramps.push(e);
+        state.next_power_event += 1;
     }
     let mut k = 0;
-    while k < s.ramps.len() {
-        let e = &mut s.ramps[k];
+    while k < state.ramps.len() {
+        let e = &mut state.ramps[k];
         let share = ((day - e.day + 1) as f64 / e.ramp as f64).min(1.0);
         let delta = e.kw * share - e.applied;
         e.applied += delta;
-        let st = &mut s.site[e.site];
+        let site_state = &mut state.site[e.site];
         match e.kind {
-            PowerKind::Open => st.open_it_kw += delta,
+            PowerKind::Open => site_state.open_it_kw += delta,
             PowerKind::Energize => {
-                st.energized_kw += delta;
-                t.energized_kw += delta;
+                site_state.energized_kw += delta;
+                totals.energized_kw += delta;
             }
-            PowerKind::Usable => st.usable_it_kw += delta,
+            PowerKind::Usable => site_state.usable_it_kw += delta,
         }
         if share >= 1.0 {
-            s.ramps.swap_remove(k);
+            state.ramps.swap_remove(k);
         } else {
             k += 1;
         }
@@ -971,32 +1056,36 @@ fn schedule(due: &mut [DueMask], day: i64, i: usize) -> Option<usize> {
     }
 }
 
-/// Step 2 for one stream's batch shipped today: draw its transit time and assign it to
-/// destinations (`docs/model.md`, "Site-bound deliveries").
-fn ship(model: &Model, s: &mut Scratch, stream: usize, n: u64, day: usize) {
-    let st = &model.streams[stream];
-    let a = st.accelerator;
+/// Step 2 (for [`ship`]) for one stream's batch shipped today: draw its transit time and assign it
+/// to destinations (`docs/model.md`, "Site-bound deliveries").
+fn ship_batch(model: &Model, state: &mut TrialState, index: usize, n: u64, day: usize) {
+    let stream = &model.streams[index];
+    let a = stream.accelerator;
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
     let dests = n_sites + 1;
-    let arrival =
-        (day as i64).saturating_add(st.transit_days.sample(&mut s.transit_rng[stream]).max(0));
-    let put = |s: &mut Scratch, dest: usize, k: u64| {
+    let arrival = (day as i64).saturating_add(
+        stream
+            .transit_days
+            .sample(&mut state.transit_rng[index])
+            .max(0),
+    );
+    let put = |state: &mut TrialState, dest: usize, k: u64| {
         if dest < n_sites {
-            s.inbound[dest * types + a] += k;
+            state.inbound[dest * types + a] += k;
         }
-        if let Some(d) = schedule(&mut s.arrivals_due, arrival, dest) {
-            let slot = &mut s.arrivals[(d * dests + dest) * types + a];
+        if let Some(d) = schedule(&mut state.arrivals_due, arrival, dest) {
+            let slot = &mut state.arrivals[(d * dests + dest) * types + a];
             slot.new = slot
                 .new
                 .saturating_add(u32::try_from(k).unwrap_or(u32::MAX));
         }
     };
     if model.staging == Staging::Pool {
-        put(s, n_sites, n);
+        put(state, n_sites, n);
         return;
     }
-    allocate(model, s, a, n, arrival, put);
+    allocate(model, state, a, n, arrival, put);
 }
 
 /// Assigns `n` racks of type `a` that reach their destination on day `arrival` to sites by
@@ -1005,25 +1094,25 @@ fn ship(model: &Model, s: &mut Scratch, stream: usize, n: u64, day: usize) {
 /// a type no site accepts, the pool (`sites.len()`).
 fn allocate(
     model: &Model,
-    s: &mut Scratch,
+    state: &mut TrialState,
     a: usize,
     n: u64,
     arrival: i64,
-    mut put: impl FnMut(&mut Scratch, usize, u64),
+    mut put: impl FnMut(&mut TrialState, usize, u64),
 ) {
     let n_sites = model.sites.len();
-    let mut give = |s: &mut Scratch, dest: usize, k: u64| {
+    let mut give = |state: &mut TrialState, dest: usize, k: u64| {
         if dest < n_sites {
-            let st = &mut s.site[dest];
-            st.claimed_kw += k as f64 * model.accelerators[a].rack_it_kw;
-            st.claimed_racks += k;
+            let site_state = &mut state.site[dest];
+            site_state.claimed_kw += k as f64 * model.accelerators[a].rack_it_kw;
+            site_state.claimed_racks += k;
         }
-        put(s, dest, k);
+        put(state, dest, k);
     };
-    let acc_model = &model.accelerators[a];
+    let rack = &model.accelerators[a];
     // Planned room of site i by day `by` (phases planned to open by then), in racks of type a,
     // less what is already claimed.
-    let room = |s: &Scratch, i: usize, by: i64| -> i64 {
+    let room = |state: &TrialState, i: usize, by: i64| -> i64 {
         let site = &model.sites[i];
         if !site.accepts[a] {
             return i64::MIN;
@@ -1034,11 +1123,11 @@ fn allocate(
             .filter(|p| p.planned_day - site.install_lead_days <= by)
             .map(|p| p.facility_kw / site.pue)
             .sum();
-        let st = &s.site[i];
-        let by_power = floor((planned - st.claimed_kw) * acc_model.racks_per_kw + EPS);
+        let site_state = &state.site[i];
+        let by_power = floor((planned - site_state.claimed_kw) * rack.racks_per_kw + EPS);
         let by_floor = site
             .max_racks
-            .saturating_sub(st.claimed_racks)
+            .saturating_sub(site_state.claimed_racks)
             .min(i64::MAX as u64) as i64;
         by_power.min(by_floor)
     };
@@ -1049,7 +1138,7 @@ fn allocate(
             // to the first).
             let mut pick: Option<(i64, usize)> = None;
             for i in 0..n_sites {
-                let r = room(s, i, by);
+                let r = room(state, i, by);
                 if r > 0 && pick.is_none_or(|(best, _)| r > best) {
                     pick = Some((r, i));
                     if model.policy == AllocationPolicy::Ordered {
@@ -1059,7 +1148,7 @@ fn allocate(
             }
             let Some((r, i)) = pick else { break };
             let k = left.min(r as u64);
-            give(s, i, k);
+            give(state, i, k);
             left -= k;
         }
     }
@@ -1068,8 +1157,8 @@ fn allocate(
         // (the least over-claimed) takes the rest; with no accepting site, nobody does.
         let fallback = (0..n_sites)
             .filter(|&i| model.sites[i].accepts[a])
-            .max_by_key(|&i| (room(s, i, i64::MAX), std::cmp::Reverse(i)));
-        give(s, fallback.unwrap_or(n_sites), left);
+            .max_by_key(|&i| (room(state, i, i64::MAX), std::cmp::Reverse(i)));
+        give(state, fallback.unwrap_or(n_sites), left);
     }
 }
 
@@ -1078,66 +1167,71 @@ fn allocate(
 /// claims, power and caps, and the deliveries; delivered racks the status puts at no site wait
 /// where allocation by planned room sends them (site staging) or in the pool. Power comes from
 /// the phase events, applied by the caller.
-fn start_from_status(model: &Model, status: &StatusModel, s: &mut Scratch, t: &mut Totals) {
+fn start_from_status(
+    model: &Model,
+    status: &StatusModel,
+    state: &mut TrialState,
+    totals: &mut Totals,
+) {
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
     for (i, (site, at)) in model.sites.iter().zip(&status.sites).enumerate() {
-        for (a, acc_model) in model.accelerators.iter().enumerate() {
+        for (a, rack) in model.accelerators.iter().enumerate() {
             let (staged, installed, online) = (at.staged[a], at.installed[a], at.online[a]);
             let (racks, on_floor) = (staged + installed + online, installed + online);
             if racks == 0 {
                 continue;
             }
-            let gpus = u64::from(acc_model.gpus_per_rack);
-            let floor_kw = on_floor as f64 * acc_model.rack_it_kw;
-            let online_kw = online as f64 * acc_model.rack_it_kw;
+            let gpus = u64::from(rack.gpus_per_rack);
+            let floor_kw = on_floor as f64 * rack.rack_it_kw;
+            let online_kw = online as f64 * rack.rack_it_kw;
             let k = i * types + a;
             match model.staging {
-                Staging::Site => s.waiting.add(k, staged),
-                Staging::Pool => s.pool[a] += staged,
+                Staging::Site => state.waiting.add(k, staged),
+                Staging::Pool => state.pool[a] += staged,
             }
-            s.awaiting_power.add(k, installed);
-            let x = &mut s.site[i];
-            x.racks_on_floor += on_floor;
-            x.installed_gpus += on_floor * gpus;
-            x.committed_it_kw += floor_kw;
-            x.powered_it_kw += online_kw;
-            x.online_racks += online;
-            x.online_gpus += online * gpus;
-            x.claimed_kw += racks as f64 * acc_model.rack_it_kw;
-            x.claimed_racks += racks;
-            x.delivered_racks += racks;
-            x.delivered_gpus += racks * gpus;
-            for &l in &s.site_limits[i] {
-                s.limit_used_kw[l] += floor_kw * site.pue;
+            state.awaiting_power.add(k, installed);
+            let site_state = &mut state.site[i];
+            site_state.racks_on_floor += on_floor;
+            site_state.installed_gpus += on_floor * gpus;
+            site_state.committed_it_kw += floor_kw;
+            site_state.powered_it_kw += online_kw;
+            site_state.online_racks += online;
+            site_state.online_gpus += online * gpus;
+            site_state.claimed_kw += racks as f64 * rack.rack_it_kw;
+            site_state.claimed_racks += racks;
+            site_state.delivered_racks += racks;
+            site_state.delivered_gpus += racks * gpus;
+            for &l in &state.site_limits[i] {
+                state.limit_used_kw[l] += floor_kw * site.pue;
             }
-            t.installed_gpus += on_floor * gpus;
-            t.awaiting_power_gpus += installed * gpus;
-            t.online_gpus += online * gpus;
-            t.online_fp8_pf += (online * gpus) as f64 * acc_model.fp8_pflops_per_gpu;
-            t.powered_it_kw += online_kw;
-            t.powered_facility_kw += online_kw * site.pue;
+            totals.installed_gpus += on_floor * gpus;
+            totals.awaiting_power_gpus += installed * gpus;
+            totals.online_gpus += online * gpus;
+            totals.online_fp8_pf += (online * gpus) as f64 * rack.fp8_pflops_per_gpu;
+            totals.powered_it_kw += online_kw;
+            totals.powered_facility_kw += online_kw * site.pue;
             if model.unlimited_supply {
                 // Lifted supply counts racks as delivered when they are installed.
-                t.delivered_gpus += on_floor * gpus;
-                t.delivered_racks += on_floor;
+                totals.delivered_gpus += on_floor * gpus;
+                totals.delivered_racks += on_floor;
             }
         }
     }
     if model.unlimited_supply {
         return;
     }
-    for (a, acc_model) in model.accelerators.iter().enumerate() {
-        let gpus = u64::from(acc_model.gpus_per_rack);
+    for (a, rack) in model.accelerators.iter().enumerate() {
+        let gpus = u64::from(rack.gpus_per_rack);
         let delivered: u64 = model
             .streams
             .iter()
             .zip(&status.delivered_racks)
-            .filter(|(st, _)| st.accelerator == a)
+            .filter(|(stream, _)| stream.accelerator == a)
             .map(|(_, &n)| n)
             .sum();
-        t.delivered_racks += delivered;
-        t.delivered_gpus += delivered * gpus;
+        totals.delivered_racks += delivered;
+        totals.delivered_gpus += delivered * gpus;
         let placed: u64 = status
             .sites
             .iter()
@@ -1148,29 +1242,36 @@ fn start_from_status(model: &Model, status: &StatusModel, s: &mut Scratch, t: &m
             continue;
         }
         if model.staging == Staging::Pool {
-            s.pool[a] += left;
+            state.pool[a] += left;
             continue;
         }
-        allocate(model, s, a, left, status.day as i64, |s, dest, k| {
-            if dest < n_sites {
-                s.waiting.add(dest * types + a, k);
-                s.site[dest].delivered_racks += k;
-                s.site[dest].delivered_gpus += k * gpus;
-            } else {
-                s.pool[a] += k;
-            }
-        });
+        allocate(
+            model,
+            state,
+            a,
+            left,
+            status.day as i64,
+            |state, dest, k| {
+                if dest < n_sites {
+                    state.waiting.add(dest * types + a, k);
+                    state.site[dest].delivered_racks += k;
+                    state.site[dest].delivered_gpus += k * gpus;
+                } else {
+                    state.pool[a] += k;
+                }
+            },
+        );
     }
 }
 
-/// Step 3: racks arriving today join their site's waiting racks (or the pool).
-fn arrive(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Totals) {
+/// Step 3 (for [`arrivals`]): racks arriving today join their site's waiting racks (or the pool).
+fn arrive(model: &Model, state: &mut TrialState, day: usize, due: DueMask, totals: &mut Totals) {
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
     let dests = n_sites + 1;
     for dest in due_indices(due, dests) {
-        for (a, acc_model) in model.accelerators.iter().enumerate() {
-            let slot = std::mem::take(&mut s.arrivals[(day * dests + dest) * types + a]);
+        for (a, rack) in model.accelerators.iter().enumerate() {
+            let slot = std::mem::take(&mut state.arrivals[(day * dests + dest) * types + a]);
             let (new, reworked, moved) = (
                 u64::from(slot.new),
                 u64::from(slot.reworked),
@@ -1180,18 +1281,18 @@ fn arrive(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Tota
             if all == 0 {
                 continue;
             }
-            let gpus = u64::from(acc_model.gpus_per_rack);
-            t.delivered_gpus += new * gpus;
-            t.delivered_racks += new;
-            t.rework_gpus -= reworked * gpus;
-            t.moving_gpus -= moved * gpus;
+            let gpus = u64::from(rack.gpus_per_rack);
+            totals.delivered_gpus += new * gpus;
+            totals.delivered_racks += new;
+            totals.rework_gpus -= reworked * gpus;
+            totals.moving_gpus -= moved * gpus;
             if dest < n_sites {
-                s.site[dest].delivered_racks += new;
-                s.site[dest].delivered_gpus += new * gpus;
-                s.inbound[dest * types + a] -= new + moved;
-                s.waiting.add(dest * types + a, all);
+                state.site[dest].delivered_racks += new;
+                state.site[dest].delivered_gpus += new * gpus;
+                state.inbound[dest * types + a] -= new + moved;
+                state.waiting.add(dest * types + a, all);
             } else {
-                s.pool[a] += all;
+                state.pool[a] += all;
             }
         }
     }
@@ -1215,18 +1316,23 @@ fn mobilized(site: &crate::model::SiteModel, days: i64) -> f64 {
 /// whole-rack increments of its running total. Unused capacity is never banked. Worked out the
 /// first time a day asks: most site-days have nothing to install.
 #[inline]
-fn crews_left(model: &Model, s: &mut Scratch, i: usize, day: usize) -> u64 {
-    let st = &mut s.site[i];
-    if st.crew_day != day {
-        if st.constant_crews {
-            let (r, d) = (st.install_rate, day as i64);
-            st.crew_left = (floor(r * (d + 1) as f64) - floor(r * d as f64)).max(0) as u64;
+fn crews_left(model: &Model, state: &mut TrialState, i: usize, day: usize) -> u64 {
+    let site_state = &mut state.site[i];
+    if site_state.crew_day != day {
+        if site_state.constant_crews {
+            let (r, d) = (site_state.install_rate, day as i64);
+            site_state.crew_left = (floor(r * (d + 1) as f64) - floor(r * d as f64)).max(0) as u64;
         } else {
-            advance_crews(&model.sites[i], &s.phase_open[i], st, day as i64);
+            advance_crews(
+                &model.sites[i],
+                &state.phase_open[i],
+                site_state,
+                day as i64,
+            );
         }
-        st.crew_day = day;
+        site_state.crew_day = day;
     }
-    st.crew_left
+    site_state.crew_left
 }
 
 /// Adds a site's pace of every day after the last one added, through `day`, to its running
@@ -1237,25 +1343,26 @@ fn crews_left(model: &Model, s: &mut Scratch, i: usize, day: usize) -> u64 {
 fn advance_crews(
     site: &crate::model::SiteModel,
     phases: &[(i64, f64)],
-    st: &mut SiteState,
+    site_state: &mut SiteState,
     day: i64,
 ) {
-    while st.crew_through < day {
-        let d = st.crew_through + 1;
+    while site_state.crew_through < day {
+        let d = site_state.crew_through + 1;
         // The pace holds while no crew is mobilizing, no phase opens and the racks on the
         // floor are the same.
-        if d > st.pace_valid_through
-            || st.pace_committed_kw.to_bits() != st.committed_it_kw.to_bits()
+        if d > site_state.pace_valid_through
+            || site_state.pace_committed_kw.to_bits() != site_state.committed_it_kw.to_bits()
         {
-            let (pace, valid_through) = crew_pace(site, phases, st, d);
-            st.pace = pace.min(site.max_install_racks_per_day);
-            st.pace_valid_through = valid_through;
-            st.pace_committed_kw = st.committed_it_kw;
+            let (pace, valid_through) = crew_pace(site, phases, site_state, d);
+            site_state.pace = pace.min(site.max_install_racks_per_day);
+            site_state.pace_valid_through = valid_through;
+            site_state.pace_committed_kw = site_state.committed_it_kw;
         }
-        let before = st.crew_capacity;
-        st.crew_capacity += st.pace;
-        st.crew_left = (floor(st.crew_capacity + EPS) - floor(before + EPS)).max(0) as u64;
-        st.crew_through = d;
+        let before = site_state.crew_capacity;
+        site_state.crew_capacity += site_state.pace;
+        site_state.crew_left =
+            (floor(site_state.crew_capacity + EPS) - floor(before + EPS)).max(0) as u64;
+        site_state.crew_through = d;
     }
 }
 
@@ -1264,10 +1371,10 @@ fn advance_crews(
 fn crew_pace(
     site: &crate::model::SiteModel,
     phases: &[(i64, f64)],
-    st: &SiteState,
+    site_state: &SiteState,
     d: i64,
 ) -> (f64, i64) {
-    let r = st.install_rate;
+    let r = site_state.install_rate;
     // A crew that started on `open` works at a pace that changes daily until it is mobilized.
     // (d − open ≥ mobilization_days puts the ramp at exactly 1; nearer days count as changing.)
     let mobilizing = |open: i64| ((d - open) as f64) < site.mobilization_days;
@@ -1280,7 +1387,7 @@ fn crew_pace(
     if site.crews_per_phase {
         // Phases are fitted out in the order they open: a phase's crews work while the
         // racks on the floor have not yet filled it and the phases opened before it.
-        let mut filled = st.committed_it_kw;
+        let mut filled = site_state.committed_it_kw;
         let mut pace = 0.0;
         for &(open, kw) in phases {
             if open > d {
@@ -1314,15 +1421,15 @@ fn crew_pace(
 /// under every power cap that applies to it (caps count facility power, so their room is divided
 /// by PUE).
 #[inline]
-fn room_it_kw(s: &Scratch, model: &Model, i: usize, day: usize) -> f64 {
-    let st = &s.site[i];
-    let mut room = st.open_it_kw - st.committed_it_kw;
-    let limits = &s.site_limits[i];
+fn room_it_kw(state: &TrialState, model: &Model, i: usize, day: usize) -> f64 {
+    let site_state = &state.site[i];
+    let mut room = site_state.open_it_kw - site_state.committed_it_kw;
+    let limits = &state.site_limits[i];
     if !limits.is_empty() {
         let pue = model.sites[i].pue;
         for &l in limits {
             let cap = model.limits[l].cap_kw_by_day[day];
-            room = room.min((cap - s.limit_used_kw[l]) / pue);
+            room = room.min((cap - state.limit_used_kw[l]) / pue);
         }
     }
     room
@@ -1340,19 +1447,20 @@ fn whole_racks(it_kw: f64, racks_per_kw: f64) -> u64 {
     }
 }
 
-/// Step 4b: installs, following the staging and allocation policy.
-fn install(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
+/// Step 4, crews and install: installs where racks wait, following the staging and allocation
+/// policy; each site's crews are worked out the first time a day asks ([`crews_left`]).
+fn crews_and_install(model: &Model, state: &mut TrialState, day: usize, totals: &mut Totals) {
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
     if model.staging == Staging::Site {
         for_each_pair(
-            s,
-            |s| &s.waiting,
-            |s, k| {
+            state,
+            |state| &state.waiting,
+            |state, k| {
                 let (i, a) = (k / types, k % types);
-                let n = s.waiting.get(k);
-                if n > 0 && crews_left(model, s, i, day) > 0 {
-                    place(model, s, i, a, n, day, t);
+                let n = state.waiting.get(k);
+                if n > 0 && crews_left(model, state, i, day) > 0 {
+                    place(model, state, i, a, n, day, totals);
                 }
             },
         );
@@ -1360,14 +1468,14 @@ fn install(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
     }
     if model.policy == AllocationPolicy::MostHeadroom {
         // Insertion sort by spare room, descending; ties keep file order.
-        let site = &s.site;
-        let headroom = |i: usize| site[i].open_it_kw - site[i].committed_it_kw;
+        let site_states = &state.site;
+        let headroom = |i: usize| site_states[i].open_it_kw - site_states[i].committed_it_kw;
         for k in 1..n_sites {
             let mut j = k;
             while j > 0 {
-                let (x, y) = (s.order[j - 1], s.order[j]);
+                let (x, y) = (state.order[j - 1], state.order[j]);
                 if headroom(y) > headroom(x) || (headroom(y) == headroom(x) && y < x) {
-                    s.order.swap(j - 1, j);
+                    state.order.swap(j - 1, j);
                     j -= 1;
                 } else {
                     break;
@@ -1377,14 +1485,14 @@ fn install(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
     }
     for a in 0..types {
         for k in 0..n_sites {
-            if s.pool[a] == 0 {
+            if state.pool[a] == 0 {
                 break;
             }
-            let i = s.order[k];
+            let i = state.order[k];
             if model.sites[i].accepts[a] {
-                let placed = place(model, s, i, a, s.pool[a], day, t);
+                let placed = place(model, state, i, a, state.pool[a], day, totals);
                 if !model.unlimited_supply {
-                    s.pool[a] -= placed;
+                    state.pool[a] -= placed;
                 }
             }
         }
@@ -1395,89 +1503,89 @@ fn install(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
 /// from the site's own waiting racks are removed there.
 fn place(
     model: &Model,
-    s: &mut Scratch,
+    state: &mut TrialState,
     i: usize,
     a: usize,
     offered: u64,
     day: usize,
-    t: &mut Totals,
+    totals: &mut Totals,
 ) -> u64 {
     let site = &model.sites[i];
-    let acc_model = &model.accelerators[a];
-    if crews_left(model, s, i, day) == 0 {
+    let rack = &model.accelerators[a];
+    if crews_left(model, state, i, day) == 0 {
         return 0;
     }
-    let st = &s.site[i];
-    if st.racks_on_floor >= site.max_racks {
+    let site_state = &state.site[i];
+    if site_state.racks_on_floor >= site.max_racks {
         return 0;
     }
     let n = offered
-        .min(st.crew_left)
-        .min(site.max_racks - st.racks_on_floor)
+        .min(site_state.crew_left)
+        .min(site.max_racks - site_state.racks_on_floor)
         .min(whole_racks(
-            room_it_kw(s, model, i, day),
-            acc_model.racks_per_kw,
+            room_it_kw(state, model, i, day),
+            rack.racks_per_kw,
         ));
     if n == 0 {
         return 0;
     }
     let types = model.accelerators.len();
     if model.staging == Staging::Site && !model.unlimited_supply {
-        s.waiting.sub(i * types + a, n);
+        state.waiting.sub(i * types + a, n);
     }
     if model.unlimited_supply {
-        t.delivered_gpus += n * u64::from(acc_model.gpus_per_rack);
-        t.delivered_racks += n;
+        totals.delivered_gpus += n * u64::from(rack.gpus_per_rack);
+        totals.delivered_racks += n;
     }
-    s.awaiting_power.add(i * types + a, n);
-    let gpus = n * u64::from(acc_model.gpus_per_rack);
-    t.installed_gpus += gpus;
-    t.awaiting_power_gpus += gpus;
-    let st = &mut s.site[i];
-    st.crew_left -= n;
-    st.racks_on_floor += n;
-    st.installed_gpus += gpus;
-    let it_kw = n as f64 * acc_model.rack_it_kw;
-    st.committed_it_kw += it_kw;
-    for &l in &s.site_limits[i] {
-        s.limit_used_kw[l] += it_kw * site.pue;
+    state.awaiting_power.add(i * types + a, n);
+    let gpus = n * u64::from(rack.gpus_per_rack);
+    totals.installed_gpus += gpus;
+    totals.awaiting_power_gpus += gpus;
+    let site_state = &mut state.site[i];
+    site_state.crew_left -= n;
+    site_state.racks_on_floor += n;
+    site_state.installed_gpus += gpus;
+    let it_kw = n as f64 * rack.rack_it_kw;
+    site_state.committed_it_kw += it_kw;
+    for &l in &state.site_limits[i] {
+        state.limit_used_kw[l] += it_kw * site.pue;
     }
     n
 }
 
-/// Step 5: racks installed and waiting for power start burn-in as far as commissioned power
-/// allows, rack types in model order. Each (site, type) batch draws its burn-in length and its
-/// failures.
-fn power_on(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
+/// Step 5, power-on and burn-in: racks installed and waiting for power start burn-in as far as
+/// commissioned power allows, rack types in model order. Each (site, type) batch draws its burn-in
+/// length and its failures.
+fn power_on_and_burn_in(model: &Model, state: &mut TrialState, day: usize, totals: &mut Totals) {
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
     for_each_pair(
-        s,
-        |s| &s.awaiting_power,
-        |s, k| {
+        state,
+        |state| &state.awaiting_power,
+        |state, k| {
             let (i, a) = (k / types, k % types);
-            let acc_model = &model.accelerators[a];
-            let st = &s.site[i];
-            let n = s.awaiting_power.get(k).min(whole_racks(
-                st.usable_it_kw - st.powered_it_kw,
-                acc_model.racks_per_kw,
+            let rack = &model.accelerators[a];
+            let site_state = &state.site[i];
+            let n = state.awaiting_power.get(k).min(whole_racks(
+                site_state.usable_it_kw - site_state.powered_it_kw,
+                rack.racks_per_kw,
             ));
             if n == 0 {
                 return;
             }
-            s.awaiting_power.sub(k, n);
-            s.testing[k] += n;
-            t.awaiting_power_gpus -= n * u64::from(acc_model.gpus_per_rack);
-            let it_kw = n as f64 * acc_model.rack_it_kw;
-            s.site[i].powered_it_kw += it_kw;
-            t.powered_it_kw += it_kw;
-            t.powered_facility_kw += it_kw * model.sites[i].pue;
+            state.awaiting_power.sub(k, n);
+            state.testing[k] += n;
+            totals.awaiting_power_gpus -= n * u64::from(rack.gpus_per_rack);
+            let it_kw = n as f64 * rack.rack_it_kw;
+            state.site[i].powered_it_kw += it_kw;
+            totals.powered_it_kw += it_kw;
+            totals.powered_facility_kw += it_kw * model.sites[i].pue;
             // One burn-in duration and one failure draw per site-day batch.
-            let rng = &mut s.bring_up_rng[i];
+            let rng = &mut state.bring_up_rng[i];
             let done = (day as i64).saturating_add(model.burn_in_days.sample(rng).max(0));
-            let failed = s.failures.sample(rng, n);
-            if let Some(done) = schedule(&mut s.bring_up_due, done, i) {
-                let slot = &mut s.bring_up[(done * n_sites + i) * types + a];
+            let failed = state.failures.sample(rng, n);
+            if let Some(done) = schedule(&mut state.bring_up_due, done, i) {
+                let slot = &mut state.bring_up[(done * n_sites + i) * types + a];
                 slot.pass += (n - failed) as u32;
                 slot.fail += failed as u32;
             }
@@ -1487,63 +1595,88 @@ fn power_on(model: &Model, s: &mut Scratch, day: usize, t: &mut Totals) {
 
 /// Racks of type `a` at site `i` that passed burn-in (or their fix) today: they join the
 /// site's open pod, or go online at once without pods.
-fn passed(model: &Model, s: &mut Scratch, i: usize, a: usize, n: u64, day: usize, t: &mut Totals) {
+fn passed(
+    model: &Model,
+    state: &mut TrialState,
+    i: usize,
+    a: usize,
+    n: u64,
+    day: usize,
+    totals: &mut Totals,
+) {
     let types = model.accelerators.len();
-    s.testing[i * types + a] -= n;
+    state.testing[i * types + a] -= n;
     let pod = model.sites[i].pod_racks;
     if pod == 0 {
-        go_online(model, s, i, a, n, t);
+        go_online(model, state, i, a, n, totals);
         return;
     }
-    s.pod_open[i * types + a] += n;
-    while s.pod_open[i * types + a] >= pod {
-        s.pod_open[i * types + a] -= pod;
-        accept_pod(model, s, i, a, pod, day, t);
+    state.pod_open[i * types + a] += n;
+    while state.pod_open[i * types + a] >= pod {
+        state.pod_open[i * types + a] -= pod;
+        accept_pod(model, state, i, a, pod, day, totals);
     }
 }
 
 /// A pod of `n` racks starts its acceptance test today.
 fn accept_pod(
     model: &Model,
-    s: &mut Scratch,
+    state: &mut TrialState,
     i: usize,
     a: usize,
     n: u64,
     day: usize,
-    t: &mut Totals,
+    totals: &mut Totals,
 ) {
     let test = model.sites[i]
         .pod_acceptance_days
-        .sample(&mut s.bring_up_rng[i])
+        .sample(&mut state.bring_up_rng[i])
         .max(0);
     if test == 0 {
-        go_online(model, s, i, a, n, t);
-    } else if let Some(d) = schedule(&mut s.bring_up_due, (day as i64).saturating_add(test), i) {
+        go_online(model, state, i, a, n, totals);
+    } else if let Some(d) = schedule(
+        &mut state.bring_up_due,
+        (day as i64).saturating_add(test),
+        i,
+    ) {
         let types = model.accelerators.len();
-        s.bring_up[(d * model.sites.len() + i) * types + a].pods += n as u32;
+        state.bring_up[(d * model.sites.len() + i) * types + a].pods += n as u32;
     }
 }
 
-fn go_online(model: &Model, s: &mut Scratch, i: usize, a: usize, n: u64, t: &mut Totals) {
-    let acc_model = &model.accelerators[a];
-    let gpus = n * u64::from(acc_model.gpus_per_rack);
-    let st = &mut s.site[i];
-    st.online_racks += n;
-    st.online_gpus += gpus;
-    t.online_gpus += gpus;
-    t.online_fp8_pf += gpus as f64 * acc_model.fp8_pflops_per_gpu;
+fn go_online(
+    model: &Model,
+    state: &mut TrialState,
+    i: usize,
+    a: usize,
+    n: u64,
+    totals: &mut Totals,
+) {
+    let rack = &model.accelerators[a];
+    let gpus = n * u64::from(rack.gpus_per_rack);
+    let site_state = &mut state.site[i];
+    site_state.online_racks += n;
+    site_state.online_gpus += gpus;
+    totals.online_gpus += gpus;
+    totals.online_fp8_pf += gpus as f64 * rack.fp8_pflops_per_gpu;
 }
 
-/// Step 6: burn-in batches, fixes and pod tests finishing today, site by site.
-fn finish(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Totals) {
+/// Step 6: burn-in batches, fixes and pod tests finishing today, site by site (for [`finish`]).
+fn finish_bring_up(
+    model: &Model,
+    state: &mut TrialState,
+    day: usize,
+    due: DueMask,
+    totals: &mut Totals,
+) {
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
     for i in due_indices(due, n_sites) {
         let site = &model.sites[i];
         let mut changed = false;
-        for (a, acc_model) in model.accelerators.iter().enumerate() {
+        for (a, rack) in model.accelerators.iter().enumerate() {
             let at = (day * n_sites + i) * types + a;
-            let done = std::mem::take(&mut s.bring_up[at]);
+            let done = std::mem::take(&mut state.bring_up[at]);
             if done == BringUpDay::default() {
                 continue;
             }
@@ -1551,65 +1684,66 @@ fn finish(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Tota
                 (done.pass, done.fail, done.fixed, done.pods);
             changed = true;
             if pass > 0 {
-                passed(model, s, i, a, u64::from(pass), day, t);
+                passed(model, state, i, a, u64::from(pass), day, totals);
             }
             if fail > 0 {
                 // Failures: a pulled share leaves the floor for rework, the rest are fixed in
                 // place (one fix draw and, if any are pulled, one rework draw per batch).
                 let fail = u64::from(fail);
-                let rng = &mut s.bring_up_rng[i];
-                let pulled = s.pulls.sample(rng, fail);
+                let rng = &mut state.bring_up_rng[i];
+                let pulled = state.pulls.sample(rng, fail);
                 let fixed = fail - pulled;
                 if fixed > 0 {
                     let fix = model.fix_in_place_days.sample(rng).max(0);
                     if fix == 0 {
-                        passed(model, s, i, a, fixed, day, t);
+                        passed(model, state, i, a, fixed, day, totals);
                     } else if let Some(d) =
-                        schedule(&mut s.bring_up_due, (day as i64).saturating_add(fix), i)
+                        schedule(&mut state.bring_up_due, (day as i64).saturating_add(fix), i)
                     {
-                        s.bring_up[(d * n_sites + i) * types + a].fixed += fixed as u32;
+                        state.bring_up[(d * n_sites + i) * types + a].fixed += fixed as u32;
                     }
                 }
                 if pulled > 0 {
-                    let gpus = u64::from(acc_model.gpus_per_rack);
-                    let it_kw = pulled as f64 * acc_model.rack_it_kw;
-                    s.testing[i * types + a] -= pulled;
-                    let st = &mut s.site[i];
-                    if !st.constant_crews {
+                    let gpus = u64::from(rack.gpus_per_rack);
+                    let it_kw = pulled as f64 * rack.rack_it_kw;
+                    state.testing[i * types + a] -= pulled;
+                    let site_state = &mut state.site[i];
+                    if !site_state.constant_crews {
                         // Today's pace was set by the floor before these racks left it.
-                        advance_crews(site, &s.phase_open[i], st, day as i64);
+                        advance_crews(site, &state.phase_open[i], site_state, day as i64);
                     }
-                    st.racks_on_floor -= pulled;
-                    st.installed_gpus -= pulled * gpus;
-                    st.committed_it_kw -= it_kw;
-                    st.powered_it_kw -= it_kw;
-                    t.powered_it_kw -= it_kw;
-                    t.powered_facility_kw -= it_kw * site.pue;
-                    t.installed_gpus -= pulled * gpus;
-                    t.rework_gpus += pulled * gpus;
-                    for &l in &s.site_limits[i] {
-                        s.limit_used_kw[l] -= it_kw * site.pue;
+                    site_state.racks_on_floor -= pulled;
+                    site_state.installed_gpus -= pulled * gpus;
+                    site_state.committed_it_kw -= it_kw;
+                    site_state.powered_it_kw -= it_kw;
+                    totals.powered_it_kw -= it_kw;
+                    totals.powered_facility_kw -= it_kw * site.pue;
+                    totals.installed_gpus -= pulled * gpus;
+                    totals.rework_gpus += pulled * gpus;
+                    for &l in &state.site_limits[i] {
+                        state.limit_used_kw[l] -= it_kw * site.pue;
                     }
                     // Today's install step is over, so a rack is back on the day its rework
                     // ends but never before tomorrow.
-                    let back = (day as i64)
-                        .saturating_add(model.rework_days.sample(&mut s.bring_up_rng[i]).max(1));
+                    let back = (day as i64).saturating_add(
+                        model.rework_days.sample(&mut state.bring_up_rng[i]).max(1),
+                    );
                     let dest = if model.staging == Staging::Site {
                         i
                     } else {
                         n_sites
                     };
-                    if let Some(d) = schedule(&mut s.arrivals_due, back, dest) {
-                        s.arrivals[(d * (n_sites + 1) + dest) * types + a].reworked +=
+                    if let Some(d) = schedule(&mut state.arrivals_due, back, dest) {
+                        state.arrivals[(d * (n_sites + 1) + dest) * types + a].reworked +=
                             pulled as u32;
                     }
                 }
             }
             if fixed_today > 0 {
-                passed(model, s, i, a, u64::from(fixed_today), day, t);
+                passed(model, state, i, a, u64::from(fixed_today), day, totals);
             }
             if pods_today > 0 {
-                go_online(model, s, i, a, u64::from(pods_today), t);
+                go_online(model, state, i, a, u64::from(pods_today), totals);
             }
         }
         // A partial pod is tested once nothing else at its site can join it soon: no rack of
@@ -1618,14 +1752,14 @@ fn finish(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Tota
         if changed && site.pod_racks > 0 {
             for a in 0..types {
                 let k = i * types + a;
-                let open = s.pod_open[k];
+                let open = state.pod_open[k];
                 if open > 0
-                    && s.testing[k] == 0
-                    && s.awaiting_power.get(k) == 0
-                    && !installable_soon(model, s, i, a, day)
+                    && state.testing[k] == 0
+                    && state.awaiting_power.get(k) == 0
+                    && !installable_soon(model, state, i, a, day)
                 {
-                    s.pod_open[k] = 0;
-                    accept_pod(model, s, i, a, open, day, t);
+                    state.pod_open[k] = 0;
+                    accept_pod(model, state, i, a, open, day, totals);
                 }
             }
         }
@@ -1635,41 +1769,47 @@ fn finish(model: &Model, s: &mut Scratch, day: usize, due: DueMask, t: &mut Tota
 /// Whether racks of type `a` are delivered and waiting for site `i` (at the site, or in the
 /// pool if it accepts them) and the site has hall room and floor for at least one: only crews
 /// hold them back.
-fn installable_soon(model: &Model, s: &Scratch, i: usize, a: usize, day: usize) -> bool {
+fn installable_soon(model: &Model, state: &TrialState, i: usize, a: usize, day: usize) -> bool {
     let site = &model.sites[i];
     let waiting = match model.staging {
-        Staging::Site => s.waiting.get(i * model.accelerators.len() + a),
-        Staging::Pool => s.pool[a],
+        Staging::Site => state.waiting.get(i * model.accelerators.len() + a),
+        Staging::Pool => state.pool[a],
     };
     waiting > 0
         && site.accepts[a]
-        && s.site[i].racks_on_floor < site.max_racks
+        && state.site[i].racks_on_floor < site.max_racks
         && whole_racks(
-            room_it_kw(s, model, i, day),
+            room_it_kw(state, model, i, day),
             model.accelerators[a].racks_per_kw,
         ) > 0
 }
 
-/// Step 7: racks waiting at a site beyond its hall room (power or floor) move to sites with
-/// room they have not already claimed, arriving `reroute` days later.
-fn reroute_racks(model: &Model, s: &mut Scratch, day: usize, reroute: i64, t: &mut Totals) {
+/// Step 7 (for [`reroute`]): racks waiting at a site beyond its hall room (power or floor) move to
+/// sites with room they have not already claimed, arriving `reroute` days later.
+fn reroute_racks(
+    model: &Model,
+    state: &mut TrialState,
+    day: usize,
+    reroute: i64,
+    totals: &mut Totals,
+) {
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
-    let room = |s: &Scratch, i: usize, a: usize| -> u64 {
+    let room = |state: &TrialState, i: usize, a: usize| -> u64 {
         let site = &model.sites[i];
         if !site.accepts[a] {
             return 0;
         }
         let power = whole_racks(
-            room_it_kw(s, model, i, day),
+            room_it_kw(state, model, i, day),
             model.accelerators[a].racks_per_kw,
         );
-        power.min(site.max_racks - s.site[i].racks_on_floor)
+        power.min(site.max_racks - state.site[i].racks_on_floor)
     };
     for a in 0..types {
         for i in 0..n_sites {
             let k = i * types + a;
-            let surplus = s.waiting.get(k).saturating_sub(room(s, i, a));
+            let surplus = state.waiting.get(k).saturating_sub(room(state, i, a));
             if surplus == 0 {
                 continue;
             }
@@ -1678,27 +1818,30 @@ fn reroute_racks(model: &Model, s: &mut Scratch, day: usize, reroute: i64, t: &m
                 if j == i || left == 0 {
                     continue;
                 }
-                let free = room(s, j, a)
-                    .saturating_sub(s.waiting.get(j * types + a) + s.inbound[j * types + a]);
+                let free = room(state, j, a).saturating_sub(
+                    state.waiting.get(j * types + a) + state.inbound[j * types + a],
+                );
                 let n = left.min(free);
                 if n == 0 {
                     continue;
                 }
-                let Some(d) =
-                    schedule(&mut s.arrivals_due, (day as i64).saturating_add(reroute), j)
-                else {
+                let Some(d) = schedule(
+                    &mut state.arrivals_due,
+                    (day as i64).saturating_add(reroute),
+                    j,
+                ) else {
                     return;
                 };
                 left -= n;
-                s.waiting.sub(k, n);
-                s.inbound[j * types + a] += n;
-                s.arrivals[(d * (n_sites + 1) + j) * types + a].moved += n as u32;
+                state.waiting.sub(k, n);
+                state.inbound[j * types + a] += n;
+                state.arrivals[(d * (n_sites + 1) + j) * types + a].moved += n as u32;
                 let kw = n as f64 * model.accelerators[a].rack_it_kw;
-                s.site[i].claimed_kw -= kw;
-                s.site[i].claimed_racks -= n;
-                s.site[j].claimed_kw += kw;
-                s.site[j].claimed_racks += n;
-                t.moving_gpus += n * u64::from(model.accelerators[a].gpus_per_rack);
+                state.site[i].claimed_kw -= kw;
+                state.site[i].claimed_racks -= n;
+                state.site[j].claimed_kw += kw;
+                state.site[j].claimed_racks += n;
+                totals.moving_gpus += n * u64::from(model.accelerators[a].gpus_per_rack);
             }
         }
     }
@@ -1710,13 +1853,13 @@ fn reroute_racks(model: &Model, s: &mut Scratch, day: usize, reroute: i64, t: &m
 /// is not yet delivered.
 fn shortfall(
     model: &Model,
-    s: &Scratch,
+    state: &TrialState,
     day: usize,
-    t: &Totals,
+    totals: &Totals,
     staged_gpus: u64,
 ) -> [u64; Bottleneck::COUNT] {
     let mut out = [0u64; Bottleneck::COUNT];
-    let Some(mut left) = model.target_gpus.checked_sub(t.online_gpus) else {
+    let Some(mut left) = model.target_gpus.checked_sub(totals.online_gpus) else {
         return out;
     };
     if left == 0 {
@@ -1724,18 +1867,20 @@ fn shortfall(
     }
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
-    let bring_up = t.installed_gpus - t.online_gpus - t.awaiting_power_gpus + t.rework_gpus;
-    let (mut crews, mut power, mut space) = (0u64, t.awaiting_power_gpus + t.moving_gpus, 0u64);
+    let bring_up = totals.installed_gpus - totals.online_gpus - totals.awaiting_power_gpus
+        + totals.rework_gpus;
+    let (mut crews, mut power, mut space) =
+        (0u64, totals.awaiting_power_gpus + totals.moving_gpus, 0u64);
     // Waiting racks only matter if any wait and bring-up (filled first) does not already cover
     // the gap.
     let waiting_matter = staged_gpus > 0 && bring_up < left;
-    for (a, acc_model) in model
+    for (a, rack) in model
         .accelerators
         .iter()
         .enumerate()
         .filter(|_| waiting_matter)
     {
-        let gpus = u64::from(acc_model.gpus_per_rack);
+        let gpus = u64::from(rack.gpus_per_rack);
         // (waiting racks, power room, floor room) split into crews / power / space.
         let mut split = |w: u64, p: u64, f: u64| {
             let inst = w.min(p).min(f);
@@ -1745,27 +1890,27 @@ fn shortfall(
         };
         let room = |i: usize| {
             let site = &model.sites[i];
-            let p = whole_racks(room_it_kw(s, model, i, day), acc_model.racks_per_kw);
-            (p, site.max_racks - s.site[i].racks_on_floor)
+            let p = whole_racks(room_it_kw(state, model, i, day), rack.racks_per_kw);
+            (p, site.max_racks - state.site[i].racks_on_floor)
         };
         if model.staging == Staging::Site {
             for i in 0..n_sites {
-                let w = s.waiting.get(i * types + a);
+                let w = state.waiting.get(i * types + a);
                 if w > 0 {
                     let (p, f) = room(i);
                     split(w, p, f);
                 }
             }
             // Racks that no site accepts: nowhere to put them.
-            space += s.pool[a] * gpus;
-        } else if s.pool[a] > 0 {
+            space += state.pool[a] * gpus;
+        } else if state.pool[a] > 0 {
             let (mut p, mut f) = (0u64, 0u64);
             for i in (0..n_sites).filter(|&i| model.sites[i].accepts[a]) {
                 let (pi, fi) = room(i);
                 p = p.saturating_add(pi);
                 f = f.saturating_add(fi);
             }
-            split(s.pool[a], p, f);
+            split(state.pool[a], p, f);
         }
     }
     for (kind, amount) in [
@@ -1795,7 +1940,7 @@ fn shortfall(
 fn deliver_stream(
     model: &Model,
     index: usize,
-    st: &StreamModel,
+    stream: &StreamModel,
     slip: i64,
     disruption_probability: f64,
     rng: &mut TrialRng,
@@ -1803,7 +1948,7 @@ fn deliver_stream(
     status: Option<(i64, u64)>,
 ) -> usize {
     let streams = model.streams.len();
-    let cap = st.cap_racks.unwrap_or(u64::MAX);
+    let cap = stream.cap_racks.unwrap_or(u64::MAX);
     let (status_day, status_racks) = status.unwrap_or((-1, 0));
     let cap_after = cap.saturating_sub(status_racks);
     // Whole racks of the weeks the status covers, and how many batches they made.
@@ -1813,9 +1958,9 @@ fn deliver_stream(
     let mut delivered = 0u64;
     let mut disrupted_weeks = 0i64;
     let mut severity = 0.0;
-    for (j, &planned) in st.planned_racks.iter().enumerate() {
+    for (j, &planned) in stream.planned_racks.iter().enumerate() {
         let mut factor = 1.0;
-        if let Some(d) = &st.disruption {
+        if let Some(d) = &stream.disruption {
             if disrupted_weeks == 0 && rng.random::<f64>() < disruption_probability {
                 disrupted_weeks = d.duration_weeks.sample(rng).max(1);
                 severity = d.severity.sample(rng).clamp(0.0, 1.0);
@@ -1825,11 +1970,11 @@ fn deliver_stream(
                 disrupted_weeks -= 1;
             }
         }
-        let noise = st.noise.sample(rng).max(0.0);
+        let noise = stream.noise.sample(rng).max(0.0);
         cumulative += planned * noise * factor;
         // A batch due before the start ships on the start day (as a phase energized before
         // the start counts from day 0); one due after the horizon is not simulated.
-        let day = (7 * (st.first_week + j as i64) + 6)
+        let day = (7 * (stream.first_week + j as i64) + 6)
             .saturating_add(slip)
             .max(0);
         let total = floor(cumulative + EPS).max(0) as u64;
@@ -1892,7 +2037,7 @@ mod tests {
     fn pair_counts_visit_exactly_the_non_zero_pairs_in_order() {
         // 130 pairs span three words of the set.
         let model = small_model();
-        let mut s = Scratch::new(&model);
+        let mut s = TrialState::new(&model);
         s.waiting = PairCounts::new(130);
         for k in [129, 0, 64, 63, 5, 70] {
             s.waiting.add(k, 2);
@@ -1957,7 +2102,10 @@ rework_days = 0"#,
     }
 
     fn record<'a>(daily: &'a mut DailyBuffer, acc: &'a mut Accumulator) -> Recorder<'a> {
-        Recorder::Record { daily, acc }
+        Recorder::Record {
+            daily,
+            accumulator: acc,
+        }
     }
 
     #[test]
@@ -1966,12 +2114,12 @@ rework_days = 0"#,
         // already past would leak into the next trial.
         let model = small_model();
         let lay = crate::engine::layout(&model);
-        let mut scratch = Scratch::new(&model);
+        let mut state = TrialState::new(&model);
         let mut daily = DailyBuffer::new(&lay, 4);
         let mut acc = Accumulator::new(lay);
         for trial in 0..50 {
-            run_trial(&model, 7, trial, &mut scratch, record(&mut daily, &mut acc));
-            let s = &scratch;
+            run_trial(&model, 7, trial, &mut state, record(&mut daily, &mut acc));
+            let s = &state;
             assert!(s.shipped.iter().all(|&x| x == 0), "shipped, trial {trial}");
             assert!(
                 s.arrivals
@@ -1999,14 +2147,14 @@ rework_days = 0"#,
     fn a_trial_is_a_pure_function_of_seed_and_index() {
         let model = small_model();
         let lay = crate::engine::layout(&model);
-        let run = |scratch: &mut Scratch, trial: u64| {
+        let run = |state: &mut TrialState, trial: u64| {
             let mut daily = DailyBuffer::new(&lay, 1);
             let mut acc = Accumulator::new(lay.clone());
-            run_trial(&model, 99, trial, scratch, record(&mut daily, &mut acc));
-            scratch.outcome().clone()
+            run_trial(&model, 99, trial, state, record(&mut daily, &mut acc));
+            state.outcome().clone()
         };
-        let mut fresh = Scratch::new(&model);
-        let mut used = Scratch::new(&model);
+        let mut fresh = TrialState::new(&model);
+        let mut used = TrialState::new(&model);
         for t in 0..5 {
             run(&mut used, t);
         }
@@ -2017,14 +2165,14 @@ rework_days = 0"#,
     fn outcome_only_runs_reach_full_capacity_on_the_same_day() {
         let model = small_model();
         let lay = crate::engine::layout(&model);
-        let mut scratch = Scratch::new(&model);
+        let mut state = TrialState::new(&model);
         for trial in 0..20 {
             let mut daily = DailyBuffer::new(&lay, 1);
             let mut acc = Accumulator::new(lay.clone());
-            run_trial(&model, 5, trial, &mut scratch, record(&mut daily, &mut acc));
-            let recorded = scratch.outcome().clone();
-            run_trial(&model, 5, trial, &mut scratch, Recorder::OutcomeOnly);
-            let bare = scratch.outcome();
+            run_trial(&model, 5, trial, &mut state, record(&mut daily, &mut acc));
+            let recorded = state.outcome().clone();
+            run_trial(&model, 5, trial, &mut state, Recorder::OutcomeOnly);
+            let bare = state.outcome();
             assert_eq!(recorded.full_capacity_day, bare.full_capacity_day);
             assert_eq!(
                 recorded.online_gpus_at_deadline,

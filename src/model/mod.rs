@@ -17,140 +17,184 @@ pub use dist::{Dist, DistError};
 #[derive(Debug, Clone)]
 pub struct AcceleratorModel {
     /// Identifier.
-    pub id: String,
+    pub(crate) id: String,
     /// GPUs per rack.
-    pub gpus_per_rack: u32,
+    pub(crate) gpus_per_rack: u32,
     /// IT power per rack, kW.
-    pub rack_it_kw: f64,
+    pub(crate) rack_it_kw: f64,
     /// 1 / `rack_it_kw`: racks per kW of spare IT power.
-    pub racks_per_kw: f64,
+    pub(crate) racks_per_kw: f64,
     /// Dense FP8 PFLOPS per GPU.
-    pub fp8_pflops_per_gpu: f64,
+    pub(crate) fp8_pflops_per_gpu: f64,
+}
+
+impl AcceleratorModel {
+    /// Identifier, as in the scenario.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// GPUs per rack.
+    pub fn gpus_per_rack(&self) -> u32 {
+        self.gpus_per_rack
+    }
+
+    /// IT power per rack, kW.
+    pub fn rack_it_kw(&self) -> f64 {
+        self.rack_it_kw
+    }
+
+    /// Dense FP8 PFLOPS per GPU.
+    pub fn fp8_pflops_per_gpu(&self) -> f64 {
+        self.fp8_pflops_per_gpu
+    }
 }
 
 /// A supply stream: planned racks per weekly batch, before slip, noise and disruption.
 #[derive(Debug, Clone)]
 pub struct StreamModel {
     /// Identifier.
-    pub id: String,
+    pub(crate) id: String,
     /// Index of the rack type.
-    pub accelerator: usize,
+    pub(crate) accelerator: usize,
     /// Index `k` of the first planned week; week `k` covers days `[7k, 7k + 7)`.
-    pub first_week: i64,
+    pub(crate) first_week: i64,
     /// Planned racks of each week from `first_week` on (× `rate_scale`).
-    pub planned_racks: Vec<f64>,
+    pub(crate) planned_racks: Vec<f64>,
     /// Cap on racks ever delivered.
-    pub cap_racks: Option<u64>,
+    pub(crate) cap_racks: Option<u64>,
     /// Whole-stream shift, days.
-    pub slip_days: DayDist,
+    pub(crate) slip_days: DayDist,
     /// Multiplicative weekly noise.
-    pub noise: Dist,
+    pub(crate) noise: Dist,
     /// Disruptions, if any.
-    pub disruption: Option<DisruptionModel>,
+    pub(crate) disruption: Option<DisruptionModel>,
     /// Key of the slip draw.
-    pub slip_key: u64,
+    pub(crate) slip_key: u64,
     /// Key of the weekly noise and disruption draws.
-    pub weekly_key: u64,
+    pub(crate) weekly_key: u64,
     /// Seed of the slip draw instead of the run's, if set (see [`Model::override_seed`]).
-    pub slip_seed: Option<u64>,
+    pub(crate) slip_seed: Option<u64>,
     /// Seed of the weekly draws instead of the run's, if set.
-    pub weekly_seed: Option<u64>,
+    pub(crate) weekly_seed: Option<u64>,
     /// Correlation group the slip belongs to, if any.
-    pub slip_group: Option<usize>,
+    pub(crate) slip_group: Option<usize>,
     /// Days from shipping to arrival; one draw per batch.
-    pub transit_days: DayDist,
+    pub(crate) transit_days: DayDist,
     /// Key of the transit draws.
-    pub transit_key: u64,
+    pub(crate) transit_key: u64,
     /// Seed of the transit draws instead of the run's, if set.
-    pub transit_seed: Option<u64>,
+    pub(crate) transit_seed: Option<u64>,
+}
+
+impl StreamModel {
+    /// Identifier, as in the scenario.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Index of the stream's rack type in [`Model::accelerators`].
+    pub fn accelerator(&self) -> usize {
+        self.accelerator
+    }
 }
 
 /// Supply disruptions of one stream.
 #[derive(Debug, Clone)]
 pub struct DisruptionModel {
     /// Probability a disruption starts in an undisrupted week; drawn once per trial.
-    pub weekly_probability: Dist,
+    pub(crate) weekly_probability: Dist,
     /// Its distribution, for its quantile function (correlated draws).
-    pub probability_spec: DistSpec,
+    pub(crate) probability_spec: DistSpec,
     /// Key of the per-trial probability draw.
-    pub probability_key: u64,
+    pub(crate) probability_key: u64,
     /// Seed of that draw instead of the run's, if set.
-    pub probability_seed: Option<u64>,
+    pub(crate) probability_seed: Option<u64>,
     /// Correlation group of the probability, if any.
-    pub probability_group: Option<usize>,
+    pub(crate) probability_group: Option<usize>,
     /// Duration, weeks (at least 1 is applied by the engine).
-    pub duration_weeks: DayDist,
+    pub(crate) duration_weeks: DayDist,
     /// Fraction of a week's supply lost.
-    pub severity: Dist,
+    pub(crate) severity: Dist,
 }
 
 /// A power phase.
 #[derive(Debug, Clone)]
 pub struct PhaseModel {
     /// Facility power, kW (× site `power_scale`).
-    pub facility_kw: f64,
+    pub(crate) facility_kw: f64,
     /// Planned energization day.
-    pub planned_day: i64,
+    pub(crate) planned_day: i64,
     /// Delay, days.
-    pub delay_days: DayDist,
+    pub(crate) delay_days: DayDist,
     /// Key of the delay draw.
-    pub key: u64,
+    pub(crate) key: u64,
     /// Seed of the delay draw instead of the run's, if set.
-    pub seed: Option<u64>,
+    pub(crate) seed: Option<u64>,
     /// Correlation group the delay belongs to, if any.
-    pub group: Option<usize>,
+    pub(crate) group: Option<usize>,
     /// Days over which the MW arrive (at least 1).
-    pub ramp_days: i64,
+    pub(crate) ramp_days: i64,
     /// Days from energization until racks can start burn-in; drawn with the delay.
-    pub commissioning_days: DayDist,
+    pub(crate) commissioning_days: DayDist,
 }
 
 /// A site.
 #[derive(Debug, Clone)]
 pub struct SiteModel {
     /// Identifier.
-    pub id: String,
+    pub(crate) id: String,
     /// Region index.
-    pub region: usize,
+    pub(crate) region: usize,
     /// PUE.
-    pub pue: f64,
+    pub(crate) pue: f64,
     /// `accepts[a]`: does this site take rack type `a`?
-    pub accepts: Vec<bool>,
+    pub(crate) accepts: Vec<bool>,
     /// Floor space, racks.
-    pub max_racks: u64,
+    pub(crate) max_racks: u64,
     /// Install rate, racks/day.
-    pub install_racks_per_day: Dist,
+    pub(crate) install_racks_per_day: Dist,
     /// Key of the install-rate draw.
-    pub install_key: u64,
+    pub(crate) install_key: u64,
     /// Key of the site's burn-in, failure and rework draws.
-    pub bring_up_key: u64,
+    pub(crate) bring_up_key: u64,
     /// Seed of the install-rate draw instead of the run's, if set.
-    pub install_seed: Option<u64>,
+    pub(crate) install_seed: Option<u64>,
     /// Seed of the bring-up draws instead of the run's, if set.
-    pub bring_up_seed: Option<u64>,
+    pub(crate) bring_up_seed: Option<u64>,
     /// The install rate's distribution, for its quantile function (correlated draws).
-    pub install_spec: DistSpec,
+    pub(crate) install_spec: DistSpec,
     /// Correlation group the install rate belongs to, if any.
-    pub install_group: Option<usize>,
+    pub(crate) install_group: Option<usize>,
     /// Power phases.
-    pub phases: Vec<PhaseModel>,
+    pub(crate) phases: Vec<PhaseModel>,
     /// `install_racks_per_day` is per phase being fitted out.
-    pub crews_per_phase: bool,
+    pub(crate) crews_per_phase: bool,
     /// Days for crews to reach full pace after their phase opens (0 = at once).
-    pub mobilization_days: f64,
+    pub(crate) mobilization_days: f64,
     /// Share of full pace on a crew's first day.
-    pub mobilization_start: f64,
+    pub(crate) mobilization_start: f64,
     /// Ceiling on racks installed per day (infinite if none).
-    pub max_install_racks_per_day: f64,
+    pub(crate) max_install_racks_per_day: f64,
     /// Days before energization that racks may be set in a phase's halls.
-    pub install_lead_days: i64,
+    pub(crate) install_lead_days: i64,
     /// Racks per pod; 0 = racks go online one by one.
-    pub pod_racks: u64,
+    pub(crate) pod_racks: u64,
     /// Days of a pod's acceptance test.
-    pub pod_acceptance_days: DayDist,
+    pub(crate) pod_acceptance_days: DayDist,
 }
 
 impl SiteModel {
+    /// Identifier, as in the scenario.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Index of the site's region (below [`Model::regions`]).
+    pub fn region(&self) -> usize {
+        self.region
+    }
+
     /// Whether crews install at one constant pace from day 0 (the pattern of
     /// `docs/model.md`, step 4, without mobilization, phases or a ceiling).
     pub fn constant_crews(&self) -> bool {
@@ -164,20 +208,27 @@ impl SiteModel {
 #[derive(Debug, Clone)]
 pub struct CorrelationModel {
     /// Identifier.
-    pub id: String,
+    pub(crate) id: String,
     /// Key of the group's common-factor draw.
-    pub key: u64,
+    pub(crate) key: u64,
     /// √r, with r = 2 sin(π ρ / 6) the normal correlation whose rank correlation is ρ.
-    pub loading: f64,
+    pub(crate) loading: f64,
+}
+
+impl CorrelationModel {
+    /// Identifier, as in the scenario.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
 }
 
 /// A power cap as a daily series.
 #[derive(Debug, Clone)]
 pub struct LimitModel {
     /// Region index, or `None` for the fleet.
-    pub region: Option<usize>,
+    pub(crate) region: Option<usize>,
     /// Cap on facility kW drawn by installed racks, for each simulated day.
-    pub cap_kw_by_day: Vec<f64>,
+    pub(crate) cap_kw_by_day: Vec<f64>,
 }
 
 /// Which site gets racks first each day (the scenario's `allocation.policy`).
@@ -235,11 +286,18 @@ pub struct Probe {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusModel {
     /// The status day (0 = start); the day loop starts the day after.
-    pub day: usize,
+    pub(crate) day: usize,
     /// Racks delivered per stream ([`Model::streams`] order).
-    pub delivered_racks: Vec<u64>,
+    pub(crate) delivered_racks: Vec<u64>,
     /// Per site ([`Model::sites`] order).
-    pub sites: Vec<SiteStatusModel>,
+    pub(crate) sites: Vec<SiteStatusModel>,
+}
+
+impl StatusModel {
+    /// The status day (0 = start).
+    pub fn day(&self) -> usize {
+        self.day
+    }
 }
 
 /// One site of a [`StatusModel`]; rack counts are per rack type in [`Model::accelerators`]
@@ -247,77 +305,77 @@ pub struct StatusModel {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SiteStatusModel {
     /// The first phases that are energized and commissioned.
-    pub energized_phases: usize,
+    pub(crate) energized_phases: usize,
     /// Racks waiting to be installed.
-    pub staged: Vec<u64>,
+    pub(crate) staged: Vec<u64>,
     /// Racks on the floor, not yet online.
-    pub installed: Vec<u64>,
+    pub(crate) installed: Vec<u64>,
     /// Racks online.
-    pub online: Vec<u64>,
+    pub(crate) online: Vec<u64>,
 }
 
 /// The compiled scenario.
 #[derive(Debug, Clone)]
 pub struct Model {
     /// Simulated days, `start..=horizon`.
-    pub days: usize,
+    pub(crate) days: usize,
     /// Day index of the deadline.
-    pub deadline_day: usize,
+    pub(crate) deadline_day: usize,
     /// Target GPUs online.
-    pub target_gpus: u64,
+    pub(crate) target_gpus: u64,
     /// Rack types that some stream delivers, in order of first delivery in the file.
-    pub accelerators: Vec<AcceleratorModel>,
+    pub(crate) accelerators: Vec<AcceleratorModel>,
     /// Names of the per-trial inputs ([`Model::input_names`]).
     input_names: Vec<String>,
     /// Supply streams.
-    pub streams: Vec<StreamModel>,
+    pub(crate) streams: Vec<StreamModel>,
     /// Sites.
-    pub sites: Vec<SiteModel>,
+    pub(crate) sites: Vec<SiteModel>,
     /// Number of regions.
-    pub regions: usize,
+    pub(crate) regions: usize,
     /// Power caps.
-    pub limits: Vec<LimitModel>,
+    pub(crate) limits: Vec<LimitModel>,
     /// Burn-in length, days.
-    pub burn_in_days: DayDist,
+    pub(crate) burn_in_days: DayDist,
     /// Burn-in failure probability per rack; drawn once per trial.
-    pub failure_probability: Dist,
+    pub(crate) failure_probability: Dist,
     /// Its distribution, for its quantile function (correlated draws).
-    pub failure_spec: DistSpec,
+    pub(crate) failure_spec: DistSpec,
     /// Key of the failure-probability draw.
-    pub failure_key: u64,
+    pub(crate) failure_key: u64,
     /// Seed of that draw instead of the run's, if set.
-    pub failure_seed: Option<u64>,
+    pub(crate) failure_seed: Option<u64>,
     /// Correlation group of the failure probability, if any.
-    pub failure_group: Option<usize>,
+    pub(crate) failure_group: Option<usize>,
     /// Share of failed racks pulled off the floor for rework.
-    pub pulled_fraction: f64,
+    pub(crate) pulled_fraction: f64,
     /// Extra days of a rack fixed in place.
-    pub fix_in_place_days: DayDist,
+    pub(crate) fix_in_place_days: DayDist,
     /// Rework time, days.
-    pub rework_days: DayDist,
+    pub(crate) rework_days: DayDist,
     /// Interruptions per GPU per day.
-    pub interruptions_per_gpu_day: f64,
+    pub(crate) interruptions_per_gpu_day: f64,
     /// `outage_survival[j]`: probability that an interruption still keeps its GPU out of
     /// service `j` snapshots after the one of its own day (see [`cdf::outage_survival`]).
-    pub outage_survival: Vec<f64>,
+    pub(crate) outage_survival: Vec<f64>,
     /// Key of the interruption draws.
-    pub operations_key: u64,
+    pub(crate) operations_key: u64,
     /// Seed of the interruption draws instead of the run's, if set.
-    pub operations_seed: Option<u64>,
+    pub(crate) operations_seed: Option<u64>,
     /// Which site gets racks first.
-    pub policy: AllocationPolicy,
+    pub(crate) policy: AllocationPolicy,
     /// Where delivered racks wait.
-    pub staging: Staging,
+    pub(crate) staging: Staging,
     /// Days to move a waiting rack to another site, if racks may move.
-    pub reroute_days: Option<i64>,
+    pub(crate) reroute_days: Option<i64>,
     /// Supply is lifted: every accepting site (or the pool) always has racks waiting.
-    pub unlimited_supply: bool,
+    pub(crate) unlimited_supply: bool,
     /// Correlation groups of per-trial inputs.
-    pub correlations: Vec<CorrelationModel>,
+    pub(crate) correlations: Vec<CorrelationModel>,
     /// GPUs in the smallest rack type: the resolution of GPU percentiles.
-    pub gpus_per_smallest_rack: u32,
+    pub(crate) gpus_per_smallest_rack: u32,
     /// The state trials start from, if the scenario has a `[status]`.
-    pub status: Option<StatusModel>,
+    pub(crate) status: Option<StatusModel>,
     /// Values each trial records ([`Model::probes`]).
     probes: Vec<Probe>,
     /// `(day, probe index)` of every probe, sorted by day: the engine walks it with a cursor.
@@ -558,6 +616,57 @@ impl Model {
 }
 
 impl Model {
+    /// Simulated days, `start..=horizon`.
+    pub fn days(&self) -> usize {
+        self.days
+    }
+
+    /// Day index of the deadline (0 = start).
+    pub fn deadline_day(&self) -> usize {
+        self.deadline_day
+    }
+
+    /// Target GPUs online.
+    pub fn target_gpus(&self) -> u64 {
+        self.target_gpus
+    }
+
+    /// Rack types that some stream delivers, in order of first delivery in the file: the
+    /// "model order" of rack types.
+    pub fn accelerators(&self) -> &[AcceleratorModel] {
+        &self.accelerators
+    }
+
+    /// Supply streams, in file order.
+    pub fn streams(&self) -> &[StreamModel] {
+        &self.streams
+    }
+
+    /// Sites, in file order.
+    pub fn sites(&self) -> &[SiteModel] {
+        &self.sites
+    }
+
+    /// Number of regions.
+    pub fn regions(&self) -> usize {
+        self.regions
+    }
+
+    /// Correlation groups of per-trial inputs, in file order.
+    pub fn correlations(&self) -> &[CorrelationModel] {
+        &self.correlations
+    }
+
+    /// GPUs in the smallest rack type: the resolution of GPU percentiles.
+    pub fn gpus_per_smallest_rack(&self) -> u32 {
+        self.gpus_per_smallest_rack
+    }
+
+    /// The state trials start from, if the scenario has a `[status]`.
+    pub fn status(&self) -> Option<&StatusModel> {
+        self.status.as_ref()
+    }
+
     /// The values each trial records, in [`crate::stats::TrialOutcome::probes`] order: by
     /// default one per observation of the scenario, in file order.
     pub fn probes(&self) -> &[Probe] {

@@ -80,7 +80,7 @@ impl TrialsCsvFile {
             BufWriter::new(file),
             model.input_names(),
             start,
-            model.deadline_day as u32,
+            model.deadline_day() as u32,
         )
         .map_err(|source| ResultsError::Export {
             context: writing(),
