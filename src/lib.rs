@@ -43,9 +43,10 @@
 //!
 //! ```text
 //! cli       → anything (the binary: src/main.rs, src/cli/)
-//! chart     → output, engine, model, stats, scenario, numeric
-//! output    → engine, model, stats, scenario, numeric
-//! analysis  → engine, model, stats, scenario, numeric
+//! results   → chart, output, analysis, shard, engine, model, stats, scenario, numeric
+//! chart     → output, analysis, engine, model, stats, scenario, numeric
+//! output    → analysis, engine, model, stats, scenario, numeric
+//! analysis  → shard, engine, model, stats, scenario, numeric
 //! shard     → engine, model, stats, scenario, numeric
 //! engine    → model, stats, scenario, numeric
 //! model     → scenario, numeric
@@ -155,6 +156,7 @@ pub mod engine;
 pub mod model;
 pub mod numeric;
 pub mod output;
+pub mod results;
 pub mod scenario;
 pub mod shard;
 pub mod stats;

@@ -600,6 +600,18 @@ fn layout_difference(got: &Layout, expected: &Layout) -> Option<String> {
     (!differences.is_empty()).then(|| differences.join("; "))
 }
 
+/// A merged set of partials: what an analysis needs to rebuild the result the unsharded
+/// command would have had.
+#[derive(Debug)]
+pub struct MergedRuns<'a> {
+    /// The first shard's header (command, context, seed, total trials, runs).
+    pub header: &'a PartialHeader,
+    /// Each run's scenario, parsed from its stored text.
+    pub scenarios: &'a [Scenario],
+    /// Each run's merged statistics (records in trial order).
+    pub bodies: &'a [PartialBody],
+}
+
 /// Why a set of partials cannot be merged.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

@@ -4,6 +4,37 @@
 
 pub mod backtest;
 pub mod constraint_costs;
+pub mod run;
 
 pub use backtest::backtest;
 pub use constraint_costs::{constraint_costs, describe};
+pub use run::{RunRequest, RunResult, Simulated, run, simulate};
+
+use crate::engine::EngineError;
+use crate::model::DistError;
+use crate::scenario::ScenarioError;
+
+/// Why an analysis could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnalysisError {
+    /// The engine failed or was cancelled.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// A scenario (or a variant of one) is invalid.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// A scenario could not be compiled.
+    #[error("compiling the scenario")]
+    Compile(#[from] DistError),
+    /// The request itself cannot run (e.g. a precision target on a shard), explained in full.
+    #[error("{0}")]
+    Request(String),
+}
+
+impl AnalysisError {
+    /// Whether the error is the caller's input (exit code 2 in the CLI) rather than a failure.
+    pub fn is_input_error(&self) -> bool {
+        matches!(self, AnalysisError::Scenario(_) | AnalysisError::Request(_))
+    }
+}

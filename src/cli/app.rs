@@ -2,31 +2,28 @@
 //! temporary file in the target directory, renamed on success), results folders whole
 //! ([`ResultsFolder`]), and standard output without panicking ([`to_stdout`]).
 
-use std::fs;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use capsim::analysis;
-use capsim::engine::{self, EngineConfig, RunHooks};
-use capsim::model::{Lift, Model};
+use capsim::analysis::{self, RunRequest, RunResult, Simulated};
+use capsim::engine::RunHooks;
+use capsim::model::Model;
 use capsim::output::{self, TrialsCsv};
+use capsim::results::{self, ChartOptions};
 use capsim::scenario::{self, Scenario};
-use capsim::stats::{Accumulator, ConstraintCosts, PrecisionReport, PrecisionTarget, Summary};
+use capsim::stats::{ConstraintCosts, PrecisionReport, PrecisionTarget};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::args::{
     OutputFlags, PlotArgs, PlotFormat, RunArgs, RunFlags, ScenarioArgs, ValidateArgs,
 };
-use super::folder::{self, ResultsFolder};
+use super::folder::ResultsFolder;
 use super::{CANCEL, to_stdout};
-use capsim::chart::{self, ChartData, ChartError, ChartFormat, ChartKind};
-
-/// Seed used when neither the flag nor the scenario gives one.
-pub(crate) const DEFAULT_SEED: u64 = 42;
-/// Trials run when neither the flag nor the scenario gives a count.
-pub(crate) const DEFAULT_TRIALS: u64 = 10_000;
+pub(crate) use capsim::analysis::run::{DEFAULT_SEED, DEFAULT_TRIALS};
+use capsim::chart::{ChartData, ChartFormat};
+pub(crate) use capsim::results::write_chart_pair;
 
 /// An error in what the user gave us (scenario or flags): exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -65,24 +62,6 @@ pub(crate) fn out_dir(flags: &RunFlags, default_name: &str) -> Result<PathBuf> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("out").join(default_name)))
-}
-
-/// Draws one chart as PNG and SVG into `dir/charts/<name>.{png,svg}`; returns the paths.
-pub(crate) fn write_chart_pair(
-    dir: &Path,
-    name: &str,
-    render: impl Fn(ChartFormat) -> std::result::Result<Vec<u8>, ChartError>,
-) -> Result<Vec<PathBuf>> {
-    let charts = dir.join("charts");
-    fs::create_dir_all(&charts).with_context(|| format!("creating {}", charts.display()))?;
-    let mut written = Vec::new();
-    for format in [ChartFormat::Png, ChartFormat::Svg] {
-        let bytes = render(format).with_context(|| format!("drawing the {name} chart"))?;
-        let path = charts.join(format!("{name}.{}", format.extension()));
-        write_atomic(&path, |w| Ok(w.write_all(&bytes)?))?;
-        written.push(path);
-    }
-    Ok(written)
 }
 
 /// Prints `value` as pretty JSON on stdout.
@@ -128,8 +107,17 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
                 .into()
         ));
     }
-    if let Some(shard) = super::shard::resolve(&args.shard, trials, quiet)? {
-        return super::shard::run_shard(&args, &scenario, shard, trials, seed);
+    let request = RunRequest {
+        trials,
+        shard: super::shard::resolve(&args.shard, trials, quiet)?,
+        seed,
+        threads: args.run.threads,
+        precision,
+        max_trials: args.max_trials,
+        cost_trials: args.cost_trials,
+    };
+    if let Some(shard) = request.shard {
+        return super::shard::run_shard(&args, &scenario, shard, &request);
     }
     let model = compile(&scenario)?;
     let out_dir = out_dir(&args.run, &stem(&args.scenario.scenario))?;
@@ -144,147 +132,81 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
             bar.set_length(bar.position());
         }
     };
-    let config = EngineConfig::new(trials, seed, args.run.threads);
     let started = Instant::now();
     let trials_csv = args.trials_csv.then(|| folder.path().join("trials.csv"));
     let simulated = simulate(
         &model,
-        &config,
-        precision.as_ref(),
-        args.max_trials,
+        &request,
         trials_csv.as_deref().map(|p| (p, scenario.start)),
         &progress,
     );
-    // A precision run may go on to its cap.
-    let planned = match precision {
-        Some(_) => args.max_trials.clamp(trials, u64::from(u32::MAX)),
-        None => trials,
-    };
-    let (acc, precision_report) = folder.unless_interrupted(simulated, bar.position(), planned)?;
+    let simulated =
+        folder.unless_interrupted(simulated, bar.position(), request.planned_trials())?;
     // A precision run decides its own trial count; everything below reports the final one.
+    let run_trials = simulated.accumulator.trials();
     let elapsed = started.elapsed();
     bar.finish_and_clear();
     let timing = format!(
         "{} trials in {:.2} s ({:.0} trials/s)",
-        acc.trials(),
+        run_trials,
         elapsed.as_secs_f64(),
-        acc.trials() as f64 / elapsed.as_secs_f64().max(1e-9),
+        run_trials as f64 / elapsed.as_secs_f64().max(1e-9),
     );
-    let costs = constraint_costs(
-        &model,
-        seed,
-        acc.trials(),
-        args.cost_trials,
-        args.run.threads,
-        quiet,
-    );
-    let costs = folder.unless_interrupted(costs, acc.trials(), acc.trials())?;
-    let resolved = scenario.resolved_toml(seed, acc.trials());
-    let results = RunResults {
-        scenario: &scenario,
-        resolved_toml: &resolved,
-        seed,
-        acc: &acc,
-        precision: precision_report,
-        costs,
-        trials_csv: args.trials_csv,
-    };
-    finish_results(folder, &results, &args.run.output, &timing)
+    let costs = constraint_costs(&model, &request, run_trials, quiet);
+    let costs = folder.unless_interrupted(costs, run_trials, run_trials)?;
+    let result = RunResult::new(&scenario, seed, simulated, costs);
+    finish_results(folder, &result, args.trials_csv, &args.run.output, &timing)
 }
 
-/// What each constraint costs, on the first `min(cost_trials, run_trials)` trials of the run;
-/// `None` when `cost_trials` is 0.
+/// What each constraint costs, on the first `min(cost_trials, run_trials)` trials of the run,
+/// with a progress bar; `None` when that is 0.
 pub(crate) fn constraint_costs(
     model: &Model,
-    seed: u64,
+    request: &RunRequest,
     run_trials: u64,
-    cost_trials: u64,
-    threads: usize,
     silent: bool,
 ) -> Result<Option<ConstraintCosts>> {
-    let trials = cost_trials.min(run_trials);
-    if trials == 0 {
-        return Ok(None);
-    }
-    let spinner = progress_bar(
-        trials * (Lift::ALL.len() as u64 + 1),
-        silent,
-        "trials (constraint costs)",
-    );
-    let config = EngineConfig::new(trials, seed, threads);
-    let costs = analysis::constraint_costs(model, &config, &|n| spinner.inc(n))?;
+    let total = request.cost_trials_total(run_trials);
+    let spinner = progress_bar(total, silent || total == 0, "trials (constraint costs)");
+    let costs = request.constraint_costs(model, run_trials, &|n| spinner.inc(n))?;
     spinner.finish_and_clear();
-    Ok(Some(costs))
+    Ok(costs)
 }
 
-/// Everything `run` (or `merge`) reports about one simulated scenario.
-pub(crate) struct RunResults<'a> {
-    pub(crate) scenario: &'a Scenario,
-    /// `scenario.resolved.toml`, verbatim.
-    pub(crate) resolved_toml: &'a str,
-    pub(crate) seed: u64,
-    pub(crate) acc: &'a Accumulator,
-    pub(crate) precision: Option<PrecisionReport>,
-    /// What each constraint costs, if computed.
-    pub(crate) costs: Option<ConstraintCosts>,
-    /// Whether `trials.csv` was written into the output directory.
-    pub(crate) trials_csv: bool,
-}
-
-/// Writes summary.json, daily.csv, scenario.resolved.toml and the charts of `r` into `folder`,
+/// Writes the results folder of `result` (`trials.csv`, when `trials_csv`, is already in it),
 /// swaps it into place, then prints the table (or JSON); `done` ends the last line (e.g. the
-/// timing). A `trials.csv` is already in the folder when `r.trials_csv`.
+/// timing).
 pub(crate) fn finish_results(
     folder: ResultsFolder,
-    r: &RunResults<'_>,
+    result: &RunResult,
+    trials_csv: bool,
     flags: &OutputFlags,
     done: &str,
 ) -> Result<()> {
-    let out_dir = folder.path();
-    let mut summary = Summary::new(r.acc, &engine::run_info(r.scenario, r.seed));
-    summary.precision = r.precision;
-    summary.constraint_costs = r.costs.clone();
-    let rows = capsim::stats::daily_rows(r.acc, r.scenario.start);
-    write_atomic(&out_dir.join("summary.json"), |w| {
-        Ok(output::write_summary_json(&summary, w)?)
-    })?;
-    write_atomic(&out_dir.join("daily.csv"), |w| {
-        let site_ids: Vec<String> = r.scenario.sites.iter().map(|s| s.id.clone()).collect();
-        Ok(output::write_daily_csv(&rows, &site_ids, w)?)
-    })?;
-    write_atomic(&out_dir.join("scenario.resolved.toml"), |w| {
-        Ok(w.write_all(r.resolved_toml.as_bytes())?)
-    })?;
-
-    let charts = if flags.no_charts {
-        Vec::new()
-    } else {
-        let data =
-            ChartData::read_dir(out_dir).context("reading the results back for the charts")?;
-        write_charts(
-            out_dir,
-            &data,
-            &[ChartFormat::Png, ChartFormat::Svg],
-            chart::DEFAULT_SIZE,
-            flags.silent(),
-        )?
-    };
-    let trials = r.acc.trials();
+    let charts = (!flags.no_charts).then(ChartOptions::default);
+    let written = results::write_run(folder.path(), result, charts.as_ref())?;
+    if !flags.silent() {
+        for note in &written.charts.skipped {
+            eprintln!("note: {note}");
+        }
+    }
+    let trials = result.accumulator.trials();
     folder.unless_interrupted(Ok(()), trials, trials)?;
     let shown = folder.shown().to_path_buf();
     folder.commit()?;
 
+    let summary = result.summary();
     if flags.json {
         let mut json = Vec::new();
         output::write_summary_json(&summary, &mut json)?;
         to_stdout(|w| w.write_all(&json))?;
     } else if !flags.quiet {
-        let mut files = vec!["summary.json", "daily.csv", "scenario.resolved.toml"];
-        if r.trials_csv {
+        let mut files = written.files.clone();
+        if trials_csv {
             files.push("trials.csv");
         }
-        let chart_note = format!("{} charts (charts/)", charts.len());
-        if !charts.is_empty() {
+        let chart_note = format!("{} charts (charts/)", written.charts.files.len());
+        if !written.charts.files.is_empty() {
             files.push(&chart_note);
         }
         to_stdout(|w| {
@@ -303,63 +225,33 @@ pub(crate) fn finish_results(
     Ok(())
 }
 
-/// Draws every chart of `data` in each format into `out_dir/charts/`, atomically; returns the
-/// files written. A chart with nothing to show (no per-site columns) is skipped with a note on
-/// stderr unless `quiet`.
-pub(crate) fn write_charts(
-    out_dir: &Path,
-    data: &ChartData,
-    formats: &[ChartFormat],
-    size: (u32, u32),
-    quiet: bool,
-) -> Result<Vec<PathBuf>> {
-    let dir = out_dir.join("charts");
-    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut written = Vec::new();
-    for kind in ChartKind::ALL {
-        for &format in formats {
-            let bytes = match chart::render(kind, data, format, size) {
-                Ok(b) => b,
-                Err(ChartError::NoData { chart, reason }) => {
-                    if !quiet {
-                        eprintln!("note: {chart} chart skipped: {reason}");
-                    }
-                    break;
-                }
-                Err(e) => {
-                    return Err(anyhow::Error::new(e)
-                        .context(format!("drawing the {} chart", kind.file_stem())));
-                }
-            };
-            let path = dir.join(format!("{}.{}", kind.file_stem(), format.extension()));
-            write_atomic(&path, |w| Ok(w.write_all(&bytes)?))?;
-            written.push(path);
-        }
-    }
-    Ok(written)
-}
-
 /// `capsim plot`: redraws the charts of a results folder without re-simulating.
 pub(crate) fn plot(args: PlotArgs) -> Result<()> {
     let data = ChartData::read_dir(&args.out_dir).map_err(|e| InputError(e.to_string()))?;
-    let formats: &[ChartFormat] = match args.format {
-        PlotFormat::Png => &[ChartFormat::Png],
-        PlotFormat::Svg => &[ChartFormat::Svg],
-        PlotFormat::Both => &[ChartFormat::Png, ChartFormat::Svg],
+    let formats = match args.format {
+        PlotFormat::Png => vec![ChartFormat::Png],
+        PlotFormat::Svg => vec![ChartFormat::Svg],
+        PlotFormat::Both => vec![ChartFormat::Png, ChartFormat::Svg],
     };
     // Each chart is replaced atomically; a plot killed midway leaves only temporary files,
     // removed here by the next one.
-    folder::remove_stale_temp_files(&args.out_dir.join("charts"));
-    let written = write_charts(
-        &args.out_dir,
-        &data,
+    results::remove_stale_temp_files(&args.out_dir.join("charts"));
+    let options = ChartOptions {
         formats,
-        (args.width, args.height),
-        false,
-    )?;
+        size: (args.width, args.height),
+    };
+    let written = results::write_charts(&args.out_dir, &data, &options)?;
+    for note in &written.skipped {
+        eprintln!("note: {note}");
+    }
     let charts = args.out_dir.join("charts");
     Ok(to_stdout(|w| {
-        writeln!(w, "Wrote {} charts to {}", written.len(), charts.display())
+        writeln!(
+            w,
+            "Wrote {} charts to {}",
+            written.files.len(),
+            charts.display()
+        )
     })?)
 }
 
@@ -441,35 +333,23 @@ fn precision_line(p: &PrecisionReport) -> String {
     )
 }
 
-/// Runs a fixed number of trials, or, with a precision target, as many as it takes; with
-/// `trials_csv` (file, scenario start date), streams one row per trial into that file, written
-/// atomically.
+/// Runs the request's trials (see [`analysis::simulate`]); with `trials_csv` (file, scenario
+/// start date), streams one row per trial into that file, written atomically.
 pub(crate) fn simulate(
     model: &Model,
-    config: &EngineConfig,
-    precision: Option<&PrecisionTarget>,
-    max_trials: u64,
+    request: &RunRequest,
     trials_csv: Option<(&Path, jiff::civil::Date)>,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<(Accumulator, Option<PrecisionReport>)> {
-    let run = |hooks: RunHooks<'_>| -> Result<(Accumulator, Option<PrecisionReport>)> {
-        Ok(match precision {
-            None => (engine::run(model, config, hooks)?, None),
-            Some(target) => {
-                let max = max_trials.min(u64::from(u32::MAX));
-                let (acc, report) = engine::run_to_precision(model, config, target, max, hooks)?;
-                (acc, Some(report))
-            }
-        })
-    };
+) -> Result<Simulated> {
     let Some((path, start)) = trials_csv else {
-        return run(RunHooks {
+        let hooks = RunHooks {
             cancel: Some(&CANCEL),
             progress: Some(progress),
             trial_sink: None,
-        });
+        };
+        return Ok(analysis::simulate(model, request, hooks)?);
     };
-    let tmp = temp_in(path.parent().unwrap_or(Path::new(".")))?;
+    let tmp = results::temp_in(path.parent().unwrap_or(Path::new(".")))?;
     let file = tmp
         .reopen()
         .with_context(|| format!("writing {}", path.display()))?;
@@ -481,17 +361,18 @@ pub(crate) fn simulate(
     )?;
     let mut sink =
         |t: u64, o: &capsim::stats::TrialOutcome| rows.write(t, o).map_err(std::io::Error::other);
-    let result = run(RunHooks {
+    let hooks = RunHooks {
         cancel: Some(&CANCEL),
         progress: Some(progress),
         trial_sink: Some(&mut sink),
-    })
-    .with_context(|| format!("writing {}", path.display()))?;
+    };
+    let simulated = analysis::simulate(model, request, hooks)
+        .with_context(|| format!("writing {}", path.display()))?;
     rows.finish()?
         .flush()
         .with_context(|| format!("writing {}", path.display()))?;
-    publish(tmp, path)?;
-    Ok(result)
+    results::publish(tmp, path)?;
+    Ok(simulated)
 }
 
 /// `capsim validate`.
@@ -573,18 +454,6 @@ pub(crate) fn validate(args: ValidateArgs) -> Result<()> {
     Ok(to_stdout(|w| w.write_all(&out))?)
 }
 
-/// How the names of capsim's temporary files begin: `.capsim-tmp-<pid>-<random>`, so that a
-/// later run can tell those of a process that is gone.
-pub(crate) const TEMP_PREFIX: &str = ".capsim-tmp-";
-
-/// A temporary file in `dir`, named `TEMP_PREFIX<pid>-<random>`; removed when dropped.
-pub(crate) fn temp_in(dir: &Path) -> Result<tempfile::NamedTempFile> {
-    tempfile::Builder::new()
-        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
-        .tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))
-}
-
 /// Writes `path` through a temporary file in the same directory, renamed into place only when
 /// `fill` succeeds: a failed run never leaves a half-written file or clobbers an earlier one.
 pub(crate) fn write_atomic(
@@ -592,26 +461,12 @@ pub(crate) fn write_atomic(
     fill: impl FnOnce(&mut dyn Write) -> Result<()>,
 ) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = temp_in(dir)?;
+    let tmp = results::temp_in(dir)?;
     {
         let mut w = BufWriter::new(tmp.as_file());
         fill(&mut w).with_context(|| format!("writing {}", path.display()))?;
         w.flush()
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    publish(tmp, path)
-}
-
-/// Renames a finished temporary file onto `path`, readable by others like any file the user
-/// writes (temporary files are created owner-only).
-pub(crate) fn publish(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o644))
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    tmp.persist(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    Ok(results::publish(tmp, path)?)
 }

@@ -24,10 +24,9 @@ use super::app::{
 };
 use super::args::{CompareArgs, OutputFlags};
 use super::folder::ResultsFolder;
-use super::shard::MergedRuns;
 use super::{CANCEL, to_stdout};
 use capsim::scenario::Scenario;
-use capsim::shard::{PartialBody, PartialHeader, PartialRun};
+use capsim::shard::{MergedRuns, PartialBody, PartialHeader, PartialRun};
 
 /// One scenario's own results, as `compare.json` lists them.
 #[derive(Debug, Serialize)]

@@ -36,6 +36,12 @@ pub(crate) fn is_input_error(err: &anyhow::Error) -> bool {
     err.downcast_ref::<capsim::scenario::ScenarioError>()
         .is_some()
         || err.downcast_ref::<app::InputError>().is_some()
+        || err
+            .downcast_ref::<capsim::results::ResultsError>()
+            .is_some_and(capsim::results::ResultsError::is_input_error)
+        || err
+            .downcast_ref::<capsim::analysis::AnalysisError>()
+            .is_some_and(capsim::analysis::AnalysisError::is_input_error)
 }
 
 /// Raised by the first Ctrl-C (SIGINT) or SIGTERM once a command writing a results folder has

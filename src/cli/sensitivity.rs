@@ -19,10 +19,10 @@ use std::io::Write;
 use anyhow::Result;
 use capsim::chart::{self, Tornado, TornadoRow, TornadoScale};
 use capsim::engine::{self, EngineConfig, RunHooks};
-use capsim::model::{DayDist, Dist, Model};
+use capsim::model::Model;
 use capsim::numeric::seed::mix64;
 use capsim::output::thousands;
-use capsim::scenario::{DistSpec, InputRef, Scenario};
+use capsim::scenario::InputRef;
 use capsim::stats::{SobolIndices, TrialOutcome, sobol, spearman, type7};
 use indicatif::ProgressBar;
 use serde::Serialize;
@@ -193,54 +193,6 @@ struct Report {
     inputs: Rows,
 }
 
-/// Whether a per-trial input never varies.
-fn is_constant(model: &Model, n: InputRef) -> bool {
-    match n {
-        InputRef::Slip(i) => model.streams[i].slip_days.is_fixed(),
-        InputRef::InstallRate(i) => model.sites[i].install_racks_per_day.is_fixed(),
-        InputRef::PhaseDelay(i, k) => model.sites[i].phases[k].delay_days.is_fixed(),
-        InputRef::DisruptionProbability(i) => model.streams[i]
-            .disruption
-            .as_ref()
-            .is_none_or(|d| d.weekly_probability.is_fixed()),
-        InputRef::FailureProbability => model.failure_probability.is_fixed(),
-    }
-}
-
-/// The input's `p`-quantile: whole days from the `DayDist`, rates and probabilities by
-/// bisection on their CDF (then clamped as the engine clamps them).
-fn quantile_of(s: &Scenario, model: &Model, n: InputRef, p: f64) -> f64 {
-    let continuous = || capsim::model::cdf::quantile(s.input_spec(n), p);
-    match n {
-        InputRef::Slip(i) => model.streams[i].slip_days.quantile(p) as f64,
-        InputRef::PhaseDelay(i, k) => model.sites[i].phases[k].delay_days.quantile(p) as f64,
-        InputRef::InstallRate(_) => continuous().max(0.0),
-        InputRef::DisruptionProbability(_) | InputRef::FailureProbability => {
-            continuous().clamp(0.0, 1.0)
-        }
-    }
-}
-
-/// `model` with input `n` held at `v` (a one-point law consumes no randomness, and the other
-/// inputs have their own generators, so their draws are unchanged).
-fn held(model: &Model, n: InputRef, v: f64) -> Model {
-    let mut m = model.clone();
-    match n {
-        InputRef::Slip(i) => m.streams[i].slip_days = DayDist::new(&DistSpec::Fixed(v)),
-        InputRef::InstallRate(i) => m.sites[i].install_racks_per_day = Dist::Fixed(v),
-        InputRef::PhaseDelay(i, k) => {
-            m.sites[i].phases[k].delay_days = DayDist::new(&DistSpec::Fixed(v));
-        }
-        InputRef::DisruptionProbability(i) => {
-            if let Some(d) = &mut m.streams[i].disruption {
-                d.weekly_probability = Dist::Fixed(v);
-            }
-        }
-        InputRef::FailureProbability => m.failure_probability = Dist::Fixed(v),
-    }
-    m
-}
-
 /// Fisher-z 95% interval of a rank correlation, with the 1.06 variance factor for Spearman's
 /// ρ (Fieller, Hartley & Pearson 1957): tanh(atanh ρ ± 1.96·√(1.06/(n − 3))).
 fn fisher_ci(rho: f64, n: usize) -> Option<[f64; 2]> {
@@ -267,7 +219,7 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     // The per-trial inputs, in `trials.csv` order.
     let (named, names): (Vec<InputRef>, Vec<String>) = scenario.inputs().into_iter().unzip();
     let varying: Vec<usize> = (0..named.len())
-        .filter(|&i| !is_constant(&model, named[i]))
+        .filter(|&i| !model.input_is_constant(named[i]))
         .collect();
     let constant_inputs: Vec<String> = (0..named.len())
         .filter(|i| !varying.contains(i))
@@ -340,10 +292,10 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
             let mut rows = Vec::new();
             for &i in &varying {
                 let n = named[i];
-                let lo = quantile_of(&scenario, &model, n, 0.1);
-                let hi = quantile_of(&scenario, &model, n, 0.9);
-                let at_lo = r.run(&held(&model, n, lo), seed, false)?;
-                let at_hi = r.run(&held(&model, n, hi), seed, false)?;
+                let lo = model.input_quantile(&scenario, n, 0.1);
+                let hi = model.input_quantile(&scenario, n, 0.9);
+                let at_lo = r.run(&model.with_input_held(n, lo), seed, false)?;
+                let at_hi = r.run(&model.with_input_held(n, hi), seed, false)?;
                 let (ml, mh) = (at_lo.median_day(), at_hi.median_day());
                 rows.push(SwingRow {
                     input: names[i].clone(),

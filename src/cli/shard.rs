@@ -13,16 +13,17 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use capsim::analysis::{RunRequest, RunResult};
 use capsim::engine::EngineConfig;
 use capsim::scenario::Scenario;
-use capsim::shard::{self, PartialBody, PartialHeader, PartialRun, Shard};
+use capsim::shard::{self, MergedRuns, PartialBody, PartialHeader, PartialRun, Shard};
 use capsim::stats::Layout;
 use rayon::prelude::*;
 use serde::Serialize;
 
 use super::app::{
-    InputError, RunResults, compile, constraint_costs, finish_results, out_dir, print_json,
-    progress_bar, simulate, stem, write_atomic,
+    InputError, compile, constraint_costs, finish_results, out_dir, print_json, progress_bar,
+    simulate, stem, write_atomic,
 };
 use super::args::{MergeArgs, OutputFlags, RunArgs, RunFlags, ShardFlags};
 use super::folder::ResultsFolder;
@@ -202,26 +203,23 @@ pub(crate) fn run_shard(
     args: &RunArgs,
     scenario: &capsim::scenario::Scenario,
     shard: Shard,
-    total_trials: u64,
-    seed: u64,
+    request: &RunRequest,
 ) -> Result<()> {
     let model = compile(scenario)?;
-    let (dir, config) = dir_and_config(
+    let (dir, _) = dir_and_config(
         &args.run,
         Some(shard),
         &stem(&args.scenario.scenario),
-        total_trials,
-        seed,
+        request.trials,
+        request.seed,
     )?;
     let csv_name = format!("{}.trials.csv", shard.stem());
     let csv_path = dir.join(&csv_name);
-    let bar = progress_bar(config.trials, args.run.output.silent(), "trials");
+    let bar = progress_bar(request.planned_trials(), args.run.output.silent(), "trials");
     let started = Instant::now();
-    let (accumulator, _) = simulate(
+    let simulated = simulate(
         &model,
-        &config,
-        None,
-        0,
+        request,
         args.trials_csv
             .then_some((csv_path.as_path(), scenario.start)),
         &|n| bar.inc(n),
@@ -229,6 +227,7 @@ pub(crate) fn run_shard(
     let seconds = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
 
+    let (seed, total_trials) = (request.seed, request.trials);
     let runs = vec![PartialRun {
         label: scenario.name.clone(),
         scenario_toml: scenario.resolved_toml(seed, total_trials),
@@ -238,7 +237,7 @@ pub(crate) fn run_shard(
     // `merge` computes the constraint costs once, from the whole run.
     header.context = serde_json::json!({ "cost_trials": args.cost_trials });
     let body = PartialBody {
-        accumulator,
+        accumulator: simulated.accumulator,
         records: None,
     };
     write_shard(&dir, header, &[body], &args.run.output, seconds)
@@ -372,25 +371,31 @@ pub(crate) fn merge(args: MergeArgs) -> Result<()> {
     let trials_csv = trials_csv_sources(&parts, args.output.quiet)?;
     let folder = ResultsFolder::create(&args.out, "run")?;
     let cost_trials = first.context["cost_trials"].as_u64().unwrap_or(0);
+    let request = RunRequest {
+        trials: first.total_trials,
+        shard: None,
+        seed: first.seed,
+        threads: 0,
+        precision: None,
+        max_trials: 0,
+        cost_trials,
+    };
     let costs = constraint_costs(
         &compile(&scenarios[0])?,
-        first.seed,
+        &request,
         first.total_trials,
-        cost_trials,
-        0,
         args.output.silent(),
     )?;
     if let Some(sources) = &trials_csv {
         concatenate_trials_csv(sources, &folder.path().join("trials.csv"))?;
     }
-    let results = RunResults {
-        scenario: &scenarios[0],
-        resolved_toml: &first.runs[0].scenario_toml,
+    let result = RunResult {
+        scenario: scenarios[0].clone(),
+        resolved_toml: first.runs[0].scenario_toml.clone(),
         seed: first.seed,
-        acc: &merged.bodies[0].accumulator,
+        accumulator: merged.bodies[0].accumulator.clone(),
         precision: None,
-        costs,
-        trials_csv: trials_csv.is_some(),
+        constraint_costs: costs,
     };
     let done = format!(
         "Merged {} shards ({} trials) in {:.2} s",
@@ -398,7 +403,7 @@ pub(crate) fn merge(args: MergeArgs) -> Result<()> {
         thousands(first.total_trials as f64),
         started.elapsed().as_secs_f64()
     );
-    finish_results(folder, &results, &args.output, &done)
+    finish_results(folder, &result, trials_csv.is_some(), &args.output, &done)
 }
 
 /// Checks that every power phase of `bodies` (read from `path`) is energized on a day that is a
@@ -499,16 +504,6 @@ fn absorb(merged: &mut Vec<PartialBody>, bodies: Vec<PartialBody>, path: &Path) 
         }
     }
     Ok(())
-}
-
-/// A merged set of partials: what `sweep` and `compare` need to write their outputs.
-pub(crate) struct MergedRuns<'a> {
-    /// The first shard's header (command, context, seed, total trials, runs).
-    pub(crate) header: &'a PartialHeader,
-    /// Each run's scenario, parsed from its stored text.
-    pub(crate) scenarios: &'a [capsim::scenario::Scenario],
-    /// Each run's merged statistics (records in trial order).
-    pub(crate) bodies: &'a [PartialBody],
 }
 
 /// Most bytes one line of a shard's `trials.csv` may take, its header line included: 1 MiB,

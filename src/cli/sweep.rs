@@ -24,9 +24,8 @@ use super::app::{
 };
 use super::args::{OutputFlags, SweepArgs};
 use super::folder::ResultsFolder;
-use super::shard::MergedRuns;
 use super::{CANCEL, to_stdout};
-use capsim::shard::{PartialBody, PartialHeader, PartialRun};
+use capsim::shard::{MergedRuns, PartialBody, PartialHeader, PartialRun};
 
 /// The most grid points a sweep runs (e.g. 1000 × 1000). Each axis takes up to 10,000 values,
 /// but 10,000 × 10,000 points would take days just to check and more memory than a machine has

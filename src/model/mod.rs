@@ -809,3 +809,56 @@ impl Model {
         m
     }
 }
+
+/// One per-trial input seen on its own, for sensitivity analyses: is it random, what are its
+/// quantiles, and the model with it held at one value.
+impl Model {
+    /// Whether input `n` never varies from trial to trial.
+    pub fn input_is_constant(&self, n: InputRef) -> bool {
+        match n {
+            InputRef::Slip(i) => self.streams[i].slip_days.is_fixed(),
+            InputRef::InstallRate(i) => self.sites[i].install_racks_per_day.is_fixed(),
+            InputRef::PhaseDelay(i, k) => self.sites[i].phases[k].delay_days.is_fixed(),
+            InputRef::DisruptionProbability(i) => self.streams[i]
+                .disruption
+                .as_ref()
+                .is_none_or(|d| d.weekly_probability.is_fixed()),
+            InputRef::FailureProbability => self.failure_probability.is_fixed(),
+        }
+    }
+
+    /// Input `n`'s `p`-quantile as the engine uses it: whole days from its [`DayDist`], rates
+    /// and probabilities by bisection on the CDF of the scenario's distribution, then clamped as
+    /// the engine clamps them.
+    pub fn input_quantile(&self, scenario: &Scenario, n: InputRef, p: f64) -> f64 {
+        let continuous = || cdf::quantile(scenario.input_spec(n), p);
+        match n {
+            InputRef::Slip(i) => self.streams[i].slip_days.quantile(p) as f64,
+            InputRef::PhaseDelay(i, k) => self.sites[i].phases[k].delay_days.quantile(p) as f64,
+            InputRef::InstallRate(_) => continuous().max(0.0),
+            InputRef::DisruptionProbability(_) | InputRef::FailureProbability => {
+                continuous().clamp(0.0, 1.0)
+            }
+        }
+    }
+
+    /// The same model with input `n` held at `value`. A one-point law consumes no randomness
+    /// and every other input has its own generator, so the other inputs' draws are unchanged.
+    pub fn with_input_held(&self, n: InputRef, value: f64) -> Model {
+        let mut m = self.clone();
+        match n {
+            InputRef::Slip(i) => m.streams[i].slip_days = DayDist::new(&DistSpec::Fixed(value)),
+            InputRef::InstallRate(i) => m.sites[i].install_racks_per_day = Dist::Fixed(value),
+            InputRef::PhaseDelay(i, k) => {
+                m.sites[i].phases[k].delay_days = DayDist::new(&DistSpec::Fixed(value));
+            }
+            InputRef::DisruptionProbability(i) => {
+                if let Some(d) = &mut m.streams[i].disruption {
+                    d.weekly_probability = Dist::Fixed(value);
+                }
+            }
+            InputRef::FailureProbability => m.failure_probability = Dist::Fixed(value),
+        }
+        m
+    }
+}

@@ -25,15 +25,26 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     (
         "analysis",
-        &["engine", "model", "stats", "scenario", "numeric"],
+        &["shard", "engine", "model", "stats", "scenario", "numeric"],
     ),
     (
         "output",
-        &["engine", "model", "stats", "scenario", "numeric"],
+        &[
+            "analysis", "engine", "model", "stats", "scenario", "numeric",
+        ],
     ),
     (
         "chart",
-        &["output", "engine", "model", "stats", "scenario", "numeric"],
+        &[
+            "output", "analysis", "engine", "model", "stats", "scenario", "numeric",
+        ],
+    ),
+    (
+        "results",
+        &[
+            "chart", "output", "analysis", "shard", "engine", "model", "stats", "scenario",
+            "numeric",
+        ],
     ),
 ];
 
