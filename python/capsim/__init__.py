@@ -18,7 +18,9 @@ import json
 import math
 import numbers
 import os
+import pathlib
 import sys
+import warnings
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 import numpy as np
@@ -37,11 +39,11 @@ __all__ = [
 ]
 
 #: Trials a run makes when neither `run(trials=)` nor the scenario gives a count (as the CLI).
-DEFAULT_TRIALS = 10_000
+DEFAULT_TRIALS: int = _capsim.DEFAULT_TRIALS
 #: Seed of a run when neither `run(seed=)` nor the scenario gives one (as the CLI).
-DEFAULT_SEED = 42
+DEFAULT_SEED: int = _capsim.DEFAULT_SEED
 #: Trials rerun per lifted constraint for `summary["constraint_costs"]` (as `--cost-trials`).
-DEFAULT_COST_TRIALS = 2_000
+DEFAULT_COST_TRIALS: int = _capsim.DEFAULT_COST_TRIALS
 
 #: What `progress=` accepts: a callable `(done, total)`, True for tqdm, or None/False for nothing.
 Progress = Union[None, bool, Callable[[int, int], Any]]
@@ -263,6 +265,22 @@ class Result:
         if columns is None:
             raise ValueError("this run did not keep its trials: run it with keep_trials=True")
         return _table(columns)
+
+    def to_dir(
+        self, path: Union[str, os.PathLike], charts: bool = True, trials_csv: bool = False
+    ) -> pathlib.Path:
+        """Writes the results folder `capsim run --out path` writes: summary.json, daily.csv,
+        scenario.resolved.toml and, when `charts`, the six charts (PNG and SVG) in charts/; with
+        `trials_csv`, trials.csv too (as `--trials-csv`; needs `keep_trials=True`).
+
+        The folder is built aside and replaced whole, like the CLI's: a folder holding files
+        capsim did not write raises ValueError; a failed write raises OSError and leaves the old
+        folder as it was. Returns the folder's path.
+        """
+        note = self._native.to_dir(os.fspath(path), bool(charts), bool(trials_csv))
+        if note:
+            warnings.warn(note, stacklevel=2)
+        return pathlib.Path(path)
 
     def __repr__(self) -> str:
         s = self.summary

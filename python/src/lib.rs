@@ -10,16 +10,17 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use capsim::analysis;
-use capsim::engine::{self, EngineConfig, EngineError, RunHooks};
-use capsim::model::{Lift, Model};
+use capsim::analysis::{self, AnalysisError, RunRequest};
+use capsim::engine::RunHooks;
+use capsim::model::Model;
 use capsim::output::{self, TrialsCsv};
+use capsim::results::{self, ChartOptions, ResultsError, ResultsFolder};
 use capsim::scenario::{self, limits::MAX_TRIALS};
-use capsim::stats::{self, Accumulator, Bottleneck, ConstraintCosts, Summary, TrialOutcome};
+use capsim::stats::{Bottleneck, TrialOutcome};
 use numpy::datetime::{Datetime, units::Days};
 use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::create_exception;
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
 create_exception!(
@@ -137,12 +138,18 @@ impl Scenario {
                 "threads must be between 0 (all cores) and {MAX_THREADS} (found {threads})"
             )));
         }
-        let cost_trials = cost_trials.min(trials);
-        let total = trials + cost_trials * (Lift::ALL.len() as u64 + 1);
+        let request = RunRequest {
+            trials,
+            seed,
+            threads,
+            cost_trials,
+            ..RunRequest::for_scenario(&self.scenario)
+        };
+        let total = request.planned_trials() + request.cost_trials_total(trials);
         let model = &self.model;
         let done = AtomicU64::new(0);
         let cancel = AtomicBool::new(false);
-        let work = || -> Result<Simulated, EngineError> {
+        let work = || -> Result<(analysis::RunResult, Option<TrialColumns>), AnalysisError> {
             let count = |n: u64| {
                 done.fetch_add(n, Ordering::Relaxed);
             };
@@ -156,28 +163,19 @@ impl Scenario {
                 progress: Some(&count),
                 trial_sink: keep_trials.then_some(&mut sink as &mut dyn FnMut(_, &_) -> _),
             };
-            let acc = engine::run(model, &EngineConfig::new(trials, seed, threads), hooks)?;
-            let costs = if cost_trials > 0 {
-                let config = EngineConfig::new(cost_trials, seed, threads);
-                Some(analysis::constraint_costs(model, &config, &count)?)
-            } else {
-                None
-            };
-            Ok(Simulated {
-                acc,
-                costs,
-                trials: keep_trials.then_some(table),
-            })
+            let simulated = analysis::simulate(model, &request, hooks)?;
+            let costs =
+                request.constraint_costs(model, simulated.accumulator.trials(), &count)?;
+            let result = analysis::RunResult::new(&self.scenario, seed, simulated, costs);
+            Ok((result, keep_trials.then_some(table)))
         };
-        let simulated = supervise(py, work, &done, total, &cancel, progress.as_ref())?
+        let (result, trials) = supervise(py, work, &done, total, &cancel, progress.as_ref())?
             .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
         Ok(RunResult {
-            scenario: self.scenario.clone(),
-            start: self.scenario.start,
+            result,
             input_names: model.input_names().to_vec(),
             deadline_day: model.deadline_day,
-            seed,
-            simulated,
+            trials,
         })
     }
 }
@@ -242,13 +240,6 @@ fn supervise<T: Send>(
     })
 }
 
-/// What a run produced.
-struct Simulated {
-    acc: Accumulator,
-    costs: Option<ConstraintCosts>,
-    trials: Option<TrialColumns>,
-}
-
 /// Every trial's row of `trials.csv`, column by column, unformatted.
 struct TrialColumns {
     deadline_day: usize,
@@ -294,45 +285,79 @@ impl TrialColumns {
     }
 }
 
-/// A finished run.
+/// A finished run, and the trials it kept.
 #[pyclass(module = "capsim._capsim", frozen)]
 struct RunResult {
-    scenario: scenario::Scenario,
-    start: jiff::civil::Date,
+    result: analysis::RunResult,
+    /// Names of the per-trial inputs, in `trials.csv` column order.
     input_names: Vec<String>,
     deadline_day: usize,
-    seed: u64,
-    simulated: Simulated,
+    trials: Option<TrialColumns>,
 }
 
 impl RunResult {
-    fn summary(&self) -> Summary {
-        let info = engine::run_info(&self.scenario, self.seed);
-        let mut summary = Summary::new(&self.simulated.acc, &info);
-        summary.constraint_costs = self.simulated.costs.clone();
-        summary
-    }
-
-    /// Days since 1970-01-01 of `start + day`, as NumPy's `datetime64[D]`.
+    /// `start + day` as NumPy's `datetime64[D]` (days since 1970-01-01).
     fn date(&self, day: u32) -> Datetime<Days> {
         let epoch = jiff::civil::date(1970, 1, 1);
         let offset = self
+            .result
+            .scenario
             .start
             .since(epoch)
             .map(|span| i64::from(span.get_days()))
             .unwrap_or(0);
         Datetime::from(offset + i64::from(day))
     }
+
+    /// Writes `trials.csv` of the kept trials into `path`.
+    fn write_trials_csv(&self, path: &std::path::Path) -> Result<(), ResultsError> {
+        let Some(t) = &self.trials else {
+            return Err(ResultsError::Refused(
+                "this run did not keep its trials: run it with keep_trials=True".into(),
+            ));
+        };
+        results::write_atomic(path, |w| {
+            let start = self.result.scenario.start;
+            let mut rows = TrialsCsv::new(w, &self.input_names, start, self.deadline_day as u32)?;
+            let mut outcome = TrialOutcome::default();
+            for (i, &trial) in t.trial.iter().enumerate() {
+                outcome.inputs = t.inputs.iter().map(|column| column[i]).collect();
+                outcome.full_capacity_day = t.full_capacity_day[i];
+                outcome.online_gpus_at_deadline = t.online_gpus_at_deadline[i];
+                outcome.available_gpus_at_deadline = t.available_gpus_at_deadline[i];
+                outcome.delivered_gpus_at_deadline = t.delivered_gpus_at_deadline[i];
+                for (days, column) in outcome.shortfall_gpu_days.iter_mut().zip(&t.gpu_days_short) {
+                    *days = column[i];
+                }
+                rows.write(trial, &outcome)?;
+            }
+            rows.finish()?;
+            Ok(())
+        })
+    }
+}
+
+/// A results-folder error as Python's: a folder capsim may not replace is a ValueError, the
+/// rest OSError, each with the CLI's message and its cause.
+fn results_error(e: ResultsError) -> PyErr {
+    let mut message = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        message = format!("{message}: {c}");
+        cause = c.source();
+    }
+    if e.is_input_error() {
+        PyValueError::new_err(message)
+    } else {
+        PyOSError::new_err(message)
+    }
 }
 
 /// The header row a CSV writer of the capsim crate writes, split into column names.
 fn header(csv: &[u8]) -> PyResult<Vec<String>> {
-    let text = std::str::from_utf8(csv).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-    let line = text.lines().next().unwrap_or_default();
-    // Column names are plain identifiers except site ids, which the writer would quote if needed.
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(false)
-        .from_reader(line.as_bytes());
+        .from_reader(csv);
     let record = reader
         .records()
         .next()
@@ -347,7 +372,7 @@ impl RunResult {
     /// `summary.json`, as `capsim run` writes it.
     fn summary_json(&self) -> PyResult<String> {
         let mut json = Vec::new();
-        output::write_summary_json(&self.summary(), &mut json)
+        output::write_summary_json(&self.result.summary(), &mut json)
             .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
         String::from_utf8(json).map_err(|e| PyRuntimeError::new_err(e.to_string()))
     }
@@ -363,43 +388,43 @@ impl RunResult {
         Bound<'py, PyArray1<Datetime<Days>>>,
         Bound<'py, PyArray2<f64>>,
     )> {
-        let site_ids: Vec<String> = self.scenario.sites.iter().map(|s| s.id.clone()).collect();
         let mut csv = Vec::new();
-        output::write_daily_csv(&[], &site_ids, &mut csv)
+        output::write_daily_csv(&[], &self.result.site_ids(), &mut csv)
             .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
         let columns = header(&csv)?;
-        let rows = stats::daily_rows(&self.simulated.acc, self.start);
+        let rows = self.result.daily_rows();
         let dates: Vec<Datetime<Days>> = (0..rows.len() as u32).map(|d| self.date(d)).collect();
-        let values: Vec<Vec<f64>> = rows
-            .iter()
-            .map(|row| {
-                let mut values: Vec<f64> = row.metrics.iter().flatten().copied().collect();
-                values.push(row.reached_target);
-                values.extend(&row.site_online_gpus_mean);
-                values
-            })
-            .collect();
-        if values.iter().any(|row| row.len() + 1 != columns.len()) {
-            return Err(PyRuntimeError::new_err(
-                "daily rows do not match the daily.csv header",
-            ));
+        let mut values = numpy::ndarray::Array2::zeros((rows.len(), columns.len() - 1));
+        for (mut line, row) in values.rows_mut().into_iter().zip(&rows) {
+            let cells = row
+                .metrics
+                .iter()
+                .flatten()
+                .chain([&row.reached_target])
+                .chain(&row.site_online_gpus_mean);
+            let mut written = 0;
+            for (slot, &v) in line.iter_mut().zip(cells) {
+                *slot = v;
+                written += 1;
+            }
+            if written + 1 != columns.len() {
+                return Err(PyRuntimeError::new_err(
+                    "daily rows do not match the daily.csv header",
+                ));
+            }
         }
-        let matrix = if values.is_empty() {
-            numpy::ndarray::Array2::zeros((0, columns.len() - 1)).into_pyarray(py)
-        } else {
-            PyArray2::from_vec2(py, &values).map_err(|e| PyRuntimeError::new_err(e.to_string()))?
-        };
-        Ok((columns, dates.into_pyarray(py), matrix))
+        Ok((columns, dates.into_pyarray(py), values.into_pyarray(py)))
     }
 
     /// `trials.csv` as arrays: `(name, array)` per column, in its column order; `None` when the
     /// run did not keep its trials.
     fn trials<'py>(&self, py: Python<'py>) -> PyResult<Option<Vec<(String, Bound<'py, PyAny>)>>> {
-        let Some(t) = &self.simulated.trials else {
+        let Some(t) = &self.trials else {
             return Ok(None);
         };
         let mut csv = Vec::new();
-        TrialsCsv::new(&mut csv, &self.input_names, self.start, self.deadline_day as u32)
+        let start = self.result.scenario.start;
+        TrialsCsv::new(&mut csv, &self.input_names, start, self.deadline_day as u32)
             .and_then(|w| w.finish())
             .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
         let names = header(&csv)?;
@@ -439,10 +464,26 @@ impl RunResult {
         Ok(Some(names.into_iter().zip(arrays).collect()))
     }
 
-    /// `scenario.resolved.toml`, as `capsim run` writes it.
-    fn resolved_toml(&self) -> String {
-        self.scenario
-            .resolved_toml(self.seed, self.simulated.acc.trials())
+    /// Writes the results folder `capsim run --out path` writes (with `trials.csv` when
+    /// `trials_csv`, the charts when `charts`), built aside and swapped in whole. Returns a note
+    /// for the user, if any (an old folder that could not be removed).
+    fn to_dir(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        charts: bool,
+        trials_csv: bool,
+    ) -> PyResult<Option<String>> {
+        py.detach(|| {
+            let folder = ResultsFolder::create(&path, "run")?;
+            if trials_csv {
+                self.write_trials_csv(&folder.path().join("trials.csv"))?;
+            }
+            let options = charts.then(ChartOptions::default);
+            results::write_run(folder.path(), &self.result, options.as_ref())?;
+            folder.commit()
+        })
+        .map_err(results_error)
     }
 }
 
@@ -450,6 +491,9 @@ impl RunResult {
 #[pymodule]
 fn _capsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ScenarioError", m.py().get_type::<ScenarioError>())?;
+    m.add("DEFAULT_TRIALS", analysis::run::DEFAULT_TRIALS)?;
+    m.add("DEFAULT_SEED", analysis::run::DEFAULT_SEED)?;
+    m.add("DEFAULT_COST_TRIALS", analysis::run::DEFAULT_COST_TRIALS)?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
     m.add_class::<Scenario>()?;
     m.add_class::<RunResult>()?;

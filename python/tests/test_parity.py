@@ -79,3 +79,33 @@ def test_daily_columns_are_daily_csv_s_with_the_date_as_dates():
     assert names[-2:] == ["site_alpha_online_gpus_mean", "site_beta_online_gpus_mean"]
     days = (scenario.horizon - scenario.start).days + 1
     assert all(len(v) == days for v in daily.values())
+
+
+def test_to_dir_writes_the_files_capsim_run_writes(cli, tmp_path):
+    args = ["--trials", "200", "--seed", "5", "--cost-trials", "40", "--trials-csv"]
+    out = cli(TINY, *args)
+    result = capsim.load(TINY).run(trials=200, seed=5, cost_trials=40)
+    folder = result.to_dir(tmp_path / "py", charts=False, trials_csv=True)
+    assert folder == tmp_path / "py"
+    names = ["summary.json", "daily.csv", "scenario.resolved.toml", "trials.csv"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in out.iterdir())
+    for name in names:
+        assert (folder / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_to_dir_draws_the_charts_and_replaces_only_its_own_folders(tmp_path):
+    result = capsim.load(TINY).run(trials=50, cost_trials=0, keep_trials=False)
+    folder = result.to_dir(tmp_path / "run")
+    charts = sorted(p.name for p in (folder / "charts").iterdir())
+    assert "fan.png" in charts and "fan.svg" in charts and len(charts) == 12
+    result.to_dir(folder, charts=False)
+    assert not (folder / "charts").exists()
+    with pytest.raises(ValueError, match="keep_trials=True"):
+        result.to_dir(folder, trials_csv=True)
+    assert (folder / "summary.json").exists()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    with pytest.raises(ValueError, match="notes.txt"):
+        result.to_dir(mine)
+    assert (mine / "notes.txt").read_text() == "keep me"
