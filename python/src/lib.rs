@@ -164,8 +164,7 @@ impl Scenario {
                 trial_sink: keep_trials.then_some(&mut sink as &mut dyn FnMut(_, &_) -> _),
             };
             let simulated = analysis::simulate(model, &request, hooks)?;
-            let costs =
-                request.constraint_costs(model, simulated.accumulator.trials(), &count)?;
+            let costs = request.constraint_costs(model, simulated.accumulator.trials(), &count)?;
             let result = analysis::RunResult::new(&self.scenario, seed, simulated, costs);
             Ok((result, keep_trials.then_some(table)))
         };
@@ -337,6 +336,9 @@ impl RunResult {
     }
 }
 
+/// Named columns, in a file's column order.
+type Columns<'py> = Vec<(String, Bound<'py, PyAny>)>;
+
 /// A results-folder error as Python's: a folder capsim may not replace is a ValueError, the
 /// rest OSError, each with the CLI's message and its cause.
 fn results_error(e: ResultsError) -> PyErr {
@@ -418,7 +420,7 @@ impl RunResult {
 
     /// `trials.csv` as arrays: `(name, array)` per column, in its column order; `None` when the
     /// run did not keep its trials.
-    fn trials<'py>(&self, py: Python<'py>) -> PyResult<Option<Vec<(String, Bound<'py, PyAny>)>>> {
+    fn trials<'py>(&self, py: Python<'py>) -> PyResult<Option<Columns<'py>>> {
         let Some(t) = &self.trials else {
             return Ok(None);
         };
