@@ -233,18 +233,16 @@ def _table(columns: List[Tuple[str, np.ndarray]]):
 class Result:
     """A finished run: its summary, daily statistics and trials, and `to_dir` for its files."""
 
-    __slots__ = ("_native", "_summary")
+    __slots__ = ("_native",)
 
     def __init__(self, native: "_capsim.RunResult"):
         self._native = native
-        self._summary: Optional[Dict[str, Any]] = None
 
     @property
     def summary(self) -> Dict[str, Any]:
-        """`summary.json` as a dict: the same keys and values `capsim run` writes."""
-        if self._summary is None:
-            self._summary = json.loads(self._native.summary_json())
-        return self._summary
+        """`summary.json` as a dict (a new one each time): the same keys and values `capsim run`
+        writes."""
+        return json.loads(self._native.summary_json())
 
     @property
     def daily(self):
