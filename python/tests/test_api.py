@@ -1,6 +1,7 @@
 """capsim.load and Scenario.run: properties, overrides, errors, progress, interruption."""
 
 import datetime
+import signal
 import sys
 import threading
 import _thread
@@ -107,16 +108,25 @@ def test_an_exception_in_the_progress_callback_stops_the_run():
 
 
 def test_ctrl_c_interrupts_a_run():
+    # Python's own Ctrl-C handler, even where SIGINT came ignored (a background job).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     calls = []
+
+    def progress(done, total):
+        calls.append(done)
+        if done > 10_000_000:
+            raise AssertionError("Ctrl-C did not stop the run")
+
     # Simulates Ctrl-C arriving while the native run holds the main thread.
     timer = threading.Timer(0.3, _thread.interrupt_main)
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
             capsim.load(TINY).run(trials=50_000_000, cost_trials=0, keep_trials=False,
-                                  progress=lambda done, total: calls.append(done))
+                                  progress=progress)
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert calls and calls[-1] < 50_000_000
 
 
