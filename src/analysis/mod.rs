@@ -5,10 +5,12 @@
 pub mod backtest;
 pub mod constraint_costs;
 pub mod run;
+pub mod sweep;
 
 pub use backtest::backtest;
 pub use constraint_costs::{constraint_costs, describe};
 pub use run::{RunRequest, RunResult, Simulated, run, simulate};
+pub use sweep::{SweepRequest, SweepResult, sweep};
 
 use crate::engine::EngineError;
 use crate::model::DistError;

@@ -4,11 +4,13 @@
 
 mod csv;
 mod json;
+mod sweep;
 mod table;
 
 pub use crate::numeric::thousands;
 pub use csv::{TrialsCsv, headline_cells, headline_columns, write_daily_csv};
 pub use json::write_summary_json;
+pub use sweep::{render_sweep_table, write_sweep_csv, write_sweep_json};
 pub use table::{percent, render_table};
 
 /// What can go wrong while exporting.

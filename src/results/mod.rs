@@ -8,6 +8,7 @@
 
 pub mod folder;
 mod run;
+mod sweep;
 
 use std::fs;
 use std::io::{BufWriter, Write};
@@ -18,6 +19,7 @@ use crate::output::ExportError;
 
 pub use folder::{MARKER, ResultsFolder, remove_stale_temp_files};
 pub use run::{RunFiles, write_run};
+pub use sweep::{SweepFiles, write_sweep};
 
 /// What can go wrong while writing results.
 #[derive(Debug, thiserror::Error)]

@@ -1,13 +1,23 @@
 //! `capsim sweep`: every grid point equals a plain `capsim run` with the same `--set`s (common
 //! random numbers), P(target) rises with the delivery rate, the files and chart have their
-//! documented shape, and bad input exits 2 with a message naming the problem.
+//! documented shape, and bad input exits 2 with a message naming the problem. The library's
+//! sweep ([`capsim::analysis::sweep`]) gives the same points, writes the same files as the
+//! binary, and its shards merge to the whole sweep.
 
 use std::path::Path;
 
+use capsim::analysis::sweep::{
+    Headline, SweepPlan, SweepRequest, SweepResult, Swept, Vary, sweep as sweep_lib,
+};
+use capsim::chart::ChartFormat;
+use capsim::model::Model;
+use capsim::results::{ChartOptions, write_sweep};
+use capsim::shard::{self, MergedRuns, PartialBody, Shard};
+use capsim::stats::Summary;
 use predicates::str::contains;
 use serde_json::Value;
 
-use crate::util::{Table, capsim, fixture, json_at, run_cli};
+use crate::util::{Table, capsim, config, fixture, json_at, report, root, run_cli, run_lib};
 
 const TINY: &str = "valid/tiny.toml";
 
@@ -243,4 +253,170 @@ fn a_grid_beyond_a_million_points_exits_2_naming_the_cap() {
         ],
         "the grid has 1,001,000 points (1001 × 1000); a sweep runs at most 1,000,000 grid points",
     );
+}
+
+/// A library request sweeping tiny.toml's delivery rate over `values`, `trials` per point.
+fn lib_request(values: &str, trials: u64) -> SweepRequest {
+    let vary = Vary::parse(&format!("supply.main.rate_scale={values}")).unwrap();
+    SweepRequest {
+        trials: Some(trials),
+        ..SweepRequest::new(root().join(fixture(TINY)), vec![vary])
+    }
+}
+
+/// The whole result of `request`, run on one thread.
+fn lib_sweep(request: &SweepRequest) -> SweepResult {
+    let request = SweepRequest {
+        threads: 1,
+        ..request.clone()
+    };
+    match sweep_lib(&request, None, &|_| {}) {
+        Ok(Swept::Whole(result)) => result,
+        other => panic!("expected a whole sweep, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_library_sweep_gives_each_point_the_plain_run_of_its_sets() {
+    let result = lib_sweep(&lib_request("0.7,1.3", 120));
+    // The scenario's seed; the request's trials.
+    assert_eq!((result.seed, result.trials), (11, 120));
+    assert_eq!(result.parameters[0].values, [0.7, 1.3]);
+    assert_eq!(result.parameters[0].expands_to, ["supply.main.rate_scale"]);
+    for (point, text) in result.points.iter().zip(["0.7", "1.3"]) {
+        assert_eq!(point.texts, [text]);
+        assert_eq!(point.set, [format!("supply.main.rate_scale={text}")]);
+        let scenario = capsim::scenario::load(&root().join(fixture(TINY)), &point.set).unwrap();
+        let acc = run_lib(&Model::compile(&scenario).unwrap(), &config(120, 11));
+        let (summary, _): (Summary, _) = report(&scenario, &acc, 11);
+        assert_eq!(point.headline, Headline::from(summary), "point {text}");
+    }
+    let p: Vec<f64> = result
+        .points
+        .iter()
+        .map(|p| p.headline.p_target_by_deadline.estimate)
+        .collect();
+    assert!(
+        p[1] - p[0] > 0.3,
+        "a faster delivery rate meets the target: {p:?}"
+    );
+}
+
+#[test]
+fn the_library_writes_the_files_the_binary_writes() {
+    let request = lib_request("0.8,1.2", 60);
+    let lib_dir = tempfile::tempdir().unwrap();
+    let written = write_sweep(lib_dir.path(), &lib_sweep(&request), None).unwrap();
+    assert_eq!(written.files, ["sweep.csv", "sweep.json"]);
+    assert!(written.charts.is_empty(), "no chart options, no charts");
+    let cli_dir = tempfile::tempdir().unwrap();
+    capsim()
+        .arg("sweep")
+        .arg(&request.scenario)
+        .args([
+            "--vary",
+            "supply.main.rate_scale=0.8,1.2",
+            "-n",
+            "60",
+            "--quiet",
+        ])
+        .args(["--no-charts", "--out"])
+        .arg(cli_dir.path())
+        .assert()
+        .success();
+    for file in ["sweep.csv", "sweep.json"] {
+        let read = |dir: &Path| std::fs::read(dir.join(file)).unwrap();
+        assert!(
+            read(lib_dir.path()) == read(cli_dir.path()),
+            "{file} differs between the library and the binary"
+        );
+    }
+}
+
+#[test]
+fn library_charts_follow_the_chart_options() {
+    let result = lib_sweep(&lib_request("0.8,1.2", 20));
+    let dir = tempfile::tempdir().unwrap();
+    let options = ChartOptions {
+        formats: vec![ChartFormat::Svg],
+        size: (600, 400),
+    };
+    let written = write_sweep(dir.path(), &result, Some(&options)).unwrap();
+    assert_eq!(written.charts, [dir.path().join("charts/sweep.svg")]);
+    assert!(!dir.path().join("charts/sweep.png").exists(), "SVG only");
+    let svg = std::fs::read_to_string(dir.path().join("charts/sweep.svg")).unwrap();
+    assert!(svg.contains(r#"width="600""#), "drawn at the asked size");
+}
+
+#[test]
+fn library_shards_merge_to_the_whole_sweep() {
+    let request = lib_request("0.8,1.0,1.25", 61);
+    let whole = lib_sweep(&request);
+    let mut header = None;
+    let mut bodies: Vec<PartialBody> = Vec::new();
+    for index in 0..3 {
+        let shard = Shard::new(index, 3);
+        let plan = SweepPlan::new(&request).unwrap();
+        assert_eq!(plan.grid_points(), 3);
+        assert_eq!(
+            plan.trials_to_run(shard),
+            3 * (61 * (index + 1) / 3 - 61 * index / 3)
+        );
+        let Swept::Shard(partial) = plan.run(1, shard, None, &|_| {}).unwrap() else {
+            panic!("a shard's sweep is a partial");
+        };
+        if bodies.is_empty() {
+            bodies = partial.bodies;
+        } else {
+            for (total, body) in bodies.iter_mut().zip(&partial.bodies) {
+                total.accumulator.merge(&body.accumulator);
+            }
+        }
+        header.get_or_insert(partial.header);
+    }
+    let header = header.unwrap();
+    let scenarios: Vec<_> = shard::stored_runs(&header, Path::new("shard-0"))
+        .unwrap()
+        .into_iter()
+        .map(|run| run.scenario)
+        .collect();
+    let merged = MergedRuns {
+        header: &header,
+        scenarios: &scenarios,
+        bodies: &bodies,
+    };
+    assert_eq!(SweepResult::from_merged(&merged).unwrap(), whole);
+}
+
+#[test]
+fn library_requests_are_checked_before_anything_runs() {
+    let refused = |request: &SweepRequest| {
+        let e = SweepPlan::new(request).unwrap_err();
+        assert!(e.is_input_error(), "{e}");
+        e.to_string()
+    };
+    let e = refused(&SweepRequest {
+        threshold: 1.5,
+        ..lib_request("1,2", 10)
+    });
+    assert!(e.contains("--threshold must be a probability"), "{e}");
+    let e = refused(&SweepRequest {
+        trials: Some(0),
+        ..lib_request("1,2", 10)
+    });
+    assert!(e.contains("--trials must be between 1 and"), "{e}");
+    let mut twice = lib_request("1,2", 10);
+    twice.vary.push(twice.vary[0].clone());
+    assert!(refused(&twice).contains("names `supply.main.rate_scale` twice"));
+    let e = refused(&SweepRequest::new(root().join(fixture(TINY)), Vec::new()));
+    assert!(e.contains("one or two --vary (found 0)"), "{e}");
+    let e = refused(&SweepRequest {
+        vary: vec![Vary::parse("sites.alpha.pue=1.2,0.5").unwrap()],
+        ..lib_request("1,2", 10)
+    });
+    assert!(e.starts_with("grid point sites.alpha.pue=0.5: "), "{e}");
+    // A shard needs at least one trial.
+    let plan = SweepPlan::new(&lib_request("1,2", 2)).unwrap();
+    let e = plan.run(1, Shard::new(0, 3), None, &|_| {}).unwrap_err();
+    assert!(e.to_string().contains("3 shards for 2 trials"), "{e}");
 }

@@ -1,0 +1,86 @@
+//! A sweep's results folder: `sweep.csv`, `sweep.json` and the chart (`charts/sweep.*` for one
+//! parameter, `charts/heatmap.*` for two).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::{ChartOptions, IoContext, ResultsError, write_atomic};
+use crate::analysis::sweep::SweepResult;
+use crate::chart::{self, SweepChart, SweepPoint};
+use crate::output;
+
+/// The files [`write_sweep`] wrote, for the user's "Wrote ..." line.
+#[derive(Debug, Default)]
+pub struct SweepFiles {
+    /// The data files, by name, in the order written.
+    pub files: Vec<&'static str>,
+    /// The chart files.
+    pub charts: Vec<PathBuf>,
+}
+
+/// Writes `sweep.csv` and `sweep.json` of `result` into `dir`, then, when `charts` is given,
+/// its chart in each of the options' formats.
+pub fn write_sweep(
+    dir: &Path,
+    result: &SweepResult,
+    charts: Option<&ChartOptions>,
+) -> Result<SweepFiles, ResultsError> {
+    write_atomic(&dir.join("sweep.csv"), |w| {
+        output::write_sweep_csv(result, w)
+    })?;
+    write_atomic(&dir.join("sweep.json"), |w| {
+        output::write_sweep_json(result, w)
+    })?;
+    let mut written = SweepFiles {
+        files: vec!["sweep.csv", "sweep.json"],
+        charts: Vec::new(),
+    };
+    let Some(options) = charts else {
+        return Ok(written);
+    };
+    let data = chart_data(result);
+    let name = if result.parameters.len() == 1 {
+        "sweep"
+    } else {
+        "heatmap"
+    };
+    let chart_dir = dir.join("charts");
+    fs::create_dir_all(&chart_dir).context(|| format!("creating {}", chart_dir.display()))?;
+    for &format in &options.formats {
+        let bytes = chart::render_sweep(&data, format, options.size).map_err(|source| {
+            ResultsError::Chart {
+                context: format!("drawing the {name} chart"),
+                source,
+            }
+        })?;
+        let path = chart_dir.join(format!("{name}.{}", format.extension()));
+        write_atomic(&path, |w| Ok(w.write_all(&bytes)?))?;
+        written.charts.push(path);
+    }
+    Ok(written)
+}
+
+/// What the sweep chart of `r` shows.
+fn chart_data(r: &SweepResult) -> SweepChart {
+    SweepChart {
+        scenario: r.scenario.clone(),
+        trials: r.trials,
+        target_gpus: r.target_gpus as f64,
+        deadline: r.deadline.clone(),
+        params: r.parameters.iter().map(|p| p.path.clone()).collect(),
+        values: r.parameters.iter().map(|p| p.values.clone()).collect(),
+        points: r
+            .points
+            .iter()
+            .map(|p| SweepPoint {
+                p_target: p.headline.p_target_by_deadline.estimate,
+                p_low: p.headline.p_target_by_deadline.ci95_low,
+                p_high: p.headline.p_target_by_deadline.ci95_high,
+                gpus_p10: p.headline.available_gpus_at_deadline.p10,
+                gpus_p50: p.headline.available_gpus_at_deadline.p50,
+                gpus_p90: p.headline.available_gpus_at_deadline.p90,
+            })
+            .collect(),
+        threshold: r.threshold,
+    }
+}
