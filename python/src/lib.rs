@@ -15,7 +15,10 @@ use capsim::engine::RunHooks;
 use capsim::model::Model;
 use capsim::output::{self, TrialsCsv};
 use capsim::results::{self, ChartOptions, ResultsError, ResultsFolder};
-use capsim::scenario::{self, limits::MAX_TRIALS};
+use capsim::scenario::{
+    self,
+    limits::{MAX_THREADS, MAX_TRIALS},
+};
 use capsim::stats::{Bottleneck, TrialOutcome};
 use numpy::datetime::{Datetime, units::Days};
 use numpy::{IntoPyArray, PyArray1, PyArray2};
@@ -29,9 +32,6 @@ create_exception!(
     PyValueError,
     "A scenario that cannot be read or checked; the message names file, line, column and field."
 );
-
-/// Most worker threads a run takes, as `capsim run --threads`.
-const MAX_THREADS: usize = 1024;
 
 /// How often a running simulation looks at Ctrl-C and reports progress.
 const POLL: Duration = Duration::from_millis(50);
@@ -153,7 +153,7 @@ impl Scenario {
             let count = |n: u64| {
                 done.fetch_add(n, Ordering::Relaxed);
             };
-            let mut table = TrialColumns::new(model.input_names().len(), model.deadline_day);
+            let mut table = TrialColumns::new(model.input_names().len(), model.deadline_day());
             let mut sink = |t: u64, o: &TrialOutcome| {
                 table.push(t, o);
                 Ok(())
@@ -173,7 +173,7 @@ impl Scenario {
         Ok(RunResult {
             result,
             input_names: model.input_names().to_vec(),
-            deadline_day: model.deadline_day,
+            deadline_day: model.deadline_day(),
             trials,
         })
     }

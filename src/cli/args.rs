@@ -135,10 +135,8 @@ pub(crate) const DEFAULT_COST_TRIALS: u64 = 2_000;
 /// Most trials a flag may ask for: the scenario's own limit (counts stay inside `u32`).
 const MAX_TRIALS: u64 = capsim::scenario::limits::MAX_TRIALS;
 
-/// Most worker threads: the largest two-socket servers have 384 to 768 hardware threads; more
-/// threads than that only add start-up time and per-thread buffers (up to about 128 MB each at
-/// the scenario limits), never speed.
-const MAX_THREADS: usize = 1024;
+/// Most worker threads (see the limit's own docs).
+const MAX_THREADS: usize = capsim::scenario::limits::MAX_THREADS;
 
 /// A worker thread count, 0 (all cores) to [`MAX_THREADS`].
 fn parse_threads(arg: &str) -> Result<usize, String> {

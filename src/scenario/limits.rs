@@ -78,6 +78,10 @@ pub const MAX_INTERRUPTIONS_PER_GPU_YEAR: f64 = 10.0;
 pub const MAX_OBSERVED_VALUE: f64 = 1e15;
 /// Most trials a scenario may ask for: trial counts stay inside `u32` with a margin of 4.
 pub const MAX_TRIALS: u64 = 1_000_000_000;
+/// Most worker threads a run may ask for: the largest two-socket servers have 384 to 768
+/// hardware threads; more threads than that only add start-up time and per-thread buffers (up to
+/// about 128 MB each at the scenario limits), never speed.
+pub const MAX_THREADS: usize = 1024;
 /// Longest id, region or name, characters: ids are printed in tables and messages.
 pub const MAX_ID_CHARS: usize = 128;
 /// Most supply streams.
