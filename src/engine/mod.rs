@@ -20,8 +20,8 @@ use thread_local::ThreadLocal;
 use crate::model::Model;
 use crate::scenario::Scenario;
 use crate::stats::{
-    Accumulator, DailyBuffer, Layout, Metric, PrecisionReport, PrecisionTarget, RunInfo, SiteInfo,
-    TrialOutcome, TrialRecord,
+    Accumulator, DailyBuffer, Layout, Metric, PrecisionReport, PrecisionTarget, RecordedUnit,
+    RunInfo, SiteInfo, TrialOutcome, TrialRecord,
 };
 pub use trial::{Recorder, TrialState, run_trial};
 
@@ -160,11 +160,11 @@ pub fn layout(model: &Model) -> Layout {
     } else {
         1
     };
-    let bin_width = Metric::ALL.map(|m| match m {
+    let bin_width = Metric::ALL.map(|m| match m.unit() {
+        RecordedUnit::Gpus => rack_gpus,
         // 0.1 MW: finer than one rack's IT power (0.13–0.15 MW for an NVL72).
-        Metric::EnergizedMw | Metric::ItMwInUse | Metric::StrandedMw => 100,
-        Metric::Fp8EflopsAvailable => fp8_bin,
-        _ => rack_gpus,
+        RecordedUnit::Kilowatts => 100,
+        RecordedUnit::Pflops => fp8_bin,
     });
     Layout {
         days: model.days,

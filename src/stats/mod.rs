@@ -26,7 +26,8 @@ pub use paired::{
 pub use precision::{PrecisionReport, PrecisionTarget, assess, trials_needed};
 pub use quantile::{type7, wilson95};
 pub use schema::{
-    Bottleneck, DailyStat, Metric, REACHED_TARGET_COLUMN, site_of_online_column, site_online_column,
+    Bottleneck, DailyStat, Metric, REACHED_TARGET_COLUMN, RecordedUnit, site_of_online_column,
+    site_online_column,
 };
 pub use sensitivity::{Index, SobolIndices, average_ranks, pearson, sobol, spearman};
 pub use summary::{

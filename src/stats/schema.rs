@@ -105,16 +105,43 @@ impl Metric {
         format!("{}_{}", self.name(), stat.name())
     }
 
-    /// Output units per recorded base unit (kW → MW, PFLOPS → EFLOPS).
-    pub fn scale(self) -> f64 {
+    /// What the engine records it in: adding a metric asks for its unit here.
+    pub fn unit(self) -> RecordedUnit {
         match self {
-            Metric::EnergizedMw
-            | Metric::ItMwInUse
-            | Metric::StrandedMw
-            | Metric::Fp8EflopsAvailable => 1e-3,
-            _ => 1.0,
+            Metric::DeliveredGpus
+            | Metric::InstalledGpus
+            | Metric::OnlineGpus
+            | Metric::AvailableGpus
+            | Metric::StagedGpus
+            | Metric::ShortfallSupplyGpus
+            | Metric::ShortfallPowerGpus
+            | Metric::ShortfallInstallGpus
+            | Metric::ShortfallSpaceGpus
+            | Metric::ShortfallBringUpGpus => RecordedUnit::Gpus,
+            Metric::EnergizedMw | Metric::ItMwInUse | Metric::StrandedMw => RecordedUnit::Kilowatts,
+            Metric::Fp8EflopsAvailable => RecordedUnit::Pflops,
         }
     }
+
+    /// Output units per recorded base unit (kW → MW, PFLOPS → EFLOPS).
+    pub fn scale(self) -> f64 {
+        match self.unit() {
+            RecordedUnit::Gpus => 1.0,
+            RecordedUnit::Kilowatts | RecordedUnit::Pflops => 1e-3,
+        }
+    }
+}
+
+/// The unit a [`Metric`] is recorded in; `daily.csv` shows GPUs as recorded, kW as MW and PFLOPS
+/// as EFLOPS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordedUnit {
+    /// GPUs.
+    Gpus,
+    /// Kilowatts.
+    Kilowatts,
+    /// Dense FP8 PFLOPS.
+    Pflops,
 }
 
 /// Why a missing GPU (one of target − online) is not online yet (`docs/model.md`, "Where the
