@@ -57,18 +57,7 @@ impl CompareRequest {
     /// The engine's configuration for the trials each scenario runs: all of them, or the
     /// shard's slice.
     pub fn engine_config(&self) -> EngineConfig {
-        let whole = EngineConfig::new(self.trials, self.seed, self.threads);
-        match self.shard {
-            None => whole,
-            Some(shard) => {
-                let range = shard.trials(self.trials);
-                EngineConfig {
-                    trials: range.end - range.start,
-                    first_trial: range.start,
-                    ..whole
-                }
-            }
-        }
+        crate::shard::engine_config(self.shard, self.trials, self.seed, self.threads)
     }
 
     /// Trials run over all scenarios: what [`compare`]'s progress counts up to.

@@ -77,18 +77,7 @@ impl RunRequest {
     /// The engine's configuration for the trials this request runs: all of them, or its
     /// shard's slice.
     pub fn engine_config(&self) -> EngineConfig {
-        let whole = EngineConfig::new(self.trials, self.seed, self.threads);
-        match self.shard {
-            None => whole,
-            Some(shard) => {
-                let range = shard.trials(self.trials);
-                EngineConfig {
-                    trials: range.end - range.start,
-                    first_trial: range.start,
-                    ..whole
-                }
-            }
-        }
+        crate::shard::engine_config(self.shard, self.trials, self.seed, self.threads)
     }
 
     /// The most trials the run itself may take: its (shard's) trials, or with a precision

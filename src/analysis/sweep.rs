@@ -407,18 +407,7 @@ impl SweepPlan {
     }
 
     fn engine_config(&self, threads: usize, shard: Option<Shard>) -> EngineConfig {
-        let whole = EngineConfig::new(self.trials, self.seed, threads);
-        match shard {
-            None => whole,
-            Some(shard) => {
-                let range = shard.trials(self.trials);
-                EngineConfig {
-                    trials: range.end - range.start,
-                    first_trial: range.start,
-                    ..whole
-                }
-            }
-        }
+        crate::shard::engine_config(shard, self.trials, self.seed, threads)
     }
 
     /// Runs every grid point in grid order on `threads` workers: the whole sweep, or `shard`'s

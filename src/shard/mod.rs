@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 
 pub use merge::{MergeError, Merged, PartialSet, TrialsCsvSources, merge};
 
+use crate::engine::EngineConfig;
 use crate::scenario::Scenario;
 use crate::stats::{Accumulator, DecodeError, Layout, TrialRecord, decode_records, encode_records};
 
@@ -59,6 +60,23 @@ pub struct Shard {
     pub index: u64,
     /// Number of shards.
     pub count: u64,
+}
+
+/// The engine's configuration for the trials of a `trials`-trial run that `shard` runs: all of
+/// them when `None`, else the shard's slice.
+pub fn engine_config(shard: Option<Shard>, trials: u64, seed: u64, threads: usize) -> EngineConfig {
+    let whole = EngineConfig::new(trials, seed, threads);
+    match shard {
+        None => whole,
+        Some(shard) => {
+            let range = shard.trials(trials);
+            EngineConfig {
+                trials: range.end - range.start,
+                first_trial: range.start,
+                ..whole
+            }
+        }
+    }
 }
 
 impl Shard {
