@@ -15,10 +15,10 @@ use capsim::output::render_backtest_table;
 use capsim::results::{self, ChartOptions};
 use capsim::scenario::Scenario;
 
-use super::app::{InputError, labels, print_json, progress_bar, trials_and_seed};
 use super::args::BacktestArgs;
+use super::common::to_stdout;
+use super::common::{InputError, labels, print_json, progress_bar, trials_and_seed};
 use super::folder::ResultsFolder;
-use super::to_stdout;
 
 /// The scenario files named by `paths`: a file as is, a folder as every `*.toml` in it, sorted.
 fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {

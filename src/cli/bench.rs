@@ -14,9 +14,9 @@ use anyhow::Result;
 use capsim::engine::{self, EngineConfig, RunHooks};
 use serde::Serialize;
 
-use super::app::{DEFAULT_SEED, compile, load, print_json};
 use super::args::{BenchArgs, ScenarioArgs};
-use super::to_stdout;
+use super::common::to_stdout;
+use super::common::{DEFAULT_SEED, compile, load, print_json};
 
 #[derive(Debug, Serialize)]
 struct BenchRow {

@@ -11,10 +11,10 @@ use capsim::output;
 use capsim::results::{self, ChartOptions};
 use capsim::shard::MergedRuns;
 
-use super::app::{labels, print_json, progress_bar, trials_and_seed};
 use super::args::{CompareArgs, OutputFlags};
+use super::common::{CANCEL, to_stdout};
+use super::common::{labels, print_json, progress_bar, trials_and_seed};
 use super::folder::ResultsFolder;
-use super::{CANCEL, to_stdout};
 
 /// `capsim compare`.
 pub(crate) fn compare(args: CompareArgs) -> Result<()> {

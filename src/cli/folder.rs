@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use anyhow::Result;
 use capsim::results;
 
-use super::{CANCEL, Interrupted};
+use super::common::{CANCEL, Interrupted, install_signal_handlers};
 
 /// A results folder being built by a command; see [`results::ResultsFolder`].
 #[derive(Debug)]
@@ -15,9 +15,9 @@ pub(crate) struct ResultsFolder(results::ResultsFolder);
 
 impl ResultsFolder {
     /// Starts a results folder for `command` at `target` and turns Ctrl-C and SIGTERM into a
-    /// clean stop (see [`super::install_signal_handlers`]).
+    /// clean stop (see [`install_signal_handlers`]).
     pub(crate) fn create(target: &Path, command: &'static str) -> Result<ResultsFolder> {
-        super::install_signal_handlers();
+        install_signal_handlers();
         Ok(ResultsFolder(results::ResultsFolder::create(
             target, command,
         )?))

@@ -7,10 +7,10 @@ use capsim::analysis::sensitivity::{self, Method, SensitivityRequest};
 use capsim::output::render_sensitivity_table;
 use capsim::results::{self, ChartOptions};
 
-use super::app::{compile, load, out_dir, print_json, stem, trials_and_seed};
 use super::args::{SensitivityArgs, SensitivityMethod};
+use super::common::{CANCEL, to_stdout};
+use super::common::{compile, load, out_dir, print_json, stem, trials_and_seed};
 use super::folder::ResultsFolder;
-use super::{CANCEL, to_stdout};
 
 /// `capsim sensitivity`.
 pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
@@ -36,7 +36,7 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         file: args.scenario.scenario.clone(),
     };
     let total = trials * request.runs(&scenario, &model) as u64;
-    let bar = super::app::progress_bar(total, args.run.output.silent(), "trials (all runs)");
+    let bar = super::common::progress_bar(total, args.run.output.silent(), "trials (all runs)");
     let result =
         sensitivity::sensitivity(&scenario, &model, &request, Some(&CANCEL), &|n| bar.inc(n));
     let result = folder.unless_interrupted(result.map_err(Into::into), bar.position(), total)?;

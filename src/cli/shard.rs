@@ -1,31 +1,21 @@
-//! Sharding for `run`, `sweep` and `compare` (`--shard K/N`, or `--shards N` inside an array
-//! job), and `capsim merge`.
+//! Sharding for `run`, `sweep` and `compare`: `--shard K/N`, or `--shards N` inside an array job,
+//! resolved to a shard of the trials, where its partial goes, and the line a shard prints.
 //!
 //! A shard simulates its slice of the trials and writes a partial result
-//! ([`capsim::results::write_partial`]); `merge` has the library check that a set of partials is
-//! exactly one command's shards and merge them ([`capsim::shard::PartialSet`]), then writes what
-//! the unsharded command would have written, byte for byte. Partials are untrusted: every check
-//! runs before the output folder is touched, so a refused set leaves no output. This module
-//! resolves the shard, reports progress and prints.
+//! ([`capsim::results::write_partial`]); `capsim merge` (src/cli/merge.rs) has the library check and
+//! merge a set of them.
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use capsim::analysis::{self, RunRequest, RunResult};
 use capsim::output::thousands;
 use capsim::results;
-use capsim::scenario::Scenario;
-use capsim::shard::{PartialBody, PartialHeader, PartialSet, Shard};
+use capsim::shard::{PartialBody, PartialHeader, Shard};
 use serde::Serialize;
 
-use super::app::{
-    InputError, compile, cost_spinner, finish_results, out_dir, print_json, progress_bar, simulate,
-    stem,
-};
-use super::args::{MergeArgs, OutputFlags, RunArgs, RunFlags, ShardFlags};
-use super::folder::ResultsFolder;
+use super::args::{OutputFlags, RunFlags, ShardFlags};
+use super::common::{InputError, out_dir, print_json};
 
 /// Environment variables that carry an array task's index, in the order they are consulted.
 const INDEX_VARIABLES: [&str; 3] = [
@@ -108,7 +98,7 @@ pub(crate) fn resolve(flags: &ShardFlags, total_trials: u64, quiet: bool) -> Res
 }
 
 /// The folder a shard writes its partial into: `--out`, else `out/<name>-shards`; created.
-fn shard_dir(flags: &RunFlags, name: &str) -> Result<PathBuf> {
+pub(crate) fn shard_dir(flags: &RunFlags, name: &str) -> Result<PathBuf> {
     let dir = flags
         .out
         .clone()
@@ -158,7 +148,7 @@ pub(crate) fn write_shard(
             seconds,
         })?;
     } else if !flags.quiet {
-        super::to_stdout(|w| {
+        super::common::to_stdout(|w| {
             writeln!(
                 w,
                 "Shard {} of {}: {} trials ({}..{} of {}, seed {seed}) in {seconds:.2} s. Wrote {} \
@@ -184,77 +174,6 @@ pub(crate) fn write_shard(
         })?;
     }
     Ok(())
-}
-
-/// `capsim run --shard K/N` or `--shards N`: runs one shard and writes its partial result.
-pub(crate) fn run_shard(
-    args: &RunArgs,
-    scenario: &Scenario,
-    shard: Shard,
-    request: &RunRequest,
-) -> Result<()> {
-    let model = compile(scenario)?;
-    let dir = shard_dir(&args.run, &stem(&args.scenario.scenario))?;
-    let csv_name = format!("{}.trials.csv", shard.stem());
-    let csv_path = dir.join(&csv_name);
-    let bar = progress_bar(request.planned_trials(), args.run.output.silent(), "trials");
-    let started = Instant::now();
-    let simulated = simulate(
-        &model,
-        request,
-        args.trials_csv
-            .then_some((csv_path.as_path(), scenario.start)),
-        &|n| bar.inc(n),
-    )?;
-    let seconds = started.elapsed().as_secs_f64();
-    bar.finish_and_clear();
-    let trials_csv = args.trials_csv.then_some(csv_name);
-    let (header, body) = analysis::run::partial(scenario, request, simulated, trials_csv)?;
-    write_shard(&dir, header, &[body], &args.run.output, seconds)
-}
-
-/// `capsim merge`: [`capsim::shard::PartialSet`] reads and checks everything (headers, stored
-/// scenarios, bodies, the shards' `trials.csv` files) before the output folder is touched.
-pub(crate) fn merge(args: MergeArgs) -> Result<()> {
-    let started = Instant::now();
-    let set = PartialSet::open(&args.partials)?;
-    let bar = progress_bar(set.trials_to_merge(), args.output.silent(), "trials merged");
-    let all = set.merge(&|n| bar.inc(n))?;
-    bar.finish_and_clear();
-    if !args.output.quiet {
-        for note in &all.notes {
-            eprintln!("note: {note}");
-        }
-    }
-    let first = &all.header;
-    let merged = all.runs();
-    if first.command != "run" {
-        return match first.command.as_str() {
-            "sweep" => super::sweep::write_merged(&merged, &args.out, &args.output),
-            _ => super::compare::write_merged(&merged, &args.out, &args.output),
-        };
-    }
-    let folder = ResultsFolder::create(&args.out, "run")?;
-    let request = RunRequest::of_partials(first, 0);
-    let spinner = cost_spinner(&request, first.total_trials, args.output.silent());
-    let result = RunResult::from_merged(&merged, request.threads, &|n| spinner.inc(n))?;
-    spinner.finish_and_clear();
-    if let Some(sources) = &all.trials_csv {
-        results::write_merged_trials_csv(folder.path(), sources)?;
-    }
-    let done = format!(
-        "Merged {} shards ({} trials) in {:.2} s",
-        all.shards,
-        thousands(first.total_trials as f64),
-        started.elapsed().as_secs_f64()
-    );
-    finish_results(
-        folder,
-        &result,
-        all.trials_csv.is_some(),
-        &args.output,
-        &done,
-    )
 }
 
 #[cfg(test)]

@@ -11,10 +11,10 @@ use capsim::output;
 use capsim::results::{self, ChartOptions};
 use capsim::shard::MergedRuns;
 
-use super::app::{InputError, print_json, progress_bar, stem};
 use super::args::{OutputFlags, SweepArgs};
+use super::common::{CANCEL, to_stdout};
+use super::common::{InputError, print_json, progress_bar, stem};
 use super::folder::ResultsFolder;
-use super::{CANCEL, to_stdout};
 
 /// `capsim sweep`.
 pub(crate) fn sweep(args: SweepArgs) -> Result<()> {

@@ -1,6 +1,6 @@
 //! The module graph of `src/`: every `crate::<module>` path goes down the layers that the
 //! "Architecture" section of `src/lib.rs` documents, so there is no import cycle and no upward
-//! import.
+//! import; and the binary's own modules (`src/cli/`) import each other without a cycle.
 //!
 //! Only code counts: doc links and comments (from `//` to the end of the line) may point
 //! anywhere. `src/main.rs` and `src/cli/` (the binary) may use anything; `src/lib.rs` only
@@ -259,4 +259,67 @@ fn lib_rs_documents_the_same_layers() {
         .map(|(m, uses)| (m.to_string(), uses.iter().map(|u| u.to_string()).collect()))
         .collect();
     assert_eq!(documented, listed);
+}
+
+/// The modules of `src/cli/` each file's code names through `super::` (its `mod tests` aside):
+/// `run` for `super::run::…` and for `use super::{run::…}`.
+fn cli_imports() -> Vec<(String, Vec<String>)> {
+    let dir = root().join("src/cli");
+    let mut graph = Vec::new();
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let module = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let source = fs::read_to_string(&path).unwrap();
+        let code = source.split("#[cfg(test)]").next().unwrap();
+        let mut uses: Vec<String> = Vec::new();
+        for line in code.lines() {
+            let line = line.split("//").next().unwrap_or("");
+            for part in line.split("super::").skip(1) {
+                let name: String = part
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty() && part[name.len()..].starts_with("::") {
+                    uses.push(name);
+                }
+            }
+        }
+        uses.sort();
+        uses.dedup();
+        graph.push((module, uses));
+    }
+    graph
+}
+
+#[test]
+fn the_cli_modules_import_each_other_without_a_cycle() {
+    let graph = cli_imports();
+    let uses = |m: &str| {
+        graph
+            .iter()
+            .find(|(name, _)| name == m)
+            .map(|(_, u)| u.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        uses("merge").contains(&"run".to_string()),
+        "the scan sees merge's imports: {graph:?}"
+    );
+    // Depth-first search from every module; a module met again on the current path is a cycle.
+    fn visit(m: &str, path: &mut Vec<String>, uses: &dyn Fn(&str) -> Vec<String>) {
+        if let Some(at) = path.iter().position(|p| p == m) {
+            panic!(
+                "import cycle in src/cli: {} -> {m}",
+                path[at..].join(" -> ")
+            );
+        }
+        path.push(m.to_string());
+        for next in uses(m) {
+            visit(&next, path, uses);
+        }
+        path.pop();
+    }
+    for (module, _) in &graph {
+        visit(module, &mut Vec::new(), &uses);
+    }
 }

@@ -1,9 +1,7 @@
-//! One function per command: read, check, compile, run, write. Files are written atomically (a
-//! temporary file in the target directory, renamed on success), results folders whole
-//! ([`ResultsFolder`]), and standard output without panicking ([`to_stdout`]).
+//! `capsim run`: a fixed trial count or a precision target, then the constraint costs; one shard
+//! of the trials with `--shard`/`--shards`.
 
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -12,86 +10,17 @@ use capsim::engine::RunHooks;
 use capsim::model::Model;
 use capsim::output;
 use capsim::results::{self, ChartOptions, TrialsCsvFile};
-use capsim::scenario::{self, Scenario};
+use capsim::scenario::Scenario;
+use capsim::shard::Shard;
 use capsim::stats::{ConstraintCosts, PrecisionReport, PrecisionTarget, TrialOutcome};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 
-use super::args::{
-    OutputFlags, PlotArgs, PlotFormat, RunArgs, RunFlags, ScenarioArgs, ValidateArgs,
+use super::args::{OutputFlags, RunArgs};
+use super::common::{
+    CANCEL, InputError, compile, load, out_dir, progress_bar, stem, to_stdout, trials_and_seed,
 };
 use super::folder::ResultsFolder;
-use super::{CANCEL, to_stdout};
-pub(crate) use capsim::analysis::run::{DEFAULT_SEED, DEFAULT_TRIALS};
-use capsim::chart::{ChartData, ChartFormat};
-
-/// An error in what the user gave us (scenario or flags): exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub(crate) struct InputError(pub(crate) String);
-
-/// Trials and seed of a command: the flag, else the scenario's value, else the default; the
-/// trial count must lie in `min_trials..=u32::MAX`.
-pub(crate) fn trials_and_seed(
-    flags: &RunFlags,
-    scenario: &Scenario,
-    min_trials: u64,
-) -> Result<(u64, u64)> {
-    let trials = flags.trials.or(scenario.trials).unwrap_or(DEFAULT_TRIALS);
-    let seed = flags.seed.or(scenario.seed).unwrap_or(DEFAULT_SEED);
-    if trials < min_trials || trials > u64::from(u32::MAX) {
-        bail!(InputError(format!(
-            "--trials must be between {min_trials} and {} (found {trials})",
-            u32::MAX
-        )));
-    }
-    Ok((trials, seed))
-}
-
-/// A scenario file's stem, e.g. `aws-openai-2026` for `scenarios/aws-openai-2026.toml`.
-pub(crate) fn stem(path: &Path) -> String {
-    path.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "scenario".into())
-}
-
-/// The results folder of a command: `--out`, else `out/<default_name>`. Not created here: a
-/// [`ResultsFolder`] builds it.
-pub(crate) fn out_dir(flags: &RunFlags, default_name: &str) -> Result<PathBuf> {
-    Ok(flags
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("out").join(default_name)))
-}
-
-/// Prints `value` as pretty JSON on stdout.
-pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<()> {
-    let json = serde_json::to_string_pretty(value)?;
-    Ok(to_stdout(|w| writeln!(w, "{json}"))?)
-}
-
-pub(crate) fn load(args: &ScenarioArgs) -> Result<Scenario> {
-    Ok(scenario::load(&args.scenario, &args.overrides)?)
-}
-
-/// Unique labels from file stems: a repeated stem gets `-2`, `-3`, ...
-pub(crate) fn labels(paths: &[PathBuf]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for p in paths {
-        let stem = stem(p);
-        let mut label = stem.clone();
-        let mut k = 2;
-        while out.contains(&label) {
-            label = format!("{stem}-{k}");
-            k += 1;
-        }
-        out.push(label);
-    }
-    out
-}
-
-pub(crate) fn compile(s: &Scenario) -> Result<Model> {
-    Model::compile(s).context("compiling the scenario")
-}
+use super::shard::{shard_dir, write_shard};
 
 /// `capsim run`.
 pub(crate) fn run(args: RunArgs) -> Result<()> {
@@ -116,7 +45,7 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         cost_trials: args.cost_trials,
     };
     if let Some(shard) = request.shard {
-        return super::shard::run_shard(&args, &scenario, shard, &request);
+        return run_shard(&args, &scenario, shard, &request);
     }
     let model = compile(&scenario)?;
     let out_dir = out_dir(&args.run, &stem(&args.scenario.scenario))?;
@@ -230,60 +159,6 @@ pub(crate) fn finish_results(
     Ok(())
 }
 
-/// `capsim plot`: redraws the charts of a results folder without re-simulating.
-pub(crate) fn plot(args: PlotArgs) -> Result<()> {
-    let data = ChartData::read_dir(&args.out_dir).map_err(|e| InputError(e.to_string()))?;
-    let formats = match args.format {
-        PlotFormat::Png => vec![ChartFormat::Png],
-        PlotFormat::Svg => vec![ChartFormat::Svg],
-        PlotFormat::Both => vec![ChartFormat::Png, ChartFormat::Svg],
-    };
-    // Each chart is replaced atomically; a plot killed midway leaves only temporary files,
-    // removed here by the next one.
-    results::remove_stale_temp_files(&args.out_dir.join("charts"));
-    let options = ChartOptions {
-        formats,
-        size: (args.width, args.height),
-    };
-    let written = results::write_charts(&args.out_dir, &data, &options)?;
-    for note in &written.skipped {
-        eprintln!("note: {note}");
-    }
-    let charts = args.out_dir.join("charts");
-    Ok(to_stdout(|w| {
-        writeln!(
-            w,
-            "Wrote {} charts to {}",
-            written.files.len(),
-            charts.display()
-        )
-    })?)
-}
-
-/// A progress bar on stderr counting `total` trials (`what` names them, e.g. "trials (all
-/// scenarios)"), with rate and ETA; hidden when `hidden` or when stderr is not a terminal.
-pub(crate) fn progress_bar(total: u64, hidden: bool, what: &str) -> ProgressBar {
-    if hidden || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    let template =
-        format!("{{bar:40.cyan/blue}} {{human_pos}}/{{human_len}} {what}  {{rate}}  ETA {{eta}}");
-    bar.set_style(
-        ProgressStyle::with_template(&template)
-            .map(|style| {
-                style.with_key(
-                    "rate",
-                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                        let _ = write!(w, "{:.0} trials/s", state.per_sec());
-                    },
-                )
-            })
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar
-}
-
 /// The precision target of `run`, if one was asked for.
 fn precision_target(args: &RunArgs) -> Result<Option<PrecisionTarget>> {
     if let Some(h) = args.precision
@@ -363,81 +238,29 @@ pub(crate) fn simulate(
     Ok(simulated)
 }
 
-/// `capsim validate`.
-pub(crate) fn validate(args: ValidateArgs) -> Result<()> {
-    let s = load(&args.scenario)?;
-    compile(&s)?;
-    let seed = s.seed.unwrap_or(DEFAULT_SEED);
-    let trials = s.trials.unwrap_or(DEFAULT_TRIALS);
-    let f = s.figures();
-    // Built whole, then written once: a closed pipe or a full disk is one error, never a panic.
-    let mut out = Vec::new();
-    writeln!(
-        out,
-        "# {} is valid. Resolved scenario:\n",
-        args.scenario.scenario.display()
+/// `capsim run --shard K/N` or `--shards N`: runs one shard and writes its partial result.
+pub(crate) fn run_shard(
+    args: &RunArgs,
+    scenario: &Scenario,
+    shard: Shard,
+    request: &RunRequest,
+) -> Result<()> {
+    let model = compile(scenario)?;
+    let dir = shard_dir(&args.run, &stem(&args.scenario.scenario))?;
+    let csv_name = format!("{}.trials.csv", shard.stem());
+    let csv_path = dir.join(&csv_name);
+    let bar = progress_bar(request.planned_trials(), args.run.output.silent(), "trials");
+    let started = Instant::now();
+    let simulated = simulate(
+        &model,
+        request,
+        args.trials_csv
+            .then_some((csv_path.as_path(), scenario.start)),
+        &|n| bar.inc(n),
     )?;
-    write!(out, "{}", s.resolved_toml(seed, trials))?;
-    writeln!(out, "\n# Derived figures (plan only, no uncertainty)")?;
-    let lines = [
-        (
-            "simulated days",
-            format!("{} ({} to {})", s.days(), s.start, s.horizon),
-        ),
-        (
-            "planned racks by deadline",
-            format!(
-                "{:.0} ({:.0} GPUs)",
-                f.planned_racks_by_deadline, f.planned_gpus_by_deadline
-            ),
-        ),
-        (
-            "planned racks, whole schedules",
-            format!("{:.0}", f.planned_racks_total),
-        ),
-        (
-            "racks for the target",
-            format!("{:.0} ({} GPUs)", f.racks_for_target, s.target_gpus),
-        ),
-        (
-            "facility MW for the target",
-            format!("{:.0}", f.facility_mw_for_target),
-        ),
-        (
-            "facility MW planned",
-            format!(
-                "{:.0} ({:.0} by the deadline)",
-                f.facility_mw_planned, f.facility_mw_planned_by_deadline
-            ),
-        ),
-        (
-            "most GPUs power and floor can host",
-            format!("{:.0}", f.max_gpus_hosted),
-        ),
-        ("most GPUs hostable by the deadline", {
-            let caps: Vec<String> = f
-                .binding_caps_by_deadline
-                .iter()
-                .map(|c| format!("`{}`", c.id))
-                .collect();
-            if caps.is_empty() {
-                format!("{:.0}", f.max_gpus_hosted_by_deadline)
-            } else {
-                format!(
-                    "{:.0} (held by power cap{} {}; {:.0} without caps)",
-                    f.max_gpus_hosted_by_deadline,
-                    if caps.len() == 1 { "" } else { "s" },
-                    caps.join(", "),
-                    f.max_gpus_hosted_by_deadline_without_caps
-                )
-            }
-        }),
-    ];
-    for (label, value) in lines {
-        writeln!(out, "#   {label:<36}{value}")?;
-    }
-    for w in &s.warnings {
-        writeln!(out, "# warning: {w}")?;
-    }
-    Ok(to_stdout(|w| w.write_all(&out))?)
+    let seconds = started.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    let trials_csv = args.trials_csv.then_some(csv_name);
+    let (header, body) = analysis::run::partial(scenario, request, simulated, trials_csv)?;
+    write_shard(&dir, header, &[body], &args.run.output, seconds)
 }
