@@ -6,7 +6,7 @@
     result.summary["p_target_by_deadline"]["estimate"]
     result.daily[["date", "available_gpus_p50"]]
     capsim.compare([scenario, "scenarios/aws-openai-2026.toml"], trials=2_000).table
-    capsim.sweep(scenario, vary=["supply.gb300.rate_scale=0.6:1.4:5"], trials=1_000)
+    capsim.sweep(scenario, vary=["sites.*.power_scale=0.8:1.2:5"], trials=1_000)
     capsim.sensitivity(scenario, method="swing", trials=1_000).summary
 
 The simulation is the capsim crate's, run natively with the GIL released: the same scenario,
@@ -364,8 +364,9 @@ def sweep(
     """Runs a scenario over a grid of one or two parameters, as `capsim sweep`.
 
     scenario: a Scenario (its file is reloaded at every grid point with its overrides) or a file.
-    vary: one or two `PATH=VALUES`, as the CLI's `--vary`: a list (`"sites.*.power_scale=0.8,1,1.2"`)
-        or a range `start:stop:count` (`"supply.main.rate_scale=0.6:1.4:9"`).
+    vary: one or two `PATH=VALUES` (a str, or a list), as the CLI's `--vary`: a list of values
+        (`"sites.*.power_scale=0.8,1,1.2"`) or a range `start:stop:count`
+        (`"supply.main.rate_scale=0.6:1.4:9"`).
     set: overrides applied at every grid point (after the scenario's own), as in `load`.
     threshold: the probability whose contour the two-parameter heatmap draws (default 0.8).
     trials, seed: default the scenario's, else 10,000 and 42; every grid point runs the same.

@@ -1,8 +1,11 @@
 """capsim.compare, capsim.sweep and capsim.sensitivity give what `capsim compare`, `sweep` and
 `sensitivity` write and print, for the same scenarios, seed and trials."""
 
+import _thread
 import json
+import signal
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -219,3 +222,19 @@ def test_without_pandas_tables_are_dicts_of_typed_arrays(monkeypatch, slow):
     assert table["full_capacity_p10"].dtype == np.dtype("datetime64[D]")
     assert np.array_equal(table["p_target"], with_pandas["p_target"])
     assert isinstance(capsim.sweep(TINY, vary="bring_up.rework_days=2,8", trials=20).table, dict)
+
+
+def test_ctrl_c_interrupts_an_analysis(slow):
+    # As test_api's Ctrl-C test: Python's own handler, and Ctrl-C while the native code runs.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    calls = []
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            capsim.compare([TINY, slow], trials=50_000_000,
+                           progress=lambda done, total: calls.append(done))
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+    assert calls and calls[-1] < 100_000_000
