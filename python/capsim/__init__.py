@@ -5,10 +5,13 @@
     result = scenario.run(trials=2_000, progress=True)
     result.summary["p_target_by_deadline"]["estimate"]
     result.daily[["date", "available_gpus_p50"]]
+    capsim.compare([scenario, "scenarios/aws-openai-2026.toml"], trials=2_000).table
+    capsim.sweep(scenario, vary=["sites.*.power_scale=0.8:1.2:5"], trials=1_000)
+    capsim.sensitivity(scenario, method="swing", trials=1_000).summary
 
 The simulation is the capsim crate's, run natively with the GIL released: the same scenario,
-seed and trial count give bit-identical numbers here and from `capsim run`. python/README.md
-documents every function and property.
+seed and trial count give bit-identical numbers here and from `capsim run` (and `compare`,
+`sweep`, `sensitivity`). python/README.md documents every function and property.
 """
 
 from __future__ import annotations
@@ -16,12 +19,15 @@ from __future__ import annotations
 import datetime as _datetime
 import json
 import math
+import csv
+import io
 import numbers
 import os
 import pathlib
+import re
 import sys
 import warnings
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -32,10 +38,16 @@ __all__ = [
     "DEFAULT_COST_TRIALS",
     "DEFAULT_SEED",
     "DEFAULT_TRIALS",
+    "Comparison",
     "Result",
     "Scenario",
     "ScenarioError",
+    "Sensitivity",
+    "Sweep",
+    "compare",
     "load",
+    "sensitivity",
+    "sweep",
 ]
 
 #: Trials a run makes when neither `run(trials=)` nor the scenario gives a count (as the CLI).
@@ -60,8 +72,12 @@ def load(path: Union[str, os.PathLike], set: Optional[Mapping[str, Any]] = None)
     Raises ScenarioError (a ValueError) with the CLI's message: file:line:column, the field and
     what would be valid.
     """
-    overrides = [f"{key}={_toml_value(key, value)}" for key, value in (set or {}).items()]
-    return Scenario(_capsim.load(os.fspath(path), overrides))
+    return Scenario(_capsim.load(os.fspath(path), _overrides(set)))
+
+
+def _overrides(set: Optional[Mapping[str, Any]]) -> List[str]:
+    """`set` as the CLI's `--set PATH=VALUE` arguments, in order."""
+    return [f"{key}={_toml_value(key, value)}" for key, value in (set or {}).items()]
 
 
 def _toml_value(key: str, value: Any) -> str:
@@ -160,10 +176,7 @@ class Scenario:
         """
         trials = _choose(trials, self._native.trials, DEFAULT_TRIALS)
         seed = _choose(seed, self._native.seed, DEFAULT_SEED)
-        for name, value in (("trials", trials), ("seed", seed), ("threads", threads or 0),
-                            ("cost_trials", cost_trials)):
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"{name} must be a whole number of at least 0 (found {value!r})")
+        _check_whole(trials=trials, seed=seed, threads=threads or 0, cost_trials=cost_trials)
         with _progress_callback(progress) as callback:
             native = self._native.run(
                 int(trials), int(seed), int(threads or 0), int(cost_trials), bool(keep_trials),
@@ -182,6 +195,15 @@ def _choose(given: Optional[int], scenario: Optional[int], default: int) -> int:
     if given is not None:
         return given
     return scenario if scenario is not None else default
+
+
+def _check_whole(**values: Any) -> None:
+    """Raises ValueError unless every value is a whole number of at least 0 (None passes)."""
+    for name, value in values.items():
+        if value is None:
+            continue
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{name} must be a whole number of at least 0 (found {value!r})")
 
 
 class _progress_callback:
@@ -258,11 +280,9 @@ class Result:
     def trials(self):
         """`trials.csv`: one row per trial, its sampled inputs and outcomes (`full_capacity_date`
         is NaT when the target is never reached). A pandas DataFrame, or a dict of NumPy arrays
-        when pandas is not installed. Raises ValueError if the run had `keep_trials=False`."""
-        columns = self._native.trials()
-        if columns is None:
-            raise ValueError("this run did not keep its trials: run it with keep_trials=True")
-        return _table(columns)
+        when pandas is not installed. Raises ValueError if the run had `keep_trials=False` (or
+        is one of a comparison's)."""
+        return _table(self._native.trials())
 
     def to_dir(
         self, path: Union[str, os.PathLike], charts: bool = True, trials_csv: bool = False
@@ -284,3 +304,198 @@ class Result:
         s = self.summary
         p = s["p_target_by_deadline"]["estimate"]
         return f"<capsim.Result {s['scenario']!r}: {s['trials']:,} trials, P(target) {p:.1%}>"
+
+
+#: Where `compare` accepts a scenario: a loaded one, or a file to load.
+ScenarioLike = Union["Scenario", str, os.PathLike]
+
+
+def _scenario(scenario: ScenarioLike) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else load(scenario)
+
+
+def compare(
+    scenarios: Union[Sequence[ScenarioLike], Mapping[str, ScenarioLike]],
+    trials: Optional[int] = None,
+    seed: Optional[int] = None,
+    threads: Optional[int] = None,
+    progress: Progress = None,
+) -> "Comparison":
+    """Compares scenarios with common random numbers, as `capsim compare`; the first is the
+    baseline.
+
+    scenarios: at least two, each a Scenario or a file to load: a list (labelled by their
+        files' stems, a repeated stem getting -2, -3, ... as in the CLI) or a dict of label to
+        scenario (labels are folder names in `to_dir`: plain and unique).
+    trials, seed: default the first scenario's, else 10,000 and 42; every scenario runs the same.
+    threads, progress: as in `Scenario.run` (`total` counts the trials of every scenario).
+
+    Raises ValueError with the CLI's message when the comparison cannot run (fewer than two
+    scenarios, a label that is not a plain, unique folder name).
+    """
+    if isinstance(scenarios, Mapping):
+        labels: Optional[List[str]] = [str(label) for label in scenarios]
+        loaded = [_scenario(s) for s in scenarios.values()]
+    else:
+        labels = None
+        loaded = [_scenario(s) for s in scenarios]
+    first = loaded[0]._native if loaded else None
+    trials = _choose(trials, first.trials if first else None, DEFAULT_TRIALS)
+    seed = _choose(seed, first.seed if first else None, DEFAULT_SEED)
+    _check_whole(trials=trials, seed=seed, threads=threads)
+    with _progress_callback(progress) as callback:
+        native = _capsim.compare(
+            [s._native for s in loaded], labels, int(trials), int(seed), int(threads or 0),
+            callback,
+        )
+    return Comparison(native)
+
+
+def sweep(
+    scenario: ScenarioLike,
+    vary: Union[str, Sequence[str]],
+    set: Optional[Mapping[str, Any]] = None,
+    threshold: Optional[float] = None,
+    trials: Optional[int] = None,
+    seed: Optional[int] = None,
+    threads: Optional[int] = None,
+    progress: Progress = None,
+) -> "Sweep":
+    """Runs a scenario over a grid of one or two parameters, as `capsim sweep`.
+
+    scenario: a Scenario (its file is reloaded at every grid point with its overrides) or a file.
+    vary: one or two `PATH=VALUES` (a str, or a list), as the CLI's `--vary`: a list of values
+        (`"sites.*.power_scale=0.8,1,1.2"`) or a range `start:stop:count`
+        (`"supply.main.rate_scale=0.6:1.4:9"`).
+    set: overrides applied at every grid point (after the scenario's own), as in `load`.
+    threshold: the probability whose contour the two-parameter heatmap draws (default 0.8).
+    trials, seed: default the scenario's, else 10,000 and 42; every grid point runs the same.
+    threads, progress: as in `Scenario.run` (`total` counts the trials of every grid point).
+
+    Raises ValueError with the CLI's message for a bad `vary` or `threshold`, ScenarioError for
+    a grid point that does not check.
+    """
+    scenario = _scenario(scenario)
+    vary = [vary] if isinstance(vary, str) else list(vary)
+    _check_whole(trials=trials, seed=seed, threads=threads)
+    with _progress_callback(progress) as callback:
+        native = scenario._native.sweep(
+            vary, _overrides(set), None if threshold is None else float(threshold),
+            None if trials is None else int(trials), None if seed is None else int(seed),
+            int(threads or 0), callback,
+        )
+    return Sweep(native)
+
+
+def sensitivity(
+    scenario: ScenarioLike,
+    method: str = "spearman",
+    trials: Optional[int] = None,
+    seed: Optional[int] = None,
+    threads: Optional[int] = None,
+    progress: Progress = None,
+) -> "Sensitivity":
+    """Ranks a scenario's uncertain inputs, as `capsim sensitivity`.
+
+    method: "spearman" (rank correlations, one run), "swing" (each input at its P10 and P90, two
+        runs per input) or "sobol" (Sobol indices, input groups + 2 runs).
+    trials, seed: default the scenario's, else 10,000 and 42 (at least 2 trials).
+    threads, progress: as in `Scenario.run` (`total` counts the trials of every run).
+    """
+    scenario = _scenario(scenario)
+    trials = _choose(trials, scenario._native.trials, DEFAULT_TRIALS)
+    seed = _choose(seed, scenario._native.seed, DEFAULT_SEED)
+    _check_whole(trials=trials, seed=seed, threads=threads)
+    with _progress_callback(progress) as callback:
+        native = scenario._native.sensitivity(
+            str(method), int(trials), int(seed), int(threads or 0), callback
+        )
+    return Sensitivity(native)
+
+
+#: Columns of the analyses' CSV files that hold text, true/false, or dates; the rest are numbers.
+_TEXT_COLUMNS = frozenset({"label", "file", "scenario", "input"})
+_BOOL_COLUMNS = frozenset({"is_baseline"})
+_DATE_COLUMN = re.compile(r"(median_)?full_capacity_(date_at_)?p\d+")
+
+
+def _csv_table(text: str):
+    """A CSV file of capsim's as a table (see `_table`): text columns as strings, `is_baseline`
+    as bools, dates as `datetime64[D]` (NaT when empty), the rest as floats (NaN when empty)."""
+    rows = list(csv.reader(io.StringIO(text)))
+    header, body = rows[0], rows[1:]
+    columns = []
+    for i, name in enumerate(header):
+        cells = [row[i] for row in body]
+        if name in _TEXT_COLUMNS:
+            array = np.array(cells, dtype=object)
+        elif name in _BOOL_COLUMNS:
+            array = np.array([c == "true" for c in cells], dtype=bool)
+        elif _DATE_COLUMN.fullmatch(name):
+            array = np.array([c or "NaT" for c in cells], dtype="datetime64[D]")
+        else:
+            array = np.array([float(c) if c else math.nan for c in cells], dtype=np.float64)
+        columns.append((name, array))
+    return _table(columns)
+
+
+class _Analysis:
+    """What the results of an analysis share: summary, table, to_dir and the CLI's table."""
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: Any):
+        self._native = native
+
+    @property
+    def summary(self) -> Dict[str, Any]:
+        """The analysis's JSON file as a dict (a new one each time): the same keys and values
+        the CLI writes."""
+        return json.loads(self._native.summary_json())
+
+    @property
+    def table(self):
+        """The analysis's CSV file: a pandas DataFrame, or a dict of NumPy arrays when pandas is
+        not installed, with the file's columns and values (dates as `datetime64`)."""
+        return _csv_table(self._native.csv())
+
+    def to_dir(self, path: Union[str, os.PathLike], charts: bool = True) -> pathlib.Path:
+        """Writes the results folder the CLI's `--out path` writes, byte for byte (its chart
+        when `charts`). Built aside and replaced whole, as `Result.to_dir`. Returns the path."""
+        note = self._native.to_dir(os.fspath(path), bool(charts))
+        if note:
+            warnings.warn(note, stacklevel=2)
+        return pathlib.Path(path)
+
+    def __repr__(self) -> str:
+        """The table the CLI prints."""
+        return self._native.table()
+
+
+class Comparison(_Analysis):
+    """A finished comparison (`capsim.compare`): `summary` is compare.json, `table`
+    compare.csv, `runs` each scenario's Result; `str()` is the table `capsim compare` prints."""
+
+    __slots__ = ()
+
+    @property
+    def runs(self) -> Dict[str, Result]:
+        """Each scenario's own results by label, baseline first: a Result with `summary` and
+        `daily` as a plain run of the same seed and trials gives them (no constraint costs, no
+        trials)."""
+        return {label: Result(native) for label, native in self._native.runs()}
+
+
+class Sweep(_Analysis):
+    """A finished sweep (`capsim.sweep`): `summary` is sweep.json, `table` sweep.csv (one row
+    per grid point); `str()` is the table `capsim sweep` prints."""
+
+    __slots__ = ()
+
+
+class Sensitivity(_Analysis):
+    """A finished sensitivity analysis (`capsim.sensitivity`): `summary` is sensitivity.json,
+    `table` sensitivity.csv (one row per ranked input); `str()` is the table `capsim
+    sensitivity` prints."""
+
+    __slots__ = ()

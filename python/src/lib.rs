@@ -1,19 +1,27 @@
-//! `capsim._capsim`: the native core of the Python package. It loads scenarios, runs them with
-//! the GIL released and hands results over as JSON text and NumPy arrays; the public API
-//! (`capsim.load`, `Scenario`, `Result`: pandas, tqdm, defaults) is the Python layer in
+//! `capsim._capsim`: the native core of the Python package. It loads scenarios, runs them and
+//! their analyses (compare, sweep, sensitivity) with the GIL released and hands results over as
+//! JSON text, CSV text and NumPy arrays; the public API (`capsim.load`, `Scenario`, `Result`,
+//! `compare`, `sweep`, `sensitivity`: pandas, tqdm, defaults) is the Python layer in
 //! `capsim/__init__.py`.
 //!
-//! Everything a file of `capsim run` holds comes from the capsim crate's own writers and schema
-//! (summary JSON, daily and trial column names), so Python and the CLI cannot drift apart.
+//! Everything a file of capsim holds comes from the capsim crate's own writers and schema
+//! (summary JSON, reports, CSV files, daily and trial column names), so Python and the CLI
+//! cannot drift apart.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use capsim::analysis::compare::{CompareReport, CompareRequest, CompareResult, CompareScenario};
+use capsim::analysis::sensitivity::{self, Method, SensitivityRequest, SensitivityResult};
+use capsim::analysis::sweep::{
+    DEFAULT_THRESHOLD, SweepPlan, SweepRequest, SweepResult, Swept, Vary,
+};
 use capsim::analysis::{self, AnalysisError, RunRequest};
 use capsim::engine::RunHooks;
 use capsim::model::Model;
-use capsim::output::{self, TrialsCsv};
+use capsim::output::{self, ExportError, TrialsCsv};
 use capsim::results::{self, ChartOptions, ResultsError, ResultsFolder};
 use capsim::scenario::{
     self,
@@ -36,9 +44,14 @@ create_exception!(
 /// How often a running simulation looks at Ctrl-C and reports progress.
 const POLL: Duration = Duration::from_millis(50);
 
-/// A checked scenario and its compiled model.
+/// A checked scenario and its compiled model, and where it came from (a sweep reloads the file
+/// with the same overrides; analyses report the file).
 #[pyclass(module = "capsim._capsim", frozen)]
 struct Scenario {
+    /// The file, as given to `load`.
+    path: PathBuf,
+    /// The `PATH=VALUE` overrides applied to it, in order.
+    overrides: Vec<String>,
     scenario: scenario::Scenario,
     model: Model,
 }
@@ -50,7 +63,117 @@ fn load(path: PathBuf, overrides: Vec<String>) -> PyResult<Scenario> {
         scenario::load(&path, &overrides).map_err(|e| ScenarioError::new_err(e.to_string()))?;
     let model = Model::compile(&scenario)
         .map_err(|e| ScenarioError::new_err(format!("compiling the scenario: {e}")))?;
-    Ok(Scenario { scenario, model })
+    Ok(Scenario {
+        path,
+        overrides,
+        scenario,
+        model,
+    })
+}
+
+/// Checks a simulation's counts as the CLI's flags bound them: `trials` (when given) from
+/// `min_trials` to `MAX_TRIALS`, `seed` (when given) at most 2^63 - 1, `threads` at most
+/// `MAX_THREADS`.
+fn check_counts(
+    trials: Option<u64>,
+    min_trials: u64,
+    seed: Option<u64>,
+    threads: usize,
+) -> PyResult<()> {
+    if let Some(trials) = trials
+        && !(min_trials..=MAX_TRIALS).contains(&trials)
+    {
+        return Err(PyValueError::new_err(format!(
+            "trials must be between {min_trials} and {MAX_TRIALS} (found {trials})"
+        )));
+    }
+    if let Some(seed) = seed
+        && seed > i64::MAX as u64
+    {
+        return Err(PyValueError::new_err(format!(
+            "seed must be between 0 and {} (found {seed})",
+            i64::MAX
+        )));
+    }
+    if threads > MAX_THREADS {
+        return Err(PyValueError::new_err(format!(
+            "threads must be between 0 (all cores) and {MAX_THREADS} (found {threads})"
+        )));
+    }
+    Ok(())
+}
+
+/// An analysis error as Python's, with the CLI's message: a scenario that does not load or
+/// compile is a ScenarioError, a request that cannot run a ValueError.
+fn analysis_error(e: AnalysisError) -> PyErr {
+    match e {
+        AnalysisError::Scenario(e) => ScenarioError::new_err(e.to_string()),
+        AnalysisError::Compile(e) => ScenarioError::new_err(format!("compiling the scenario: {e}")),
+        AnalysisError::Request(message) => PyValueError::new_err(message),
+        e => PyRuntimeError::new_err(e.to_string()),
+    }
+}
+
+/// Unique labels from the files' stems, as the CLI makes them: a repeated stem gets `-2`,
+/// `-3`, ...
+fn stem_labels<'a>(paths: impl Iterator<Item = &'a Path>) -> Vec<String> {
+    let mut labels: Vec<String> = Vec::new();
+    for path in paths {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into());
+        let mut label = stem.clone();
+        let mut k = 2;
+        while labels.contains(&label) {
+            label = format!("{stem}-{k}");
+            k += 1;
+        }
+        labels.push(label);
+    }
+    labels
+}
+
+/// Compares `scenarios` (the first is the baseline) with common random numbers: `trials`
+/// trials of each with `seed` on `threads` workers, labelled `labels` (default: the files'
+/// stems). Progress counts the trials of every scenario; as `Scenario.run`, the GIL is
+/// released and Ctrl-C (or an exception from `progress`) stops it.
+#[pyfunction]
+#[pyo3(signature = (scenarios, labels, trials, seed, threads, progress=None))]
+fn compare(
+    py: Python<'_>,
+    scenarios: Vec<PyRef<'_, Scenario>>,
+    labels: Option<Vec<String>>,
+    trials: u64,
+    seed: u64,
+    threads: usize,
+    progress: Option<Bound<'_, PyAny>>,
+) -> PyResult<Comparison> {
+    check_counts(Some(trials), 1, Some(seed), threads)?;
+    let labels = labels.unwrap_or_else(|| stem_labels(scenarios.iter().map(|s| s.path.as_path())));
+    let request = CompareRequest {
+        scenarios: labels
+            .into_iter()
+            .zip(&scenarios)
+            .map(|(label, s)| CompareScenario {
+                label,
+                file: s.path.display().to_string(),
+                scenario: s.scenario.clone(),
+            })
+            .collect(),
+        trials,
+        shard: None,
+        seed,
+        threads,
+    };
+    let total = request.planned_trials();
+    let result = supervised(py, total, progress.as_ref(), |cancel, count| {
+        analysis::compare(&request, Some(cancel), count)
+    })?;
+    Ok(Comparison {
+        report: result.report(),
+        result,
+    })
 }
 
 #[pymethods]
@@ -122,22 +245,7 @@ impl Scenario {
         keep_trials: bool,
         progress: Option<Bound<'_, PyAny>>,
     ) -> PyResult<RunResult> {
-        if !(1..=MAX_TRIALS).contains(&trials) {
-            return Err(PyValueError::new_err(format!(
-                "trials must be between 1 and {MAX_TRIALS} (found {trials})"
-            )));
-        }
-        if seed > i64::MAX as u64 {
-            return Err(PyValueError::new_err(format!(
-                "seed must be between 0 and {} (found {seed})",
-                i64::MAX
-            )));
-        }
-        if threads > MAX_THREADS {
-            return Err(PyValueError::new_err(format!(
-                "threads must be between 0 (all cores) and {MAX_THREADS} (found {threads})"
-            )));
-        }
+        check_counts(Some(trials), 1, Some(seed), threads)?;
         let request = RunRequest {
             trials,
             seed,
@@ -147,36 +255,137 @@ impl Scenario {
         };
         let total = request.planned_trials() + request.cost_trials_total(trials);
         let model = &self.model;
-        let done = AtomicU64::new(0);
-        let cancel = AtomicBool::new(false);
-        let work = || -> Result<(analysis::RunResult, Option<TrialColumns>), AnalysisError> {
-            let count = |n: u64| {
-                done.fetch_add(n, Ordering::Relaxed);
-            };
-            let mut table = TrialColumns::new(model.input_names().len(), model.deadline_day());
+        let (result, trials) = supervised(py, total, progress.as_ref(), |cancel, count| {
+            let mut table = TrialColumns::new(model.input_names(), model.deadline_day());
             let mut sink = |t: u64, o: &TrialOutcome| {
                 table.push(t, o);
                 Ok(())
             };
             let hooks = RunHooks {
-                cancel: Some(&cancel),
-                progress: Some(&count),
+                cancel: Some(cancel),
+                progress: Some(count),
                 trial_sink: keep_trials.then_some(&mut sink as &mut dyn FnMut(_, &_) -> _),
             };
             let simulated = analysis::simulate(model, &request, hooks)?;
-            let costs = request.constraint_costs(model, simulated.accumulator.trials(), &count)?;
+            let costs = request.constraint_costs(model, simulated.accumulator.trials(), count)?;
             let result = analysis::RunResult::new(&self.scenario, seed, simulated, costs);
-            Ok((result, keep_trials.then_some(table)))
+            Ok((result, table))
+        })?;
+        let trials = if keep_trials {
+            Ok(trials)
+        } else {
+            Err("this run did not keep its trials: run it with keep_trials=True")
         };
-        let (result, trials) = supervise(py, work, &done, total, &cancel, progress.as_ref())?
-            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-        Ok(RunResult {
-            result,
-            input_names: model.input_names().to_vec(),
-            deadline_day: model.deadline_day(),
-            trials,
-        })
+        Ok(RunResult { result, trials })
     }
+
+    /// Sweeps the scenario over the grid of `vary` (`PATH=VALUES` each, parsed as the CLI's
+    /// `--vary`), reloading its file with its overrides, then `overrides`, at every grid point.
+    /// `trials` and `seed` default to the scenario's, `threshold` to the CLI's. Progress counts
+    /// the trials of every grid point; the GIL is released as in `run`.
+    #[pyo3(signature = (vary, overrides, threshold, trials, seed, threads, progress=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn sweep(
+        &self,
+        py: Python<'_>,
+        vary: Vec<String>,
+        overrides: Vec<String>,
+        threshold: Option<f64>,
+        trials: Option<u64>,
+        seed: Option<u64>,
+        threads: usize,
+        progress: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Sweep> {
+        check_counts(trials, 1, seed, threads)?;
+        let vary = vary
+            .iter()
+            .map(|arg| Vary::parse(arg))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(PyValueError::new_err)?;
+        let request = SweepRequest {
+            scenario: self.path.clone(),
+            overrides: self.overrides.iter().chain(&overrides).cloned().collect(),
+            vary,
+            threshold: threshold.unwrap_or(DEFAULT_THRESHOLD),
+            trials,
+            seed,
+            threads,
+            shard: None,
+        };
+        let plan = py
+            .detach(|| SweepPlan::new(&request))
+            .map_err(analysis_error)?;
+        let total = plan.trials_to_run(None);
+        let swept = supervised(py, total, progress.as_ref(), |cancel, count| {
+            plan.run(threads, None, Some(cancel), count)
+        })?;
+        match swept {
+            Swept::Whole(result) => Ok(Sweep { result }),
+            Swept::Shard(_) => Err(PyRuntimeError::new_err(
+                "an unsharded sweep returned a shard's partial result",
+            )),
+        }
+    }
+
+    /// Ranks the scenario's uncertain inputs by `method` (`spearman`, `swing` or `sobol`), each
+    /// run `trials` trials with `seed`. Progress counts the trials of every run; the GIL is
+    /// released as in `run`.
+    #[pyo3(signature = (method, trials, seed, threads, progress=None))]
+    fn sensitivity(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        trials: u64,
+        seed: u64,
+        threads: usize,
+        progress: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Sensitivity> {
+        let methods = [Method::Spearman, Method::Swing, Method::Sobol];
+        let Some(&method) = methods.iter().find(|m| m.name() == method) else {
+            let names: Vec<&str> = methods.iter().map(|m| m.name()).collect();
+            return Err(PyValueError::new_err(format!(
+                "invalid value '{method}' for method [possible values: {}]",
+                names.join(", ")
+            )));
+        };
+        check_counts(Some(trials), sensitivity::MIN_TRIALS, Some(seed), threads)?;
+        let request = SensitivityRequest {
+            method,
+            trials,
+            seed,
+            threads,
+            file: self.path.clone(),
+        };
+        let total = trials * request.runs(&self.scenario, &self.model) as u64;
+        let result = supervised(py, total, progress.as_ref(), |cancel, count| {
+            sensitivity::sensitivity(&self.scenario, &self.model, &request, Some(cancel), count)
+        })?;
+        Ok(Sensitivity { result })
+    }
+}
+
+/// Runs `work` under [`supervise`], handing it the flag that cancels it and the callback that
+/// counts its finished trials (up to `total`); its error becomes Python's.
+fn supervised<T: Send>(
+    py: Python<'_>,
+    total: u64,
+    progress: Option<&Bound<'_, PyAny>>,
+    work: impl FnOnce(&AtomicBool, &(dyn Fn(u64) + Sync)) -> Result<T, AnalysisError> + Send,
+) -> PyResult<T> {
+    let done = AtomicU64::new(0);
+    let cancel = AtomicBool::new(false);
+    let count = |n: u64| {
+        done.fetch_add(n, Ordering::Relaxed);
+    };
+    supervise(
+        py,
+        || work(&cancel, &count),
+        &done,
+        total,
+        &cancel,
+        progress,
+    )?
+    .map_err(analysis_error)
 }
 
 /// Runs `work` on a thread of its own while this one, GIL released between looks, reports
@@ -241,6 +450,8 @@ fn supervise<T: Send>(
 
 /// Every trial's row of `trials.csv`, column by column, unformatted.
 struct TrialColumns {
+    /// Names of the per-trial inputs, in `trials.csv` column order.
+    input_names: Vec<String>,
     deadline_day: usize,
     trial: Vec<u64>,
     inputs: Vec<Vec<f64>>,
@@ -254,11 +465,12 @@ struct TrialColumns {
 }
 
 impl TrialColumns {
-    fn new(inputs: usize, deadline_day: usize) -> TrialColumns {
+    fn new(input_names: &[String], deadline_day: usize) -> TrialColumns {
         TrialColumns {
+            input_names: input_names.to_vec(),
             deadline_day,
             trial: Vec::new(),
-            inputs: vec![Vec::new(); inputs],
+            inputs: vec![Vec::new(); input_names.len()],
             full_capacity_day: Vec::new(),
             online_gpus_at_deadline: Vec::new(),
             available_gpus_at_deadline: Vec::new(),
@@ -288,10 +500,8 @@ impl TrialColumns {
 #[pyclass(module = "capsim._capsim", frozen)]
 struct RunResult {
     result: analysis::RunResult,
-    /// Names of the per-trial inputs, in `trials.csv` column order.
-    input_names: Vec<String>,
-    deadline_day: usize,
-    trials: Option<TrialColumns>,
+    /// Every trial's inputs and outcomes, or why the run has none.
+    trials: Result<TrialColumns, &'static str>,
 }
 
 impl RunResult {
@@ -309,15 +519,14 @@ impl RunResult {
     }
 
     /// Writes `trials.csv` of the kept trials into `path`.
-    fn write_trials_csv(&self, path: &std::path::Path) -> Result<(), ResultsError> {
-        let Some(t) = &self.trials else {
-            return Err(ResultsError::Refused(
-                "this run did not keep its trials: run it with keep_trials=True".into(),
-            ));
-        };
+    fn write_trials_csv(&self, path: &Path) -> Result<(), ResultsError> {
+        let t = self
+            .trials
+            .as_ref()
+            .map_err(|&why| ResultsError::Refused(why.into()))?;
         results::write_atomic(path, |w| {
             let start = self.result.scenario.start;
-            let mut rows = TrialsCsv::new(w, &self.input_names, start, self.deadline_day as u32)?;
+            let mut rows = TrialsCsv::new(w, &t.input_names, start, t.deadline_day as u32)?;
             let mut outcome = TrialOutcome::default();
             for (i, &trial) in t.trial.iter().enumerate() {
                 outcome.inputs = t.inputs.iter().map(|column| column[i]).collect();
@@ -355,6 +564,30 @@ fn results_error(e: ResultsError) -> PyErr {
     }
 }
 
+/// The text `write` writes: a JSON or CSV file of the capsim crate's writers.
+fn text(write: impl FnOnce(&mut Vec<u8>) -> Result<(), ExportError>) -> PyResult<String> {
+    let mut bytes = Vec::new();
+    write(&mut bytes).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+}
+
+/// Writes the results folder of `command` at `path` with `write`, built aside and swapped in
+/// whole, with the GIL released. Returns a note for the user, if any (an old folder that could
+/// not be removed).
+fn write_folder(
+    py: Python<'_>,
+    path: &Path,
+    command: &'static str,
+    write: impl FnOnce(&Path) -> Result<(), ResultsError> + Send,
+) -> PyResult<Option<String>> {
+    py.detach(|| {
+        let folder = ResultsFolder::create(path, command)?;
+        write(folder.path())?;
+        folder.commit()
+    })
+    .map_err(results_error)
+}
+
 /// The header row a CSV writer of the capsim crate writes, split into column names.
 fn header(csv: &[u8]) -> PyResult<Vec<String>> {
     let mut reader = ::csv::ReaderBuilder::new()
@@ -373,10 +606,7 @@ fn header(csv: &[u8]) -> PyResult<Vec<String>> {
 impl RunResult {
     /// `summary.json`, as `capsim run` writes it.
     fn summary_json(&self) -> PyResult<String> {
-        let mut json = Vec::new();
-        output::write_summary_json(&self.result.summary(), &mut json)
-            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-        String::from_utf8(json).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+        text(|w| output::write_summary_json(&self.result.summary(), w))
     }
 
     /// `daily.csv` as arrays: the column names (the first is `date`), the dates
@@ -418,15 +648,16 @@ impl RunResult {
         Ok((columns, dates.into_pyarray(py), values.into_pyarray(py)))
     }
 
-    /// `trials.csv` as arrays: `(name, array)` per column, in its column order; `None` when the
-    /// run did not keep its trials.
-    fn trials<'py>(&self, py: Python<'py>) -> PyResult<Option<Columns<'py>>> {
-        let Some(t) = &self.trials else {
-            return Ok(None);
-        };
+    /// `trials.csv` as arrays: `(name, array)` per column, in its column order. Raises
+    /// ValueError when the run kept no trials.
+    fn trials<'py>(&self, py: Python<'py>) -> PyResult<Columns<'py>> {
+        let t = self
+            .trials
+            .as_ref()
+            .map_err(|&why| PyValueError::new_err(why))?;
         let mut csv = Vec::new();
         let start = self.result.scenario.start;
-        TrialsCsv::new(&mut csv, &self.input_names, start, self.deadline_day as u32)
+        TrialsCsv::new(&mut csv, &t.input_names, start, t.deadline_day as u32)
             .and_then(|w| w.finish())
             .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
         let names = header(&csv)?;
@@ -463,7 +694,7 @@ impl RunResult {
                 "trial columns do not match the trials.csv header",
             ));
         }
-        Ok(Some(names.into_iter().zip(arrays).collect()))
+        Ok(names.into_iter().zip(arrays).collect())
     }
 
     /// Writes the results folder `capsim run --out path` writes (with `trials.csv` when
@@ -476,16 +707,131 @@ impl RunResult {
         charts: bool,
         trials_csv: bool,
     ) -> PyResult<Option<String>> {
-        py.detach(|| {
-            let folder = ResultsFolder::create(&path, "run")?;
+        write_folder(py, &path, "run", |dir| {
             if trials_csv {
-                self.write_trials_csv(&folder.path().join("trials.csv"))?;
+                self.write_trials_csv(&dir.join("trials.csv"))?;
             }
             let options = charts.then(ChartOptions::default);
-            results::write_run(folder.path(), &self.result, options.as_ref())?;
-            folder.commit()
+            results::write_run(dir, &self.result, options.as_ref()).map(drop)
         })
-        .map_err(results_error)
+    }
+}
+
+/// A finished comparison, and its report (`compare.json`).
+#[pyclass(module = "capsim._capsim", frozen)]
+struct Comparison {
+    result: CompareResult,
+    report: CompareReport,
+}
+
+#[pymethods]
+impl Comparison {
+    /// `compare.json`, as `capsim compare` writes it.
+    fn summary_json(&self) -> PyResult<String> {
+        text(|w| output::write_compare_json(&self.report, w))
+    }
+
+    /// `compare.csv`, as `capsim compare` writes it.
+    fn csv(&self) -> PyResult<String> {
+        text(|w| output::write_compare_csv(&self.report, w))
+    }
+
+    /// The table `capsim compare` prints.
+    fn table(&self) -> String {
+        output::render_compare_table(&self.report)
+    }
+
+    /// Each scenario's label and results, baseline first.
+    fn runs(&self) -> Vec<(String, RunResult)> {
+        self.result
+            .runs
+            .iter()
+            .map(|compared| {
+                let run = RunResult {
+                    result: compared.run.clone(),
+                    trials: Err("the runs of a comparison keep no trials"),
+                };
+                (compared.label.clone(), run)
+            })
+            .collect()
+    }
+
+    /// Writes the results folder `capsim compare --out path` writes (the overlay chart when
+    /// `charts`), built aside and swapped in whole. Returns a note for the user, if any.
+    fn to_dir(&self, py: Python<'_>, path: PathBuf, charts: bool) -> PyResult<Option<String>> {
+        let options = charts.then(ChartOptions::default);
+        write_folder(py, &path, "compare", |dir| {
+            results::write_compare(dir, &self.result, options.as_ref()).map(drop)
+        })
+    }
+}
+
+/// A finished sweep.
+#[pyclass(module = "capsim._capsim", frozen)]
+struct Sweep {
+    result: SweepResult,
+}
+
+#[pymethods]
+impl Sweep {
+    /// `sweep.json`, as `capsim sweep` writes it.
+    fn summary_json(&self) -> PyResult<String> {
+        text(|w| output::write_sweep_json(&self.result, w))
+    }
+
+    /// `sweep.csv`, as `capsim sweep` writes it.
+    fn csv(&self) -> PyResult<String> {
+        text(|w| output::write_sweep_csv(&self.result, w))
+    }
+
+    /// The table `capsim sweep` prints.
+    fn table(&self) -> String {
+        output::render_sweep_table(&self.result)
+    }
+
+    /// Writes the results folder `capsim sweep --out path` writes (its chart when `charts`),
+    /// built aside and swapped in whole. Returns a note for the user, if any.
+    fn to_dir(&self, py: Python<'_>, path: PathBuf, charts: bool) -> PyResult<Option<String>> {
+        let options = charts.then(ChartOptions::default);
+        write_folder(py, &path, "sweep", |dir| {
+            results::write_sweep(dir, &self.result, options.as_ref()).map(drop)
+        })
+    }
+}
+
+/// A finished sensitivity analysis.
+#[pyclass(module = "capsim._capsim", frozen)]
+struct Sensitivity {
+    result: SensitivityResult,
+}
+
+#[pymethods]
+impl Sensitivity {
+    /// `sensitivity.json`, as `capsim sensitivity` writes it.
+    fn summary_json(&self) -> PyResult<String> {
+        text(|w| {
+            serde_json::to_writer_pretty(&mut *w, &self.result)?;
+            Ok(w.write_all(b"\n")?)
+        })
+    }
+
+    /// `sensitivity.csv`, as `capsim sensitivity` writes it.
+    fn csv(&self) -> PyResult<String> {
+        text(|w| output::write_sensitivity_csv(&self.result, w))
+    }
+
+    /// The table `capsim sensitivity` prints.
+    fn table(&self) -> String {
+        output::render_sensitivity_table(&self.result)
+    }
+
+    /// Writes the results folder `capsim sensitivity --out path` writes (the tornado chart when
+    /// `charts`), built aside and swapped in whole. Returns a note for the user, if any.
+    fn to_dir(&self, py: Python<'_>, path: PathBuf, charts: bool) -> PyResult<Option<String>> {
+        let options = charts.then(ChartOptions::default);
+        write_folder(py, &path, "sensitivity", |dir| {
+            results::write_sensitivity(dir, &self.result, options.as_ref()).map(drop)
+        })
     }
 }
 
@@ -497,7 +843,11 @@ fn _capsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DEFAULT_SEED", analysis::run::DEFAULT_SEED)?;
     m.add("DEFAULT_COST_TRIALS", analysis::run::DEFAULT_COST_TRIALS)?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
+    m.add_function(wrap_pyfunction!(compare, m)?)?;
     m.add_class::<Scenario>()?;
     m.add_class::<RunResult>()?;
+    m.add_class::<Comparison>()?;
+    m.add_class::<Sweep>()?;
+    m.add_class::<Sensitivity>()?;
     Ok(())
 }

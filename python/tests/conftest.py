@@ -56,3 +56,37 @@ def cli_error():
         return done.stderr
 
     return run
+
+
+@pytest.fixture
+def cli_command(tmp_path):
+    """Runs `capsim COMMAND ARGS... --out DIR --no-charts` (the scenarios among ARGS); returns
+    DIR and what it printed on stdout (the table and the "Wrote" line)."""
+    binary = capsim_binary()
+    runs = iter(range(1_000))
+
+    def run(command, *args):
+        out = tmp_path / f"cli-{command}-{next(runs)}"
+        done = subprocess.run(
+            [binary, command, *map(str, args), "--out", str(out), "--no-charts"],
+            check=True, capture_output=True, text=True,
+        )
+        return out, done.stdout
+
+    return run
+
+
+@pytest.fixture
+def cli_command_error():
+    """Runs `capsim COMMAND ARGS...` expecting exit code 2; returns its stderr."""
+    binary = capsim_binary()
+
+    def run(command, *args):
+        done = subprocess.run(
+            [binary, command, *map(str, args), "-q", "--no-charts", "--out", os.devnull],
+            capture_output=True, text=True,
+        )
+        assert done.returncode == 2, done.stderr
+        return done.stderr
+
+    return run

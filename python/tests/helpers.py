@@ -39,3 +39,32 @@ def read_csv(path):
     with open(path, newline="") as f:
         rows = list(csv.reader(f))
     return rows[0], rows[1:]
+
+
+def assert_table_is_the_csv(table, path):
+    """`table` (an analysis's `.table`) holds exactly the cells of the CSV file at `path`: text
+    as is, bools as true/false, dates as ISO 8601 (NaT for an empty cell), numbers equal to the
+    cell's (NaN for an empty cell)."""
+    header, rows = read_csv(path)
+    cols = columns(table)
+    assert list(cols) == header
+    for i, name in enumerate(header):
+        values = cols[name]
+        assert len(values) == len(rows), name
+        for row, value in zip(rows, values):
+            cell_text = row[i]
+            if isinstance(value, (bool, np.bool_)):
+                assert cell_text == ("true" if value else "false"), name
+            elif isinstance(value, str):
+                assert cell_text == value, name
+            elif isinstance(value, np.datetime64):
+                assert cell(value) == cell_text, name
+            elif cell_text == "":
+                assert np.isnan(value), name
+            else:
+                assert float(cell_text) == value, name
+
+
+def files_under(folder):
+    """Every file under `folder`, by its path relative to it, with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
