@@ -8,7 +8,6 @@
 //! (summary JSON, reports, CSV files, daily and trial column names), so Python and the CLI
 //! cannot drift apart.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -114,26 +113,6 @@ fn analysis_error(e: AnalysisError) -> PyErr {
     }
 }
 
-/// Unique labels from the files' stems, as the CLI makes them: a repeated stem gets `-2`,
-/// `-3`, ...
-fn stem_labels<'a>(paths: impl Iterator<Item = &'a Path>) -> Vec<String> {
-    let mut labels: Vec<String> = Vec::new();
-    for path in paths {
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "scenario".into());
-        let mut label = stem.clone();
-        let mut k = 2;
-        while labels.contains(&label) {
-            label = format!("{stem}-{k}");
-            k += 1;
-        }
-        labels.push(label);
-    }
-    labels
-}
-
 /// Compares `scenarios` (the first is the baseline) with common random numbers: `trials`
 /// trials of each with `seed` on `threads` workers, labelled `labels` (default: the files'
 /// stems). Progress counts the trials of every scenario; as `Scenario.run`, the GIL is
@@ -150,7 +129,14 @@ fn compare(
     progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<Comparison> {
     check_counts(Some(trials), 1, Some(seed), threads)?;
-    let labels = labels.unwrap_or_else(|| stem_labels(scenarios.iter().map(|s| s.path.as_path())));
+    let labels = labels.unwrap_or_else(|| {
+        results::unique_labels(
+            &scenarios
+                .iter()
+                .map(|s| s.path.as_path())
+                .collect::<Vec<_>>(),
+        )
+    });
     let request = CompareRequest {
         scenarios: labels
             .into_iter()
@@ -809,10 +795,7 @@ struct Sensitivity {
 impl Sensitivity {
     /// `sensitivity.json`, as `capsim sensitivity` writes it.
     fn summary_json(&self) -> PyResult<String> {
-        text(|w| {
-            serde_json::to_writer_pretty(&mut *w, &self.result)?;
-            Ok(w.write_all(b"\n")?)
-        })
+        text(|w| output::write_sensitivity_json(&self.result, w))
     }
 
     /// `sensitivity.csv`, as `capsim sensitivity` writes it.

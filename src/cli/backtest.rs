@@ -17,7 +17,7 @@ use capsim::scenario::Scenario;
 
 use super::args::BacktestArgs;
 use super::common::to_stdout;
-use super::common::{InputError, labels, print_json, progress_bar, trials_and_seed};
+use super::common::{InputError, print_json, progress_bar, trials_and_seed};
 use super::folder::ResultsFolder;
 
 /// The scenario files named by `paths`: a file as is, a folder as every `*.toml` in it, sorted.
@@ -66,7 +66,7 @@ pub(crate) fn backtest(args: BacktestArgs) -> Result<()> {
         let (trials, seed) = trials_and_seed(&args.run, s, 1)?;
         configs.push(EngineConfig::new(trials, seed, args.run.threads));
     }
-    let names = labels(&files);
+    let names = results::unique_labels(&files);
     let flags = &args.run.output;
     let dir = args
         .run
@@ -120,7 +120,7 @@ mod tests {
 
     #[test]
     fn labels_are_unique_stems() {
-        let l = labels(&[
+        let l = results::unique_labels(&[
             PathBuf::from("a/bt1.toml"),
             PathBuf::from("b/bt1.toml"),
             PathBuf::from("bt2.toml"),

@@ -2,7 +2,7 @@
 //! Ctrl-C, and writing to standard output. Imports nothing else of the CLI but its flags.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, LazyLock, Once};
 
@@ -37,13 +37,6 @@ pub(crate) fn trials_and_seed(
     Ok((trials, seed))
 }
 
-/// A scenario file's stem, e.g. `aws-openai-2026` for `scenarios/aws-openai-2026.toml`.
-pub(crate) fn stem(path: &Path) -> String {
-    path.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "scenario".into())
-}
-
 /// The results folder of a command: `--out`, else `out/<default_name>`. Not created here: a
 /// [`ResultsFolder`] builds it.
 pub(crate) fn out_dir(flags: &RunFlags, default_name: &str) -> Result<PathBuf> {
@@ -61,22 +54,6 @@ pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<()> {
 
 pub(crate) fn load(args: &ScenarioArgs) -> Result<Scenario> {
     Ok(scenario::load(&args.scenario, &args.overrides)?)
-}
-
-/// Unique labels from file stems: a repeated stem gets `-2`, `-3`, ...
-pub(crate) fn labels(paths: &[PathBuf]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for p in paths {
-        let stem = stem(p);
-        let mut label = stem.clone();
-        let mut k = 2;
-        while out.contains(&label) {
-            label = format!("{stem}-{k}");
-            k += 1;
-        }
-        out.push(label);
-    }
-    out
 }
 
 pub(crate) fn compile(s: &Scenario) -> Result<Model> {

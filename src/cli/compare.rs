@@ -13,7 +13,7 @@ use capsim::shard::MergedRuns;
 
 use super::args::{CompareArgs, OutputFlags};
 use super::common::{CANCEL, to_stdout};
-use super::common::{labels, print_json, progress_bar, trials_and_seed};
+use super::common::{print_json, progress_bar, trials_and_seed};
 use super::folder::ResultsFolder;
 
 /// `capsim compare`.
@@ -23,7 +23,7 @@ pub(crate) fn compare(args: CompareArgs) -> Result<()> {
         scenarios.push(capsim::scenario::load(path, &args.overrides)?);
     }
     let (trials, seed) = trials_and_seed(&args.run, &scenarios[0], 1)?;
-    let labels = labels(&args.scenarios);
+    let labels = results::unique_labels(&args.scenarios);
     let quiet = args.run.output.silent();
     let request = CompareRequest {
         shard: super::shard::resolve(&args.shard, trials, quiet)?,
@@ -116,7 +116,7 @@ mod tests {
 
     #[test]
     fn labels_are_unique_stems() {
-        let l = labels(&[
+        let l = results::unique_labels(&[
             PathBuf::from("a/base.toml"),
             PathBuf::from("b/base.toml"),
             PathBuf::from("slow.toml"),

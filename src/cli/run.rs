@@ -17,7 +17,7 @@ use indicatif::ProgressBar;
 
 use super::args::{OutputFlags, RunArgs};
 use super::common::{
-    CANCEL, InputError, compile, load, out_dir, progress_bar, stem, to_stdout, trials_and_seed,
+    CANCEL, InputError, compile, load, out_dir, progress_bar, to_stdout, trials_and_seed,
 };
 use super::folder::ResultsFolder;
 use super::shard::{shard_dir, write_shard};
@@ -48,7 +48,7 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         return run_shard(&args, &scenario, shard, &request);
     }
     let model = compile(&scenario)?;
-    let out_dir = out_dir(&args.run, &stem(&args.scenario.scenario))?;
+    let out_dir = out_dir(&args.run, &results::file_stem(&args.scenario.scenario))?;
     // Before the first trial: an unwritable --out fails now, not after the simulation.
     let folder = ResultsFolder::create(&out_dir, "run")?;
 
@@ -246,7 +246,7 @@ pub(crate) fn run_shard(
     request: &RunRequest,
 ) -> Result<()> {
     let model = compile(scenario)?;
-    let dir = shard_dir(&args.run, &stem(&args.scenario.scenario))?;
+    let dir = shard_dir(&args.run, &results::file_stem(&args.scenario.scenario))?;
     let csv_name = format!("{}.trials.csv", shard.stem());
     let csv_path = dir.join(&csv_name);
     let bar = progress_bar(request.planned_trials(), args.run.output.silent(), "trials");

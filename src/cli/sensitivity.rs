@@ -9,7 +9,7 @@ use capsim::results::{self, ChartOptions};
 
 use super::args::{SensitivityArgs, SensitivityMethod};
 use super::common::{CANCEL, to_stdout};
-use super::common::{compile, load, out_dir, print_json, stem, trials_and_seed};
+use super::common::{compile, load, out_dir, print_json, trials_and_seed};
 use super::folder::ResultsFolder;
 
 /// `capsim sensitivity`.
@@ -19,7 +19,10 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     let model = compile(&scenario)?;
     let out_dir = out_dir(
         &args.run,
-        &format!("sensitivity-{}", stem(&args.scenario.scenario)),
+        &format!(
+            "sensitivity-{}",
+            results::file_stem(&args.scenario.scenario)
+        ),
     )?;
     // Before the first trial: an unwritable --out fails now, not after the simulation.
     let folder = ResultsFolder::create(&out_dir, "sensitivity")?;

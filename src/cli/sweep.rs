@@ -13,7 +13,7 @@ use capsim::shard::MergedRuns;
 
 use super::args::{OutputFlags, SweepArgs};
 use super::common::{CANCEL, to_stdout};
-use super::common::{InputError, print_json, progress_bar, stem};
+use super::common::{InputError, print_json, progress_bar};
 use super::folder::ResultsFolder;
 
 /// `capsim sweep`.
@@ -36,7 +36,7 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<()> {
     let plan = SweepPlan::new(&request)?;
     let quiet = args.run.output.silent();
     let shard = super::shard::resolve(&args.shard, plan.trials, quiet)?;
-    let name = format!("sweep-{}", stem(&args.scenario));
+    let name = format!("sweep-{}", results::file_stem(&args.scenario));
     let dir = super::shard::results_dir(&args.run, shard, &name)?;
     // Unsharded, the results folder is built aside from the first trial on (an unwritable --out
     // fails now); a shard writes its partial into a folder shared by all shards.

@@ -14,6 +14,16 @@ fn cell(v: Option<f64>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
+/// Writes `result` as pretty-printed JSON with a trailing newline: `sensitivity.json`.
+pub fn write_sensitivity_json(
+    result: &SensitivityResult,
+    mut w: impl Write,
+) -> Result<(), ExportError> {
+    serde_json::to_writer_pretty(&mut w, result)?;
+    w.write_all(b"\n")?;
+    Ok(())
+}
+
 /// Writes `sensitivity.csv`: one row per ranked input, with the method's columns.
 pub fn write_sensitivity_csv(
     result: &SensitivityResult,

@@ -91,6 +91,31 @@ impl<T> IoContext<T> for std::io::Result<T> {
     }
 }
 
+/// A scenario file's stem, e.g. `aws-openai-2026` for `scenarios/aws-openai-2026.toml`: the
+/// default name of its results folder.
+pub fn file_stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into())
+}
+
+/// Unique labels from file stems, as `compare` and `backtest` name their scenarios' folders: a
+/// repeated stem gets `-2`, `-3`, ...
+pub fn unique_labels<P: AsRef<Path>>(paths: &[P]) -> Vec<String> {
+    let mut labels: Vec<String> = Vec::new();
+    for path in paths {
+        let stem = file_stem(path.as_ref());
+        let mut label = stem.clone();
+        let mut k = 2;
+        while labels.contains(&label) {
+            label = format!("{stem}-{k}");
+            k += 1;
+        }
+        labels.push(label);
+    }
+    labels
+}
+
 /// How the names of capsim's temporary files begin: `.capsim-tmp-<pid>-<random>`, so that a
 /// later run can tell those of a process that is gone.
 pub const TEMP_PREFIX: &str = ".capsim-tmp-";

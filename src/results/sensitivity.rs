@@ -26,8 +26,7 @@ pub fn write_sensitivity(
     charts: Option<&ChartOptions>,
 ) -> Result<SensitivityFiles, ResultsError> {
     write_atomic(&dir.join("sensitivity.json"), |w| {
-        serde_json::to_writer_pretty(&mut *w, result)?;
-        Ok(w.write_all(b"\n")?)
+        output::write_sensitivity_json(result, w)
     })?;
     write_atomic(&dir.join("sensitivity.csv"), |w| {
         output::write_sensitivity_csv(result, w)
