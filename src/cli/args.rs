@@ -68,7 +68,7 @@ pub(crate) struct RunFlags {
     )]
     pub(crate) threads: usize,
     /// Output directory [default: out/<scenario file stem>/ for `run`; out/<command>-<stem>/
-    /// otherwise].
+    /// for `sweep` and `sensitivity`].
     #[arg(long, short = 'o')]
     pub(crate) out: Option<PathBuf>,
     #[command(flatten)]
@@ -221,7 +221,8 @@ pub(crate) struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct BenchArgs {
-    /// The scenario to measure [default: scenarios/aws-openai-2026.toml].
+    /// The scenario to measure [default: the base case scenarios/aws-openai-2026.toml, built
+    /// into the binary].
     pub(crate) scenario: Option<PathBuf>,
     /// Trials per measured run; a comma-separated list (e.g. `10000,100000,1000000`) measures
     /// each count, to show that time grows linearly with trials and memory stays flat.
@@ -249,6 +250,9 @@ pub(crate) struct BenchArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("out", |a| a.help(
+    "Output directory [default: out/compare-<first file stem>-vs-<second file stem>/]"
+)))]
 pub(crate) struct CompareArgs {
     /// The scenario files (TOML), at least two; the first is the baseline.
     #[arg(required = true, num_args = 2..)]
@@ -308,6 +312,7 @@ pub(crate) struct SensitivityArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("out", |a| a.help("Output directory [default: out/backtest/]")))]
 pub(crate) struct BacktestArgs {
     /// Backtest scenario files (TOML, each with `[[observations]]`), or folders: a folder means
     /// every `*.toml` in it, in sorted order.

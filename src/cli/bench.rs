@@ -7,7 +7,7 @@
 //! not grow with trials); and the machine. Timing lives here and in `benches/`, never in tests.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -62,6 +62,13 @@ struct BenchReport {
     cores: usize,
     rows: Vec<BenchRow>,
 }
+
+/// The scenario `bench` measures when none is given: the shipped base case, as it was when
+/// this binary was built.
+const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/aws-openai-2026.toml");
+
+/// Where [`DEFAULT_SCENARIO`] lives in the repository (named in the report and in errors).
+const DEFAULT_SCENARIO_PATH: &str = "scenarios/aws-openai-2026.toml";
 
 fn median(xs: &[f64]) -> f64 {
     let mut v = xs.to_vec();
@@ -122,14 +129,20 @@ fn mb(x: Option<f64>) -> String {
 }
 
 pub(crate) fn bench(args: BenchArgs) -> Result<()> {
-    let path = args
-        .scenario
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("scenarios/aws-openai-2026.toml"));
-    let scenario = load(&ScenarioArgs {
-        scenario: path.clone(),
-        overrides: Vec::new(),
-    })?;
+    let (path, scenario) = match &args.scenario {
+        Some(path) => {
+            let scenario = load(&ScenarioArgs {
+                scenario: path.clone(),
+                overrides: Vec::new(),
+            })?;
+            (path.display().to_string(), scenario)
+        }
+        // Built into the binary, so `bench` works from any folder and without the repository.
+        None => (
+            format!("{DEFAULT_SCENARIO_PATH} (built in)"),
+            capsim::scenario::parse(DEFAULT_SCENARIO, Path::new(DEFAULT_SCENARIO_PATH))?,
+        ),
+    };
     let model = compile(&scenario)?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = if args.threads.is_empty() {
@@ -215,7 +228,7 @@ pub(crate) fn bench(args: BenchArgs) -> Result<()> {
     let report = BenchReport {
         schema_version: 1,
         capsim_version: env!("CARGO_PKG_VERSION"),
-        scenario: path.display().to_string(),
+        scenario: path,
         seed: scenario.seed.unwrap_or(DEFAULT_SEED),
         sites: model.sites().len(),
         days: model.days(),

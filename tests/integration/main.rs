@@ -87,6 +87,7 @@ mod compare;
 mod correlation;
 mod deploy;
 mod determinism;
+mod docs;
 mod exports;
 mod hostile_inputs;
 mod hostile_partials;
