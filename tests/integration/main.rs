@@ -4,7 +4,7 @@
 //!
 //! - `architecture`: the module graph: every `crate::<module>` path in `src/` goes down the
 //!   layers `src/lib.rs` documents (no cycle, no upward import), every module has a layer, and
-//!   the documented layers are the ones checked.
+//!   the documented layers are the ones checked; the CLI's own files import without a cycle.
 //! - `attribution`: known answers for where the missing GPUs are and what each constraint costs:
 //!   one hand-built scenario per constraint (`valid/ka_*_only.toml`) gives that cause >= 95% of
 //!   the missing GPU-days and of the shortfall at the deadline, and by far the largest cost; the
@@ -16,6 +16,10 @@
 //! - `bench`: `bench --trials A,B --json` reports a row per trial count with positive
 //!   throughput and the memory fields (numbers, or null where unavailable); shapes, not timings.
 //! - `cli`: flags, exit codes (0 ok, 1 run failure, 2 bad input), help and error text.
+//! - `docs`: what the README and `docs/` promise holds: `capsim bench` runs outside the
+//!   repository, help texts name the folders the commands write, the README installs `capsim`
+//!   before calling it, the scenario format's example validates, its ranges and `--set` list match
+//!   the checks, and the stated `daily.csv` column counts match a real run.
 //! - `compare`: paired comparisons: common random numbers make a scenario's difference from
 //!   itself exactly zero and narrow the interval of a real difference; files, fields, exit codes.
 //! - `sensitivity`: Spearman, swing and Sobol rank a known lone driver first (ρ ≈ 1, the
