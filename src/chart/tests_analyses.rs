@@ -156,3 +156,80 @@ fn tornado_input_names_show_path_separators_that_stay_visible() {
     }
     assert!(!texts.iter().any(|t| t.contains("_days.")), "{texts:?}");
 }
+
+/// A one-parameter sweep whose GPUs at the deadline move from 294k to 300k, target `target`.
+fn sweep(target: f64) -> SweepChart {
+    let values = vec![0.8, 0.9, 1.0, 1.1, 1.2];
+    let points = values
+        .iter()
+        .enumerate()
+        .map(|(i, _)| {
+            let g = 294_000.0 + 1_500.0 * i as f64;
+            SweepPoint {
+                p_target: 0.2 * i as f64,
+                p_low: 0.2 * i as f64,
+                p_high: 0.2 * i as f64,
+                gpus_p10: g - 500.0,
+                gpus_p50: g,
+                gpus_p90: g + 500.0,
+            }
+        })
+        .collect();
+    SweepChart {
+        scenario: "s".into(),
+        trials: 2000,
+        target_gpus: target,
+        deadline: "2026-12-31".into(),
+        params: vec!["supply.gb300.rate_scale".into()],
+        values: vec![values],
+        points,
+        threshold: 0.8,
+    }
+}
+
+fn sweep_svg(target: f64) -> String {
+    String::from_utf8(render_sweep(&sweep(target), ChartFormat::Svg, (1200, 700)).unwrap()).unwrap()
+}
+
+/// The lower panel's y tick labels (counts: no `%`), as numbers.
+fn gpu_ticks(svg: &str) -> Vec<f64> {
+    texts(svg)
+        .iter()
+        .filter_map(|t| t.strip_suffix('k'))
+        .filter_map(|t| t.parse::<f64>().ok())
+        .map(|k| k * 1e3)
+        .collect()
+}
+
+#[test]
+fn sweep_gpu_axis_is_fitted_to_a_small_movement() {
+    let svg = sweep_svg(250_000.0);
+    let ticks = gpu_ticks(&svg);
+    assert!(ticks.len() >= 2, "{ticks:?}");
+    // Every tick within the data's neighbourhood: no axis from 0 flattening the line.
+    assert!(
+        ticks.iter().all(|t| (290_000.0..=305_000.0).contains(t)),
+        "{ticks:?}"
+    );
+    assert!(!texts(&svg).iter().any(|t| t == "0"));
+    // The target, far below, is not drawn off the plot but noted.
+    assert!(texts(&svg).contains(&"target 250,000 is below this axis".to_owned()));
+}
+
+#[test]
+fn sweep_gpu_axis_keeps_a_nearby_target_in_view() {
+    let (lo, hi) = sweep::gpu_range(&sweep(296_000.0).points, 296_000.0);
+    assert!(
+        lo > 280_000.0 && lo < 293_500.0 && hi > 300_500.0 && hi < 310_000.0,
+        "{lo} {hi}"
+    );
+    let (lo, _) = sweep::gpu_range(&sweep(290_000.0).points, 290_000.0);
+    assert!(lo < 290_000.0 && lo > 280_000.0, "{lo}");
+    let svg = sweep_svg(290_000.0);
+    assert!(!texts(&svg).iter().any(|t| t.contains("this axis")));
+    let dashed_target = elements(&svg, "polyline")
+        .into_iter()
+        .filter(|e| attr(e, "stroke") == Some("#D55E00"))
+        .count();
+    assert!(dashed_target > 1, "{dashed_target} vermillion dashes");
+}
