@@ -62,6 +62,8 @@ mod tornado;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_analyses;
 
 use std::path::PathBuf;
 

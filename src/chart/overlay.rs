@@ -1,8 +1,11 @@
 //! Overlay fan chart for `capsim compare`: available GPUs over time of several scenarios on one
-//! plot, each as its median with a P10–P90 band, plus the target and deadline lines.
+//! plot, each as its median with a P10–P90 band, plus the target and deadline lines. Each
+//! scenario's legend swatch is its line over its band, so the bands need no grey entry of their
+//! own; scenario colours avoid the target line's vermillion and put orange, close to it, last.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{self, Mark, Sizes, draw_err, okabe_ito as oi};
 use super::{ChartData, ChartError, ChartFormat};
@@ -32,9 +35,92 @@ pub fn render_overlay(
     render_to!(format, size, |root| draw(&root, runs, &Sizes::new(size)))
 }
 
+/// Scenario colours, in order. Vermillion marks the target line and orange is close to it, so
+/// orange comes last and vermillion is left out.
+const COLOURS: [RGBColor; 6] = [
+    oi::BLUE,
+    oi::GREEN,
+    oi::PURPLE,
+    oi::SKY_BLUE,
+    oi::YELLOW,
+    oi::ORANGE,
+];
+
 /// Colour of the `i`-th scenario.
 fn colour(i: usize) -> RGBColor {
-    oi::CYCLE[i % (oi::CYCLE.len() - 1)]
+    COLOURS[i % COLOURS.len()]
+}
+
+/// A legend entry: a scenario (its median line over its P10–P90 band, in its colour) or a
+/// reference line.
+enum Entry {
+    Scenario(RGBColor),
+    Reference(Mark),
+}
+
+/// Draws the legend at the top of `area` (wrapped like the header's) and returns the area below.
+fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    sz: &Sizes,
+    entries: &[(String, Entry)],
+) -> Result<DrawingArea<DB, Shift>, ChartError> {
+    let pad = sz.px(20.0);
+    let row_h = sz.px(26.0);
+    let swatch = sz.px(34.0);
+    let gap = sz.px(26.0);
+    let half = sz.px(9.0);
+    let text = sz.legend().pos(Pos::new(HPos::Left, VPos::Center));
+    let right = sz.width as i32 - pad;
+    let mut x = pad;
+    let mut cy = row_h / 2;
+    let line = |c: RGBColor, x0: i32, x1: i32, cy: i32, w: u32| {
+        area.draw(&PathElement::new(
+            vec![(x0, cy), (x1, cy)],
+            c.stroke_width(w),
+        ))
+        .map_err(draw_err)
+    };
+    for (label, entry) in entries {
+        let (tw, _) = area.estimate_text_size(label, &text).map_err(draw_err)?;
+        let w = swatch + sz.px(8.0) + tw as i32;
+        if x > pad && x + w > right {
+            x = pad;
+            cy += row_h;
+        }
+        match *entry {
+            Entry::Scenario(c) => {
+                area.draw(&Rectangle::new(
+                    [(x, cy - half), (x + swatch, cy + half)],
+                    c.mix(BAND_ALPHA).filled(),
+                ))
+                .map_err(draw_err)?;
+                line(c, x, x + swatch, cy, sz.line())?;
+            }
+            Entry::Reference(Mark::Dashed(c)) => {
+                let dash = (swatch / 5).max(2);
+                let mut x0 = x;
+                while x0 < x + swatch {
+                    line(c, x0, (x0 + dash).min(x + swatch), cy, sz.pxu(2.5))?;
+                    x0 += 2 * dash;
+                }
+            }
+            Entry::Reference(Mark::Line(c)) => line(c, x, x + swatch, cy, sz.line())?,
+            Entry::Reference(Mark::Fill(c, a)) => area
+                .draw(&Rectangle::new(
+                    [(x, cy - half), (x + swatch, cy + half)],
+                    c.mix(a).filled(),
+                ))
+                .map_err(draw_err)?,
+            Entry::Reference(Mark::Dot(c)) => area
+                .draw(&Circle::new((x + swatch / 2, cy), sz.px(7.0), c.filled()))
+                .map_err(draw_err)?,
+        }
+        area.draw_text(label, &text, (x + swatch + sz.px(8.0), cy))
+            .map_err(draw_err)?;
+        x += w + gap;
+    }
+    let (_, rest) = area.split_vertically(cy + row_h / 2 + sz.px(6.0));
+    Ok(rest)
 }
 
 fn draw<DB: DrawingBackend>(
@@ -76,7 +162,7 @@ fn draw<DB: DrawingBackend>(
         runs[0].0
     )];
     subtitle.push("Lines are medians, bands P10–P90 across trials, per day.".to_owned());
-    let mut legend: Vec<(String, Mark)> = runs
+    let mut entries: Vec<(String, Entry)> = runs
         .iter()
         .enumerate()
         .map(|(i, (label, data))| {
@@ -85,13 +171,17 @@ fn draw<DB: DrawingBackend>(
                     "{label} (P(target) {})",
                     style::fmt_pct(data.facts.p_target)
                 ),
-                Mark::Line(colour(i)),
+                Entry::Scenario(colour(i)),
             )
         })
         .collect();
-    legend.push(("P10–P90".to_owned(), Mark::Fill(oi::BLACK, BAND_ALPHA)));
-    legend.extend(style::reference_legend(&base.facts));
-    let area = style::header(root, sz, title, &subtitle, &legend)?;
+    entries.extend(
+        style::reference_legend(&base.facts)
+            .into_iter()
+            .map(|(label, mark)| (label, Entry::Reference(mark))),
+    );
+    let area = style::header(root, sz, title, &subtitle, &[])?;
+    let area = legend(&area, sz, &entries)?;
 
     let days = x_end as usize + 1;
     let axis = style::DayAxis::new(base.daily.dates[0], days);

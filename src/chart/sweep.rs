@@ -1,7 +1,8 @@
 //! Charts for `capsim sweep`: a line chart for one varied parameter (P(target by deadline) with
 //! its 95% interval, and median available GPUs at the deadline with P10–P90, against the
 //! parameter) and a heatmap for two (P(target by deadline) over the grid, with the contour where
-//! it crosses a chosen probability).
+//! it crosses a chosen probability). The GPU panel's axis is fitted to the data (see
+//! [`gpu_range`]), not drawn from 0.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -195,15 +196,10 @@ fn draw_line<DB: DrawingBackend>(
     }
     // Bottom panel: available GPUs at the deadline.
     {
-        let ymax = data
-            .points
-            .iter()
-            .map(|p| p.gpus_p90)
-            .fold(data.target_gpus, f64::max);
-        let ymax = style::y_top(ymax);
+        let (ymin, ymax) = gpu_range(&data.points, data.target_gpus);
         let mut chart = panel_builder(&bottom, sz)
             .x_label_area_size(sz.px(62.0))
-            .build_cartesian_2d(lo..hi, 0.0..ymax)
+            .build_cartesian_2d(lo..hi, ymin..ymax)
             .map_err(draw_err)?;
         chart
             .configure_mesh()
@@ -227,15 +223,40 @@ fn draw_line<DB: DrawingBackend>(
             )))
             .map_err(draw_err)?;
         let t = data.target_gpus;
-        let dash = sz.px(8.0);
-        chart
-            .draw_series(DashedLineSeries::new(
-                vec![(lo, t), (hi, t)],
-                dash,
-                dash,
-                oi::VERMILLION.stroke_width(sz.pxu(2.5)),
-            ))
+        if (ymin..=ymax).contains(&t) {
+            let dash = sz.px(8.0);
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(lo, t), (hi, t)],
+                    dash,
+                    dash,
+                    oi::VERMILLION.stroke_width(sz.pxu(2.5)),
+                ))
+                .map_err(draw_err)?;
+        } else {
+            // The axis is fitted to the data; say where the target is instead.
+            let (below, y) = if t < ymin {
+                (true, ymin)
+            } else {
+                (false, ymax)
+            };
+            let (px, py) = chart.backend_coord(&(hi, y));
+            let note = format!(
+                "target {} is {} this axis",
+                style::fmt_plain(t),
+                if below { "below" } else { "above" }
+            );
+            let vpos = if below { VPos::Bottom } else { VPos::Top };
+            let dy = if below { -sz.px(6.0) } else { sz.px(6.0) };
+            root.draw_text(
+                &note,
+                &sz.note()
+                    .color(&oi::VERMILLION)
+                    .pos(Pos::new(HPos::Right, vpos)),
+                (px - sz.px(8.0), py + dy),
+            )
             .map_err(draw_err)?;
+        }
         chart
             .draw_series(LineSeries::new(
                 pts(&|p| p.gpus_p50),
@@ -251,6 +272,29 @@ fn draw_line<DB: DrawingBackend>(
             .map_err(draw_err)?;
     }
     Ok(())
+}
+
+/// The GPU panel's value range: fitted to the P10–P90 band with a margin, not from 0, so a
+/// small movement stays visible; the target is included when it lies within one band height of
+/// the band (else the chart notes where it is). Never below 0, never empty.
+pub(super) fn gpu_range(points: &[SweepPoint], target: f64) -> (f64, f64) {
+    let finite = |v: &f64| v.is_finite();
+    let lows = points.iter().map(|p| p.gpus_p10).filter(finite);
+    let highs = points.iter().map(|p| p.gpus_p90).filter(finite);
+    let mut lo = lows.fold(f64::INFINITY, f64::min);
+    let mut hi = highs.fold(f64::NEG_INFINITY, f64::max);
+    if !(lo.is_finite() && hi.is_finite()) {
+        return (0.0, style::y_top(target));
+    }
+    let (lo0, hi0) = (lo.min(hi), lo.max(hi));
+    (lo, hi) = (lo0, hi0);
+    let span = hi - lo;
+    if target.is_finite() && target >= lo - span && target <= hi + span {
+        lo = lo.min(target);
+        hi = hi.max(target);
+    }
+    let pad = ((hi - lo) * 0.1).max(hi.abs() * 0.005).max(1.0);
+    ((lo - pad).max(0.0), hi + pad)
 }
 
 fn panel_builder<'a, 'b, DB: DrawingBackend>(

@@ -1,7 +1,8 @@
 //! Tornado chart for `capsim sensitivity`: one row per input, sorted with the largest effect on
 //! top, each row holding two horizontal bars drawn from a common centre line (e.g. ρ with the
 //! full-capacity day and ρ with GPUs at the deadline; or the outcome with the input held at its
-//! P10 and at its P90, from the baseline).
+//! P10 and at its P90, from the baseline). Input names are paths; their dots are drawn as " › ",
+//! which stay visible at tick size.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -76,6 +77,23 @@ pub fn render_tornado(
     render_to!(format, size, |root| draw(&root, t, &Sizes::new(size)))
 }
 
+/// An input name as drawn: the path's dots, which nearly vanish at tick size, become " › "
+/// (a dot between two digits, as in a number, stays).
+pub(super) fn display_label(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len() + 8);
+    for (i, &c) in chars.iter().enumerate() {
+        let digit = |j: Option<&char>| j.is_some_and(char::is_ascii_digit);
+        let in_number = i > 0 && digit(chars.get(i - 1)) && digit(chars.get(i + 1));
+        if c == '.' && !in_number {
+            out.push_str(" › ");
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn fmt_value(scale: TornadoScale, v: f64) -> String {
     match scale {
         TornadoScale::Plain => format!("{v:.2}"),
@@ -131,10 +149,11 @@ fn draw<DB: DrawingBackend>(
     });
     // Labels sit left of the plot: size their area to the longest one.
     let label_style = sz.tick();
+    let labels: Vec<String> = rows.iter().map(|r| display_label(&r.label)).collect();
     let mut label_w = 0;
-    for r in rows {
+    for label in &labels {
         let (w, _) = root
-            .estimate_text_size(&r.label, &label_style)
+            .estimate_text_size(label, &label_style)
             .map_err(draw_err)?;
         label_w = label_w.max(w as i32);
     }
@@ -190,7 +209,7 @@ fn draw<DB: DrawingBackend>(
         }
         // The label, right-aligned just left of the plot, shortened if it would not fit.
         let (px, py) = chart.backend_coord(&(lo, mid));
-        let mut label = r.label.clone();
+        let mut label = labels[i].clone();
         while label.chars().count() > 4 {
             let (w, _) = root
                 .estimate_text_size(&label, &label_style)

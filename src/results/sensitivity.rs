@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::{ChartOptions, IoContext, ResultsError, write_atomic};
 use crate::analysis::sensitivity::{Ranking, SensitivityResult};
 use crate::chart::{self, Tornado, TornadoRow, TornadoScale};
+use crate::numeric::thousands;
 use crate::output;
 
 /// The files [`write_sensitivity`] wrote, for the user's "Wrote ..." line.
@@ -57,13 +58,26 @@ pub fn write_sensitivity(
     Ok(written)
 }
 
+/// The tornado chart's first subtitle line: scenario, trials, seed, target and deadline, with
+/// counts in thousands (the seed is an identifier, printed whole).
+pub(crate) fn run_line(
+    scenario: &str,
+    trials: u64,
+    seed: u64,
+    target_gpus: u64,
+    deadline: &str,
+) -> String {
+    format!(
+        "{scenario} · {} trials per run · seed {seed} · target {} GPUs by {deadline}",
+        thousands(trials as f64),
+        thousands(target_gpus as f64)
+    )
+}
+
 /// The tornado chart of `r`: ρ with both outcomes, P(target) at P10 and P90 around the
 /// baseline, or the first-order and total Sobol indices of "target met".
 fn tornado(r: &SensitivityResult) -> Tornado {
-    let sub = format!(
-        "{} · {} trials per run · seed {} · target {} GPUs by {}",
-        r.scenario, r.trials, r.seed, r.target_gpus, r.deadline
-    );
+    let sub = run_line(&r.scenario, r.trials, r.seed, r.target_gpus, &r.deadline);
     match &r.inputs {
         Ranking::Spearman(rows) => Tornado {
             title: "Which inputs move the outcome: Spearman rank correlation".into(),
@@ -140,5 +154,18 @@ fn tornado(r: &SensitivityResult) -> Tornado {
                 })
                 .collect(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run_line;
+
+    #[test]
+    fn tornado_subtitle_counts_have_thousands_separators() {
+        assert_eq!(
+            run_line("base", 2000, 20251103, 300_000, "2026-12-31"),
+            "base · 2,000 trials per run · seed 20251103 · target 300,000 GPUs by 2026-12-31"
+        );
     }
 }
