@@ -182,7 +182,7 @@ fn svg_holds_axis_titles_and_legend_labels() {
         "GPUs available (count)",
         "Median",
         "P25–P75",
-        "P5–P95",
+        "P10–P90",
         "Target (2,016 GPUs)",
     ] {
         assert!(fan.contains(text), "fan chart lacks {text}");
@@ -387,4 +387,195 @@ fn number_and_date_formats() {
     assert_eq!(axis.label(&28.0), "Dec 2025");
     let short = style::DayAxis::new("2026-01-01".parse().unwrap(), 10);
     assert_eq!(short.label(&2.0), "3 Jan");
+}
+
+// ---- Run charts (issue 14): fan, bottlenecks, pipeline, sites ----
+
+use crate::stats::{DailyStat, Metric};
+
+/// One SVG `<text>` element: its position, anchor and content.
+#[derive(Debug, Clone)]
+struct SvgText {
+    x: i32,
+    y: i32,
+    anchor: String,
+    text: String,
+}
+
+/// The value of attribute `name` in one SVG element's opening tag.
+fn svg_attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let key = format!(" {name}=\"");
+    let start = tag.find(&key)? + key.len();
+    let len = tag[start..].find('"')?;
+    Some(&tag[start..start + len])
+}
+
+/// Every `<text>` element of an SVG drawn by plotters.
+fn svg_texts(svg: &str) -> Vec<SvgText> {
+    svg.split("<text")
+        .skip(1)
+        .map(|chunk| {
+            let (tag, rest) = chunk.split_once('>').unwrap();
+            let text = rest.split("</text>").next().unwrap().trim().to_owned();
+            let num = |n| svg_attr(tag, n).unwrap().parse::<f64>().unwrap().round() as i32;
+            SvgText {
+                x: num("x"),
+                y: num("y"),
+                anchor: svg_attr(tag, "text-anchor").unwrap_or("").to_owned(),
+                text,
+            }
+        })
+        .collect()
+}
+
+/// Opening tags of every element `kind` (`polyline`, `polygon`, ...) with `stroke` or `fill`
+/// colour `color` (`#RRGGBB`).
+fn svg_elements<'a>(svg: &'a str, kind: &str, color: &str) -> Vec<&'a str> {
+    let open = format!("<{kind}");
+    svg.split(open.as_str())
+        .skip(1)
+        .map(|chunk| chunk.split('>').next().unwrap())
+        .filter(|tag| {
+            svg_attr(tag, "stroke") == Some(color) || svg_attr(tag, "fill") == Some(color)
+        })
+        .collect()
+}
+
+/// The `points` of a polyline or polygon tag.
+fn svg_points(tag: &str) -> Vec<(i32, i32)> {
+    svg_attr(tag, "points")
+        .unwrap()
+        .split_whitespace()
+        .map(|p| {
+            let (x, y) = p.split_once(',').unwrap();
+            (x.parse().unwrap(), y.parse().unwrap())
+        })
+        .collect()
+}
+
+fn hex(c: plotters::style::RGBColor) -> String {
+    format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+}
+
+/// A y tick label ("0", "50k", "1.2M") back to its value.
+fn parse_count(s: &str) -> Option<f64> {
+    let (num, mult) = match s.strip_suffix('k') {
+        Some(n) => (n, 1e3),
+        None => match s.strip_suffix('M') {
+            Some(n) => (n, 1e6),
+            None => (s, 1.0),
+        },
+    };
+    num.parse::<f64>().ok().map(|v| v * mult)
+}
+
+/// The value → pixel map of a chart's left y axis, from its tick labels: `(y of 0, px per unit)`.
+fn y_scale(svg: &str) -> (f64, f64) {
+    let ticks: Vec<(f64, f64)> = svg_texts(svg)
+        .into_iter()
+        .filter(|t| t.anchor == "end")
+        .filter_map(|t| Some((parse_count(&t.text)?, f64::from(t.y))))
+        .collect();
+    let zero = ticks.iter().find(|(v, _)| *v == 0.0).expect("a 0 tick").1;
+    let top = ticks
+        .iter()
+        .copied()
+        .fold((0.0, zero), |a, b| if b.0 > a.0 { b } else { a });
+    assert!(top.0 > 0.0, "no positive y tick");
+    (zero, (zero - top.1) / top.0)
+}
+
+/// The base scenario's chart data with `daily.csv` columns rewritten by `edit(column, row, value)`.
+fn base_edited(
+    edit: impl Fn(&str, &::csv::StringRecord, &::csv::StringRecord) -> Option<f64>,
+) -> ChartData {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let s = scenario::load(&root.join("scenarios/aws-openai-2026.toml"), &[]).unwrap();
+    let (json, csv) = run_files(&s, 24);
+    let mut reader = ::csv::Reader::from_reader(csv.as_slice());
+    let header = reader.headers().unwrap().clone();
+    let mut out = ::csv::Writer::from_writer(Vec::new());
+    out.write_record(&header).unwrap();
+    for r in reader.records() {
+        let r = r.unwrap();
+        let row: Vec<String> = (0..header.len())
+            .map(|i| match edit(&header[i], &header, &r) {
+                Some(v) => v.to_string(),
+                None => r[i].to_owned(),
+            })
+            .collect();
+        out.write_record(&row).unwrap();
+    }
+    let edited = out.into_inner().unwrap();
+    ChartData::parse(
+        &json,
+        Path::new("summary.json"),
+        &edited,
+        Path::new("daily.csv"),
+    )
+    .unwrap()
+}
+
+#[test]
+fn fan_outer_band_is_p10_p90_and_the_x_axis_labels_the_start_date() {
+    // P5 and P95 pushed 60,000 GPUs outside P10 and P90: a band drawn from them would be ~75 px
+    // off the P10/P90 edges.
+    let p = |m: Metric, s: DailyStat| m.column(s);
+    let data = base_edited(|col, header, row| {
+        let get = |name: String| {
+            let i = header.iter().position(|h| h == name).unwrap();
+            row[i].parse::<f64>().unwrap()
+        };
+        if col == p(Metric::AvailableGpus, DailyStat::P95) {
+            Some(get(p(Metric::AvailableGpus, DailyStat::P90)) + 60_000.0)
+        } else if col == p(Metric::AvailableGpus, DailyStat::P5) {
+            Some(get(p(Metric::AvailableGpus, DailyStat::P10)) - 60_000.0)
+        } else {
+            None
+        }
+    });
+    let svg =
+        String::from_utf8(render(ChartKind::Fan, &data, ChartFormat::Svg, DEFAULT_SIZE).unwrap())
+            .unwrap();
+    assert!(svg.contains("P10–P90") && !svg.contains("P5–P95"));
+
+    let (y0, k) = y_scale(&svg);
+    let outer: Vec<&str> = svg_elements(&svg, "polygon", &hex(fan::BAND))
+        .into_iter()
+        .filter(|t| svg_attr(t, "opacity") == Some(&fan::OUTER_ALPHA.to_string()[..]))
+        .collect();
+    assert_eq!(outer.len(), 1, "one outer band");
+    let pts = svg_points(outer[0]);
+    let n = data.daily.len();
+    assert_eq!(pts.len(), 2 * n);
+    let d = &data.daily;
+    let p90 = d.metric(Metric::AvailableGpus, DailyStat::P90).unwrap();
+    let p10 = d.metric(Metric::AvailableGpus, DailyStat::P10).unwrap();
+    for i in 0..n {
+        let upper = f64::from(pts[i].1);
+        let lower = f64::from(pts[2 * n - 1 - i].1);
+        assert!(
+            (upper - (y0 - p90[i] * k)).abs() <= 2.5,
+            "day {i}: upper edge not P90"
+        );
+        assert!(
+            (lower - (y0 - p10[i] * k)).abs() <= 2.5,
+            "day {i}: lower edge not P10"
+        );
+    }
+
+    // The start date is labelled under the first day, on the row of the month labels.
+    let start = data.facts.start.strftime("%-d %b %Y").to_string();
+    assert_eq!(data.facts.start, data.daily.dates[0]);
+    let texts = svg_texts(&svg);
+    let label = texts
+        .iter()
+        .find(|t| t.text == start)
+        .expect("start date label");
+    let month = texts
+        .iter()
+        .find(|t| t.text == "Jan 2026")
+        .expect("month label");
+    assert_eq!(label.y, month.y);
+    assert_eq!(label.x, pts[0].0, "under the first day");
 }
