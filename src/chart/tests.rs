@@ -579,3 +579,45 @@ fn fan_outer_band_is_p10_p90_and_the_x_axis_labels_the_start_date() {
     assert_eq!(label.y, month.y);
     assert_eq!(label.x, pts[0].0, "under the first day");
 }
+
+/// The vertical black dashes of a chart's deadline line: `(x, stroke width, dash length)` each.
+fn deadline_dashes(svg: &str) -> Vec<(i32, String, i32)> {
+    svg_elements(svg, "polyline", &hex(style::okabe_ito::BLACK))
+        .into_iter()
+        .filter_map(|tag| {
+            let p = svg_points(tag);
+            (p.len() == 2 && p[0].0 == p[1].0).then(|| {
+                let w = svg_attr(tag, "stroke-width").unwrap().to_owned();
+                (p[0].0, w, (p[1].1 - p[0].1).abs())
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn bottlenecks_chart_marks_the_deadline_as_the_fan_chart_does() {
+    let data = base();
+    let svg =
+        |k| String::from_utf8(render(k, &data, ChartFormat::Svg, DEFAULT_SIZE).unwrap()).unwrap();
+    let (fan, bottlenecks) = (svg(ChartKind::Fan), svg(ChartKind::Bottlenecks));
+    let (f, b) = (deadline_dashes(&fan), deadline_dashes(&bottlenecks));
+    assert!(b.len() >= 10, "bottlenecks: {} deadline dashes", b.len());
+    // Same x (the same date axis), stroke width and full-dash length as the fan chart's line.
+    let x = f[0].0;
+    assert!(
+        b.iter().all(|d| d.0 == x),
+        "bottlenecks deadline off x = {x}: {b:?}"
+    );
+    // The most common (width, length): a full dash (the ends may be cut short).
+    let style_of = |v: &[(i32, String, i32)]| {
+        let all: Vec<(String, i32)> = v.iter().map(|d| (d.1.clone(), d.2)).collect();
+        all.iter()
+            .max_by_key(|s| all.iter().filter(|t| t == s).count())
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(style_of(&b), style_of(&f));
+    let label = format!("deadline {}", data.facts.deadline);
+    assert!(svg_texts(&bottlenecks).iter().any(|t| t.text == label));
+    assert!(bottlenecks.contains(&format!("Deadline ({})", data.facts.deadline)));
+}
