@@ -621,3 +621,57 @@ fn bottlenecks_chart_marks_the_deadline_as_the_fan_chart_does() {
     assert!(svg_texts(&bottlenecks).iter().any(|t| t.text == label));
     assert!(bottlenecks.contains(&format!("Deadline ({})", data.facts.deadline)));
 }
+
+/// Polylines stroked `color`, split into those on the legend row of `label` (the legend mark)
+/// and the rest (the data): their point counts.
+fn legend_and_plot_lines(svg: &str, color: RGBColor, label: &str) -> (usize, Vec<usize>) {
+    let row = svg_texts(svg)
+        .into_iter()
+        .find(|t| t.text == label)
+        .unwrap_or_else(|| panic!("no legend label {label}"))
+        .y;
+    let (mut legend, mut plot) = (0, Vec::new());
+    for tag in svg_elements(svg, "polyline", &hex(color)) {
+        let p = svg_points(tag);
+        if p.iter().all(|&(_, y)| y == row) && p.len() == 2 {
+            legend += 1;
+        } else {
+            plot.push(p.len());
+        }
+    }
+    (legend, plot)
+}
+
+#[test]
+fn pipeline_installed_line_is_dashed_and_coloured_apart_from_online() {
+    use super::pipeline::{INSTALLED, ONLINE};
+    let data = base();
+    let svg = String::from_utf8(
+        render(ChartKind::Pipeline, &data, ChartFormat::Svg, DEFAULT_SIZE).unwrap(),
+    )
+    .unwrap();
+    let n = data.daily.len();
+    // Online: one solid line over every day, a solid swatch in the legend.
+    let (legend, plot) = legend_and_plot_lines(&svg, ONLINE, "Online (passed burn-in)");
+    assert_eq!(legend, 1, "online legend swatch");
+    assert_eq!(plot, vec![n], "online: one solid line of {n} days");
+    // Installed: in another colour, drawn in dashes, a dashed swatch in the legend.
+    let (legend, plot) = legend_and_plot_lines(&svg, INSTALLED, "Installed");
+    assert!(
+        legend >= 2,
+        "installed legend swatch not dashed: {legend} segments"
+    );
+    assert!(
+        plot.len() >= 20,
+        "installed line not dashed: {} pieces",
+        plot.len()
+    );
+    assert!(
+        plot.iter().all(|&p| p < n / 10),
+        "installed dashes too long: {plot:?}"
+    );
+    assert!(
+        plot.iter().sum::<usize>() > n / 2,
+        "installed dashes cover too little"
+    );
+}
