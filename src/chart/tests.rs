@@ -675,3 +675,76 @@ fn pipeline_installed_line_is_dashed_and_coloured_apart_from_online() {
         "installed dashes cover too little"
     );
 }
+
+#[test]
+fn sites_chart_labels_its_top_y_tick_and_its_legend_fits_one_row() {
+    let data = base();
+    let svg =
+        String::from_utf8(render(ChartKind::Sites, &data, ChartFormat::Svg, DEFAULT_SIZE).unwrap())
+            .unwrap();
+    // The y axis: the long vertical grey line left of the plot; its top is the top of the axis.
+    let axis_top = svg_elements(&svg, "polyline", "#555555")
+        .into_iter()
+        .map(svg_points)
+        .filter(|p| p.len() == 2 && p[0].0 == p[1].0 && (p[0].1 - p[1].1).abs() > 200)
+        .map(|p| p[0].1.min(p[1].1))
+        .next()
+        .expect("y axis");
+    let top_label = svg_texts(&svg)
+        .into_iter()
+        .filter(|t| t.anchor == "end" && parse_count(&t.text).is_some())
+        .min_by_key(|t| t.y)
+        .unwrap();
+    assert!(
+        (top_label.y - axis_top).abs() <= 1,
+        "top y label {top_label:?} below the axis top {axis_top}"
+    );
+    // The top of the stack (the mean total) lies under the labelled top.
+    let (y0, k) = y_scale(&svg);
+    let total_max = (0..data.daily.len())
+        .map(|i| {
+            data.daily
+                .site_online_means()
+                .iter()
+                .map(|(_, v)| v[i])
+                .sum::<f64>()
+        })
+        .fold(0.0, f64::max);
+    assert!(y0 - total_max * k > f64::from(axis_top));
+
+    // The legend: one row, every site named.
+    let texts = svg_texts(&svg);
+    let rows: Vec<i32> = data
+        .daily
+        .site_online_means()
+        .iter()
+        .map(|(id, _)| {
+            texts
+                .iter()
+                .find(|t| t.text == *id)
+                .expect("site in legend")
+                .y
+        })
+        .collect();
+    assert_eq!(rows.len(), 5);
+    assert!(
+        rows.iter().all(|&y| y == rows[0]),
+        "legend wraps: rows at {rows:?}"
+    );
+    assert!(
+        !texts
+            .iter()
+            .any(|t| t.y > rows[0] && t.y < axis_top - 10 && t.anchor == "start"),
+        "a second legend row"
+    );
+
+    // The axis top for other totals: labelled steps of 1, 2 or 5 × 10ⁿ, ≤ 8 labels, ≥ 2% headroom.
+    for (max, top) in [
+        (347_000.0, 400_000.0),
+        (2016.0, 2500.0),
+        (95.0, 100.0),
+        (0.0, 1.0),
+    ] {
+        assert_eq!(super::sites::labelled_top(max), top, "{max}");
+    }
+}
