@@ -167,7 +167,7 @@ fn fan_chart_bands_lie_inside_the_plot_area() {
         }
     }
     // The bands must be drawn, not just a stray pixel: at least 2.5% of the plot area. (The base
-    // scenario's P5–P95 band covers ~4% of it at 24 trials: ~45k GPUs wide on a ~350k axis.)
+    // scenario's bands, P10–P90 outermost, cover ~3.1% of it at 24 trials.)
     let plot_px = (img.w - y_axis) * (x_axis - plot_top);
     assert!(inside > plot_px / 40, "only {inside} band pixels");
 }
