@@ -1,6 +1,7 @@
 //! Where the missing GPUs are: for each day, the mean shortfall (target − online GPUs) split by
 //! cause — bring-up, install crews, power, floor space, not yet delivered — stacked, so the top
 //! of the stack is the mean gap to the target (`docs/model.md`, "Where the missing GPUs are").
+//! The target and the deadline are drawn as on the fan chart ([`super::fan::reference_lines`]).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -1,5 +1,6 @@
-//! Ramp fan chart: available GPUs over time, median with P25–P75 and P5–P95 bands, the target
-//! and the deadline, and P(target by deadline) with its interval in the title.
+//! Ramp fan chart: available GPUs over time, median with P25–P75 and P10–P90 bands (the P10–P90
+//! the summary and the compare overlay report), the target and the deadline, the start date
+//! labelled on the x axis, and P(target by deadline) with its interval in the title.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -11,7 +12,7 @@ use crate::stats::{DailyStat, Metric};
 
 /// The band and median colour (tests look for it inside the plot area).
 pub(super) const BAND: RGBColor = oi::BLUE;
-/// Opacity of the outer (P5–P95) band.
+/// Opacity of the outer (P10–P90) band.
 pub(super) const OUTER_ALPHA: f64 = 0.18;
 /// Opacity of the inner (P25–P75) band.
 pub(super) const INNER_ALPHA: f64 = 0.38;
@@ -24,11 +25,11 @@ pub(super) fn draw<DB: DrawingBackend>(
     let d = &data.daily;
     let f = &data.facts;
     let available = |stat| d.metric(Metric::AvailableGpus, stat);
-    let p5 = available(DailyStat::P5)?;
+    let p10 = available(DailyStat::P10)?;
     let p25 = available(DailyStat::P25)?;
     let p50 = available(DailyStat::P50)?;
     let p75 = available(DailyStat::P75)?;
-    let p95 = available(DailyStat::P95)?;
+    let p90 = available(DailyStat::P90)?;
 
     let (lo, hi) = f.p_target_ci95;
     let title = format!(
@@ -46,23 +47,24 @@ pub(super) fn draw<DB: DrawingBackend>(
     let mut legend = vec![
         ("Median".to_owned(), Mark::Line(BAND)),
         ("P25–P75".to_owned(), Mark::Fill(BAND, INNER_ALPHA)),
-        ("P5–P95".to_owned(), Mark::Fill(BAND, OUTER_ALPHA)),
+        ("P10–P90".to_owned(), Mark::Fill(BAND, OUTER_ALPHA)),
     ];
     legend.extend(style::reference_legend(f));
     let area = style::header(root, sz, &title, &subtitle, &legend)?;
 
     let axis = style::DayAxis::new(d.dates[0], d.len());
-    let ymax = style::y_top(p95.iter().copied().fold(f.target_gpus, f64::max));
+    let ymax = style::y_top(p90.iter().copied().fold(f.target_gpus, f64::max));
     let mut chart = style::builder(&area, sz, false)
         .build_cartesian_2d(axis.clone(), 0.0..ymax)
         .map_err(draw_err)?;
     style::style_mesh(&mut chart, sz, &axis, "GPUs available (count)", &|v| {
         style::fmt_count(*v)
     })?;
+    style::label_start(root, &chart, sz, &axis)?;
 
     chart
         .draw_series(std::iter::once(Polygon::new(
-            style::band(p95, p5),
+            style::band(p90, p10),
             BAND.mix(OUTER_ALPHA).filled(),
         )))
         .map_err(draw_err)?;

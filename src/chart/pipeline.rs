@@ -1,6 +1,7 @@
 //! Delivered, installed and online GPUs (per-day medians): the gap between delivered and
 //! installed is racks waiting in staging, the gap between installed and online is burn-in and
-//! rework.
+//! rework. Installed is dashed and blue, online solid and green, so the burn-in gap shows
+//! even where the two lines run a few pixels apart.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -8,6 +9,15 @@ use plotters::prelude::*;
 use super::style::{self, Mark, Sizes, draw_err, okabe_ito as oi};
 use super::{ChartData, ChartError, fan};
 use crate::stats::{DailyStat, Metric};
+
+/// Colour of the delivered line.
+pub(super) const DELIVERED: RGBColor = oi::ORANGE;
+/// Colour of the installed line (dashed).
+pub(super) const INSTALLED: RGBColor = oi::BLUE;
+/// Colour of the online line (solid).
+pub(super) const ONLINE: RGBColor = oi::GREEN;
+/// Dash and gap of the installed line, in design pixels.
+pub(super) const INSTALLED_DASH: (f64, f64) = (12.0, 7.0);
 
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -20,17 +30,20 @@ pub(super) fn draw<DB: DrawingBackend>(
         (
             "Delivered",
             d.metric(Metric::DeliveredGpus, DailyStat::P50)?,
-            oi::ORANGE,
+            DELIVERED,
+            false,
         ),
         (
             "Installed",
             d.metric(Metric::InstalledGpus, DailyStat::P50)?,
-            oi::SKY_BLUE,
+            INSTALLED,
+            true,
         ),
         (
             "Online (passed burn-in)",
             d.metric(Metric::OnlineGpus, DailyStat::P50)?,
-            oi::GREEN,
+            ONLINE,
+            false,
         ),
     ];
     let subtitle = vec![
@@ -41,7 +54,14 @@ pub(super) fn draw<DB: DrawingBackend>(
     ];
     let mut legend: Vec<(String, Mark)> = lines
         .iter()
-        .map(|(l, _, c)| ((*l).to_owned(), Mark::Line(*c)))
+        .map(|&(l, _, c, dashed)| {
+            let mark = if dashed {
+                Mark::Dashed(c)
+            } else {
+                Mark::Line(c)
+            };
+            (l.to_owned(), mark)
+        })
         .collect();
     legend.extend(style::reference_legend(f));
     let area = style::header(
@@ -55,7 +75,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     let axis = style::DayAxis::new(d.dates[0], d.len());
     let max = lines
         .iter()
-        .flat_map(|(_, v, _)| v.iter().copied())
+        .flat_map(|(_, v, _, _)| v.iter().copied())
         .fold(f.target_gpus, f64::max);
     let ymax = style::y_top(max);
     let mut chart = style::builder(&area, sz, false)
@@ -64,10 +84,25 @@ pub(super) fn draw<DB: DrawingBackend>(
     style::style_mesh(&mut chart, sz, &axis, "GPUs (count)", &|v| {
         style::fmt_count(*v)
     })?;
-    for (_, v, c) in lines {
-        chart
-            .draw_series(LineSeries::new(style::series(v), c.stroke_width(sz.line())))
-            .map_err(draw_err)?;
+    // Online first, installed dashed over it: where the two coincide the dashes alternate
+    // blue and green; where burn-in holds racks back they part.
+    for (_, v, c, dashed) in lines.into_iter().rev() {
+        let stroke = c.stroke_width(sz.line());
+        if dashed {
+            let (dash, gap) = INSTALLED_DASH;
+            chart
+                .draw_series(DashedLineSeries::new(
+                    style::series(v),
+                    sz.px(dash),
+                    sz.px(gap),
+                    stroke,
+                ))
+                .map_err(draw_err)?;
+        } else {
+            chart
+                .draw_series(LineSeries::new(style::series(v), stroke))
+                .map_err(draw_err)?;
+        }
     }
     fan::reference_lines(
         root,

@@ -1,5 +1,8 @@
 //! Online GPUs per site over time: stacked per-site means. Means, because the means of the
 //! parts add up to the mean of the whole; per-site medians would not add up to anything.
+//! The y axis ends on a labelled tick, so the top of the stack (the mean total) reads off a
+//! label; the legend names only the sites (the target and deadline lines carry their own
+//! labels), so it fits on one row at the default size.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -22,12 +25,11 @@ pub(super) fn draw<DB: DrawingBackend>(
             .to_owned(),
     ];
     let color = |i: usize| oi::CYCLE[i % oi::CYCLE.len()];
-    let mut legend: Vec<(String, Mark)> = sites
+    let legend: Vec<(String, Mark)> = sites
         .iter()
         .enumerate()
         .map(|(i, (id, _))| ((*id).to_owned(), Mark::Fill(color(i), 0.85)))
         .collect();
-    legend.extend(style::reference_legend(f));
     let area = style::header(
         root,
         sz,
@@ -44,7 +46,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         lower = upper;
     }
     let max = lower.iter().copied().fold(f.target_gpus, f64::max);
-    let ymax = style::y_top(max);
+    let ymax = labelled_top(max);
     let axis = style::DayAxis::new(d.dates[0], d.len());
     let mut chart = style::builder(&area, sz, false)
         .build_cartesian_2d(axis.clone(), 0.0..ymax)
@@ -69,4 +71,29 @@ pub(super) fn draw<DB: DrawingBackend>(
         ymax,
         fan::axis_end(d.len()),
     )
+}
+
+/// Most y labels `style::style_mesh` asks for.
+const Y_LABELS: usize = 8;
+
+/// The top of a count axis that starts at 0: the smallest multiple of a 1, 2 or 5 × 10ⁿ step at
+/// least 2% above `max` that needs at most [`Y_LABELS`] labels, so the label step plotters
+/// picks for `0..top` (the smallest such step) lands on `top` and the top tick is labelled.
+pub(super) fn labelled_top(max: f64) -> f64 {
+    if !(max.is_finite() && max > 0.0) {
+        return style::y_top(max);
+    }
+    let want = max * 1.02;
+    let mut step = 10f64.powf(want.log10().floor() - 1.0);
+    loop {
+        for m in [1.0, 2.0, 5.0] {
+            let s = step * m;
+            let top = (want / s).ceil() * s;
+            // Labels at 0, s, 2s, ..., top.
+            if ((top / s).round() as usize) < Y_LABELS {
+                return top;
+            }
+        }
+        step *= 10.0;
+    }
 }

@@ -422,10 +422,9 @@ where
     Y: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
 {
     let x_fmt = |d: &f64| axis.label(d);
-    let x_labels = ((sz.width as f64) / (sz.px(110.0).max(1) as f64)).floor() as usize;
     chart
         .configure_mesh()
-        .x_labels(x_labels.max(2))
+        .x_labels(x_label_count(sz))
         .y_labels(8)
         .max_light_lines(0)
         .bold_line_style(GRID.stroke_width(1))
@@ -437,6 +436,55 @@ where
         .x_desc("Date (end of day)")
         .y_desc(y_desc)
         .draw()
+        .map_err(draw_err)
+}
+
+/// How many date labels the x axis asks for: one per ~110 design pixels, at least two.
+fn x_label_count(sz: &Sizes) -> usize {
+    (((sz.width as f64) / (sz.px(110.0).max(1) as f64)).floor() as usize).max(2)
+}
+
+/// Labels the start date under the first day of a date axis drawn by [`style_mesh`] (with a
+/// tick, as the mesh draws its own), unless the mesh already labels day 0 or the label would
+/// overlap the first month label (very narrow images).
+pub(super) fn label_start<DB, Y>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &ChartContext<'_, DB, Cartesian2d<DayAxis, Y>>,
+    sz: &Sizes,
+    axis: &DayAxis,
+) -> Result<(), ChartError>
+where
+    DB: DrawingBackend,
+    Y: Ranged<ValueType = f64>,
+{
+    let keys = axis.key_points(x_label_count(sz));
+    if keys.first().is_some_and(|&k| k <= axis.lo) {
+        return Ok(());
+    }
+    let text = if axis.start.day() == 1 {
+        axis.start.strftime("%b %Y").to_string()
+    } else {
+        axis.start.strftime("%-d %b %Y").to_string()
+    };
+    let style = sz.tick().pos(Pos::new(HPos::Center, VPos::Top));
+    let (x0, y0) = chart.backend_coord(&(axis.lo, chart.y_range().start));
+    let (w, _) = root.estimate_text_size(&text, &style).map_err(draw_err)?;
+    if let Some(&k) = keys.first() {
+        let (kx, _) = chart.backend_coord(&(k, chart.y_range().start));
+        let (kw, _) = root
+            .estimate_text_size(&axis.label(&k), &style)
+            .map_err(draw_err)?;
+        if x0 + (w as i32 + kw as i32) / 2 + sz.px(8.0) > kx {
+            return Ok(());
+        }
+    }
+    // Where plotters puts x tick marks (5 px below the plot) and their labels (5 px further).
+    root.draw(&PathElement::new(
+        vec![(x0, y0 + 1), (x0, y0 + 6)],
+        MUTED.stroke_width(1),
+    ))
+    .map_err(draw_err)?;
+    root.draw_text(&text, &style, (x0, y0 + 11))
         .map_err(draw_err)
 }
 

@@ -167,7 +167,7 @@ fn fan_chart_bands_lie_inside_the_plot_area() {
         }
     }
     // The bands must be drawn, not just a stray pixel: at least 2.5% of the plot area. (The base
-    // scenario's P5–P95 band covers ~4% of it at 24 trials: ~45k GPUs wide on a ~350k axis.)
+    // scenario's bands, P10–P90 outermost, cover ~3.1% of it at 24 trials.)
     let plot_px = (img.w - y_axis) * (x_axis - plot_top);
     assert!(inside > plot_px / 40, "only {inside} band pixels");
 }
@@ -182,7 +182,7 @@ fn svg_holds_axis_titles_and_legend_labels() {
         "GPUs available (count)",
         "Median",
         "P25–P75",
-        "P5–P95",
+        "P10–P90",
         "Target (2,016 GPUs)",
     ] {
         assert!(fan.contains(text), "fan chart lacks {text}");
@@ -387,4 +387,364 @@ fn number_and_date_formats() {
     assert_eq!(axis.label(&28.0), "Dec 2025");
     let short = style::DayAxis::new("2026-01-01".parse().unwrap(), 10);
     assert_eq!(short.label(&2.0), "3 Jan");
+}
+
+// ---- Run charts (issue 14): fan, bottlenecks, pipeline, sites ----
+
+use crate::stats::{DailyStat, Metric};
+
+/// One SVG `<text>` element: its position, anchor and content.
+#[derive(Debug, Clone)]
+struct SvgText {
+    x: i32,
+    y: i32,
+    anchor: String,
+    text: String,
+}
+
+/// The value of attribute `name` in one SVG element's opening tag.
+fn svg_attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let key = format!(" {name}=\"");
+    let start = tag.find(&key)? + key.len();
+    let len = tag[start..].find('"')?;
+    Some(&tag[start..start + len])
+}
+
+/// Every `<text>` element of an SVG drawn by plotters.
+fn svg_texts(svg: &str) -> Vec<SvgText> {
+    svg.split("<text")
+        .skip(1)
+        .map(|chunk| {
+            let (tag, rest) = chunk.split_once('>').unwrap();
+            let text = rest.split("</text>").next().unwrap().trim().to_owned();
+            let num = |n| svg_attr(tag, n).unwrap().parse::<f64>().unwrap().round() as i32;
+            SvgText {
+                x: num("x"),
+                y: num("y"),
+                anchor: svg_attr(tag, "text-anchor").unwrap_or("").to_owned(),
+                text,
+            }
+        })
+        .collect()
+}
+
+/// Opening tags of every element `kind` (`polyline`, `polygon`, ...) with `stroke` or `fill`
+/// colour `color` (`#RRGGBB`).
+fn svg_elements<'a>(svg: &'a str, kind: &str, color: &str) -> Vec<&'a str> {
+    let open = format!("<{kind}");
+    svg.split(open.as_str())
+        .skip(1)
+        .map(|chunk| chunk.split('>').next().unwrap())
+        .filter(|tag| {
+            svg_attr(tag, "stroke") == Some(color) || svg_attr(tag, "fill") == Some(color)
+        })
+        .collect()
+}
+
+/// The `points` of a polyline or polygon tag.
+fn svg_points(tag: &str) -> Vec<(i32, i32)> {
+    svg_attr(tag, "points")
+        .unwrap()
+        .split_whitespace()
+        .map(|p| {
+            let (x, y) = p.split_once(',').unwrap();
+            (x.parse().unwrap(), y.parse().unwrap())
+        })
+        .collect()
+}
+
+fn hex(c: plotters::style::RGBColor) -> String {
+    format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+}
+
+/// A y tick label ("0", "50k", "1.2M") back to its value.
+fn parse_count(s: &str) -> Option<f64> {
+    let (num, mult) = match s.strip_suffix('k') {
+        Some(n) => (n, 1e3),
+        None => match s.strip_suffix('M') {
+            Some(n) => (n, 1e6),
+            None => (s, 1.0),
+        },
+    };
+    num.parse::<f64>().ok().map(|v| v * mult)
+}
+
+/// The value → pixel map of a chart's left y axis, from its tick labels: `(y of 0, px per unit)`.
+fn y_scale(svg: &str) -> (f64, f64) {
+    let ticks: Vec<(f64, f64)> = svg_texts(svg)
+        .into_iter()
+        .filter(|t| t.anchor == "end")
+        .filter_map(|t| Some((parse_count(&t.text)?, f64::from(t.y))))
+        .collect();
+    let zero = ticks.iter().find(|(v, _)| *v == 0.0).expect("a 0 tick").1;
+    let top = ticks
+        .iter()
+        .copied()
+        .fold((0.0, zero), |a, b| if b.0 > a.0 { b } else { a });
+    assert!(top.0 > 0.0, "no positive y tick");
+    (zero, (zero - top.1) / top.0)
+}
+
+/// The base scenario's chart data with `daily.csv` columns rewritten by `edit(column, row, value)`.
+fn base_edited(
+    edit: impl Fn(&str, &::csv::StringRecord, &::csv::StringRecord) -> Option<f64>,
+) -> ChartData {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let s = scenario::load(&root.join("scenarios/aws-openai-2026.toml"), &[]).unwrap();
+    let (json, csv) = run_files(&s, 24);
+    let mut reader = ::csv::Reader::from_reader(csv.as_slice());
+    let header = reader.headers().unwrap().clone();
+    let mut out = ::csv::Writer::from_writer(Vec::new());
+    out.write_record(&header).unwrap();
+    for r in reader.records() {
+        let r = r.unwrap();
+        let row: Vec<String> = (0..header.len())
+            .map(|i| match edit(&header[i], &header, &r) {
+                Some(v) => v.to_string(),
+                None => r[i].to_owned(),
+            })
+            .collect();
+        out.write_record(&row).unwrap();
+    }
+    let edited = out.into_inner().unwrap();
+    ChartData::parse(
+        &json,
+        Path::new("summary.json"),
+        &edited,
+        Path::new("daily.csv"),
+    )
+    .unwrap()
+}
+
+#[test]
+fn fan_outer_band_is_p10_p90_and_the_x_axis_labels_the_start_date() {
+    // P5 and P95 pushed 60,000 GPUs outside P10 and P90: a band drawn from them would be ~75 px
+    // off the P10/P90 edges.
+    let p = |m: Metric, s: DailyStat| m.column(s);
+    let data = base_edited(|col, header, row| {
+        let get = |name: String| {
+            let i = header.iter().position(|h| h == name).unwrap();
+            row[i].parse::<f64>().unwrap()
+        };
+        if col == p(Metric::AvailableGpus, DailyStat::P95) {
+            Some(get(p(Metric::AvailableGpus, DailyStat::P90)) + 60_000.0)
+        } else if col == p(Metric::AvailableGpus, DailyStat::P5) {
+            Some(get(p(Metric::AvailableGpus, DailyStat::P10)) - 60_000.0)
+        } else {
+            None
+        }
+    });
+    let svg =
+        String::from_utf8(render(ChartKind::Fan, &data, ChartFormat::Svg, DEFAULT_SIZE).unwrap())
+            .unwrap();
+    assert!(svg.contains("P10–P90") && !svg.contains("P5–P95"));
+
+    let (y0, k) = y_scale(&svg);
+    let outer: Vec<&str> = svg_elements(&svg, "polygon", &hex(fan::BAND))
+        .into_iter()
+        .filter(|t| svg_attr(t, "opacity") == Some(&fan::OUTER_ALPHA.to_string()[..]))
+        .collect();
+    assert_eq!(outer.len(), 1, "one outer band");
+    let pts = svg_points(outer[0]);
+    let n = data.daily.len();
+    assert_eq!(pts.len(), 2 * n);
+    let d = &data.daily;
+    let p90 = d.metric(Metric::AvailableGpus, DailyStat::P90).unwrap();
+    let p10 = d.metric(Metric::AvailableGpus, DailyStat::P10).unwrap();
+    for i in 0..n {
+        let upper = f64::from(pts[i].1);
+        let lower = f64::from(pts[2 * n - 1 - i].1);
+        assert!(
+            (upper - (y0 - p90[i] * k)).abs() <= 2.5,
+            "day {i}: upper edge not P90"
+        );
+        assert!(
+            (lower - (y0 - p10[i] * k)).abs() <= 2.5,
+            "day {i}: lower edge not P10"
+        );
+    }
+
+    // The start date is labelled under the first day, on the row of the month labels.
+    let start = data.facts.start.strftime("%-d %b %Y").to_string();
+    assert_eq!(data.facts.start, data.daily.dates[0]);
+    let texts = svg_texts(&svg);
+    let label = texts
+        .iter()
+        .find(|t| t.text == start)
+        .expect("start date label");
+    let month = texts
+        .iter()
+        .find(|t| t.text == "Jan 2026")
+        .expect("month label");
+    assert_eq!(label.y, month.y);
+    assert_eq!(label.x, pts[0].0, "under the first day");
+}
+
+/// The vertical black dashes of a chart's deadline line: `(x, stroke width, dash length)` each.
+fn deadline_dashes(svg: &str) -> Vec<(i32, String, i32)> {
+    svg_elements(svg, "polyline", &hex(style::okabe_ito::BLACK))
+        .into_iter()
+        .filter_map(|tag| {
+            let p = svg_points(tag);
+            (p.len() == 2 && p[0].0 == p[1].0).then(|| {
+                let w = svg_attr(tag, "stroke-width").unwrap().to_owned();
+                (p[0].0, w, (p[1].1 - p[0].1).abs())
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn bottlenecks_chart_marks_the_deadline_as_the_fan_chart_does() {
+    let data = base();
+    let svg =
+        |k| String::from_utf8(render(k, &data, ChartFormat::Svg, DEFAULT_SIZE).unwrap()).unwrap();
+    let (fan, bottlenecks) = (svg(ChartKind::Fan), svg(ChartKind::Bottlenecks));
+    let (f, b) = (deadline_dashes(&fan), deadline_dashes(&bottlenecks));
+    assert!(b.len() >= 10, "bottlenecks: {} deadline dashes", b.len());
+    // Same x (the same date axis), stroke width and full-dash length as the fan chart's line.
+    let x = f[0].0;
+    assert!(
+        b.iter().all(|d| d.0 == x),
+        "bottlenecks deadline off x = {x}: {b:?}"
+    );
+    // The most common (width, length): a full dash (the ends may be cut short).
+    let style_of = |v: &[(i32, String, i32)]| {
+        let all: Vec<(String, i32)> = v.iter().map(|d| (d.1.clone(), d.2)).collect();
+        all.iter()
+            .max_by_key(|s| all.iter().filter(|t| t == s).count())
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(style_of(&b), style_of(&f));
+    let label = format!("deadline {}", data.facts.deadline);
+    assert!(svg_texts(&bottlenecks).iter().any(|t| t.text == label));
+    assert!(bottlenecks.contains(&format!("Deadline ({})", data.facts.deadline)));
+}
+
+/// Polylines stroked `color`, split into those on the legend row of `label` (the legend mark)
+/// and the rest (the data): their point counts.
+fn legend_and_plot_lines(svg: &str, color: RGBColor, label: &str) -> (usize, Vec<usize>) {
+    let row = svg_texts(svg)
+        .into_iter()
+        .find(|t| t.text == label)
+        .unwrap_or_else(|| panic!("no legend label {label}"))
+        .y;
+    let (mut legend, mut plot) = (0, Vec::new());
+    for tag in svg_elements(svg, "polyline", &hex(color)) {
+        let p = svg_points(tag);
+        if p.iter().all(|&(_, y)| y == row) && p.len() == 2 {
+            legend += 1;
+        } else {
+            plot.push(p.len());
+        }
+    }
+    (legend, plot)
+}
+
+#[test]
+fn pipeline_installed_line_is_dashed_and_coloured_apart_from_online() {
+    use super::pipeline::{INSTALLED, ONLINE};
+    let data = base();
+    let svg = String::from_utf8(
+        render(ChartKind::Pipeline, &data, ChartFormat::Svg, DEFAULT_SIZE).unwrap(),
+    )
+    .unwrap();
+    let n = data.daily.len();
+    // Online: one solid line over every day, a solid swatch in the legend.
+    let (legend, plot) = legend_and_plot_lines(&svg, ONLINE, "Online (passed burn-in)");
+    assert_eq!(legend, 1, "online legend swatch");
+    assert_eq!(plot, vec![n], "online: one solid line of {n} days");
+    // Installed: in another colour, drawn in dashes, a dashed swatch in the legend.
+    let (legend, plot) = legend_and_plot_lines(&svg, INSTALLED, "Installed");
+    assert!(
+        legend >= 2,
+        "installed legend swatch not dashed: {legend} segments"
+    );
+    assert!(
+        plot.len() >= 20,
+        "installed line not dashed: {} pieces",
+        plot.len()
+    );
+    assert!(
+        plot.iter().all(|&p| p < n / 10),
+        "installed dashes too long: {plot:?}"
+    );
+    assert!(
+        plot.iter().sum::<usize>() > n / 2,
+        "installed dashes cover too little"
+    );
+}
+
+#[test]
+fn sites_chart_labels_its_top_y_tick_and_its_legend_fits_one_row() {
+    let data = base();
+    let svg =
+        String::from_utf8(render(ChartKind::Sites, &data, ChartFormat::Svg, DEFAULT_SIZE).unwrap())
+            .unwrap();
+    // The y axis: the long vertical grey line left of the plot; its top is the top of the axis.
+    let axis_top = svg_elements(&svg, "polyline", "#555555")
+        .into_iter()
+        .map(svg_points)
+        .filter(|p| p.len() == 2 && p[0].0 == p[1].0 && (p[0].1 - p[1].1).abs() > 200)
+        .map(|p| p[0].1.min(p[1].1))
+        .next()
+        .expect("y axis");
+    let top_label = svg_texts(&svg)
+        .into_iter()
+        .filter(|t| t.anchor == "end" && parse_count(&t.text).is_some())
+        .min_by_key(|t| t.y)
+        .unwrap();
+    assert!(
+        (top_label.y - axis_top).abs() <= 1,
+        "top y label {top_label:?} below the axis top {axis_top}"
+    );
+    // The top of the stack (the mean total) lies under the labelled top.
+    let (y0, k) = y_scale(&svg);
+    let total_max = (0..data.daily.len())
+        .map(|i| {
+            data.daily
+                .site_online_means()
+                .iter()
+                .map(|(_, v)| v[i])
+                .sum::<f64>()
+        })
+        .fold(0.0, f64::max);
+    assert!(y0 - total_max * k > f64::from(axis_top));
+
+    // The legend: one row, every site named.
+    let texts = svg_texts(&svg);
+    let rows: Vec<i32> = data
+        .daily
+        .site_online_means()
+        .iter()
+        .map(|(id, _)| {
+            texts
+                .iter()
+                .find(|t| t.text == *id)
+                .expect("site in legend")
+                .y
+        })
+        .collect();
+    assert_eq!(rows.len(), 5);
+    assert!(
+        rows.iter().all(|&y| y == rows[0]),
+        "legend wraps: rows at {rows:?}"
+    );
+    assert!(
+        !texts
+            .iter()
+            .any(|t| t.y > rows[0] && t.y < axis_top - 10 && t.anchor == "start"),
+        "a second legend row"
+    );
+
+    // The axis top for other totals: labelled steps of 1, 2 or 5 × 10ⁿ, ≤ 8 labels, ≥ 2% headroom.
+    for (max, top) in [
+        (347_000.0, 400_000.0),
+        (2016.0, 2500.0),
+        (95.0, 100.0),
+        (0.0, 1.0),
+    ] {
+        assert_eq!(super::sites::labelled_top(max), top, "{max}");
+    }
 }
