@@ -86,7 +86,7 @@ pub const DEFAULT_SIZE: (u32, u32) = (1200, 700);
 /// Which chart to draw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChartKind {
-    /// Available GPUs over time: median, P25–P75 and P5–P95 bands, target and deadline.
+    /// Available GPUs over time: median, P25–P75 and P10–P90 bands, target and deadline.
     Fan,
     /// Delivered, installed and online GPUs (medians): the gaps are staging and burn-in.
     Pipeline,
