@@ -54,7 +54,7 @@ fn chart_data(s: &Scenario, trials: u64) -> ChartData {
 }
 
 /// Runs a test scenario (8 trials) and parses its files back into chart data.
-fn inline(test_scenario: &TestScenario) -> ChartData {
+pub(super) fn inline(test_scenario: &TestScenario) -> ChartData {
     let text = test_scenario.text();
     chart_data(&scenario::parse(&text, Path::new("t.toml")).unwrap(), 8)
 }
@@ -395,15 +395,15 @@ use crate::stats::{DailyStat, Metric};
 
 /// One SVG `<text>` element: its position, anchor and content.
 #[derive(Debug, Clone)]
-struct SvgText {
+pub(super) struct SvgText {
     x: i32,
     y: i32,
     anchor: String,
-    text: String,
+    pub(super) text: String,
 }
 
 /// The value of attribute `name` in one SVG element's opening tag.
-fn svg_attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+pub(super) fn svg_attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
     let key = format!(" {name}=\"");
     let start = tag.find(&key)? + key.len();
     let len = tag[start..].find('"')?;
@@ -411,7 +411,7 @@ fn svg_attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 }
 
 /// Every `<text>` element of an SVG drawn by plotters.
-fn svg_texts(svg: &str) -> Vec<SvgText> {
+pub(super) fn svg_texts(svg: &str) -> Vec<SvgText> {
     svg.split("<text")
         .skip(1)
         .map(|chunk| {
@@ -428,13 +428,19 @@ fn svg_texts(svg: &str) -> Vec<SvgText> {
         .collect()
 }
 
-/// Opening tags of every element `kind` (`polyline`, `polygon`, ...) with `stroke` or `fill`
-/// colour `color` (`#RRGGBB`).
-fn svg_elements<'a>(svg: &'a str, kind: &str, color: &str) -> Vec<&'a str> {
+/// Opening tags (attributes only) of every element `kind` (`polyline`, `polygon`, ...).
+pub(super) fn svg_tags<'a>(svg: &'a str, kind: &str) -> Vec<&'a str> {
     let open = format!("<{kind}");
     svg.split(open.as_str())
         .skip(1)
         .map(|chunk| chunk.split('>').next().unwrap())
+        .collect()
+}
+
+/// Opening tags of every element `kind` with `stroke` or `fill` colour `color` (`#RRGGBB`).
+fn svg_elements<'a>(svg: &'a str, kind: &str, color: &str) -> Vec<&'a str> {
+    svg_tags(svg, kind)
+        .into_iter()
         .filter(|tag| {
             svg_attr(tag, "stroke") == Some(color) || svg_attr(tag, "fill") == Some(color)
         })

@@ -1,77 +1,24 @@
 //! Tests of the compare, sweep and sensitivity charts' look: colours, legends, labels and axes,
 //! read from the SVGs.
 
-use std::path::Path;
-
+use super::tests::{inline, svg_attr, svg_tags, svg_texts};
 use super::*;
-use crate::engine::{self, EngineConfig, RunHooks};
-use crate::model::Model;
-use crate::output;
-use crate::scenario;
-use crate::stats::{Summary, daily_rows};
 use crate::test_support::TestScenario;
 
-/// A one-site scenario (8 trials) run with the library and parsed back into chart data.
+/// A one-site run of 8 trials, as chart data.
 fn small_run() -> ChartData {
-    let text = TestScenario::new("small")
-        .dates("2026-01-31", "2026-02-09")
-        .target_gpus(2016)
-        .supply(14, "2026-12-31")
-        .site("hall", 1.25, 100, "{ mw = 100, planned = 2025-12-01 }")
-        .text();
-    let s = scenario::parse(&text, Path::new("t.toml")).unwrap();
-    let model = Model::compile(&s).unwrap();
-    let cfg = EngineConfig {
-        trials: 8,
-        first_trial: 0,
-        seed: 7,
-        threads: 1,
-        batch_size: 16,
-    };
-    let acc = engine::run(&model, &cfg, RunHooks::default()).unwrap();
-    let summary = Summary::new(&acc, &engine::run_info(&s, 7));
-    let site_ids: Vec<String> = s.sites.iter().map(|x| x.id.clone()).collect();
-    let mut json = Vec::new();
-    output::write_summary_json(&summary, &mut json).unwrap();
-    let mut csv = Vec::new();
-    output::write_daily_csv(&daily_rows(&acc, s.start), &site_ids, &mut csv).unwrap();
-    ChartData::parse(
-        &json,
-        Path::new("summary.json"),
-        &csv,
-        Path::new("daily.csv"),
+    inline(
+        &TestScenario::new("small")
+            .dates("2026-01-31", "2026-02-09")
+            .target_gpus(2016)
+            .supply(14, "2026-12-31")
+            .site("hall", 1.25, 100, "{ mw = 100, planned = 2025-12-01 }"),
     )
-    .unwrap()
-}
-
-/// The value of attribute `name` in an SVG element's text.
-fn attr<'a>(element: &'a str, name: &str) -> Option<&'a str> {
-    let key = format!(" {name}=\"");
-    let start = element.find(&key)? + key.len();
-    let len = element[start..].find('"')?;
-    Some(&element[start..start + len])
-}
-
-/// Every `<tag ...>` element of `svg`.
-fn elements<'a>(svg: &'a str, tag: &str) -> Vec<&'a str> {
-    let open = format!("<{tag} ");
-    svg.match_indices(&open)
-        .map(|(i, _)| {
-            let end = svg[i..].find('>').unwrap();
-            &svg[i..=i + end]
-        })
-        .collect()
 }
 
 /// The text of every `<text>` element.
 fn texts(svg: &str) -> Vec<String> {
-    svg.match_indices("<text ")
-        .map(|(i, _)| {
-            let start = i + svg[i..].find('>').unwrap() + 1;
-            let end = start + svg[start..].find("</text>").unwrap();
-            svg[start..end].trim().to_owned()
-        })
-        .collect()
+    svg_texts(svg).into_iter().map(|t| t.text).collect()
 }
 
 fn overlay_svg(n: usize) -> String {
@@ -84,10 +31,10 @@ fn overlay_svg(n: usize) -> String {
 fn overlay_second_scenario_is_not_orange_next_to_the_vermillion_target() {
     let svg = overlay_svg(3);
     // Median lines (and the legend's) are drawn 3 px wide at 1200 × 700.
-    let strokes: Vec<&str> = elements(&svg, "polyline")
+    let strokes: Vec<&str> = svg_tags(&svg, "polyline")
         .into_iter()
-        .filter(|e| attr(e, "stroke-width") == Some("3"))
-        .filter_map(|e| attr(e, "stroke"))
+        .filter(|e| svg_attr(e, "stroke-width") == Some("3"))
+        .filter_map(|e| svg_attr(e, "stroke"))
         .collect();
     for c in ["#0072B2", "#009E73", "#CC79A7"] {
         assert!(strokes.contains(&c), "{c} missing from {strokes:?}");
@@ -102,10 +49,10 @@ fn overlay_second_scenario_is_not_orange_next_to_the_vermillion_target() {
 fn overlay_band_legend_swatches_are_in_the_scenario_colours() {
     let svg = overlay_svg(2);
     let band_fills = |tag: &str| -> Vec<String> {
-        elements(&svg, tag)
+        svg_tags(&svg, tag)
             .into_iter()
-            .filter(|e| attr(e, "opacity") == Some("0.16"))
-            .filter_map(|e| attr(e, "fill").map(str::to_owned))
+            .filter(|e| svg_attr(e, "opacity") == Some("0.16"))
+            .filter_map(|e| svg_attr(e, "fill").map(str::to_owned))
             .collect()
     };
     // The bands themselves, one per scenario.
@@ -227,9 +174,9 @@ fn sweep_gpu_axis_keeps_a_nearby_target_in_view() {
     assert!(lo < 290_000.0 && lo > 280_000.0, "{lo}");
     let svg = sweep_svg(290_000.0);
     assert!(!texts(&svg).iter().any(|t| t.contains("this axis")));
-    let dashed_target = elements(&svg, "polyline")
+    let dashed_target = svg_tags(&svg, "polyline")
         .into_iter()
-        .filter(|e| attr(e, "stroke") == Some("#D55E00"))
+        .filter(|e| svg_attr(e, "stroke") == Some("#D55E00"))
         .count();
     assert!(dashed_target > 1, "{dashed_target} vermillion dashes");
 }

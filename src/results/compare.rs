@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::{ChartOptions, IoContext, ResultsError, write_atomic, write_run};
+use super::{ChartOptions, IoContext, ResultsError, write_atomic, write_chart_formats, write_run};
 use crate::analysis::CompareResult;
 use crate::chart::{self, ChartData};
 use crate::output;
@@ -63,21 +63,9 @@ fn write_overlay(
         })?;
         runs.push((label.to_owned(), data));
     }
-    let charts = dir.join("charts");
-    fs::create_dir_all(&charts).context(|| format!("creating {}", charts.display()))?;
-    let mut written = Vec::new();
-    for &format in &options.formats {
-        let bytes = chart::render_overlay(&runs, format, options.size).map_err(|source| {
-            ResultsError::Chart {
-                context: "drawing the overlay chart".into(),
-                source,
-            }
-        })?;
-        let path = charts.join(format!("overlay.{}", format.extension()));
-        write_atomic(&path, |w| Ok(w.write_all(&bytes)?))?;
-        written.push(path);
-    }
-    Ok(written)
+    write_chart_formats(dir, "overlay", &options.formats, |format| {
+        chart::render_overlay(&runs, format, options.size)
+    })
 }
 
 #[cfg(test)]

@@ -224,15 +224,6 @@ pub fn write_charts(
     Ok(written)
 }
 
-/// Draws one chart as PNG and SVG into `dir/charts/<name>.{png,svg}`; returns the paths.
-pub fn write_chart_pair(
-    dir: &Path,
-    name: &str,
-    render: impl Fn(ChartFormat) -> Result<Vec<u8>, ChartError>,
-) -> Result<Vec<PathBuf>, ResultsError> {
-    write_chart_formats(dir, name, &[ChartFormat::Png, ChartFormat::Svg], render)
-}
-
 /// Draws one chart in each of `formats` into `dir/charts/<name>.<extension>`; returns the paths.
 pub fn write_chart_formats(
     dir: &Path,

@@ -1,10 +1,9 @@
 //! A sensitivity analysis's results folder: `sensitivity.json`, `sensitivity.csv` and the
 //! tornado chart.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::{ChartOptions, IoContext, ResultsError, write_atomic};
+use super::{ChartOptions, ResultsError, write_atomic, write_chart_formats};
 use crate::analysis::sensitivity::{Ranking, SensitivityResult};
 use crate::chart::{self, Tornado, TornadoRow, TornadoScale};
 use crate::numeric::thousands;
@@ -40,20 +39,9 @@ pub fn write_sensitivity(
     if let Some(options) = charts
         && !tornado.rows.is_empty()
     {
-        let charts_dir = dir.join("charts");
-        fs::create_dir_all(&charts_dir).context(|| format!("creating {}", charts_dir.display()))?;
-        for &format in &options.formats {
-            let bytes =
-                chart::render_tornado(&tornado, format, options.size).map_err(|source| {
-                    ResultsError::Chart {
-                        context: "drawing the tornado chart".into(),
-                        source,
-                    }
-                })?;
-            let path = charts_dir.join(format!("tornado.{}", format.extension()));
-            write_atomic(&path, |w| Ok(w.write_all(&bytes)?))?;
-            written.charts.push(path);
-        }
+        written.charts = write_chart_formats(dir, "tornado", &options.formats, |format| {
+            chart::render_tornado(&tornado, format, options.size)
+        })?;
     }
     Ok(written)
 }

@@ -1,10 +1,9 @@
 //! A sweep's results folder: `sweep.csv`, `sweep.json` and the chart (`charts/sweep.*` for one
 //! parameter, `charts/heatmap.*` for two).
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::{ChartOptions, IoContext, ResultsError, write_atomic};
+use super::{ChartOptions, ResultsError, write_atomic, write_chart_formats};
 use crate::analysis::sweep::SweepResult;
 use crate::chart::{self, SweepChart, SweepPoint};
 use crate::output;
@@ -44,19 +43,9 @@ pub fn write_sweep(
     } else {
         "heatmap"
     };
-    let chart_dir = dir.join("charts");
-    fs::create_dir_all(&chart_dir).context(|| format!("creating {}", chart_dir.display()))?;
-    for &format in &options.formats {
-        let bytes = chart::render_sweep(&data, format, options.size).map_err(|source| {
-            ResultsError::Chart {
-                context: format!("drawing the {name} chart"),
-                source,
-            }
-        })?;
-        let path = chart_dir.join(format!("{name}.{}", format.extension()));
-        write_atomic(&path, |w| Ok(w.write_all(&bytes)?))?;
-        written.charts.push(path);
-    }
+    written.charts = write_chart_formats(dir, name, &options.formats, |format| {
+        chart::render_sweep(&data, format, options.size)
+    })?;
     Ok(written)
 }
 
