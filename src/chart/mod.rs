@@ -50,6 +50,7 @@ macro_rules! render_to {
 mod backtest;
 mod bottlenecks;
 mod data;
+mod differences;
 mod fan;
 mod full_capacity;
 mod overlay;
@@ -75,9 +76,10 @@ pub use backtest::{
     render_calibration,
 };
 pub use data::{ChartData, Daily, RunFacts};
+pub use differences::render_differences;
 pub use overlay::render_overlay;
 pub use sweep::{SweepChart, SweepPoint, render_sweep};
-pub use tornado::{Tornado, TornadoRow, TornadoScale, render_tornado};
+pub use tornado::{Tornado, TornadoBar, TornadoRow, TornadoScale, render_tornado};
 
 /// Default image size in pixels (width, height): legible on a slide, and still legible when
 /// scaled to a paper column.

@@ -46,8 +46,8 @@ const COLOURS: [RGBColor; 6] = [
     oi::ORANGE,
 ];
 
-/// Colour of the `i`-th scenario.
-fn colour(i: usize) -> RGBColor {
+/// Colour of the `i`-th scenario (0: the baseline), also in the differences chart.
+pub(super) fn colour(i: usize) -> RGBColor {
     COLOURS[i % COLOURS.len()]
 }
 

@@ -10,6 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{self, Mark, Sizes, draw_err, okabe_ito as oi};
 use super::{ChartError, ChartFormat};
+use crate::scenario::field_label;
 
 /// One grid point's results, as the sweep charts need them.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,14 +109,29 @@ pub(super) fn fmt_value(v: f64) -> String {
     if s == "-0" { "0".into() } else { s.to_owned() }
 }
 
+/// `name` with its first letter in lower case, to follow "vs" in a title ("vs power scale"),
+/// unless it starts with an abbreviation ("PUE").
+fn lower_first(name: &str) -> String {
+    let mut chars = name.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => {
+            format!("{}{}", a.to_lowercase(), &name[a.len_utf8()..])
+        }
+        _ => name.to_owned(),
+    }
+}
+
 fn draw_line<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     data: &SweepChart,
     sz: &Sizes,
 ) -> Result<(), ChartError> {
     let xs = &data.values[0];
-    let param = &data.params[0];
-    let title = format!("P(target by deadline) and GPUs at the deadline vs {param}");
+    let param = field_label(&data.params[0]);
+    let title = format!(
+        "P(target by deadline) and GPUs at the deadline vs {}",
+        lower_first(&param.name)
+    );
     let subtitle = vec![run_line(data)];
     let legend = vec![
         ("P(target by deadline)".to_owned(), Mark::Line(oi::BLUE)),
@@ -212,7 +228,7 @@ fn draw_line<DB: DrawingBackend>(
             .axis_desc_style(sz.axis_title())
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&|v| style::fmt_count(*v))
-            .x_desc(param.as_str())
+            .x_desc(param.axis_title())
             .y_desc("GPUs at deadline")
             .draw()
             .map_err(draw_err)?;
@@ -426,9 +442,11 @@ fn draw_heatmap<DB: DrawingBackend>(
     let z: Vec<Vec<f64>> = (0..nx)
         .map(|i| (0..ny).map(|j| data.points[i * ny + j].p_target).collect())
         .collect();
+    let (x_param, y_param) = (field_label(&data.params[0]), field_label(&data.params[1]));
     let title = format!(
         "P(target by deadline) over {} × {}",
-        data.params[0], data.params[1]
+        lower_first(&x_param.name),
+        lower_first(&y_param.name)
     );
     let subtitle = vec![
         run_line(data),
@@ -491,8 +509,8 @@ fn draw_heatmap<DB: DrawingBackend>(
         .axis_desc_style(sz.axis_title())
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
-        .x_desc(data.params[0].as_str())
-        .y_desc(data.params[1].as_str())
+        .x_desc(x_param.axis_title())
+        .y_desc(y_param.axis_title())
         .draw()
         .map_err(draw_err)?;
     chart
@@ -571,6 +589,22 @@ fn draw_heatmap<DB: DrawingBackend>(
         bar.draw_text(&format!("{:.0}%", t * 100.0), &tick, (x1 + sz.px(10.0), y))
             .map_err(draw_err)?;
     }
+    // The bar's title, upright along its right side.
+    let title = format!("P(target by {})", data.deadline);
+    let title_style = sz
+        .axis_title()
+        .transform(FontTransform::Rotate270)
+        .pos(Pos::new(HPos::Center, VPos::Bottom));
+    let (label_w, _) = bar.estimate_text_size("100%", &tick).map_err(draw_err)?;
+    bar.draw_text(
+        &title,
+        &title_style,
+        (
+            (x1 + sz.px(10.0) + label_w as i32 + sz.px(30.0)).min(bw - sz.px(4.0)),
+            (top + bottom) / 2,
+        ),
+    )
+    .map_err(draw_err)?;
     // The threshold on the bar.
     let y = bottom - ((bottom - top) as f64 * data.threshold.clamp(0.0, 1.0)).round() as i32;
     bar.draw(&PathElement::new(

@@ -69,16 +69,19 @@ fn tornado(labels: &[&str]) -> Tornado {
         axis: "Spearman ρ".into(),
         centre: 0.0,
         centre_label: None,
-        series: ["a".into(), "b".into()],
+        series: vec!["a".into(), "b".into()],
         scale: TornadoScale::Plain,
         range: Some((-1.0, 1.0)),
+        floor: None,
         rows: labels
             .iter()
             .enumerate()
             .map(|(i, l)| TornadoRow {
                 label: (*l).to_owned(),
-                first: Some(0.5 - 0.1 * i as f64),
-                second: Some(-0.3),
+                bars: vec![
+                    Some(TornadoBar::plain(0.5 - 0.1 * i as f64)),
+                    Some(TornadoBar::plain(-0.3)),
+                ],
             })
             .collect(),
     }

@@ -1,8 +1,10 @@
 //! Tornado chart for `capsim sensitivity`: one row per input, sorted with the largest effect on
-//! top, each row holding two horizontal bars drawn from a common centre line (e.g. ρ with the
-//! full-capacity day and ρ with GPUs at the deadline; or the outcome with the input held at its
-//! P10 and at its P90, from the baseline). Input names are paths; their dots are drawn as " › ",
-//! which stay visible at tick size.
+//! top, each row holding one or two horizontal bars drawn from a common centre line (e.g. ρ with
+//! the full-capacity day; the outcome with the input held at its P10 and at its P90, from the
+//! baseline; first-order and total Sobol indices), each bar with its 95% interval as a whisker
+//! when it has one. Estimates below a floor (Sobol indices below 0, by sampling error) are drawn
+//! at the floor, their whiskers in full, and the subtitle says so. Input names are paths; their
+//! dots are drawn as " › ", which stay visible at tick size.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -22,15 +24,32 @@ pub enum TornadoScale {
     Days,
 }
 
-/// One row: an input and its two bar ends (`None` leaves a bar out).
+/// One bar: where it ends and, if known, its 95% interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TornadoBar {
+    /// The estimate: the bar runs from the centre to here.
+    pub value: f64,
+    /// Its 95% interval (low, high), drawn as a whisker.
+    pub interval: Option<(f64, f64)>,
+}
+
+impl TornadoBar {
+    /// A bar without an interval.
+    pub fn plain(value: f64) -> Self {
+        TornadoBar {
+            value,
+            interval: None,
+        }
+    }
+}
+
+/// One row: an input and one bar per series (`None` leaves a bar out).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TornadoRow {
     /// Input name.
     pub label: String,
-    /// End of the first bar (drawn above, blue).
-    pub first: Option<f64>,
-    /// End of the second bar (drawn below, orange).
-    pub second: Option<f64>,
+    /// The bars, in series order (the first on top, blue; the second below, orange).
+    pub bars: Vec<Option<TornadoBar>>,
 }
 
 /// What a tornado chart shows. Rows are drawn in the order given, the first on top.
@@ -46,15 +65,24 @@ pub struct Tornado {
     pub centre: f64,
     /// The centre line's legend label, if it should be shown.
     pub centre_label: Option<String>,
-    /// Legend labels of the first and second bar.
-    pub series: [String; 2],
+    /// Legend labels of the series: one or two.
+    pub series: Vec<String>,
     /// Value-axis format.
     pub scale: TornadoScale,
     /// Fixed value range, e.g. −1..1 for correlations; else fitted to the bars.
     pub range: Option<(f64, f64)>,
+    /// Estimates below this are drawn at it (e.g. 0 for Sobol indices, which cannot be
+    /// negative but whose estimates can); their intervals are drawn in full.
+    pub floor: Option<f64>,
     /// Rows, largest effect first.
     pub rows: Vec<TornadoRow>,
 }
+
+/// The series' colours, in order.
+const SERIES_COLOURS: [RGBColor; 2] = [oi::BLUE, oi::ORANGE];
+
+/// The whiskers' colour: the text's near-black, over either series' colour.
+const WHISKER: RGBColor = style::INK;
 
 /// Most rows drawn; the rest are summarised in a note.
 const MAX_ROWS: usize = 25;
@@ -72,6 +100,15 @@ pub fn render_tornado(
         return Err(ChartError::NoData {
             chart: "tornado",
             reason: "no uncertain inputs to rank".into(),
+        });
+    }
+    if t.series.is_empty()
+        || t.series.len() > SERIES_COLOURS.len()
+        || t.rows.iter().any(|r| r.bars.len() != t.series.len())
+    {
+        return Err(ChartError::NoData {
+            chart: "tornado",
+            reason: "a tornado needs one or two series and one bar per series in every row".into(),
         });
     }
     render_to!(format, size, |root| draw(&root, t, &Sizes::new(size)))
@@ -116,10 +153,31 @@ fn draw<DB: DrawingBackend>(
             t.rows.len()
         ));
     }
-    let mut legend = vec![
-        (t.series[0].clone(), Mark::Fill(oi::BLUE, 1.0)),
-        (t.series[1].clone(), Mark::Fill(oi::ORANGE, 1.0)),
-    ];
+    let drawn = |b: &Option<TornadoBar>| b.filter(|b| b.value.is_finite());
+    let floored = rows
+        .iter()
+        .flat_map(|r| r.bars.iter().filter_map(drawn))
+        .any(|b| t.floor.is_some_and(|f| b.value < f));
+    if let (true, Some(f)) = (floored, t.floor) {
+        let f = fmt_value(TornadoScale::Plain, f);
+        subtitle.push(format!(
+            "Estimates below {f} (sampling error) are drawn as {f}; their whiskers show the \
+             95% interval in full."
+        ));
+    }
+    let mut legend: Vec<(String, Mark)> = t
+        .series
+        .iter()
+        .zip(SERIES_COLOURS)
+        .map(|(label, c)| (label.clone(), Mark::Fill(c, 1.0)))
+        .collect();
+    let whiskers = rows
+        .iter()
+        .flat_map(|r| r.bars.iter().filter_map(drawn))
+        .any(|b| b.interval.is_some());
+    if whiskers {
+        legend.push(("95% interval".to_owned(), Mark::Line(WHISKER)));
+    }
     if let Some(c) = &t.centre_label {
         legend.push((c.clone(), Mark::Line(oi::BLACK)));
     }
@@ -128,8 +186,9 @@ fn draw<DB: DrawingBackend>(
     let (lo, hi) = t.range.unwrap_or_else(|| {
         let mut lo = t.centre;
         let mut hi = t.centre;
-        for r in rows {
-            for v in [r.first, r.second].into_iter().flatten() {
+        for b in rows.iter().flat_map(|r| r.bars.iter().filter_map(drawn)) {
+            let (l, h) = b.interval.unwrap_or((b.value, b.value));
+            for v in [b.value, l, h] {
                 if v.is_finite() {
                     lo = lo.min(v);
                     hi = hi.max(v);
@@ -187,26 +246,35 @@ fn draw<DB: DrawingBackend>(
         .map_err(draw_err)?;
     let clamp = |v: f64| v.clamp(lo, hi);
     for (i, r) in rows.iter().enumerate() {
-        // Row i occupies [n − i − 1, n − i]; the first bar the upper half, the second the lower.
+        // Row i occupies [n − i − 1, n − i], split evenly among the series, first on top.
         let top = n - i as f64;
-        let mid = top - 0.5;
         let gap = 0.12;
-        if let Some(v) = r.first.filter(|v| v.is_finite()) {
+        let slot = (1.0 - 2.0 * gap) / r.bars.len() as f64;
+        for (k, (bar, colour)) in r.bars.iter().zip(SERIES_COLOURS).enumerate() {
+            let Some(bar) = drawn(bar) else { continue };
+            let (y_hi, y_lo) = (top - gap - k as f64 * slot, top - gap - (k + 1) as f64 * slot);
+            let end = t.floor.map_or(bar.value, |f| bar.value.max(f));
             chart
                 .draw_series(std::iter::once(Rectangle::new(
-                    [(clamp(t.centre), top - gap), (clamp(v), mid)],
-                    oi::BLUE.filled(),
+                    [(clamp(t.centre), y_hi), (clamp(end), y_lo)],
+                    colour.filled(),
                 )))
                 .map_err(draw_err)?;
+            if let Some((l, h)) = bar.interval.filter(|(l, h)| l.is_finite() && h.is_finite()) {
+                let y = (y_hi + y_lo) / 2.0;
+                let cap = slot * 0.3;
+                let width = WHISKER.stroke_width(sz.pxu(2.0));
+                let lines = [
+                    vec![(clamp(l), y), (clamp(h), y)],
+                    vec![(clamp(l), y - cap), (clamp(l), y + cap)],
+                    vec![(clamp(h), y - cap), (clamp(h), y + cap)],
+                ];
+                chart
+                    .draw_series(lines.into_iter().map(|p| PathElement::new(p, width)))
+                    .map_err(draw_err)?;
+            }
         }
-        if let Some(v) = r.second.filter(|v| v.is_finite()) {
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(clamp(t.centre), mid), (clamp(v), top - 1.0 + gap)],
-                    oi::ORANGE.filled(),
-                )))
-                .map_err(draw_err)?;
-        }
+        let mid = top - 0.5;
         // The label, right-aligned just left of the plot, shortened if it would not fit.
         let (px, py) = chart.backend_coord(&(lo, mid));
         let mut label = labels[i].clone();

@@ -1,5 +1,5 @@
 //! A comparison's results folder: each scenario's own results in a folder named by its label,
-//! `compare.json`, `compare.csv` and the overlay chart.
+//! `compare.json`, `compare.csv`, the overlay chart and the paired-differences chart.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,14 +16,15 @@ pub struct CompareFiles {
     pub files: Vec<&'static str>,
     /// The files of each scenario's folder, by name.
     pub scenario_files: Vec<&'static str>,
-    /// The overlay charts.
+    /// The overlay and paired-differences charts.
     pub charts: Vec<PathBuf>,
 }
 
 /// Writes the results of `result` (unsharded) into `dir`: each scenario's `summary.json`,
 /// `daily.csv` and `scenario.resolved.toml` in `dir/<label>/`, then `compare.json` and
 /// `compare.csv`, then, when `charts` is given, the overlay of every scenario's available GPUs
-/// (drawn from the files just written) as `charts/overlay.<format>`.
+/// (drawn from the files just written) as `charts/overlay.<format>` and the paired differences
+/// of `compare.json` as `charts/differences.<format>`.
 pub fn write_compare(
     dir: &Path,
     result: &CompareResult,
@@ -45,6 +46,11 @@ pub fn write_compare(
     files.files = vec!["compare.json", "compare.csv"];
     if let Some(options) = charts {
         files.charts = write_overlay(dir, result, options)?;
+        files
+            .charts
+            .extend(write_chart_formats(dir, "differences", &options.formats, |format| {
+                chart::render_differences(&report, format, options.size)
+            })?);
     }
     Ok(files)
 }
@@ -101,7 +107,13 @@ mod tests {
         };
         let written = write_compare(dir.path(), &result, Some(&options)).unwrap();
         assert_eq!(written.files, ["compare.json", "compare.csv"]);
-        assert_eq!(written.charts, [dir.path().join("charts/overlay.svg")]);
+        assert_eq!(
+            written.charts,
+            [
+                dir.path().join("charts/overlay.svg"),
+                dir.path().join("charts/differences.svg")
+            ]
+        );
         assert!(!dir.path().join("charts/overlay.png").exists());
         for label in ["base", "again"] {
             for file in &written.scenario_files {

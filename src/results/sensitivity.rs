@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::{ChartOptions, ResultsError, write_atomic, write_chart_formats};
 use crate::analysis::sensitivity::{Ranking, SensitivityResult};
-use crate::chart::{self, Tornado, TornadoRow, TornadoScale};
+use crate::chart::{self, Tornado, TornadoBar, TornadoRow, TornadoScale};
 use crate::numeric::thousands;
 use crate::output;
 
@@ -62,37 +62,58 @@ pub(crate) fn run_line(
     )
 }
 
-/// The tornado chart of `r`: ρ with both outcomes, P(target) at P10 and P90 around the
-/// baseline, or the first-order and total Sobol indices of "target met".
+/// The tornado chart of `r`: ρ with the full-capacity day (ρ with GPUs at the deadline when
+/// that day never varies) with its interval, P(target) at P10 and P90 around the baseline, or
+/// the first-order and total Sobol indices of "target met" with their intervals.
 fn tornado(r: &SensitivityResult) -> Tornado {
     let sub = run_line(&r.scenario, r.trials, r.seed, r.target_gpus, &r.deadline);
     match &r.inputs {
-        Ranking::Spearman(rows) => Tornado {
-            title: "Which inputs move the outcome: Spearman rank correlation".into(),
-            subtitle: vec![
-                sub,
-                "Positive: a larger input value goes with a later full-capacity day (or more GPUs). \
-                 Sorted by |ρ| with the full-capacity day."
-                    .into(),
-            ],
-            axis: "Spearman ρ".into(),
-            centre: 0.0,
-            centre_label: None,
-            series: [
-                "ρ with full-capacity day".into(),
-                "ρ with GPUs available at deadline".into(),
-            ],
-            scale: TornadoScale::Plain,
-            range: Some((-1.0, 1.0)),
-            rows: rows
-                .iter()
-                .map(|x| TornadoRow {
-                    label: x.input.clone(),
-                    first: x.rho_full_capacity_day,
-                    second: x.rho_available_gpus,
-                })
-                .collect(),
-        },
+        Ranking::Spearman(rows) => {
+            // One signed bar per input: ρ with GPUs is close to the mirror image of ρ with the
+            // full-capacity day, so drawing both says the same thing twice.
+            let by_day = rows.iter().any(|x| x.rho_full_capacity_day.is_some());
+            let (series, reading) = if by_day {
+                (
+                    "ρ with the full-capacity day",
+                    "Positive: a larger input value goes with a later full-capacity day. ρ with \
+                     GPUs available at the deadline is in sensitivity.csv.",
+                )
+            } else {
+                (
+                    "ρ with GPUs available at the deadline",
+                    "Positive: a larger input value goes with more GPUs at the deadline (the \
+                     full-capacity day does not vary).",
+                )
+            };
+            Tornado {
+                title: "Which inputs move the outcome: Spearman rank correlation".into(),
+                subtitle: vec![sub, reading.into()],
+                axis: "Spearman ρ".into(),
+                centre: 0.0,
+                centre_label: None,
+                series: vec![series.into()],
+                scale: TornadoScale::Plain,
+                range: Some((-1.0, 1.0)),
+                floor: None,
+                rows: rows
+                    .iter()
+                    .map(|x| {
+                        let (rho, ci) = if by_day {
+                            (x.rho_full_capacity_day, x.rho_full_capacity_day_ci95)
+                        } else {
+                            (x.rho_available_gpus, x.rho_available_gpus_ci95)
+                        };
+                        TornadoRow {
+                            label: x.input.clone(),
+                            bars: vec![rho.map(|value| TornadoBar {
+                                value,
+                                interval: ci.map(|[l, h]| (l, h)),
+                            })],
+                        }
+                    })
+                    .collect(),
+            }
+        }
         Ranking::Swing(rows) => Tornado {
             title: "One-at-a-time swing: P(target by deadline)".into(),
             subtitle: vec![
@@ -107,41 +128,53 @@ fn tornado(r: &SensitivityResult) -> Tornado {
                 "All inputs random ({:.1}%)",
                 r.baseline.p_target_by_deadline * 100.0
             )),
-            series: ["Input at its P10".into(), "Input at its P90".into()],
+            series: vec!["Input at its P10".into(), "Input at its P90".into()],
             scale: TornadoScale::Percent,
             range: None,
+            floor: None,
             rows: rows
                 .iter()
                 .map(|x| TornadoRow {
                     label: x.input.clone(),
-                    first: Some(x.p_target_at_p10),
-                    second: Some(x.p_target_at_p90),
+                    bars: vec![
+                        Some(TornadoBar::plain(x.p_target_at_p10)),
+                        Some(TornadoBar::plain(x.p_target_at_p90)),
+                    ],
                 })
                 .collect(),
         },
-        Ranking::Sobol(rows) => Tornado {
-            title: "Sobol indices of 'target met by deadline'".into(),
-            subtitle: vec![
-                sub,
-                "First order: share of the variance due to the input alone; total: including its \
-                 interactions."
-                    .into(),
-            ],
-            axis: "Sobol index".into(),
-            centre: 0.0,
-            centre_label: None,
-            series: ["First-order index".into(), "Total index".into()],
-            scale: TornadoScale::Plain,
-            range: None,
-            rows: rows
-                .iter()
-                .map(|x| TornadoRow {
-                    label: x.input.clone(),
-                    first: Some(x.met_by_deadline.first_order.estimate),
-                    second: Some(x.met_by_deadline.total.estimate),
-                })
-                .collect(),
-        },
+        Ranking::Sobol(rows) => {
+            let bar = |i: &crate::stats::Index| TornadoBar {
+                value: i.estimate,
+                interval: Some((i.ci95_low, i.ci95_high)),
+            };
+            Tornado {
+                title: "Sobol indices of 'target met by deadline'".into(),
+                subtitle: vec![
+                    sub,
+                    "First order: share of the variance due to the input alone; total: including \
+                     its interactions."
+                        .into(),
+                ],
+                axis: "Sobol index".into(),
+                centre: 0.0,
+                centre_label: None,
+                series: vec!["First-order index".into(), "Total index".into()],
+                scale: TornadoScale::Plain,
+                range: None,
+                floor: Some(0.0),
+                rows: rows
+                    .iter()
+                    .map(|x| TornadoRow {
+                        label: x.input.clone(),
+                        bars: vec![
+                            Some(bar(&x.met_by_deadline.first_order)),
+                            Some(bar(&x.met_by_deadline.total)),
+                        ],
+                    })
+                    .collect(),
+            }
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 //! distribution is valid. Errors name the file, line, field path and what would be valid.
 
 mod dist_spec;
+mod fields;
 mod figures;
 pub mod limits;
 mod raw;
@@ -20,6 +21,7 @@ use jiff::civil::Date;
 
 pub use dist_spec::DistSpec;
 pub(crate) use dist_spec::number;
+pub use fields::{FieldLabel, field_label};
 pub use figures::{BindingCap, HostingCapacity, PlanFigures};
 pub use raw::{AllocationPolicy, ObservedMetric, Staging, parse_date};
 pub use source::Origin;
