@@ -18,6 +18,8 @@ use crate::analysis::compare::CompareReport;
 const UNPAIRED: RGBColor = RGBColor(0xA0, 0xA0, 0xA0);
 /// The paired intervals' colour.
 const PAIRED: RGBColor = style::INK;
+/// The zero line's colour, lighter than the paired intervals.
+const ZERO: RGBColor = style::MUTED;
 
 /// One panel's figure for one scenario: the estimate and its intervals, in the panel's unit.
 #[derive(Debug, Clone, Copy)]
@@ -27,10 +29,11 @@ struct Figure {
     unpaired: Option<(f64, f64)>,
 }
 
-/// One panel: its title, axis unit and each scenario's figure.
+/// One panel: its title and axis title (each long, and short for a narrow panel) and each
+/// scenario's figure.
 struct Panel {
-    title: &'static str,
-    axis: &'static str,
+    title: [&'static str; 2],
+    axis: [&'static str; 2],
     format: fn(f64) -> String,
     figures: Vec<Figure>,
 }
@@ -71,8 +74,8 @@ fn panels(report: &CompareReport) -> [Panel; 3] {
     let points = |(l, h): (f64, f64)| Some((l * 100.0, h * 100.0));
     [
         Panel {
-            title: "P(target by deadline)",
-            axis: "difference (percentage points)",
+            title: ["P(target by deadline)", "P(target)"],
+            axis: ["difference (percentage points)", "points"],
             format: fmt_points,
             figures: c
                 .iter()
@@ -87,8 +90,8 @@ fn panels(report: &CompareReport) -> [Panel; 3] {
                 .collect(),
         },
         Panel {
-            title: "Mean GPUs available at deadline",
-            axis: "difference (GPUs)",
+            title: ["Mean GPUs available at deadline", "GPUs at deadline"],
+            axis: ["difference (GPUs)", "GPUs"],
             format: fmt_gpus,
             figures: c
                 .iter()
@@ -103,8 +106,8 @@ fn panels(report: &CompareReport) -> [Panel; 3] {
                 .collect(),
         },
         Panel {
-            title: "Median full-capacity day",
-            axis: "difference (days; − = earlier)",
+            title: ["Median full-capacity day", "Full-capacity day"],
+            axis: ["difference (days; − = earlier)", "days (− = earlier)"],
             format: fmt_points,
             figures: c
                 .iter()
@@ -153,10 +156,7 @@ fn draw<DB: DrawingBackend>(
             .to_owned(),
     ];
     let legend = vec![
-        (
-            "Paired 95% interval".to_owned(),
-            Mark::Line(PAIRED),
-        ),
+        ("Paired 95% interval".to_owned(), Mark::Line(PAIRED)),
         (
             "Unpaired 95% interval (for contrast)".to_owned(),
             Mark::Line(UNPAIRED),
@@ -179,7 +179,9 @@ fn draw<DB: DrawingBackend>(
         // Too long: keep the end, where scenario variants differ ("…-late-buildings").
         let mut text = (*l).to_owned();
         loop {
-            let (tw, _) = root.estimate_text_size(&text, &label_style).map_err(draw_err)?;
+            let (tw, _) = root
+                .estimate_text_size(&text, &label_style)
+                .map_err(draw_err)?;
             if tw as i32 <= max_label || text.chars().count() <= 4 {
                 label_w = label_w.max(tw as i32);
                 break;
@@ -194,8 +196,22 @@ fn draw<DB: DrawingBackend>(
     let n = labels.len() as f64;
     for (i, (panel, column)) in panels(report).iter().zip(&columns).enumerate() {
         let (lo, hi) = range(panel);
+        let (cw, _) = column.dim_in_pixel();
+        let fits = |text: &str, style: &TextStyle| -> Result<bool, ChartError> {
+            let (w, _) = root.estimate_text_size(text, style).map_err(draw_err)?;
+            Ok((w as i32) < cw as i32 - sz.px(24.0))
+        };
+        let pick = |pair: [&'static str; 2], style: &TextStyle| -> Result<&str, ChartError> {
+            Ok(if fits(pair[0], style)? {
+                pair[0]
+            } else {
+                pair[1]
+            })
+        };
+        let title = pick(panel.title, &sz.axis_title())?;
+        let axis = pick(panel.axis, &sz.note())?;
         let mut chart = ChartBuilder::on(column)
-            .caption(panel.title, sz.axis_title())
+            .caption(title, sz.axis_title())
             .margin_left(sz.px(10.0))
             .margin_right(sz.px(22.0))
             .margin_top(sz.px(4.0))
@@ -206,10 +222,9 @@ fn draw<DB: DrawingBackend>(
             .map_err(draw_err)?;
         let fmt = panel.format;
         let x_fmt = move |v: &f64| fmt(*v);
-        let (cw, _) = column.dim_in_pixel();
         chart
             .configure_mesh()
-            .x_labels(((f64::from(cw) / f64::from(sz.pxu(90.0))).floor() as usize).max(2))
+            .x_labels(((f64::from(cw) / f64::from(sz.pxu(90.0))).floor() as usize).max(3))
             .disable_y_mesh()
             .y_labels(0)
             .max_light_lines(0)
@@ -218,13 +233,13 @@ fn draw<DB: DrawingBackend>(
             .label_style(sz.tick())
             .axis_desc_style(sz.note())
             .x_label_formatter(&x_fmt)
-            .x_desc(panel.axis)
+            .x_desc(axis)
             .draw()
             .map_err(draw_err)?;
         chart
             .draw_series(std::iter::once(PathElement::new(
                 vec![(0.0, 0.0), (0.0, n)],
-                style::INK.stroke_width(sz.pxu(1.5)),
+                ZERO.stroke_width(sz.pxu(1.5)),
             )))
             .map_err(draw_err)?;
         for (k, f) in panel.figures.iter().enumerate() {

@@ -1,13 +1,14 @@
 //! Overlay fan chart for `capsim compare`: available GPUs over time of several scenarios on one
-//! plot, each as its median with a P10–P90 band, plus the target and deadline lines. Each
-//! scenario's legend swatch is its line over its band, so the bands need no grey entry of their
-//! own; scenario colours avoid the target line's vermillion and put orange, close to it, last.
+//! plot, each as its median with a P10–P90 band, plus the target and deadline lines (labelled on
+//! the plot, not in the legend, which keeps a small image's plot tall). Each scenario's legend
+//! swatch is its line over its band, so the bands need no grey entry of their own; scenario
+//! colours avoid the target line's vermillion and put orange, close to it, last.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::style::{self, Mark, Sizes, draw_err, okabe_ito as oi};
+use super::style::{self, Sizes, draw_err, okabe_ito as oi};
 use super::{ChartData, ChartError, ChartFormat};
 use crate::stats::{DailyStat, Metric};
 
@@ -51,18 +52,13 @@ pub(super) fn colour(i: usize) -> RGBColor {
     COLOURS[i % COLOURS.len()]
 }
 
-/// A legend entry: a scenario (its median line over its P10–P90 band, in its colour) or a
-/// reference line.
-enum Entry {
-    Scenario(RGBColor),
-    Reference(Mark),
-}
-
-/// Draws the legend at the top of `area` (wrapped like the header's) and returns the area below.
+/// Draws the legend at the top of `area` (wrapped like the header's): each scenario's label
+/// with its swatch, its median line over its P10–P90 band, in its colour. The target and
+/// deadline lines are labelled on the plot, so they take no legend room. Returns the area below.
 fn legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     sz: &Sizes,
-    entries: &[(String, Entry)],
+    entries: &[(String, RGBColor)],
 ) -> Result<DrawingArea<DB, Shift>, ChartError> {
     let pad = sz.px(20.0);
     let row_h = sz.px(26.0);
@@ -73,48 +69,23 @@ fn legend<DB: DrawingBackend>(
     let right = sz.width as i32 - pad;
     let mut x = pad;
     let mut cy = row_h / 2;
-    let line = |c: RGBColor, x0: i32, x1: i32, cy: i32, w: u32| {
-        area.draw(&PathElement::new(
-            vec![(x0, cy), (x1, cy)],
-            c.stroke_width(w),
-        ))
-        .map_err(draw_err)
-    };
-    for (label, entry) in entries {
+    for (label, c) in entries {
         let (tw, _) = area.estimate_text_size(label, &text).map_err(draw_err)?;
         let w = swatch + sz.px(8.0) + tw as i32;
         if x > pad && x + w > right {
             x = pad;
             cy += row_h;
         }
-        match *entry {
-            Entry::Scenario(c) => {
-                area.draw(&Rectangle::new(
-                    [(x, cy - half), (x + swatch, cy + half)],
-                    c.mix(BAND_ALPHA).filled(),
-                ))
-                .map_err(draw_err)?;
-                line(c, x, x + swatch, cy, sz.line())?;
-            }
-            Entry::Reference(Mark::Dashed(c)) => {
-                let dash = (swatch / 5).max(2);
-                let mut x0 = x;
-                while x0 < x + swatch {
-                    line(c, x0, (x0 + dash).min(x + swatch), cy, sz.pxu(2.5))?;
-                    x0 += 2 * dash;
-                }
-            }
-            Entry::Reference(Mark::Line(c)) => line(c, x, x + swatch, cy, sz.line())?,
-            Entry::Reference(Mark::Fill(c, a)) => area
-                .draw(&Rectangle::new(
-                    [(x, cy - half), (x + swatch, cy + half)],
-                    c.mix(a).filled(),
-                ))
-                .map_err(draw_err)?,
-            Entry::Reference(Mark::Dot(c)) => area
-                .draw(&Circle::new((x + swatch / 2, cy), sz.px(7.0), c.filled()))
-                .map_err(draw_err)?,
-        }
+        area.draw(&Rectangle::new(
+            [(x, cy - half), (x + swatch, cy + half)],
+            c.mix(BAND_ALPHA).filled(),
+        ))
+        .map_err(draw_err)?;
+        area.draw(&PathElement::new(
+            vec![(x, cy), (x + swatch, cy)],
+            c.stroke_width(sz.line()),
+        ))
+        .map_err(draw_err)?;
         area.draw_text(label, &text, (x + swatch + sz.px(8.0), cy))
             .map_err(draw_err)?;
         x += w + gap;
@@ -162,7 +133,7 @@ fn draw<DB: DrawingBackend>(
         runs[0].0
     )];
     subtitle.push("Lines are medians, bands P10–P90 across trials, per day.".to_owned());
-    let mut entries: Vec<(String, Entry)> = runs
+    let entries: Vec<(String, RGBColor)> = runs
         .iter()
         .enumerate()
         .map(|(i, (label, data))| {
@@ -171,15 +142,10 @@ fn draw<DB: DrawingBackend>(
                     "{label} (P(target) {})",
                     style::fmt_pct(data.facts.p_target)
                 ),
-                Entry::Scenario(colour(i)),
+                colour(i),
             )
         })
         .collect();
-    entries.extend(
-        style::reference_legend(&base.facts)
-            .into_iter()
-            .map(|(label, mark)| (label, Entry::Reference(mark))),
-    );
     let area = style::header(root, sz, title, &subtitle, &[])?;
     let area = legend(&area, sz, &entries)?;
 

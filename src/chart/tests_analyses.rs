@@ -183,3 +183,345 @@ fn sweep_gpu_axis_keeps_a_nearby_target_in_view() {
         .count();
     assert!(dashed_target > 1, "{dashed_target} vermillion dashes");
 }
+
+/// The points of a polyline tag.
+fn points(tag: &str) -> Vec<(f64, f64)> {
+    svg_attr(tag, "points")
+        .unwrap()
+        .split_whitespace()
+        .map(|p| {
+            let (x, y) = p.split_once(',').unwrap();
+            (x.parse().unwrap(), y.parse().unwrap())
+        })
+        .collect()
+}
+
+/// Polylines of stroke colour `colour` and width `width`, as point lists.
+fn lines(svg: &str, colour: &str, width: &str) -> Vec<Vec<(f64, f64)>> {
+    svg_tags(svg, "polyline")
+        .into_iter()
+        .filter(|e| {
+            svg_attr(e, "stroke") == Some(colour) && svg_attr(e, "stroke-width") == Some(width)
+        })
+        .map(points)
+        .collect()
+}
+
+/// A comparison of the tiny fixture (target 1,200 GPUs: P(target) 64.5%) with a faster and a
+/// slower supply, labelled `{prefix}faster` and `{prefix}slower`, 200 trials.
+fn tiny_comparison(prefix: &str) -> crate::analysis::compare::CompareReport {
+    use crate::analysis::compare::{CompareRequest, CompareScenario, compare};
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/tiny.toml");
+    let scenario = |label: &str, set: &[&str]| {
+        let mut overrides = vec!["scenario.target_gpus=1200".to_owned()];
+        overrides.extend(set.iter().map(|s| (*s).to_owned()));
+        CompareScenario {
+            label: label.into(),
+            file: "tiny.toml".into(),
+            scenario: crate::scenario::load(&path, &overrides).unwrap(),
+        }
+    };
+    let request = CompareRequest {
+        scenarios: vec![
+            scenario("base", &[]),
+            scenario(&format!("{prefix}faster"), &["supply.main.rate_scale=1.5"]),
+            scenario(&format!("{prefix}slower"), &["supply.main.rate_scale=0.7"]),
+        ],
+        trials: 200,
+        shard: None,
+        seed: 5,
+        threads: 1,
+    };
+    compare(&request, None, &|_| {}).unwrap().report()
+}
+
+#[test]
+fn differences_chart_places_each_paired_difference_and_interval_against_zero() {
+    let report = tiny_comparison("");
+    let svg =
+        String::from_utf8(render_differences(&report, ChartFormat::Svg, (1200, 700)).unwrap())
+            .unwrap();
+    let texts = texts(&svg);
+    for want in [
+        "P(target by deadline)",
+        "Mean GPUs available at deadline",
+        "Median full-capacity day",
+        "difference (percentage points)",
+        "difference (GPUs)",
+        "faster",
+        "slower",
+    ] {
+        assert!(texts.iter().any(|t| t == want), "{want} not in {texts:?}");
+    }
+    // One zero line per panel (muted, full height), left to right.
+    let zeros: Vec<f64> = lines(&svg, "#555555", "2")
+        .into_iter()
+        .filter(|p| p.len() == 2 && p[0].0 == p[1].0 && (p[0].1 - p[1].1).abs() > 100.0)
+        .map(|p| p[0].0)
+        .collect();
+    assert_eq!(zeros.len(), 3, "{zeros:?}");
+    // Dots: 3 per scenario (its medians exist here), in panel order, scenario order.
+    let dots: Vec<(f64, f64)> = svg_tags(&svg, "circle")
+        .into_iter()
+        .map(|e| {
+            let n = |a| svg_attr(e, a).unwrap().parse::<f64>().unwrap();
+            (n("cx"), n("cy"))
+        })
+        .collect();
+    assert_eq!(dots.len(), 6, "{dots:?}");
+    // The paired whiskers' lines (3 px wide, horizontal): by panel, then scenario.
+    let whiskers: Vec<(f64, f64, f64)> = lines(&svg, "#222222", "3")
+        .into_iter()
+        .filter(|p| p.len() == 2 && p[0].1 == p[1].1 && p[0].0 > 100.0)
+        .map(|p| (p[0].0, p[1].0, p[0].1))
+        .collect();
+    assert_eq!(whiskers.len(), 4, "{whiskers:?}");
+    let figures = |c: &crate::analysis::compare::ComparisonEntry| {
+        let p = &c.diff.p_target_by_deadline;
+        let g = &c.diff.available_gpus_at_deadline;
+        [
+            (p.estimate, p.paired_ci95_low, p.paired_ci95_high),
+            (g.estimate, g.paired_ci95_low, g.paired_ci95_high),
+        ]
+    };
+    for (panel, zero) in zeros.iter().take(2).enumerate() {
+        // The plot scale is linear: pixels per unit from the panel's widest span of whisker
+        // ends (the least rounding), then every dot and whisker end must sit at its value.
+        let ws = &whiskers[panel * 2..panel * 2 + 2];
+        let fs: Vec<(f64, f64, f64)> = report
+            .comparisons
+            .iter()
+            .map(|c| figures(c)[panel])
+            .collect();
+        let px_lo = ws.iter().map(|w| w.0).fold(f64::INFINITY, f64::min);
+        let px_hi = ws.iter().map(|w| w.1).fold(f64::NEG_INFINITY, f64::max);
+        let lo = fs.iter().map(|f| f.1).fold(f64::INFINITY, f64::min);
+        let hi = fs.iter().map(|f| f.2).fold(f64::NEG_INFINITY, f64::max);
+        let px_per_unit = (px_hi - px_lo) / (hi - lo);
+        for (k, c) in report.comparisons.iter().enumerate() {
+            let (est, lo, hi) = fs[k];
+            let (l, h, wy) = ws[k];
+            assert!(
+                est != 0.0 && lo < hi,
+                "{} panel {panel}: {est} [{lo}, {hi}]",
+                c.scenario
+            );
+            let (cx, _) = dots
+                .iter()
+                .copied()
+                .find(|&(x, y)| (y - wy).abs() < 0.5 && x >= l - 1.0 && x <= h + 1.0)
+                .unwrap_or_else(|| panic!("no dot on whisker {panel}/{k}: {dots:?} {ws:?}"));
+            for (px, v) in [(cx, est), (l, lo), (h, hi)] {
+                assert!(
+                    ((px - zero) - v * px_per_unit).abs() <= 2.0,
+                    "{} panel {panel}: {px} px for {v}, zero at {zero}, {px_per_unit} px per unit",
+                    c.scenario
+                );
+            }
+        }
+    }
+    // Faster supply: more GPUs, slower: fewer.
+    let gpus: Vec<f64> = report
+        .comparisons
+        .iter()
+        .map(|c| c.diff.available_gpus_at_deadline.estimate)
+        .collect();
+    assert!(gpus[0] > 0.0 && gpus[1] < 0.0, "{gpus:?}");
+}
+
+#[test]
+fn differences_chart_shortens_panel_titles_that_would_collide_on_a_small_image() {
+    // Long labels, as scenario file stems are, leave narrow panels.
+    let report = tiny_comparison("aws-openai-2026-");
+    let svg = String::from_utf8(render_differences(&report, ChartFormat::Svg, (500, 350)).unwrap())
+        .unwrap();
+    let texts = texts(&svg);
+    for want in [
+        "P(target)",
+        "GPUs at deadline",
+        "Full-capacity day",
+        "points",
+    ] {
+        assert!(texts.iter().any(|t| t == want), "{want} not in {texts:?}");
+    }
+    assert!(!texts.iter().any(|t| t == "Mean GPUs available at deadline"));
+}
+
+#[test]
+fn overlay_legend_leaves_the_target_and_deadline_to_their_labels_on_the_plot() {
+    let data = small_run();
+    let runs: Vec<(String, ChartData)> = (0..3).map(|i| (format!("s{i}"), data.clone())).collect();
+    let svg =
+        String::from_utf8(render_overlay(&runs, ChartFormat::Svg, (500, 350)).unwrap()).unwrap();
+    let texts = texts(&svg);
+    assert!(texts.iter().any(|t| t == "target 2,016"), "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t.starts_with("deadline ")),
+        "{texts:?}"
+    );
+    assert!(
+        !texts
+            .iter()
+            .any(|t| t.starts_with("Target (") || t.starts_with("Deadline (")),
+        "{texts:?}"
+    );
+    // The three scenario entries alone: one legend row at 500 px.
+    let legend_ys: Vec<&str> = svg
+        .split("<text")
+        .skip(1)
+        .filter(|chunk| chunk.contains("(P(target) "))
+        .filter_map(|chunk| svg_attr(chunk.split('>').next().unwrap(), "y"))
+        .collect();
+    assert_eq!(legend_ys.len(), 3, "{legend_ys:?}");
+    assert!(
+        legend_ys.iter().all(|&y| y == legend_ys[0]),
+        "{legend_ys:?}"
+    );
+}
+
+#[test]
+fn sweep_axes_name_the_parameter_with_its_unit() {
+    let svg = sweep_svg(250_000.0);
+    let texts = texts(&svg);
+    assert!(
+        texts
+            .iter()
+            .any(|t| t == "Supply rate scale, stream gb300 (×)"),
+        "{texts:?}"
+    );
+    assert!(
+        !texts.iter().any(|t| t.contains("supply.gb300.rate_scale")),
+        "{texts:?}"
+    );
+}
+
+#[test]
+fn heatmap_axes_are_named_with_units_and_the_colour_bar_is_titled() {
+    let mut data = sweep(250_000.0);
+    data.params.push("sites.*.install_racks_per_day".into());
+    data.values.push(vec![2.0, 4.0]);
+    data.points = data
+        .points
+        .iter()
+        .flat_map(|p| [p.clone(), p.clone()])
+        .collect();
+    let svg =
+        String::from_utf8(render_sweep(&data, ChartFormat::Svg, (1200, 700)).unwrap()).unwrap();
+    let texts = texts(&svg);
+    for want in [
+        "Supply rate scale, stream gb300 (×)",
+        "Install crew rate, every site (racks/day)",
+        "P(target by 2026-12-31)",
+    ] {
+        assert!(texts.iter().any(|t| t == want), "{want} not in {texts:?}");
+    }
+    assert!(
+        !texts.iter().any(|t| t.contains("install_racks_per_day")),
+        "{texts:?}"
+    );
+}
+
+/// Filled rectangles of colour `colour`: (x0, x1) of each.
+fn bars(svg: &str, colour: &str) -> Vec<(f64, f64)> {
+    svg_tags(svg, "rect")
+        .into_iter()
+        .filter(|e| {
+            svg_attr(e, "fill") == Some(colour) && svg_attr(e, "opacity").is_none_or(|o| o == "1")
+        })
+        .map(|e| {
+            let n = |a| svg_attr(e, a).unwrap().parse::<f64>().unwrap();
+            (n("x"), n("x") + n("width"))
+        })
+        .collect()
+}
+
+#[test]
+fn tornado_with_one_series_draws_one_bar_per_input_with_its_interval() {
+    let mut t = tornado(&["a.x", "b.y", "c.z"]);
+    t.series = vec!["ρ with the full-capacity day".into()];
+    for r in &mut t.rows {
+        let v = r.bars[0].unwrap().value;
+        r.bars = vec![Some(TornadoBar {
+            value: v,
+            interval: Some((v - 0.1, v + 0.1)),
+        })];
+    }
+    let svg =
+        String::from_utf8(render_tornado(&t, ChartFormat::Svg, (1200, 700)).unwrap()).unwrap();
+    // One blue bar per input (and the legend swatch), no orange.
+    assert_eq!(bars(&svg, "#0072B2").len(), 3 + 1);
+    assert!(bars(&svg, "#E69F00").is_empty());
+    // Each whisker: one horizontal line per input, 2 px, near-black.
+    let whiskers = lines(&svg, "#222222", "2")
+        .into_iter()
+        .filter(|p| p.len() == 2 && p[0].1 == p[1].1)
+        .count();
+    assert_eq!(whiskers, 3);
+    assert!(texts(&svg).iter().any(|t| t == "95% interval"));
+}
+
+#[test]
+fn tornado_draws_negative_sobol_estimates_as_zero_with_their_whole_interval() {
+    let mut t = tornado(&["supply/a/slip", "site/b/install"]);
+    t.range = None;
+    t.floor = Some(0.0);
+    t.rows[0].bars = vec![
+        Some(TornadoBar {
+            value: 0.3,
+            interval: Some((0.2, 0.4)),
+        }),
+        Some(TornadoBar {
+            value: 0.5,
+            interval: Some((0.4, 0.6)),
+        }),
+    ];
+    t.rows[1].bars = vec![
+        Some(TornadoBar {
+            value: -0.1,
+            interval: Some((-0.3, 0.1)),
+        }),
+        Some(TornadoBar {
+            value: 0.05,
+            interval: Some((0.0, 0.1)),
+        }),
+    ];
+    let svg =
+        String::from_utf8(render_tornado(&t, ChartFormat::Svg, (1200, 700)).unwrap()).unwrap();
+    // The centre line (black, vertical) is at 0.
+    let centre = lines(&svg, "#000000", "2")
+        .into_iter()
+        .find(|p| p.len() == 2 && p[0].0 == p[1].0)
+        .unwrap()[0]
+        .0;
+    // No bar extends left of 0 (the legend swatches sit at the far left, outside the plot).
+    let plot_bars: Vec<(f64, f64)> = ["#0072B2", "#E69F00"]
+        .iter()
+        .flat_map(|c| bars(&svg, c))
+        .filter(|&(x0, _)| x0 > 100.0)
+        .collect();
+    // Four bars, the negative estimate's of zero length at 0.
+    assert_eq!(plot_bars.len(), 4, "{plot_bars:?}");
+    assert!(
+        plot_bars.iter().all(|&(x0, _)| (x0 - centre).abs() <= 1.0),
+        "{plot_bars:?} {centre}"
+    );
+    assert_eq!(
+        plot_bars.iter().filter(|&&(x0, x1)| x1 - x0 < 1.0).count(),
+        1
+    );
+    // Its whisker still reaches below 0.
+    let leftmost = lines(&svg, "#222222", "2")
+        .into_iter()
+        .flatten()
+        .map(|(x, _)| x)
+        .fold(f64::INFINITY, f64::min);
+    assert!(leftmost < centre - 50.0, "{leftmost} {centre}");
+    assert!(
+        texts(&svg)
+            .iter()
+            .any(|t| t.starts_with("Estimates below 0 (sampling error) are drawn as 0")),
+        "{:?}",
+        texts(&svg)
+    );
+}

@@ -159,7 +159,7 @@ fn draw<DB: DrawingBackend>(
         .flat_map(|r| r.bars.iter().filter_map(drawn))
         .any(|b| t.floor.is_some_and(|f| b.value < f));
     if let (true, Some(f)) = (floored, t.floor) {
-        let f = fmt_value(TornadoScale::Plain, f);
+        let f = super::sweep::fmt_value(f);
         subtitle.push(format!(
             "Estimates below {f} (sampling error) are drawn as {f}; their whiskers show the \
              95% interval in full."
@@ -252,7 +252,10 @@ fn draw<DB: DrawingBackend>(
         let slot = (1.0 - 2.0 * gap) / r.bars.len() as f64;
         for (k, (bar, colour)) in r.bars.iter().zip(SERIES_COLOURS).enumerate() {
             let Some(bar) = drawn(bar) else { continue };
-            let (y_hi, y_lo) = (top - gap - k as f64 * slot, top - gap - (k + 1) as f64 * slot);
+            let (y_hi, y_lo) = (
+                top - gap - k as f64 * slot,
+                top - gap - (k + 1) as f64 * slot,
+            );
             let end = t.floor.map_or(bar.value, |f| bar.value.max(f));
             chart
                 .draw_series(std::iter::once(Rectangle::new(

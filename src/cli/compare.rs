@@ -98,7 +98,7 @@ fn finish(folder: ResultsFolder, result: &CompareResult, flags: &OutputFlags) ->
             written.scenario_files.join(", ")
         );
         if !written.charts.is_empty() {
-            files.push_str(", charts/overlay.{png,svg}");
+            files.push_str(", charts/{overlay,differences}.{png,svg}");
         }
         to_stdout(|w| {
             write!(w, "{}", output::render_compare_table(&report))?;

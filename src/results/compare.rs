@@ -46,11 +46,12 @@ pub fn write_compare(
     files.files = vec!["compare.json", "compare.csv"];
     if let Some(options) = charts {
         files.charts = write_overlay(dir, result, options)?;
-        files
-            .charts
-            .extend(write_chart_formats(dir, "differences", &options.formats, |format| {
-                chart::render_differences(&report, format, options.size)
-            })?);
+        files.charts.extend(write_chart_formats(
+            dir,
+            "differences",
+            &options.formats,
+            |format| chart::render_differences(&report, format, options.size),
+        )?);
     }
     Ok(files)
 }

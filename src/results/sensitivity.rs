@@ -180,7 +180,89 @@ fn tornado(r: &SensitivityResult) -> Tornado {
 
 #[cfg(test)]
 mod tests {
-    use super::run_line;
+    use super::*;
+    use crate::analysis::sensitivity::{Baseline, Method, SobolRow, SpearmanRow};
+    use crate::stats::{Index, SobolIndices};
+
+    fn result(method: Method, inputs: Ranking) -> SensitivityResult {
+        SensitivityResult {
+            capsim_version: "0".into(),
+            scenario: "s".into(),
+            file: "s.toml".into(),
+            method,
+            seed: 1,
+            seed_b: None,
+            trials: 100,
+            runs: 1,
+            target_gpus: 10,
+            deadline: "2026-12-31".into(),
+            baseline: Baseline {
+                p_target_by_deadline: 0.5,
+                median_full_capacity_date: None,
+                mean_available_gpus: 9.0,
+            },
+            how: "",
+            constant_inputs: vec![],
+            inputs,
+        }
+    }
+
+    #[test]
+    fn spearman_tornado_has_one_signed_bar_per_input_with_its_interval() {
+        let row = |rho_day: Option<f64>| SpearmanRow {
+            input: "slip_days.a".into(),
+            rho_full_capacity_day: rho_day,
+            rho_full_capacity_day_ci95: rho_day.map(|r| [r - 0.1, r + 0.1]),
+            rho_available_gpus: Some(-0.4),
+            rho_available_gpus_ci95: Some([-0.5, -0.3]),
+        };
+        let t = tornado(&result(
+            Method::Spearman,
+            Ranking::Spearman(vec![row(Some(0.6))]),
+        ));
+        assert_eq!(t.series, ["ρ with the full-capacity day"]);
+        let bar = TornadoBar {
+            value: 0.6,
+            interval: Some((0.5, 0.7)),
+        };
+        assert_eq!(t.rows[0].bars, [Some(bar)]);
+        // A full-capacity day that never varies: ρ with GPUs instead.
+        let t = tornado(&result(
+            Method::Spearman,
+            Ranking::Spearman(vec![row(None)]),
+        ));
+        assert_eq!(t.series, ["ρ with GPUs available at the deadline"]);
+        assert_eq!(t.rows[0].bars[0].unwrap().interval, Some((-0.5, -0.3)));
+    }
+
+    #[test]
+    fn sobol_tornado_draws_both_indices_with_intervals_floored_at_zero() {
+        let index = |estimate: f64| Index {
+            estimate,
+            ci95_low: estimate - 0.125,
+            ci95_high: estimate + 0.125,
+        };
+        let met = SobolIndices {
+            first_order: index(-0.25),
+            total: index(0.5),
+        };
+        let row = SobolRow {
+            input: "supply/a/slip".into(),
+            met_by_deadline: met,
+            available_gpus: met,
+        };
+        let t = tornado(&result(Method::Sobol, Ranking::Sobol(vec![row])));
+        assert_eq!(t.floor, Some(0.0));
+        assert_eq!(t.series.len(), 2);
+        assert_eq!(
+            t.rows[0].bars[0],
+            Some(TornadoBar {
+                value: -0.25,
+                interval: Some((-0.375, -0.125))
+            })
+        );
+        assert_eq!(t.rows[0].bars[1].unwrap().interval, Some((0.375, 0.625)));
+    }
 
     #[test]
     fn tornado_subtitle_counts_have_thousands_separators() {

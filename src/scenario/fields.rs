@@ -149,15 +149,18 @@ fn field_at(segs: &[&str]) -> Option<(Field, String)> {
                 "delay_days" => ("Energization delay", days, true),
                 "ramp_days" => ("Power ramp", days, false),
                 "commissioning_days" => ("Commissioning", days, true),
+                "planned" => ("Planned energization", None, false),
                 _ => return None,
             };
             // Phases are chosen by 0-based index, as in the `--set` path.
-            Some((f, format!("{}, {}", item("site", id), item("phase index", k))))
+            Some((
+                f,
+                format!("{}, {}", item("site", id), item("phase index", k)),
+            ))
         }
-        ["power_limits", id, "mw"] => Some((
-            ("Power cap", Some("MW facility"), false),
-            item("limit", id),
-        )),
+        ["power_limits", id, "mw"] => {
+            Some((("Power cap", Some("MW facility"), false), item("limit", id)))
+        }
         ["power_limits", id, "steps", k, "mw"] => Some((
             ("Power cap step", Some("MW facility"), false),
             format!("{}, {}", item("limit", id), item("step index", k)),
@@ -184,10 +187,33 @@ fn field_at(segs: &[&str]) -> Option<(Field, String)> {
             Some((f, String::new()))
         }
         ["allocation", "reroute_days"] => Some((("Reroute time", days, false), String::new())),
-        ["correlations", id, "rho"] => Some((
-            ("Rank correlation ρ", None, false),
-            item("group", id),
+        ["status", "supply", k, "delivered_racks"] => Some((
+            ("Racks delivered by the status date", racks, false),
+            item("status supply entry", k),
         )),
+        ["status", "sites", k, "energized_phases"] => Some((
+            ("Phases energized by the status date", Some("phases"), false),
+            item("status site entry", k),
+        )),
+        ["status", "sites", k, stage, rack_type] => {
+            let name = match *stage {
+                "staged_racks" => "Racks staged at the status date",
+                "installed_racks" => "Racks installed, not online, at the status date",
+                "online_racks" => "Racks online at the status date",
+                _ => return None,
+            };
+            Some((
+                (name, racks, false),
+                format!(
+                    "{}, {}",
+                    item("status site entry", k),
+                    item("rack type", rack_type)
+                ),
+            ))
+        }
+        ["correlations", id, "rho"] => {
+            Some((("Rank correlation ρ", None, false), item("group", id)))
+        }
         _ => None,
     }
 }
@@ -277,6 +303,22 @@ mod tests {
     }
 
     #[test]
+    fn status_fields() {
+        assert_eq!(
+            title("status.supply.0.delivered_racks"),
+            "Racks delivered by the status date, status supply entry 0 (racks)"
+        );
+        assert_eq!(
+            title("status.sites.1.online_racks.gb200-nvl72"),
+            "Racks online at the status date, status site entry 1, rack type gb200-nvl72 (racks)"
+        );
+        assert_eq!(
+            field_label("status.sites.1.energized_phases").unit,
+            Some("phases")
+        );
+    }
+
+    #[test]
     fn distribution_keys_keep_the_unit_of_their_input_or_none() {
         assert_eq!(
             title("sites.salem.phases.1.delay_days.mode"),
@@ -287,14 +329,26 @@ mod tests {
             "Weekly supply noise p90, stream gb300 (×)"
         );
         let shape = field_label("bring_up.burn_in_days.shape");
-        assert_eq!((shape.name.as_str(), shape.unit), ("Burn-in length shape", None));
+        assert_eq!(
+            (shape.name.as_str(), shape.unit),
+            ("Burn-in length shape", None)
+        );
         // A plain number has no keys: the path stays raw.
-        assert_eq!(title("supply.gb300.rate_scale.max"), "supply.gb300.rate_scale.max");
+        assert_eq!(
+            title("supply.gb300.rate_scale.max"),
+            "supply.gb300.rate_scale.max"
+        );
     }
 
     #[test]
     fn unknown_paths_stay_raw_with_no_unit() {
-        for path in ["scenario.nope", "sites.a.nope", "observations.0.value", "x", ""] {
+        for path in [
+            "scenario.nope",
+            "sites.a.nope",
+            "observations.0.value",
+            "x",
+            "",
+        ] {
             assert_eq!(
                 field_label(path),
                 FieldLabel {

@@ -197,14 +197,19 @@ fn compare_writes_the_documented_files_and_fields() {
         "the paired mean difference is the difference of the two proportions"
     );
 
-    // Each scenario's usual results, and the overlay chart.
+    // Each scenario's usual results, the overlay and the paired-differences charts.
     for sub in ["tiny", "tiny-slower"] {
         for file in ["summary.json", "daily.csv", "scenario.resolved.toml"] {
             assert!(dir.path().join(sub).join(file).is_file(), "{sub}/{file}");
         }
     }
-    for ext in ["png", "svg"] {
-        let p = dir.path().join(format!("charts/overlay.{ext}"));
+    for file in [
+        "overlay.png",
+        "overlay.svg",
+        "differences.png",
+        "differences.svg",
+    ] {
+        let p = dir.path().join("charts").join(file);
         assert!(
             std::fs::metadata(&p)
                 .map(|m| m.len() > 1000)

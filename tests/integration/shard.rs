@@ -437,6 +437,7 @@ fn sharded_comparisons_merge_to_the_unsharded_comparison() {
         "slow/daily.csv",
         "slow/scenario.resolved.toml",
         "charts/overlay.png",
+        "charts/differences.png",
     ];
     let shards = sharded_matches_whole(tmp.path(), &compare, 4, &files);
     // A run's shard does not stand in for a comparison's.
