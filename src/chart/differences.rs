@@ -242,6 +242,12 @@ fn draw<DB: DrawingBackend>(
                 ZERO.stroke_width(sz.pxu(1.5)),
             )))
             .map_err(draw_err)?;
+        // Caps and the unpaired interval's offset are set in pixels, whatever the row height.
+        let row_px = f64::from(
+            (chart.backend_coord(&(lo, 0.0)).1 - chart.backend_coord(&(lo, 1.0)).1).max(1),
+        );
+        let in_rows = |px: f64| f64::from(sz.px(px)) / row_px;
+        let unpaired_offset = in_rows(14.0).min(0.3);
         for (k, f) in panel.figures.iter().enumerate() {
             // Row k (scenario k + 1) occupies [n − k − 1, n − k], the first on top.
             let y = n - k as f64 - 0.5;
@@ -258,12 +264,18 @@ fn draw<DB: DrawingBackend>(
             // Unpaired just below the paired interval, so it shows even where they agree.
             if let Some(u) = f.unpaired {
                 chart
-                    .draw_series(whisker(u, y - 0.2, UNPAIRED, sz.pxu(2.0), 0.06))
+                    .draw_series(whisker(
+                        u,
+                        y - unpaired_offset,
+                        UNPAIRED,
+                        sz.pxu(2.0),
+                        in_rows(4.0),
+                    ))
                     .map_err(draw_err)?;
             }
             if let Some(p) = f.paired {
                 chart
-                    .draw_series(whisker(p, y, PAIRED, sz.pxu(3.0), 0.12))
+                    .draw_series(whisker(p, y, PAIRED, sz.pxu(3.0), in_rows(8.0)))
                     .map_err(draw_err)?;
             }
             match f.estimate.filter(|v| v.is_finite()) {

@@ -2,7 +2,9 @@
 //! its 95% interval, and median available GPUs at the deadline with P10–P90, against the
 //! parameter) and a heatmap for two (P(target by deadline) over the grid, with the contour where
 //! it crosses a chosen probability). The GPU panel's axis is fitted to the data (see
-//! [`gpu_range`]), not drawn from 0.
+//! [`gpu_range`]), not drawn from 0. Parameters are named by what they are, with their units
+//! ([`field_label`]), not by their `--set` paths; the heatmap's colour bar is titled with its
+//! quantity.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -525,3 +525,12 @@ fn tornado_draws_negative_sobol_estimates_as_zero_with_their_whole_interval() {
         texts(&svg)
     );
 }
+
+#[test]
+fn tornado_ticks_a_rounding_error_below_zero_as_zero() {
+    assert_eq!(tornado::fmt_value(TornadoScale::Plain, -2.8e-17), "0.00");
+    assert_eq!(tornado::fmt_value(TornadoScale::Plain, -0.004), "0.00");
+    assert_eq!(tornado::fmt_value(TornadoScale::Plain, -0.2), "-0.20");
+    assert_eq!(tornado::fmt_value(TornadoScale::Percent, -0.001), "0%");
+    assert_eq!(tornado::fmt_value(TornadoScale::Days, -0.4), "0");
+}

@@ -131,11 +131,16 @@ pub(super) fn display_label(name: &str) -> String {
     out
 }
 
-fn fmt_value(scale: TornadoScale, v: f64) -> String {
-    match scale {
+pub(super) fn fmt_value(scale: TornadoScale, v: f64) -> String {
+    let text = match scale {
         TornadoScale::Plain => format!("{v:.2}"),
         TornadoScale::Percent => format!("{:.0}%", v * 100.0),
         TornadoScale::Days => format!("{v:.0}"),
+    };
+    // A tick a rounding error below 0 reads "0.00", not "-0.00".
+    match text.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| matches!(c, '0' | '.' | '%')) => rest.to_owned(),
+        _ => text,
     }
 }
 
