@@ -193,12 +193,11 @@ impl ChartData {
         if resolved_path.exists() {
             let text = read_file(&resolved_path)?;
             let text = String::from_utf8_lossy(&text);
-            let scenario = crate::scenario::parse(&text, &resolved_path).map_err(|e| {
-                ChartError::Input {
+            let scenario =
+                crate::scenario::parse(&text, &resolved_path).map_err(|e| ChartError::Input {
                     path: resolved_path.clone(),
                     problem: format!("not a valid scenario: {e}"),
-                }
-            })?;
+                })?;
             data.power_caps = PowerCap::of_scenario(&scenario);
         }
         Ok(data)

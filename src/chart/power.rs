@@ -68,7 +68,12 @@ pub(super) fn draw<DB: DrawingBackend>(
             oi::VERMILLION,
         )?,
     ];
-    let it = Banded::read(data, "IT load of racks drawing power", Metric::ItMwInUse, oi::BLUE)?;
+    let it = Banded::read(
+        data,
+        "IT load of racks drawing power",
+        Metric::ItMwInUse,
+        oi::BLUE,
+    )?;
     let site_count = data.daily.site_online_means().len();
     let site_count = (site_count > 0).then_some(site_count);
 

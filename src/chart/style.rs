@@ -223,7 +223,11 @@ pub(super) fn header<DB: DrawingBackend>(
 /// Splits `text` at spaces into the fewest lines no wider than `room` (as `measure` gives
 /// widths), then evens them out: the narrowest width that needs no more lines, so the last line
 /// is not a lone word. A word wider than `room` gets a line of its own.
-pub(super) fn wrap_evenly(text: &str, room: f64, mut measure: impl FnMut(&str) -> f64) -> Vec<String> {
+pub(super) fn wrap_evenly(
+    text: &str,
+    room: f64,
+    mut measure: impl FnMut(&str) -> f64,
+) -> Vec<String> {
     let mut greedy = |room: f64| {
         let mut lines = Vec::new();
         let mut current = String::new();
@@ -685,13 +689,22 @@ pub(super) fn embed_fonts(svg: &str) -> Result<String, ChartError> {
 }
 
 /// The characters of an SVG's `<text>` elements: (regular, bold), XML entities decoded.
-fn text_chars(svg: &str) -> (std::collections::BTreeSet<char>, std::collections::BTreeSet<char>) {
+fn text_chars(
+    svg: &str,
+) -> (
+    std::collections::BTreeSet<char>,
+    std::collections::BTreeSet<char>,
+) {
     let (mut regular, mut bold) = (Default::default(), Default::default());
     let mut rest = svg;
     while let Some(start) = rest.find("<text") {
         rest = &rest[start..];
-        let Some(open_end) = rest.find('>') else { break };
-        let Some(close) = rest.find("</text>") else { break };
+        let Some(open_end) = rest.find('>') else {
+            break;
+        };
+        let Some(close) = rest.find("</text>") else {
+            break;
+        };
         let set: &mut std::collections::BTreeSet<char> =
             if rest[..open_end].contains("font-weight=\"bold\"") {
                 &mut bold
@@ -699,7 +712,7 @@ fn text_chars(svg: &str) -> (std::collections::BTreeSet<char>, std::collections:
                 &mut regular
             };
         let content = rest[open_end + 1..close]
-            .trim_end_matches('\n')
+            .trim()
             .replace("&lt;", "<")
             .replace("&gt;", ">")
             .replace("&quot;", "\"")
@@ -713,7 +726,10 @@ fn text_chars(svg: &str) -> (std::collections::BTreeSet<char>, std::collections:
 
 /// A TrueType font holding only `.notdef` and the glyphs of `chars` (with their components),
 /// with a Unicode cmap so browsers map text to them.
-fn subset_font(font: &[u8], chars: &std::collections::BTreeSet<char>) -> Result<Vec<u8>, ChartError> {
+fn subset_font(
+    font: &[u8],
+    chars: &std::collections::BTreeSet<char>,
+) -> Result<Vec<u8>, ChartError> {
     use allsorts::binary::read::ReadScope;
     use allsorts::font::MatchingPresentation;
     use allsorts::subset::{CmapTarget, SubsetProfile, subset};
@@ -737,7 +753,13 @@ fn subset_font(font: &[u8], chars: &std::collections::BTreeSet<char>) -> Result<
     }
     glyphs[1..].sort_unstable();
     glyphs.dedup();
-    subset(&provider, &glyphs, &SubsetProfile::Minimal, CmapTarget::Unicode).map_err(|e| err(&e))
+    subset(
+        &provider,
+        &glyphs,
+        &SubsetProfile::Minimal,
+        CmapTarget::Unicode,
+    )
+    .map_err(|e| err(&e))
 }
 
 /// Standard base64 with padding (RFC 4648), for `data:` URLs.
