@@ -15,6 +15,10 @@ use crate::stats::{DailyStat, Metric};
 /// Colours of the cap lines, in the order of the scenario's `[[power_limits]]` (cycled).
 const CAP_COLOURS: [RGBColor; 3] = [oi::PURPLE, oi::GREEN, oi::BLACK];
 
+/// The top panel's value axis ends this many times above its highest value (itself with a little
+/// headroom), leaving a strip for the deadline's label.
+const LABEL_HEADROOM: f64 = 1.2;
+
 /// A metric's P10, P50 and P90 columns, its legend label and colour.
 struct Banded<'a> {
     label: &'static str,
@@ -131,7 +135,8 @@ pub(super) fn draw<DB: DrawingBackend>(
         .flat_map(|b| b.p90.iter().copied())
         .chain(cap_lines.iter().flatten().map(|(_, mw)| *mw))
         .fold(0.0, f64::max);
-    let ymax = style::y_top(top_max);
+    // Headroom above the lines for the deadline's label, so it hides no data.
+    let ymax = style::y_top(top_max) * LABEL_HEADROOM;
     let mut builder = style::builder(&top, sz, false);
     builder.x_label_area_size(0).margin_bottom(sz.px(4.0));
     let mut chart = builder
@@ -158,7 +163,8 @@ pub(super) fn draw<DB: DrawingBackend>(
         .zip(&cap_lines)
         .zip(CAP_COLOURS.iter().cycle())
     {
-        let Some(&(x, mw)) = points.first() else {
+        // Labelled at the right end, where energized power has usually levelled off above.
+        let Some(&(x, mw)) = points.last() else {
             continue;
         };
         let (px, py) = chart.backend_coord(&(x, mw));
@@ -166,8 +172,8 @@ pub(super) fn draw<DB: DrawingBackend>(
             root,
             sz,
             &format!("cap {} {} MW", cap.id, style::fmt_plain(mw)),
-            (px + sz.px(6.0), py - style::label_height(sz) - sz.px(2.0)),
-            HPos::Left,
+            (px - sz.px(6.0), py - style::label_height(sz) - sz.px(2.0)),
+            HPos::Right,
             *colour,
         )?;
     }

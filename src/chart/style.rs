@@ -480,13 +480,13 @@ where
     Y: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
 {
     let x_fmt = |d: &f64| axis.label(d);
-    // About one y label per two and a half tick-text heights, 3 to 8.
+    // About one y label per two and a half tick-text heights, 4 to 8.
     let (_, plot_h) = chart.plotting_area().dim_in_pixel();
     let y_labels = (f64::from(plot_h) / (17.0 * 2.5 * sz.scale)).floor() as usize;
     chart
         .configure_mesh()
         .x_labels(x_label_count(sz))
-        .y_labels(y_labels.clamp(3, 8))
+        .y_labels(y_labels.clamp(4, 8))
         .max_light_lines(0)
         .bold_line_style(GRID.stroke_width(1))
         .axis_style(MUTED.stroke_width(1))

@@ -906,7 +906,7 @@ fn power_chart_separates_facility_and_it_mw_and_draws_caps_and_the_deadline() {
     assert!(has("Facility MW") && has("IT MW"), "{texts:?}");
     assert!(!svg.to_lowercase().contains("stranded"));
     assert!(
-        has("Cap grid (whole fleet)") && has("cap grid 50 MW"),
+        has("Cap grid (whole fleet)") && has("cap grid 60 MW"),
         "{texts:?}"
     );
     assert!(has("deadline 2026-02-05"), "{texts:?}");
