@@ -1031,3 +1031,39 @@ fn small_charts_keep_most_of_the_height_for_the_plot() {
         }
     }
 }
+
+#[test]
+fn read_dir_takes_the_power_caps_from_the_resolved_scenario() {
+    let scenario = same_day().table(
+        "[[power_limits]]\nid = \"grid\"\nmw = 50\n\n[[power_limits.steps]]\ndate = 2026-02-03\nmw = 60\n",
+    );
+    let text = scenario.text();
+    let (json, csv) = run_files(&scenario::parse(&text, Path::new("t.toml")).unwrap(), 8);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("summary.json"), json).unwrap();
+    std::fs::write(dir.path().join("daily.csv"), csv).unwrap();
+    // Without scenario.resolved.toml: no caps.
+    assert!(
+        ChartData::read_dir(dir.path())
+            .unwrap()
+            .power_caps
+            .is_empty()
+    );
+    std::fs::write(dir.path().join("scenario.resolved.toml"), &text).unwrap();
+    let caps = ChartData::read_dir(dir.path()).unwrap().power_caps;
+    assert_eq!(caps.len(), 1);
+    assert_eq!((caps[0].id.as_str(), &caps[0].region), ("grid", &None));
+    let date = |s: &str| s.parse().unwrap();
+    assert_eq!(caps[0].mw_on(date("2026-02-02")), 50.0);
+    assert_eq!(caps[0].mw_on(date("2026-02-03")), 60.0);
+    std::fs::write(
+        dir.path().join("scenario.resolved.toml"),
+        "trials = \"many\"",
+    )
+    .unwrap();
+    let err = ChartData::read_dir(dir.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("scenario.resolved.toml") && err.contains("not a valid scenario"),
+        "{err}"
+    );
+}
