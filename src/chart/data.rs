@@ -1,7 +1,8 @@
 //! Reading a results folder (`summary.json` + `daily.csv`) back into typed data for the charts.
 //!
-//! Charts read only these two files, never the engine, so `capsim plot` can redraw a run without
-//! re-simulating it. Every error names the file and says what is wrong with it.
+//! Charts read only these two files (and the power caps of `scenario.resolved.toml`, when the
+//! folder has one), never the engine, so `capsim plot` can redraw a run without re-simulating it.
+//! Every error names the file and says what is wrong with it.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -107,6 +108,50 @@ pub struct ChartData {
     pub facts: RunFacts,
     /// From `daily.csv`.
     pub daily: Daily,
+    /// The scenario's `[[power_limits]]`, from `scenario.resolved.toml` (empty without one).
+    pub power_caps: Vec<PowerCap>,
+}
+
+/// A `[[power_limits]]` cap, as the power chart draws it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PowerCap {
+    /// `id`.
+    pub id: String,
+    /// The region it covers, with how many of the scenario's sites are in it; `None` is the
+    /// whole fleet.
+    pub region: Option<(String, usize)>,
+    /// Facility MW from the start, then `(date, MW)` from each step's date on.
+    pub mw: f64,
+    /// The steps, sorted by date.
+    pub steps: Vec<(Date, f64)>,
+}
+
+impl PowerCap {
+    /// The caps of `scenario`.
+    pub fn of_scenario(scenario: &crate::scenario::Scenario) -> Vec<PowerCap> {
+        scenario
+            .power_limits
+            .iter()
+            .map(|l| PowerCap {
+                id: l.id.clone(),
+                region: l.region.map(|r| {
+                    let sites = scenario.sites.iter().filter(|s| s.region == r).count();
+                    (scenario.regions[r].clone(), sites)
+                }),
+                mw: l.mw,
+                steps: l.steps.clone(),
+            })
+            .collect()
+    }
+
+    /// The cap on `date`, facility MW.
+    pub fn mw_on(&self, date: Date) -> f64 {
+        self.steps
+            .iter()
+            .take_while(|(d, _)| *d <= date)
+            .last()
+            .map_or(self.mw, |&(_, mw)| mw)
+    }
 }
 
 /// The metric statistics the charts draw, besides each cause's mean shortfall (the bottlenecks
@@ -143,10 +188,22 @@ impl ChartData {
         let daily_path = dir.join("daily.csv");
         let summary = read_file(&summary_path)?;
         let daily = read_file(&daily_path)?;
-        Self::parse(&summary, &summary_path, &daily, &daily_path)
+        let mut data = Self::parse(&summary, &summary_path, &daily, &daily_path)?;
+        let resolved_path = dir.join("scenario.resolved.toml");
+        if resolved_path.exists() {
+            let text = read_file(&resolved_path)?;
+            let text = String::from_utf8_lossy(&text);
+            let scenario =
+                crate::scenario::parse(&text, &resolved_path).map_err(|e| ChartError::Input {
+                    path: resolved_path.clone(),
+                    problem: format!("not a valid scenario: {e}"),
+                })?;
+            data.power_caps = PowerCap::of_scenario(&scenario);
+        }
+        Ok(data)
     }
 
-    /// Parses the two files' contents; the paths only label errors.
+    /// Parses the two files' contents (no power caps); the paths only label errors.
     pub fn parse(
         summary: &[u8],
         summary_path: &Path,
@@ -164,7 +221,11 @@ impl ChartData {
                 ),
             });
         }
-        Ok(ChartData { facts, daily })
+        Ok(ChartData {
+            facts,
+            daily,
+            power_caps: Vec::new(),
+        })
     }
 
     /// Day index (days since the first row) of `date`; negative before the start.

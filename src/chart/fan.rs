@@ -124,13 +124,30 @@ pub(super) fn reference_lines<DB: DrawingBackend>(
         HPos::Left,
         oi::VERMILLION,
     )?;
+    deadline_line(root, chart, sz, data, ymax, x_end)
+}
+
+/// The deadline: a vertical black dashed line over the whole plot, labelled at its top (to the
+/// left of the line near the right edge); nothing when the deadline is off the axis.
+pub(super) fn deadline_line<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<style::DayAxis, plotters::coord::types::RangedCoordf64>,
+    >,
+    sz: &Sizes,
+    data: &ChartData,
+    ymax: f64,
+    x_end: f64,
+) -> Result<(), ChartError> {
     let dl = data.day_of(data.facts.deadline);
     if (0.0..=x_end).contains(&dl) {
         chart
             .draw_series(DashedLineSeries::new(
                 vec![(dl, 0.0), (dl, ymax)],
-                dash,
-                gap,
+                sz.px(10.0),
+                sz.px(6.0),
                 oi::BLACK.stroke_width(sz.pxu(2.0)),
             ))
             .map_err(draw_err)?;

@@ -1,6 +1,8 @@
 //! Full-capacity date: histogram (share of trials first reaching the target in each week, or
 //! each day for short runs) and CDF, from the day-to-day increments of `reached_target_share`,
-//! with P10/P50/P90 from `summary.json` and the share that never gets there.
+//! with P10/P50/P90 from `summary.json` and the share that never gets there. The date axis starts
+//! shortly before the first trial (or the deadline, if earlier) gets there, so the histogram
+//! fills the plot; the top of the plot is kept free of bars and curve for the percentile labels.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -10,8 +12,17 @@ use super::style::{self, Mark, Sizes, draw_err, okabe_ito as oi};
 use super::{ChartData, ChartError, fan};
 use crate::stats::REACHED_TARGET_COLUMN;
 
+/// The deadline line's colour (tests look for it).
+pub(super) const DEADLINE: RGBColor = oi::VERMILLION;
+/// Width of the deadline line, design pixels: wider than the dashed percentile lines.
+pub(super) const DEADLINE_WIDTH: f64 = 6.0;
+
 /// Runs longer than this many days are binned by week.
 const DAILY_BINS_UP_TO: usize = 120;
+
+/// Days shown before the first trial reaching the target (or the deadline), as a share of the
+/// days from there to the horizon.
+const LEAD_IN: f64 = 0.15;
 
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -42,7 +53,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     let subtitle = vec![
         super::run_line(data),
         format!(
-            "Full-capacity date: first day online GPUs reach the target. {}. Never by {}: {}.",
+            "Full-capacity date, the first day online GPUs reach the target: {}; never by {}: {}.",
             pct_text.join(", "),
             f.horizon,
             style::fmt_pct(f.never_fraction)
@@ -58,10 +69,7 @@ pub(super) fn draw<DB: DrawingBackend>(
             Mark::Line(oi::BLUE),
         ),
         ("P10 / P50 / P90".to_owned(), Mark::Dashed(oi::BLACK)),
-        (
-            format!("Deadline ({})", f.deadline),
-            Mark::Dashed(oi::VERMILLION),
-        ),
+        (format!("Deadline ({})", f.deadline), Mark::Line(DEADLINE)),
     ];
     let area = style::header(
         root,
@@ -71,13 +79,32 @@ pub(super) fn draw<DB: DrawingBackend>(
         &legend,
     )?;
 
-    let axis = style::DayAxis::new(d.dates[0], d.len());
     let x_end = fan::axis_end(d.len());
-    let ymax = style::y_top(bins.iter().copied().fold(0.0, f64::max) * 1.25);
+    let first_reached = bins.iter().position(|h| *h > 0.0).map(|i| (i * bin) as f64);
+    let dl = data.day_of(f.deadline);
+    let lo = match first_reached {
+        Some(first) => {
+            let from = first.min(dl).max(0.0);
+            (from - (x_end - from) * LEAD_IN).max(0.0).floor()
+        }
+        None => 0.0,
+    };
+    let axis = style::DayAxis::window(d.dates[0], lo, x_end);
+    // Headroom for two rows of percentile labels above the bars and the curve.
+    let plot_h = {
+        let probe = style::builder(&area, sz, true)
+            .build_cartesian_2d(axis.clone(), 0.0..1.0)
+            .map_err(draw_err)?;
+        f64::from(probe.plotting_area().dim_in_pixel().1.max(1))
+    };
+    let label_rows = f64::from(2 * style::label_height(sz) + sz.px(16.0));
+    let data_share = (1.0 - label_rows / plot_h).clamp(0.5, 0.9);
+    let ymax = style::y_top(bins.iter().copied().fold(0.0, f64::max)) / data_share;
+    let cum_top = 100.0 / data_share;
     let mut chart = style::builder(&area, sz, true)
         .build_cartesian_2d(axis.clone(), 0.0..ymax)
         .map_err(draw_err)?
-        .set_secondary_coord(axis.clone(), 0.0..100.0);
+        .set_secondary_coord(axis.clone(), 0.0..cum_top);
     style::style_mesh(
         &mut chart,
         sz,
@@ -87,10 +114,16 @@ pub(super) fn draw<DB: DrawingBackend>(
     )?;
     chart
         .configure_secondary_axes()
-        .y_labels(6)
+        .y_labels(7)
         .label_style(sz.tick())
         .axis_desc_style(sz.axis_title())
-        .y_label_formatter(&|v| format!("{v:.0}%"))
+        .y_label_formatter(&|v| {
+            if *v <= 100.0 + 1e-9 {
+                format!("{v:.0}%")
+            } else {
+                String::new()
+            }
+        })
         .y_desc("Cumulative share of trials (%)")
         .draw()
         .map_err(draw_err)?;
@@ -100,7 +133,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         .draw_series(
             bins.iter()
                 .enumerate()
-                .filter(|(_, h)| **h > 0.0)
+                .filter(|(i, h)| **h > 0.0 && ((i * bin) as f64) >= lo)
                 .map(|(i, &h)| {
                     let x0 = (i * bin) as f64;
                     let x1 = (x0 + bin as f64 - gap).min(x_end).max(x0 + 0.1);
@@ -113,6 +146,7 @@ pub(super) fn draw<DB: DrawingBackend>(
             reached
                 .iter()
                 .enumerate()
+                .skip(lo as usize)
                 .map(|(i, r)| (i as f64, r * 100.0)),
             oi::BLUE.stroke_width(sz.line()),
         ))
@@ -120,14 +154,12 @@ pub(super) fn draw<DB: DrawingBackend>(
 
     let dash = sz.px(10.0);
     let space = sz.px(6.0);
-    let dl = data.day_of(f.deadline);
-    if (0.0..=x_end).contains(&dl) {
+    // The deadline wide and solid, under the dashed percentile lines: both show where they meet.
+    if (lo..=x_end).contains(&dl) {
         chart
-            .draw_series(DashedLineSeries::new(
+            .draw_series(LineSeries::new(
                 vec![(dl, 0.0), (dl, ymax)],
-                dash,
-                space,
-                oi::VERMILLION.stroke_width(sz.pxu(2.0)),
+                DEADLINE.stroke_width(sz.pxu(DEADLINE_WIDTH)),
             ))
             .map_err(draw_err)?;
     }
@@ -135,7 +167,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     for (k, (date, text)) in f.full_capacity.iter().zip(&pct_text).enumerate() {
         let Some(date) = date else { continue };
         let x = data.day_of(*date);
-        if !(0.0..=x_end).contains(&x) {
+        if !(lo..=x_end).contains(&x) {
             continue;
         }
         chart
@@ -149,7 +181,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         let (px, py) = chart.backend_coord(&(x, ymax));
         // P10 labelled to the left of its line (usually empty), P50 and P90 to the right,
         // P90 one row lower so it does not meet P50's label; flipped near the right edge.
-        let (h, px) = if k == 0 || x > x_end * 0.8 {
+        let (h, px) = if k == 0 || x > lo + (x_end - lo) * 0.8 {
             (HPos::Right, px - sz.px(6.0))
         } else {
             (HPos::Left, px + sz.px(6.0))

@@ -41,7 +41,7 @@ macro_rules! render_to {
                     $draw?;
                     $root.present().map_err($crate::chart::style::draw_err)?;
                 }
-                Ok(svg.into_bytes())
+                $crate::chart::style::embed_fonts(&svg).map(String::into_bytes)
             }
         }
     }};
@@ -75,7 +75,7 @@ pub use backtest::{
     BacktestFan, CalibrationChart, FanPanel, ObservedPoint, backtest_fan_size, render_backtest_fan,
     render_calibration,
 };
-pub use data::{ChartData, Daily, RunFacts};
+pub use data::{ChartData, Daily, PowerCap, RunFacts};
 pub use differences::render_differences;
 pub use overlay::render_overlay;
 pub use sweep::{SweepChart, SweepPoint, render_sweep};
@@ -94,7 +94,8 @@ pub enum ChartKind {
     Pipeline,
     /// Histogram and CDF of the full-capacity date, with P10/P50/P90 and the never-share.
     FullCapacity,
-    /// Energized, in-use and stranded MW (medians with P10–P90 bands).
+    /// Facility MW energized and not drawn, with the power caps (top), and IT MW drawn (bottom);
+    /// medians with P10–P90 bands.
     Power,
     /// Share of trials held back by each constraint, and already at target, per day (stacked).
     Bottlenecks,
@@ -131,7 +132,8 @@ impl ChartKind {
 pub enum ChartFormat {
     /// PNG, 8-bit RGB.
     Png,
-    /// SVG with text kept as text (font family `sans-serif`).
+    /// SVG with text kept as text, in the subset of DejaVu Sans it uses (embedded as a
+    /// base64 `@font-face`; `sans-serif` is the fallback).
     Svg,
 }
 

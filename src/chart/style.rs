@@ -67,7 +67,13 @@ pub(super) fn init_fonts() {
 pub(super) struct Sizes {
     pub(super) width: u32,
     scale: f64,
+    /// Short images (under [`COMPACT_BELOW`] pixels high) get a compact header: the subtitle's
+    /// first line only and a tighter legend, so the plot keeps most of the height.
+    compact: bool,
 }
+
+/// Images shorter than this many pixels get a compact header.
+pub(super) const COMPACT_BELOW: u32 = 500;
 
 impl Sizes {
     pub(super) fn new((w, h): (u32, u32)) -> Self {
@@ -77,7 +83,11 @@ impl Sizes {
             .min(f64::from(h) / 700.0)
             .sqrt()
             .clamp(0.6, 4.0);
-        Sizes { width: w, scale }
+        Sizes {
+            width: w,
+            scale,
+            compact: h < COMPACT_BELOW,
+        }
     }
     pub(super) fn px(&self, v: f64) -> i32 {
         (v * self.scale).round() as i32
@@ -92,7 +102,8 @@ impl Sizes {
         ("sans-serif", 18.0 * self.scale).into_font().color(&MUTED)
     }
     pub(super) fn legend(&self) -> TextStyle<'static> {
-        ("sans-serif", 18.0 * self.scale).into_font().color(&INK)
+        let size = if self.compact { 15.0 } else { 18.0 };
+        ("sans-serif", size * self.scale).into_font().color(&INK)
     }
     pub(super) fn tick(&self) -> TextStyle<'static> {
         ("sans-serif", 17.0 * self.scale).into_font().color(&INK)
@@ -159,35 +170,31 @@ pub(super) fn header<DB: DrawingBackend>(
         Ok(h as i32)
     };
     y += fit(title, sz.title(), y)? + sz.px(8.0);
-    // Subtitles wrap at word boundaries rather than shrink.
-    for line in subtitle {
-        let mut current = String::new();
-        let mut lines = Vec::new();
-        for word in line.split(' ') {
-            let candidate = if current.is_empty() {
-                word.to_owned()
-            } else {
-                format!("{current} {word}")
-            };
-            let (w, _) = root
-                .estimate_text_size(&candidate, &sz.subtitle())
-                .map_err(draw_err)?;
-            if f64::from(w) > room && !current.is_empty() {
-                lines.push(std::mem::replace(&mut current, word.to_owned()));
-            } else {
-                current = candidate;
+    // Subtitles wrap at word boundaries rather than shrink, into lines of even length (no word
+    // left alone on the last line). A compact header keeps only the first subtitle line.
+    let shown = if sz.compact { 1 } else { subtitle.len() };
+    for line in subtitle.iter().take(shown) {
+        let mut width_err = None;
+        let measure = |text: &str| match root.estimate_text_size(text, &sz.subtitle()) {
+            Ok((w, _)) => f64::from(w),
+            Err(e) => {
+                width_err.get_or_insert(draw_err(e));
+                0.0
             }
+        };
+        let lines = wrap_evenly(line, room, measure);
+        if let Some(e) = width_err {
+            return Err(e);
         }
-        lines.push(current);
         for l in lines {
             y += fit(&l, sz.subtitle(), y)? + sz.px(5.0);
         }
     }
     // Legend: one row of entries, wrapped when wider than the image.
-    y += sz.px(8.0);
-    let row_h = sz.px(26.0);
-    let swatch = sz.px(34.0);
-    let gap = sz.px(26.0);
+    y += sz.px(if sz.compact { 4.0 } else { 8.0 });
+    let row_h = sz.px(if sz.compact { 21.0 } else { 26.0 });
+    let swatch = sz.px(if sz.compact { 24.0 } else { 34.0 });
+    let gap = sz.px(if sz.compact { 16.0 } else { 26.0 });
     let text = sz.legend().pos(Pos::new(HPos::Left, VPos::Center));
     let mut x = pad;
     let right = sz.width as i32 - pad;
@@ -211,6 +218,48 @@ pub(super) fn header<DB: DrawingBackend>(
     y += sz.px(6.0);
     let (_, rest) = root.split_vertically(y);
     Ok(rest)
+}
+
+/// Splits `text` at spaces into the fewest lines no wider than `room` (as `measure` gives
+/// widths), then evens them out: the narrowest width that needs no more lines, so the last line
+/// is not a lone word. A word wider than `room` gets a line of its own.
+pub(super) fn wrap_evenly(
+    text: &str,
+    room: f64,
+    mut measure: impl FnMut(&str) -> f64,
+) -> Vec<String> {
+    let mut greedy = |room: f64| {
+        let mut lines = Vec::new();
+        let mut current = String::new();
+        for word in text.split(' ') {
+            let candidate = if current.is_empty() {
+                word.to_owned()
+            } else {
+                format!("{current} {word}")
+            };
+            if measure(&candidate) > room && !current.is_empty() {
+                lines.push(std::mem::replace(&mut current, word.to_owned()));
+            } else {
+                current = candidate;
+            }
+        }
+        lines.push(current);
+        lines
+    };
+    let mut best = greedy(room);
+    if best.len() < 2 {
+        return best;
+    }
+    // Narrow the width in 2% steps while the line count holds.
+    let mut width = room;
+    loop {
+        width *= 0.98;
+        let lines = greedy(width);
+        if lines.len() > best.len() || width < room / 2.0 {
+            return best;
+        }
+        best = lines;
+    }
 }
 
 fn draw_mark<DB: DrawingBackend>(
@@ -330,6 +379,15 @@ impl DayAxis {
         DayAxis { start, lo: 0.0, hi }
     }
 
+    /// The days `lo..=hi` of an axis whose day 0 is `start` (at least one day wide).
+    pub(super) fn window(start: Date, lo: f64, hi: f64) -> Self {
+        DayAxis {
+            start,
+            lo,
+            hi: hi.max(lo + 1.0),
+        }
+    }
+
     fn date(&self, day: f64) -> Date {
         self.start
             .checked_add((day.round() as i64).days())
@@ -422,10 +480,13 @@ where
     Y: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
 {
     let x_fmt = |d: &f64| axis.label(d);
+    // About one y label per two and a half tick-text heights, 4 to 8.
+    let (_, plot_h) = chart.plotting_area().dim_in_pixel();
+    let y_labels = (f64::from(plot_h) / (17.0 * 2.5 * sz.scale)).floor() as usize;
     chart
         .configure_mesh()
         .x_labels(x_label_count(sz))
-        .y_labels(8)
+        .y_labels(y_labels.clamp(4, 8))
         .max_light_lines(0)
         .bold_line_style(GRID.stroke_width(1))
         .axis_style(MUTED.stroke_width(1))
@@ -577,4 +638,146 @@ pub(super) fn reference_legend(facts: &RunFacts) -> [(String, Mark); 2] {
             Mark::Dashed(okabe_ito::BLACK),
         ),
     ]
+}
+
+/// Family name prefix of the DejaVu Sans subsets embedded in SVGs.
+pub(super) const EMBEDDED_FAMILY_PREFIX: &str = "capsim-dejavu-";
+
+/// Embeds in `svg` (as written by plotters' SVG backend) the subset of DejaVu Sans it uses: one
+/// `@font-face` per weight (regular, and bold if any text is bold) holding only the glyphs of the
+/// characters in its `<text>` elements, as a base64 `data:` URL, under a family name unique to
+/// the subset; every `font-family="sans-serif"` then names that family with `sans-serif` as the
+/// fallback. The SVG renders the same wherever it is opened, and stays small.
+pub(super) fn embed_fonts(svg: &str) -> Result<String, ChartError> {
+    let (regular, bold) = text_chars(svg);
+    let mut faces = Vec::new();
+    for (chars, font, weight) in [
+        (regular, dejavu::sans::regular(), "normal"),
+        (bold, dejavu::sans::bold(), "bold"),
+    ] {
+        if !chars.is_empty() {
+            faces.push((subset_font(font, &chars)?, weight));
+        }
+    }
+    if faces.is_empty() {
+        return Ok(svg.to_owned());
+    }
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in faces.iter().flat_map(|(bytes, _)| bytes) {
+        hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let family = format!("{EMBEDDED_FAMILY_PREFIX}{:012x}", hash >> 16);
+    let mut style = String::from("<defs><style>");
+    for (bytes, weight) in &faces {
+        style.push_str(&format!(
+            "@font-face{{font-family:\"{family}\";font-weight:{weight};\
+             src:url(data:font/ttf;base64,{}) format(\"truetype\")}}",
+            base64(bytes)
+        ));
+    }
+    style.push_str("</style></defs>\n");
+    let body_at = svg
+        .find("<svg")
+        .and_then(|i| svg[i..].find('>').map(|j| i + j + 1))
+        .ok_or_else(|| ChartError::Draw("the SVG backend wrote no <svg> element".into()))?;
+    let (head, body) = svg.split_at(body_at);
+    let body = body.replace(
+        "font-family=\"sans-serif\"",
+        &format!("font-family=\"{family}, sans-serif\""),
+    );
+    Ok(format!("{head}\n{style}{body}"))
+}
+
+/// The characters of an SVG's `<text>` elements: (regular, bold), XML entities decoded.
+fn text_chars(
+    svg: &str,
+) -> (
+    std::collections::BTreeSet<char>,
+    std::collections::BTreeSet<char>,
+) {
+    let (mut regular, mut bold) = (Default::default(), Default::default());
+    let mut rest = svg;
+    while let Some(start) = rest.find("<text") {
+        rest = &rest[start..];
+        let Some(open_end) = rest.find('>') else {
+            break;
+        };
+        let Some(close) = rest.find("</text>") else {
+            break;
+        };
+        let set: &mut std::collections::BTreeSet<char> =
+            if rest[..open_end].contains("font-weight=\"bold\"") {
+                &mut bold
+            } else {
+                &mut regular
+            };
+        let content = rest[open_end + 1..close]
+            .trim()
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&amp;", "&");
+        set.extend(content.chars());
+        rest = &rest[close..];
+    }
+    (regular, bold)
+}
+
+/// A TrueType font holding only `.notdef` and the glyphs of `chars` (with their components),
+/// with a Unicode cmap so browsers map text to them.
+fn subset_font(
+    font: &[u8],
+    chars: &std::collections::BTreeSet<char>,
+) -> Result<Vec<u8>, ChartError> {
+    use allsorts::binary::read::ReadScope;
+    use allsorts::font::MatchingPresentation;
+    use allsorts::subset::{CmapTarget, SubsetProfile, subset};
+    use allsorts::tables::OpenTypeFont;
+
+    let err = |e: &dyn std::fmt::Display| ChartError::Draw(format!("embedding DejaVu Sans: {e}"));
+    let file = ReadScope::new(font)
+        .read::<OpenTypeFont<'_>>()
+        .map_err(|e| err(&e))?;
+    let provider = file.table_provider(0).map_err(|e| err(&e))?;
+    let mut glyphs = vec![0u16];
+    {
+        let mut parsed = allsorts::Font::new(file.table_provider(0).map_err(|e| err(&e))?)
+            .map_err(|e| err(&e))?;
+        for &c in chars {
+            let (id, _) = parsed.lookup_glyph_index(c, MatchingPresentation::NotRequired, None);
+            if id != 0 {
+                glyphs.push(id);
+            }
+        }
+    }
+    glyphs[1..].sort_unstable();
+    glyphs.dedup();
+    subset(
+        &provider,
+        &glyphs,
+        &SubsetProfile::Minimal,
+        CmapTarget::Unicode,
+    )
+    .map_err(|e| err(&e))
+}
+
+/// Standard base64 with padding (RFC 4648), for `data:` URLs.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::style::okabe_ito as oi;
 use super::*;
 use crate::engine::{self, EngineConfig, RunHooks};
 use crate::model::Model;
@@ -189,9 +190,10 @@ fn svg_holds_axis_titles_and_legend_labels() {
     }
     let power = svg(ChartKind::Power);
     for text in [
-        "Power (MW)",
-        "IT load in use (IT MW)",
-        "Energized (facility MW)",
+        "Facility MW",
+        "IT MW",
+        "Energized",
+        "IT load of racks drawing power",
     ] {
         assert!(power.contains(text), "power chart lacks {text}");
     }
@@ -753,4 +755,315 @@ fn sites_chart_labels_its_top_y_tick_and_its_legend_fits_one_row() {
     ] {
         assert_eq!(super::sites::labelled_top(max), top, "{max}");
     }
+}
+
+/// Every `<text>` element of an SVG: its opening tag and its text, entities decoded.
+fn svg_text_tags(svg: &str) -> Vec<(&str, String)> {
+    svg.split("<text")
+        .skip(1)
+        .map(|t| {
+            let (tag, rest) = t.split_once('>').unwrap();
+            let content = rest.split("</text>").next().unwrap().trim();
+            let content = content
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&apos;", "'")
+                .replace("&amp;", "&");
+            (tag, content)
+        })
+        .collect()
+}
+
+/// Decodes standard base64 (test helper for the embedded fonts).
+fn unbase64(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c}"),
+    };
+    let digits: Vec<u8> = text.bytes().filter(|&c| c != b'=').map(value).collect();
+    let mut out = Vec::new();
+    for chunk in digits.chunks(4) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &d)| n | u32::from(d) << (18 - 6 * i));
+        for i in 0..chunk.len() - 1 {
+            out.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    out
+}
+
+#[test]
+fn svgs_embed_a_dejavu_subset_with_a_glyph_for_every_character_they_use() {
+    let data = base();
+    for kind in ChartKind::ALL {
+        let svg = String::from_utf8(render(kind, &data, ChartFormat::Svg, DEFAULT_SIZE).unwrap())
+            .unwrap();
+        let family = svg
+            .split("font-family:\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or_else(|| panic!("{kind:?}: no @font-face"));
+        assert!(
+            family.starts_with(style::EMBEDDED_FAMILY_PREFIX),
+            "{family}"
+        );
+        assert!(!svg.contains("font-family=\"sans-serif\""), "{kind:?}");
+        let texts = svg_text_tags(&svg);
+        assert!(texts.len() > 10, "{kind:?}");
+        for (tag, _) in &texts {
+            assert!(
+                tag.contains(&format!("font-family=\"{family}, sans-serif\"")),
+                "{kind:?}: {tag}"
+            );
+        }
+        // One face per weight in use, each a TrueType font with an outline for every character.
+        let faces: Vec<&str> = svg.split("@font-face").skip(1).collect();
+        assert_eq!(faces.len(), 2, "{kind:?}: regular and bold (the title)");
+        for face in faces {
+            let bold = face.contains("font-weight:bold");
+            let b64 = face
+                .split("data:font/ttf;base64,")
+                .nth(1)
+                .and_then(|s| s.split(')').next())
+                .unwrap();
+            let font = unbase64(b64);
+            assert!(
+                font.len() < 60_000,
+                "{kind:?}: subset of {} bytes",
+                font.len()
+            );
+            let parsed = ttf_parser::Face::parse(&font, 0).unwrap();
+            for (tag, text) in &texts {
+                if tag.contains("font-weight=\"bold\"") != bold {
+                    continue;
+                }
+                for c in text.chars().filter(|c| !c.is_whitespace()) {
+                    let glyph = parsed
+                        .glyph_index(c)
+                        .unwrap_or_else(|| panic!("{kind:?}: no glyph for {c:?}"));
+                    assert!(
+                        parsed.glyph_bounding_box(glyph).is_some(),
+                        "{kind:?}: empty glyph for {c:?}"
+                    );
+                }
+            }
+        }
+        // Still well-formed: the style holds no markup, and every element opened is closed.
+        let style_body = svg
+            .split("<style>")
+            .nth(1)
+            .unwrap()
+            .split("</style>")
+            .next();
+        assert!(!style_body.unwrap().contains(['<', '&']));
+        assert_eq!(svg.matches("<text").count(), svg.matches("</text>").count());
+    }
+}
+
+#[test]
+fn subtitles_wrap_into_even_lines_without_a_lone_last_word() {
+    let text = "Full-capacity date, the first day online GPUs reach the target: P10 2026-12-10, \
+                P50 2026-12-31, P90 2027-01-24; never by 2027-06-30: 73.0%.";
+    let measure = |s: &str| s.chars().count() as f64;
+    // Greedy wrapping at 128 characters leaves only "2027-06-30: 73.0%." on the second line.
+    let lines = style::wrap_evenly(text, 128.0, measure);
+    assert_eq!(lines.len(), 2);
+    assert!(lines.iter().all(|l| l.len() > 40), "{lines:?}");
+    assert_eq!(lines.join(" "), text);
+    assert_eq!(style::wrap_evenly("short", 128.0, measure), ["short"]);
+}
+
+/// A run of `test_scenario` with its power caps, as `ChartData::read_dir` reads them from
+/// `scenario.resolved.toml`.
+fn inline_with_caps(test_scenario: &TestScenario) -> ChartData {
+    let s = scenario::parse(&test_scenario.text(), Path::new("t.toml")).unwrap();
+    let mut data = chart_data(&s, 8);
+    data.power_caps = PowerCap::of_scenario(&s);
+    data
+}
+
+#[test]
+fn power_chart_separates_facility_and_it_mw_and_draws_caps_and_the_deadline() {
+    let data = inline_with_caps(
+        &same_day()
+            .dates("2026-02-05", "2026-02-09")
+            .table("[[power_limits]]\nid = \"grid\"\nmw = 50\n\n[[power_limits.steps]]\ndate = 2026-02-03\nmw = 60\n"),
+    );
+    assert_eq!(data.power_caps.len(), 1);
+    let svg =
+        String::from_utf8(render(ChartKind::Power, &data, ChartFormat::Svg, DEFAULT_SIZE).unwrap())
+            .unwrap();
+    let texts: Vec<String> = svg_text_tags(&svg).into_iter().map(|(_, t)| t).collect();
+    let has = |t: &str| texts.iter().any(|x| x == t);
+    // Two value axes, each on one basis; no "stranded" headroom label.
+    assert!(has("Facility MW") && has("IT MW"), "{texts:?}");
+    assert!(!svg.to_lowercase().contains("stranded"));
+    assert!(
+        has("Cap grid (whole fleet)") && has("cap grid 60 MW"),
+        "{texts:?}"
+    );
+    assert!(has("deadline 2026-02-05"), "{texts:?}");
+    // The cap is drawn as a dashed step line at 50 MW, then 60 MW (many short segments).
+    let cap_colour = format!("stroke=\"#{:02X}{:02X}{:02X}\"", 0xCC, 0x79, 0xA7);
+    assert!(svg.matches(&cap_colour).count() > 20, "cap line missing");
+    // A scenario without caps has no cap line and says what "not drawn" means.
+    let plain = inline(&same_day());
+    let svg = String::from_utf8(
+        render(ChartKind::Power, &plain, ChartFormat::Svg, DEFAULT_SIZE).unwrap(),
+    )
+    .unwrap();
+    assert!(!svg.contains(&cap_colour));
+}
+
+#[test]
+fn full_capacity_shows_the_deadline_on_the_p50_line_and_fits_the_histogram() {
+    let mut data = base();
+    data.facts.full_capacity[1] = Some(data.facts.deadline);
+    let img = Image::decode(
+        &render(
+            ChartKind::FullCapacity,
+            &data,
+            ChartFormat::Png,
+            DEFAULT_SIZE,
+        )
+        .unwrap(),
+    );
+    // The deadline: a vertical vermillion line (a column with a long vermillion run) although
+    // the P50 line is drawn on the same day.
+    let dl = [
+        full_capacity::DEADLINE.0,
+        full_capacity::DEADLINE.1,
+        full_capacity::DEADLINE.2,
+    ];
+    let tallest = (0..img.w)
+        .map(|x| (0..img.h).filter(|&y| img.px(x, y) == dl).count())
+        .max()
+        .unwrap();
+    assert!(tallest > img.h / 3, "deadline column has {tallest} px");
+    // The bars start in the left half of the plot, not squeezed to the right.
+    let bar = over_white(oi::SKY_BLUE, 0.9);
+    let first_bar = (0..img.w)
+        .find(|&x| (img.h / 2..img.h).any(|y| near(img.px(x, y), bar)))
+        .unwrap();
+    assert!(first_bar < img.w / 2, "first bar at x = {first_bar}");
+}
+
+#[test]
+fn full_capacity_percentile_labels_sit_above_the_cumulative_curve() {
+    let data = base();
+    let svg = String::from_utf8(
+        render(
+            ChartKind::FullCapacity,
+            &data,
+            ChartFormat::Svg,
+            DEFAULT_SIZE,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let attr = |tag: &str, name: &str| -> f64 {
+        tag.split(&format!(" {name}=\""))
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let label_bottom = svg_text_tags(&svg)
+        .iter()
+        .filter(|(_, t)| t.starts_with("P50 ") || t.starts_with("P90 "))
+        .map(|(tag, _)| attr(tag, "y") + attr(tag, "font-size") * 1.3)
+        .fold(0.0, f64::max);
+    assert!(label_bottom > 0.0);
+    let curve_top = svg
+        .split("<polyline")
+        .filter(|p| p.contains("stroke=\"#0072B2\" stroke-width=\"3\""))
+        .filter_map(|p| p.split("points=\"").nth(1)?.split('"').next())
+        .flat_map(|pts| {
+            pts.split_whitespace()
+                .map(|p| p.split(',').nth(1).unwrap().parse::<f64>().unwrap())
+        })
+        .filter(|&y| y > 130.0) // below the legend's swatch
+        .fold(f64::INFINITY, f64::min);
+    assert!(
+        curve_top > label_bottom,
+        "curve reaches y = {curve_top}, labels end at {label_bottom}"
+    );
+}
+
+#[test]
+fn small_charts_keep_most_of_the_height_for_the_plot() {
+    // Before the compact header the plots started at 31–37% of the height (the header and its
+    // two-row legend above them); now at 15–23%.
+    let data = base();
+    let size = (500, 350);
+    for kind in ChartKind::ALL {
+        let img = Image::decode(&render(kind, &data, ChartFormat::Png, size).unwrap());
+        let axis = [0x55, 0x55, 0x55];
+        let col_run = |x: usize| (0..img.h).filter(|&y| img.px(x, y) == axis).count();
+        let y_axis = (0..img.w)
+            .find(|&x| col_run(x) > img.h / 4)
+            .expect("y axis");
+        let plot_top = (0..img.h).find(|&y| img.px(y_axis, y) == axis).unwrap();
+        assert!(
+            plot_top * 100 < img.h * 26,
+            "{kind:?}: the plot starts at y = {plot_top} of {}",
+            img.h
+        );
+        // Nothing in the data colours right of the axes' right end.
+        let right = (0..img.w)
+            .rev()
+            .find(|&x| (0..img.h).any(|y| img.px(x, y) == axis))
+            .unwrap();
+        if kind == ChartKind::Fan {
+            for y in plot_top..img.h {
+                for x in right + 3..img.w {
+                    assert!(!near(img.px(x, y), [0, 0x72, 0xB2]), "median at ({x}, {y})");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn read_dir_takes_the_power_caps_from_the_resolved_scenario() {
+    let scenario = same_day().table(
+        "[[power_limits]]\nid = \"grid\"\nmw = 50\n\n[[power_limits.steps]]\ndate = 2026-02-03\nmw = 60\n",
+    );
+    let text = scenario.text();
+    let (json, csv) = run_files(&scenario::parse(&text, Path::new("t.toml")).unwrap(), 8);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("summary.json"), json).unwrap();
+    std::fs::write(dir.path().join("daily.csv"), csv).unwrap();
+    // Without scenario.resolved.toml: no caps.
+    assert!(
+        ChartData::read_dir(dir.path())
+            .unwrap()
+            .power_caps
+            .is_empty()
+    );
+    std::fs::write(dir.path().join("scenario.resolved.toml"), &text).unwrap();
+    let caps = ChartData::read_dir(dir.path()).unwrap().power_caps;
+    assert_eq!(caps.len(), 1);
+    assert_eq!((caps[0].id.as_str(), &caps[0].region), ("grid", &None));
+    let date = |s: &str| s.parse().unwrap();
+    assert_eq!(caps[0].mw_on(date("2026-02-02")), 50.0);
+    assert_eq!(caps[0].mw_on(date("2026-02-03")), 60.0);
+    std::fs::write(
+        dir.path().join("scenario.resolved.toml"),
+        "trials = \"many\"",
+    )
+    .unwrap();
+    let err = ChartData::read_dir(dir.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("scenario.resolved.toml") && err.contains("not a valid scenario"),
+        "{err}"
+    );
 }
