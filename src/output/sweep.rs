@@ -54,6 +54,9 @@ pub fn render_sweep_table(r: &SweepResult) -> String {
         thousands(r.target_gpus as f64),
         r.deadline
     );
+    for note in &r.notes {
+        let _ = writeln!(t, "Note: {note}\n");
+    }
     let widths: Vec<usize> = r
         .parameters
         .iter()

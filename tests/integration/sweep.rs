@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use capsim::analysis::sweep::{
-    Headline, SweepPlan, SweepRequest, SweepResult, Swept, Vary, sweep as sweep_lib,
+    Headline, ParamValue, SweepPlan, SweepRequest, SweepResult, Swept, Vary, sweep as sweep_lib,
 };
 use capsim::chart::ChartFormat;
 use capsim::model::Model;
@@ -281,7 +281,10 @@ fn the_library_sweep_gives_each_point_the_plain_run_of_its_sets() {
     let result = lib_sweep(&lib_request("0.7,1.3", 120));
     // The scenario's seed; the request's trials.
     assert_eq!((result.seed, result.trials), (11, 120));
-    assert_eq!(result.parameters[0].values, [0.7, 1.3]);
+    assert_eq!(
+        result.parameters[0].values,
+        [ParamValue::Number(0.7), ParamValue::Number(1.3)]
+    );
     assert_eq!(result.parameters[0].expands_to, ["supply.main.rate_scale"]);
     for (point, text) in result.points.iter().zip(["0.7", "1.3"]) {
         assert_eq!(point.texts, [text]);
