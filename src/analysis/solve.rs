@@ -79,7 +79,10 @@ pub struct Goal {
 
 /// Days since 1970-01-01: the unit in which date goals compare.
 fn epoch_day(date: Date) -> f64 {
-    f64::from(date.since(Date::constant(1970, 1, 1)).map_or(0, |s| s.get_days()))
+    f64::from(
+        date.since(Date::constant(1970, 1, 1))
+            .map_or(0, |s| s.get_days()),
+    )
 }
 
 impl Goal {
@@ -457,7 +460,8 @@ impl SolvePlan {
             .map(toml::Value::Table)
             .map_err(|e| bad(format!("reading back the resolved scenario: {e}")))?;
         let range = &request.range;
-        let expands_to = expand_wildcards(&doc, &range.path).map_err(|m| bad(format!("--vary {m}")))?;
+        let expands_to =
+            expand_wildcards(&doc, &range.path).map_err(|m| bad(format!("--vary {m}")))?;
         let integer_field = expands_to
             .iter()
             .all(|p| lookup(&doc, p).is_some_and(toml::Value::is_integer));
@@ -556,9 +560,8 @@ impl SolvePlan {
         let at = format!("{}={text}", self.request.range.path);
         let scenario = scenario::load(&self.request.scenario, &sets)
             .map_err(|e| AnalysisError::Request(format!("{at}: {e}")))?;
-        let model = Model::compile(&scenario).map_err(|e| {
-            AnalysisError::Request(format!("{at}: compiling the scenario: {e}"))
-        })?;
+        let model = Model::compile(&scenario)
+            .map_err(|e| AnalysisError::Request(format!("{at}: compiling the scenario: {e}")))?;
         Ok((scenario, model))
     }
 
@@ -597,18 +600,15 @@ impl SolvePlan {
                 let estimate = |b: &Bounds| goal.met_by(b.estimate);
                 let (answer, _) = solver.bisect(fail, pass, Search::Answer, &estimate)?;
                 let interval = if goal.metric == Metric::PTarget {
-                    // The optimistic end of the interval meets the goal first, the pessimistic
-                    // last: between their crossings the goal is inside the 95% interval.
-                    let (optimistic, pessimistic): (fn(&Bounds) -> f64, fn(&Bounds) -> f64) =
-                        match goal.comparison {
-                            Comparison::AtLeast => (|b| b.high, |b| b.low),
-                            Comparison::AtMost => (|b| b.low, |b| b.high),
-                        };
+                    // The optimistic end of P's interval (the upper for `>=`) meets the goal
+                    // first, the pessimistic end last: between their crossings the goal lies
+                    // inside the 95% interval.
+                    let at_least = goal.comparison == Comparison::AtLeast;
                     let early = solver.bisect(fail, pass, Search::Interval, &|b: &Bounds| {
-                        goal.met_by(optimistic(b))
+                        goal.met_by(if at_least { b.high } else { b.low })
                     })?;
                     let late = solver.bisect(fail, pass, Search::Interval, &|b: &Bounds| {
-                        goal.met_by(pessimistic(b))
+                        goal.met_by(if at_least { b.low } else { b.high })
                     })?;
                     let mut ends = [early, late];
                     ends.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -766,7 +766,10 @@ mod tests {
     #[test]
     fn goals_parse_with_percentages_dates_and_spaces() {
         let g = Goal::parse("p_target >= 80%").unwrap();
-        assert_eq!((g.metric, g.comparison), (Metric::PTarget, Comparison::AtLeast));
+        assert_eq!(
+            (g.metric, g.comparison),
+            (Metric::PTarget, Comparison::AtLeast)
+        );
         assert!((g.value - 0.8).abs() < 1e-12);
         assert_eq!(g.text, "p_target>=80%");
         assert_eq!(Goal::parse("p_target>=0.8").unwrap().value, 0.8);
@@ -781,7 +784,10 @@ mod tests {
         let err = |s: &str| Goal::parse(s).unwrap_err();
         let e = err("p_target=0.8");
         assert!(e.contains("expected METRIC>=VALUE or METRIC<=VALUE"), "{e}");
-        assert!(e.contains("p_target, gpus_at_deadline_p50, full_capacity_p50"), "{e}");
+        assert!(
+            e.contains("p_target, gpus_at_deadline_p50, full_capacity_p50"),
+            "{e}"
+        );
         assert!(err("p_tagret>=0.8").contains("found the metric `p_tagret`"));
         assert!(err("p_target>=1.2").contains("strictly between 0 and 1"));
         assert!(err("p_target>=0").contains("strictly between 0 and 1"));

@@ -122,11 +122,15 @@ pub(crate) fn split_top_level(spec: &str) -> Result<Vec<&str>, String> {
             '"' | '\'' => quote = Some(c),
             '{' => closers.push('}'),
             '[' => closers.push(']'),
-            '}' | ']' => {
-                if closers.pop() != Some(c) {
-                    return Err(format!("`{spec}`: `{c}` at character {} closes nothing", i + 1));
+            '}' | ']' => match closers.pop() {
+                Some(expected) if expected == c => {}
+                _ => {
+                    return Err(format!(
+                        "`{spec}`: `{c}` at character {} closes nothing",
+                        i + 1
+                    ));
                 }
-            }
+            },
             ',' if closers.is_empty() => {
                 items.push(spec[start..i].trim());
                 start = i + 1;
@@ -256,7 +260,11 @@ pub(crate) fn is_distribution(value: &toml::Value) -> bool {
 
 /// The note a parameter with numbers among its values carries when any of its `paths` holds a
 /// distribution in the scenario `doc`: its numbers replace the distribution by a fixed value.
-pub(crate) fn fixed_distribution_note(doc: &toml::Value, path: &str, paths: &[String]) -> Option<String> {
+pub(crate) fn fixed_distribution_note(
+    doc: &toml::Value,
+    path: &str,
+    paths: &[String],
+) -> Option<String> {
     let held = paths
         .iter()
         .filter(|p| lookup(doc, p).is_some_and(is_distribution))
@@ -913,7 +921,8 @@ mod tests {
         // One item that is not a number makes the whole axis text, numbers included.
         let v = parse_values("0.8,fast").unwrap();
         assert_eq!(v[0].0, ParamValue::Text("0.8".into()));
-        let dists = r#"7, { kind = "uniform", min = 0, max = 9 }, {kind="pert",min=0,mode=3,max=9}"#;
+        let dists =
+            r#"7, { kind = "uniform", min = 0, max = 9 }, {kind="pert",min=0,mode=3,max=9}"#;
         assert_eq!(
             texts(&parse_values(dists).unwrap()),
             [
@@ -934,8 +943,14 @@ mod tests {
         }
         assert_eq!(split("a"), ["a"]);
         assert_eq!(split(" a , b "), ["a", "b"]);
-        assert_eq!(split("{ a = [1, 2], b = { c = 3 } },x"), ["{ a = [1, 2], b = { c = 3 } }", "x"]);
-        assert_eq!(split(r#""x,\"y,", 'p,q', z"#), [r#""x,\"y,""#, "'p,q'", "z"]);
+        assert_eq!(
+            split("{ a = [1, 2], b = { c = 3 } },x"),
+            ["{ a = [1, 2], b = { c = 3 } }", "x"]
+        );
+        assert_eq!(
+            split(r#""x,\"y,", 'p,q', z"#),
+            [r#""x,\"y,""#, "'p,q'", "z"]
+        );
         assert_eq!(split("a,,b"), ["a", "", "b"]);
         assert!(split_top_level("{ a = 1 ]").is_err());
     }

@@ -33,7 +33,11 @@ pub(crate) fn solve(args: SolveArgs) -> Result<()> {
     // Before the first trial: an unwritable --out fails now, not after the runs.
     let folder = ResultsFolder::create(&dir, "solve")?;
     let total = plan.max_trials();
-    let bar = progress_bar(total, args.quiet || args.json, "trials (at most, all steps)");
+    let bar = progress_bar(
+        total,
+        args.quiet || args.json,
+        "trials (at most, all steps)",
+    );
     let result = plan.run(request.threads, Some(&CANCEL), &|n| bar.inc(n));
     let result = folder.unless_interrupted(result.map_err(Into::into), bar.position(), total)?;
     bar.finish_and_clear();

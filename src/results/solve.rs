@@ -12,6 +12,8 @@ pub fn write_solve(dir: &Path, result: &SolveResult) -> Result<Vec<&'static str>
     write_atomic(&dir.join("solve.json"), |w| {
         output::write_solve_json(result, w)
     })?;
-    write_atomic(&dir.join("solve.csv"), |w| output::write_solve_csv(result, w))?;
+    write_atomic(&dir.join("solve.csv"), |w| {
+        output::write_solve_csv(result, w)
+    })?;
     Ok(vec!["solve.json", "solve.csv"])
 }

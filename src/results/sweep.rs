@@ -47,8 +47,9 @@ pub fn write_sweep(
             .filter(|p| p.values.iter().any(|v| v.as_number().is_none()))
             .map(|p| p.path.as_str())
             .collect();
+        let verb = if text.len() == 1 { "takes" } else { "take" };
         written.not_drawn = Some(format!(
-            "chart not drawn: {} takes values that are not numbers; sweep.csv and sweep.json \
+            "chart not drawn: {} {verb} values that are not numbers; sweep.csv and sweep.json \
              hold every point",
             text.join(" and ")
         ));

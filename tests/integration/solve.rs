@@ -35,14 +35,20 @@ fn run(request: &SolveRequest) -> SolveResult {
 }
 
 fn number(v: &Option<ParamValue>) -> f64 {
-    v.as_ref().and_then(ParamValue::as_number).expect("a numeric answer")
+    v.as_ref()
+        .and_then(ParamValue::as_number)
+        .expect("a numeric answer")
 }
 
 #[test]
 fn the_supply_scale_that_just_reaches_the_target_is_target_over_delivered_racks() {
     // Four batches by the deadline: floor(4 × 14 × s) >= 100 racks, so s* = 100 / 56.
     let threshold = 100.0 / 56.0;
-    let r = run(&request(KA, "supply.trickle.rate_scale=1:3", "p_target>=0.5"));
+    let r = run(&request(
+        KA,
+        "supply.trickle.rate_scale=1:3",
+        "p_target>=0.5",
+    ));
     assert_eq!(r.outcome, Outcome::Found);
     assert_eq!(r.answer_kind, Some(AnswerKind::Smallest));
     let answer = number(&r.answer);
@@ -54,7 +60,10 @@ fn the_supply_scale_that_just_reaches_the_target_is_target_over_delivered_racks(
     );
     // Deterministic: P is 0 or 1, so every end of the 95% interval crosses at the same value.
     let [low, high] = r.interval.clone().expect("a p_target goal has an interval");
-    assert_eq!((low.value.as_number(), high.value.as_number()), (Some(answer), Some(answer)));
+    assert_eq!(
+        (low.value.as_number(), high.value.as_number()),
+        (Some(answer), Some(answer))
+    );
     // The step just below the answer fails, the answer meets it.
     let below = r
         .steps
@@ -62,7 +71,10 @@ fn the_supply_scale_that_just_reaches_the_target_is_target_over_delivered_racks(
         .filter(|s| !s.meets_goal)
         .map(|s| s.value.as_number().unwrap())
         .fold(f64::MIN, f64::max);
-    assert!(below < threshold && answer - below <= r.tolerance, "{below} .. {answer}");
+    assert!(
+        below < threshold && answer - below <= r.tolerance,
+        "{below} .. {answer}"
+    );
 }
 
 #[test]
@@ -77,11 +89,19 @@ fn whole_numbers_dates_and_falling_goals_get_exact_answers() {
     assert_eq!(r.answer, Some(ParamValue::Number(25.0)));
     // The deadline: 100 racks need 8 batches; the 8th ships on day 55 and is online on day 56,
     // 2026-03-02.
-    let r = run(&request(KA, "scenario.deadline=2026-01-20:2026-03-05", "p_target>=50%"));
+    let r = run(&request(
+        KA,
+        "scenario.deadline=2026-01-20:2026-03-05",
+        "p_target>=50%",
+    ));
     assert_eq!(r.answer, Some(ParamValue::Text("2026-03-02".into())));
     assert_eq!(r.answer_kind, Some(AnswerKind::Smallest));
     // The target: 560 GPUs are online by the deadline, so the largest target met is 560.
-    let r = run(&request(KA, "scenario.target_gpus=100:2000", "p_target>=0.5"));
+    let r = run(&request(
+        KA,
+        "scenario.target_gpus=100:2000",
+        "p_target>=0.5",
+    ));
     assert_eq!(r.answer_kind, Some(AnswerKind::Largest));
     assert_eq!(r.answer, Some(ParamValue::Number(560.0)));
     // A metric other than P(target): the median GPUs at the deadline, 10 × floor(56 s)
@@ -93,15 +113,26 @@ fn whole_numbers_dates_and_falling_goals_get_exact_answers() {
     ));
     let answer = number(&r.answer);
     assert!((1.25..=1.25 + r.tolerance).contains(&answer), "{answer}");
-    assert!(r.interval.is_none(), "no Monte Carlo interval for a median goal");
+    assert!(
+        r.interval.is_none(),
+        "no Monte Carlo interval for a median goal"
+    );
 }
 
 #[test]
 fn ranges_without_an_answer_say_so() {
-    let r = run(&request(KA, "supply.trickle.rate_scale=0.5:1", "p_target>=0.5"));
+    let r = run(&request(
+        KA,
+        "supply.trickle.rate_scale=0.5:1",
+        "p_target>=0.5",
+    ));
     assert_eq!(r.outcome, Outcome::NotReachable);
     assert_eq!((r.answer.clone(), r.steps.len()), (None, 2));
-    let r = run(&request(KA, "supply.trickle.rate_scale=2:3", "p_target>=0.5"));
+    let r = run(&request(
+        KA,
+        "supply.trickle.rate_scale=2:3",
+        "p_target>=0.5",
+    ));
     assert_eq!(r.outcome, Outcome::MetAtBothEnds);
     assert!(r.answer.is_none());
 }
@@ -117,9 +148,18 @@ fn a_random_scenario_solves_reproducibly_and_the_interval_holds_the_answer() {
     assert_eq!(one.outcome, Outcome::Found);
     let answer = number(&one.answer);
     let [low, high] = one.interval.clone().unwrap();
-    let (low, high) = (low.value.as_number().unwrap(), high.value.as_number().unwrap());
-    assert!(low <= answer && answer <= high, "{low} <= {answer} <= {high}");
-    assert!(low < high, "150 trials leave Monte Carlo error: {low} .. {high}");
+    let (low, high) = (
+        low.value.as_number().unwrap(),
+        high.value.as_number().unwrap(),
+    );
+    assert!(
+        low <= answer && answer <= high,
+        "{low} <= {answer} <= {high}"
+    );
+    assert!(
+        low < high,
+        "150 trials leave Monte Carlo error: {low} .. {high}"
+    );
     // Every evaluation ran the same trials: the answer's step meets the goal by its estimate.
     let at = one
         .steps
@@ -186,16 +226,36 @@ fn bad_goals_and_ranges_exit_2_saying_what_is_valid() {
             .stderr(contains(message.to_owned()));
     };
     let rate = "supply.trickle.rate_scale=1:3";
-    fails(rate, "p_target=0.8", "expected METRIC>=VALUE or METRIC<=VALUE");
+    fails(
+        rate,
+        "p_target=0.8",
+        "expected METRIC>=VALUE or METRIC<=VALUE",
+    );
     fails(rate, "p_target>=1.5", "strictly between 0 and 1");
-    fails(rate, "gpus>=5", "METRIC one of p_target, gpus_at_deadline_p50");
-    fails("supply.trickle.rate_scale=1", "p_target>=0.5", "expected PATH=LO:HI");
-    fails("supply.trickle.rate_scale=1:x", "p_target>=0.5", "`x` is not a number");
+    fails(
+        rate,
+        "gpus>=5",
+        "METRIC one of p_target, gpus_at_deadline_p50",
+    );
+    fails(
+        "supply.trickle.rate_scale=1",
+        "p_target>=0.5",
+        "expected PATH=LO:HI",
+    );
+    fails(
+        "supply.trickle.rate_scale=1:x",
+        "p_target>=0.5",
+        "`x` is not a number",
+    );
     fails("supply.trickle.rate_scale=2:2", "p_target>=0.5", "is empty");
     fails(
         "supply.trickle.schedule.*.racks_per_week=10.5:40",
         "p_target>=0.5",
         "must be whole numbers",
     );
-    fails("supply.nope.rate_scale=1:3", "p_target>=0.5", "known ids are `trickle`");
+    fails(
+        "supply.nope.rate_scale=1:3",
+        "p_target>=0.5",
+        "known ids are `trickle`",
+    );
 }

@@ -208,7 +208,10 @@ fn dates_strings_and_distributions_sweep_as_text_and_each_point_equals_a_plain_r
         &serde_json::json!(["west", "2026-04-20"])
     );
     let table = Table::read(&dir.path().join("sweep.csv"));
-    assert_eq!(table.column("power_limits.east-cap.region")[..2], ["east", "east"]);
+    assert_eq!(
+        table.column("power_limits.east-cap.region")[..2],
+        ["east", "east"]
+    );
     let p = table.numbers("p_target_by_deadline");
     // The later deadline can only help a trial: its P is at least the earlier one's.
     assert!(p[1] >= p[0] && p[3] >= p[2], "{p:?}");
