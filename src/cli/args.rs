@@ -272,8 +272,10 @@ pub(crate) struct CompareArgs {
 pub(crate) struct SweepArgs {
     /// The scenario file (TOML).
     pub(crate) scenario: PathBuf,
-    /// A parameter to vary: `PATH=LIST` (`0.8,1.0,1.2`) or `PATH=START:STOP:COUNT` (inclusive,
-    /// evenly spaced, COUNT >= 2). PATH is a `--set` path; a `*` segment stands for every item
+    /// A parameter to vary: `PATH=LIST` or `PATH=START:STOP:COUNT` (inclusive, evenly spaced,
+    /// COUNT >= 2). A LIST's items are any values the path takes: numbers (`0.8,1.0,1.2`),
+    /// dates, strings (`ordered,most_headroom`) or inline tables (`{ kind = "fixed", value = 3 }`);
+    /// it splits on commas outside `{}`, `[]` and quotes. PATH is a `--set` path; a `*` segment stands for every item
     /// of an array (e.g. `sites.*.power_scale`). Once or twice; at most 10,000 values each and
     /// 1,000,000 grid points in all.
     #[arg(long, value_name = "PATH=VALUES", required = true)]

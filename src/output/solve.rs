@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use super::{ExportError, percent};
-use crate::analysis::solve::{AnswerKind, Outcome, SolveResult, SolveStep};
+use crate::analysis::solve::{AnswerKind, IntervalEnd, Outcome, SolveResult, SolveStep};
+use crate::analysis::sweep::ParamValue;
 use crate::numeric::thousands;
 
 /// Writes `result` as pretty-printed JSON with a trailing newline: `solve.json`.
@@ -108,10 +109,10 @@ fn step_line(n: usize, s: &SolveStep, width: usize) -> String {
     )
 }
 
-fn value_text(v: &crate::analysis::sweep::ParamValue) -> String {
+fn value_text(v: &ParamValue) -> String {
     match v {
-        crate::analysis::sweep::ParamValue::Number(x) => format!("{x}"),
-        crate::analysis::sweep::ParamValue::Text(s) => s.clone(),
+        ParamValue::Number(x) => format!("{x}"),
+        ParamValue::Text(s) => s.clone(),
     }
 }
 
@@ -140,7 +141,7 @@ pub fn answer_line(r: &SolveResult) -> String {
                 r.path, r.goal
             );
             if let Some([low, high]) = &r.interval {
-                let end = |e: &crate::analysis::solve::IntervalEnd| {
+                let end = |e: &IntervalEnd| {
                     if e.at_range_end {
                         format!("{} (range end)", e.text)
                     } else {

@@ -8,6 +8,7 @@ use capsim::analysis::solve::{
     AnswerKind, Goal, Outcome, SolveRange, SolveRequest, SolveResult, solve,
 };
 use capsim::analysis::sweep::ParamValue;
+use capsim::output::answer_line;
 use predicates::str::contains;
 use serde_json::Value;
 
@@ -128,6 +129,11 @@ fn ranges_without_an_answer_say_so() {
     ));
     assert_eq!(r.outcome, Outcome::NotReachable);
     assert_eq!((r.answer.clone(), r.steps.len()), (None, 2));
+    assert!(
+        answer_line(&r).starts_with("Not reachable within 0.5 – 1: the goal p_target>=0.5"),
+        "{}",
+        answer_line(&r)
+    );
     let r = run(&request(
         KA,
         "supply.trickle.rate_scale=2:3",
@@ -135,6 +141,7 @@ fn ranges_without_an_answer_say_so() {
     ));
     assert_eq!(r.outcome, Outcome::MetAtBothEnds);
     assert!(r.answer.is_none());
+    assert!(answer_line(&r).contains("already met at both ends of 2 – 3"));
 }
 
 #[test]
