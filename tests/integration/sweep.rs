@@ -271,6 +271,33 @@ fn a_sweep_that_is_not_numeric_prints_its_table_and_says_why_no_chart() {
     assert!(!dir.path().join("charts").exists());
 }
 
+#[test]
+fn a_swept_deadline_says_the_target_line_is_the_scenarios() {
+    let table = |vary: &str| {
+        let out = capsim()
+            .args(["sweep"])
+            .arg(fixture(TINY))
+            .args(["--vary", vary, "--trials", "20", "--no-charts", "--out"])
+            .arg(tempfile::tempdir().unwrap().path())
+            .assert()
+            .success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let dated = table("scenario.deadline=2026-03-10,2026-04-20");
+    assert!(
+        dated.contains(
+            "Target: 1,500 GPUs online by 2026-03-10 (the scenario's; scenario.deadline varies \
+             by row)"
+        ),
+        "{dated}"
+    );
+    let plain = table("supply.main.rate_scale=0.9,1.1");
+    assert!(
+        plain.contains("Target: 1,500 GPUs online by 2026-03-10\n"),
+        "{plain}"
+    );
+}
+
 fn assert_bad(args: &[&str], message: &str) {
     let dir = tempfile::tempdir().unwrap();
     capsim()
