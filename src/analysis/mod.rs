@@ -7,6 +7,7 @@ pub mod compare;
 pub mod constraint_costs;
 pub mod run;
 pub mod sensitivity;
+pub mod solve;
 pub mod sweep;
 
 pub use backtest::backtest;
@@ -14,6 +15,7 @@ pub use compare::{CompareRequest, CompareResult, compare};
 pub use constraint_costs::{constraint_costs, describe};
 pub use run::{RunRequest, RunResult, Simulated, run, simulate};
 pub use sensitivity::{SensitivityRequest, SensitivityResult, sensitivity};
+pub use solve::{SolveRequest, SolveResult, solve};
 pub use sweep::{SweepRequest, SweepResult, sweep};
 
 use crate::engine::EngineError;

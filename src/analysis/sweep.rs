@@ -35,20 +35,44 @@ pub const MAX_VALUES: usize = 10_000;
 /// The probability whose contour the two-parameter heatmap draws, unless the request says.
 pub const DEFAULT_THRESHOLD: f64 = 0.8;
 
-/// One varied parameter: the path as given and its values, each as a number and as the text
-/// `--set` receives (list items verbatim, so `150` stays an integer; range points formatted
+/// A parameter's value as `sweep.json` lists it: a number, or, for a parameter whose values
+/// are not all numbers (dates, policies, distribution tables), each value's text as given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    /// A number.
+    Number(f64),
+    /// Any other TOML value, as written after `=`.
+    Text(String),
+}
+
+impl ParamValue {
+    /// The number, for a numeric value.
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            ParamValue::Number(v) => Some(*v),
+            ParamValue::Text(_) => None,
+        }
+    }
+}
+
+/// One varied parameter: the path as given and its values, each as a [`ParamValue`] and as the
+/// text `--set` receives (list items verbatim, so `150` stays an integer; range points formatted
 /// without floating-point noise).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vary {
     /// A `--set` path, possibly with `*` segments.
     pub path: String,
-    /// The values, as numbers and as text.
-    pub values: Vec<(f64, String)>,
+    /// The values, as values and as text.
+    pub values: Vec<(ParamValue, String)>,
 }
 
 impl Vary {
-    /// Parses `PATH=VALUES`: VALUES is a comma list (`0.8,1.0,1.2`) or an inclusive, evenly
-    /// spaced range `start:stop:count` with count ≥ 2. The error explains the problem in full.
+    /// Parses `PATH=VALUES`: VALUES is a comma list of TOML values (`0.8,1.0,1.2`,
+    /// `ordered,most_headroom`, `2026-12-31,2027-03-31`,
+    /// `{ kind = "fixed", value = 3 },{ kind = "uniform", min = 0, max = 9 }`), split on commas
+    /// outside `{}`, `[]` and quotes, or an inclusive, evenly spaced numeric range
+    /// `start:stop:count` with count ≥ 2. The error explains the problem in full.
     pub fn parse(arg: &str) -> Result<Vary, String> {
         let (path, spec) = arg.split_once('=').ok_or_else(|| {
             format!(
@@ -66,11 +90,68 @@ impl Vary {
             values,
         })
     }
+
+    /// Whether every value is a number (a numeric axis); otherwise every value is its text.
+    pub fn is_numeric(&self) -> bool {
+        self.values
+            .iter()
+            .all(|(v, _)| matches!(v, ParamValue::Number(_)))
+    }
 }
 
-/// Parses VALUES: a comma list (`0.8,1.0,1.2`) or an inclusive, evenly spaced range
-/// `start:stop:count` with count ≥ 2.
-fn parse_values(spec: &str) -> Result<Vec<(f64, String)>, String> {
+/// Splits a list on its top-level commas: commas inside `{}`, `[]`, `"…"` or `'…'` belong to
+/// their item. Items come back trimmed. Unbalanced brackets or an unterminated quote are errors.
+pub(crate) fn split_top_level(spec: &str) -> Result<Vec<&str>, String> {
+    let mut items = Vec::new();
+    let mut closers: Vec<char> = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut start = 0;
+    for (i, c) in spec.char_indices() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' && q == '"' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '{' => closers.push('}'),
+            '[' => closers.push(']'),
+            '}' | ']' => match closers.pop() {
+                Some(expected) if expected == c => {}
+                _ => {
+                    return Err(format!(
+                        "`{spec}`: `{c}` at character {} closes nothing",
+                        i + 1
+                    ));
+                }
+            },
+            ',' if closers.is_empty() => {
+                items.push(spec[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if let Some(q) = quote {
+        return Err(format!("`{spec}`: a {q} quote is not closed"));
+    }
+    if let Some(c) = closers.last() {
+        return Err(format!("`{spec}`: a `{c}` is missing"));
+    }
+    items.push(spec[start..].trim());
+    Ok(items)
+}
+
+/// Parses VALUES: a comma list of TOML values or an inclusive, evenly spaced numeric range
+/// `start:stop:count` with count ≥ 2. A list whose items are not all numbers keeps every item
+/// as text.
+fn parse_values(spec: &str) -> Result<Vec<(ParamValue, String)>, String> {
     let spec = spec.trim();
     let number = |t: &str| -> Result<f64, String> {
         match t.parse::<f64>() {
@@ -78,7 +159,8 @@ fn parse_values(spec: &str) -> Result<Vec<(f64, String)>, String> {
             _ => Err(format!("`{t}` is not a number")),
         }
     };
-    if spec.contains(':') {
+    let structured = spec.contains(['{', '[', '"', '\'', ',']);
+    if spec.contains(':') && !structured {
         let parts: Vec<&str> = spec.split(':').map(str::trim).collect();
         let [start, stop, count] = parts[..] else {
             return Err(format!(
@@ -111,33 +193,99 @@ fn parse_values(spec: &str) -> Result<Vec<(f64, String)>, String> {
                     a + (b - a) * k as f64 / steps
                 };
                 if integral {
-                    (v, format!("{}", v as i64))
+                    (ParamValue::Number(v), format!("{}", v as i64))
                 } else {
-                    // 12 significant digits drop the noise of a + k·step (0.7000000000000001).
-                    let v: f64 = format!("{v:.11e}").parse().unwrap_or(v);
-                    (v, format!("{v:?}"))
+                    let v = round_noise(v);
+                    (ParamValue::Number(v), format!("{v:?}"))
                 }
             })
             .collect())
     } else {
-        let items: Vec<&str> = spec.split(',').map(str::trim).collect();
+        let items = split_top_level(spec)?;
         if items.iter().any(|t| t.is_empty()) {
             return Err(format!(
-                "`{spec}` has an empty item; give a comma list (`0.8,1.0,1.2`) or a range \
-                 (`0.6:1.4:9`)"
+                "`{spec}` has an empty item; give a comma list (`0.8,1.0,1.2`, \
+                 `ordered,most_headroom`) or a range (`0.6:1.4:9`)"
             ));
         }
-        items
+        if items.len() > MAX_VALUES {
+            return Err(format!(
+                "a list takes at most {MAX_VALUES} values (found {})",
+                items.len()
+            ));
+        }
+        let numbers: Vec<Option<f64>> = items.iter().map(|t| t.parse::<f64>().ok()).collect();
+        if let Some((t, _)) = items
+            .iter()
+            .zip(&numbers)
+            .find(|(_, v)| v.is_some_and(|v| !v.is_finite()))
+        {
+            return Err(format!("`{t}` is not a number"));
+        }
+        let numeric = numbers.iter().all(Option::is_some);
+        Ok(items
             .into_iter()
-            .map(|t| Ok((number(t)?, t.to_owned())))
-            .collect()
+            .zip(numbers)
+            .map(|(t, v)| match v {
+                Some(v) if numeric => (ParamValue::Number(v), t.to_owned()),
+                _ => (ParamValue::Text(t.to_owned()), t.to_owned()),
+            })
+            .collect())
+    }
+}
+
+/// `v` rounded to 12 significant digits, which drops the noise of `a + k·step`
+/// (0.7000000000000001).
+pub(crate) fn round_noise(v: f64) -> f64 {
+    format!("{v:.11e}").parse().unwrap_or(v)
+}
+
+/// The value at the plain `--set` path `path` of the resolved scenario `doc` (segments are keys,
+/// and in arrays an item's id or 0-based index), if there is one.
+pub(crate) fn lookup<'a>(doc: &'a toml::Value, path: &str) -> Option<&'a toml::Value> {
+    path.split('.').try_fold(doc, |node, seg| match node {
+        toml::Value::Table(t) => t.get(seg),
+        toml::Value::Array(a) => a
+            .iter()
+            .find(|item| item.get("id").and_then(toml::Value::as_str) == Some(seg))
+            .or_else(|| seg.parse::<usize>().ok().and_then(|i| a.get(i))),
+        _ => None,
+    })
+}
+
+/// Whether `value` is a distribution table (it names its `kind`).
+pub(crate) fn is_distribution(value: &toml::Value) -> bool {
+    value.get("kind").is_some_and(toml::Value::is_str)
+}
+
+/// The note a parameter with numbers among its values carries when any of its `paths` holds a
+/// distribution in the scenario `doc`: its numbers replace the distribution by a fixed value.
+pub(crate) fn fixed_distribution_note(
+    doc: &toml::Value,
+    path: &str,
+    paths: &[String],
+) -> Option<String> {
+    let held = paths
+        .iter()
+        .filter(|p| lookup(doc, p).is_some_and(is_distribution))
+        .count();
+    match held {
+        0 => None,
+        n if n == paths.len() => Some(format!(
+            "{path}: a distribution in the scenario, fixed at each swept value"
+        )),
+        n => Some(format!(
+            "{path}: a distribution in the scenario at {n} of its {} paths, fixed at each swept \
+             value",
+            paths.len()
+        )),
     }
 }
 
 /// Expands every `*` segment of `path` into the ids (or, for items without an `id`, the 0-based
 /// indices) of the array it stands for in the resolved scenario `doc`; a path without `*` comes
 /// back as is. Segments that name nothing are kept, so `--set` reports them.
-fn expand_wildcards(doc: &toml::Value, path: &str) -> Result<Vec<String>, String> {
+pub(crate) fn expand_wildcards(doc: &toml::Value, path: &str) -> Result<Vec<String>, String> {
     fn walk(
         node: Option<&toml::Value>,
         segs: &[&str],
@@ -243,8 +391,8 @@ impl SweepRequest {
 pub struct SweepParameter {
     /// The path as given (with any `*`).
     pub path: String,
-    /// Its values.
-    pub values: Vec<f64>,
+    /// Its values: numbers, or each value's text when they are not all numbers.
+    pub values: Vec<ParamValue>,
     /// The plain `--set` paths the path expands to (more than one with `*`).
     pub expands_to: Vec<String>,
 }
@@ -255,7 +403,7 @@ struct PlanPoint {
     /// `path=value` of each parameter, for messages and partials.
     label: String,
     /// The parameters' values, as numbers and as the text given to `--set`.
-    values: Vec<f64>,
+    values: Vec<ParamValue>,
     texts: Vec<String>,
     /// The `--set` arguments of the point.
     set: Vec<String>,
@@ -273,6 +421,9 @@ struct Outline {
     threshold: f64,
     parameters: Vec<SweepParameter>,
     points: Vec<PlanPoint>,
+    /// What the report should say about the parameters (a distribution fixed by the sweep).
+    #[serde(default)]
+    notes: Vec<String>,
 }
 
 impl Outline {
@@ -288,6 +439,7 @@ impl Outline {
             deadline: self.deadline,
             threshold: self.threshold,
             parameters: self.parameters,
+            notes: self.notes,
             points: self
                 .points
                 .into_iter()
@@ -365,6 +517,12 @@ impl SweepPlan {
             })
             .collect::<Result<_, _>>()?;
         let points = plan_points(params, &expanded);
+        let notes = params
+            .iter()
+            .zip(&expanded)
+            .filter(|(p, _)| p.values.iter().any(|(_, t)| t.parse::<f64>().is_ok()))
+            .filter_map(|(p, paths)| fixed_distribution_note(&doc, &p.path, paths))
+            .collect();
         // A value valid on its own can clash with the other parameter's, so every point is
         // checked; a load and compile cost far less than a run.
         for point in &points {
@@ -386,11 +544,12 @@ impl SweepPlan {
                     .zip(expanded)
                     .map(|(p, expands_to)| SweepParameter {
                         path: p.path.clone(),
-                        values: p.values.iter().map(|v| v.0).collect(),
+                        values: p.values.iter().map(|v| v.0.clone()).collect(),
                         expands_to,
                     })
                     .collect(),
                 points,
+                notes,
             },
         })
     }
@@ -517,7 +676,7 @@ fn plan_points(params: &[Vary], expanded: &[Vec<String>]) -> Vec<PlanPoint> {
                     .map(|(p, _, (_, text))| format!("{}={text}", p.path))
                     .collect::<Vec<_>>()
                     .join(", "),
-                values: chosen().map(|(_, _, (value, _))| *value).collect(),
+                values: chosen().map(|(_, _, (value, _))| value.clone()).collect(),
                 texts: chosen().map(|(_, _, (_, text))| text.clone()).collect(),
                 set: chosen()
                     .flat_map(|(_, paths, (_, text))| {
@@ -612,7 +771,7 @@ impl From<Summary> for Headline {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GridPoint {
     /// Each parameter's value.
-    pub values: Vec<f64>,
+    pub values: Vec<ParamValue>,
     /// Each parameter's value as given to `--set` (the CSV's and table's cells; not in
     /// `sweep.json`).
     #[serde(skip)]
@@ -645,6 +804,10 @@ pub struct SweepResult {
     pub threshold: f64,
     /// The varied parameters.
     pub parameters: Vec<SweepParameter>,
+    /// Notes on the parameters, e.g. that a sweep fixes what the scenario draws from a
+    /// distribution (absent when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Every grid point, the first parameter outermost.
     pub points: Vec<GridPoint>,
 }
@@ -689,7 +852,7 @@ pub fn sweep(
 mod tests {
     use super::*;
 
-    fn texts(v: &[(f64, String)]) -> Vec<&str> {
+    fn texts(v: &[(ParamValue, String)]) -> Vec<&str> {
         v.iter().map(|(_, t)| t.as_str()).collect()
     }
 
@@ -697,7 +860,7 @@ mod tests {
     fn lists_keep_their_text() {
         let v = parse_values("0.8, 1.0,1.2").unwrap();
         assert_eq!(texts(&v), ["0.8", "1.0", "1.2"]);
-        assert_eq!(v[1].0, 1.0);
+        assert_eq!(v[1].0, ParamValue::Number(1.0));
         assert_eq!(texts(&parse_values("150").unwrap()), ["150"]);
     }
 
@@ -732,7 +895,10 @@ mod tests {
         assert!(err("0.6:1.4:x").contains("not a whole number"));
         assert!(err("0.6:1.4").contains("start:stop:count"));
         assert!(err("a:1:3").contains("`a` is not a number"));
-        assert!(err("0.8,fast").contains("`fast` is not a number"));
+        assert!(err("0.8,inf").contains("`inf` is not a number"));
+        assert!(err("{ kind = 1").contains("a `}` is missing"));
+        assert!(err("1],2").contains("`]` at character 2 closes nothing"));
+        assert!(err("\"a,b").contains("quote is not closed"));
         assert!(err("0.8,,1").contains("empty item"));
         assert!(err("").contains("empty item"));
         assert!(err("nan").contains("not a number"));
@@ -743,6 +909,78 @@ mod tests {
         let v = Vary::parse("supply.main.rate_scale=0.5:1:2").unwrap();
         assert_eq!(v.path, "supply.main.rate_scale");
         assert_eq!(texts(&v.values), ["0.5", "1.0"]);
+    }
+
+    #[test]
+    fn lists_of_other_values_keep_every_item_as_text() {
+        let v = parse_values("ordered, most_headroom").unwrap();
+        assert_eq!(texts(&v), ["ordered", "most_headroom"]);
+        assert_eq!(v[0].0, ParamValue::Text("ordered".into()));
+        let v = parse_values("2026-12-31,2027-03-31").unwrap();
+        assert_eq!(v[1].0, ParamValue::Text("2027-03-31".into()));
+        // One item that is not a number makes the whole axis text, numbers included.
+        let v = parse_values("0.8,fast").unwrap();
+        assert_eq!(v[0].0, ParamValue::Text("0.8".into()));
+        let dists =
+            r#"7, { kind = "uniform", min = 0, max = 9 }, {kind="pert",min=0,mode=3,max=9}"#;
+        assert_eq!(
+            texts(&parse_values(dists).unwrap()),
+            [
+                "7",
+                r#"{ kind = "uniform", min = 0, max = 9 }"#,
+                r#"{kind="pert",min=0,mode=3,max=9}"#
+            ]
+        );
+        // A colon inside a table or a string is not a range.
+        let v = parse_values(r#""a:b", [1, 2]"#).unwrap();
+        assert_eq!(texts(&v), [r#""a:b""#, "[1, 2]"]);
+    }
+
+    #[test]
+    fn the_tokenizer_splits_on_top_level_commas_only() {
+        fn split(s: &str) -> Vec<&str> {
+            split_top_level(s).unwrap()
+        }
+        assert_eq!(split("a"), ["a"]);
+        assert_eq!(split(" a , b "), ["a", "b"]);
+        assert_eq!(
+            split("{ a = [1, 2], b = { c = 3 } },x"),
+            ["{ a = [1, 2], b = { c = 3 } }", "x"]
+        );
+        assert_eq!(
+            split(r#""x,\"y,", 'p,q', z"#),
+            [r#""x,\"y,""#, "'p,q'", "z"]
+        );
+        assert_eq!(split("a,,b"), ["a", "", "b"]);
+        assert!(split_top_level("{ a = 1 ]").is_err());
+    }
+
+    #[test]
+    fn distributions_fixed_by_numbers_are_noted() {
+        let doc: toml::Value = toml::Value::Table(
+            r#"
+            [[sites]]
+            id = "a"
+            delay = { kind = "pert", min = 0, mode = 1, max = 3 }
+            pue = 1.2
+            [[sites]]
+            id = "b"
+            delay = 4
+            pue = 1.3
+            "#
+            .parse::<toml::Table>()
+            .unwrap(),
+        );
+        let one = ["sites.a.delay".to_owned()];
+        assert_eq!(
+            fixed_distribution_note(&doc, "sites.a.delay", &one).unwrap(),
+            "sites.a.delay: a distribution in the scenario, fixed at each swept value"
+        );
+        let both = ["sites.a.delay".to_owned(), "sites.b.delay".to_owned()];
+        let note = fixed_distribution_note(&doc, "sites.*.delay", &both).unwrap();
+        assert!(note.contains("at 1 of its 2 paths"), "{note}");
+        let pue = ["sites.a.pue".to_owned(), "sites.b.pue".to_owned()];
+        assert_eq!(fixed_distribution_note(&doc, "sites.*.pue", &pue), None);
     }
 
     #[test]
@@ -791,7 +1029,7 @@ mod tests {
     fn grids_beyond_the_cap_are_refused() {
         let v = |n: usize| Vary {
             path: "x".into(),
-            values: vec![(0.0, "0".into()); n],
+            values: vec![(ParamValue::Number(0.0), "0".into()); n],
         };
         assert!(check_grid_size(&[v(1000), v(1000)]).is_ok());
         assert!(check_grid_size(&[v(10_000)]).is_ok());
@@ -806,7 +1044,9 @@ mod tests {
     fn the_grid_runs_the_first_parameter_outermost() {
         let v = |n: usize| Vary {
             path: "x".into(),
-            values: (0..n).map(|k| (k as f64, k.to_string())).collect(),
+            values: (0..n)
+                .map(|k| (ParamValue::Number(k as f64), k.to_string()))
+                .collect(),
         };
         assert_eq!(
             grid(&[v(2), v(3)]),

@@ -31,6 +31,8 @@ pub(crate) enum Command {
     Sensitivity(SensitivityArgs),
     /// Run a scenario over a grid of one or two parameters (common random numbers).
     Sweep(SweepArgs),
+    /// Find the value of one input that just reaches a goal (bisection, common random numbers).
+    Solve(SolveArgs),
     /// Rank recorded actuals (`[[observations]]`) in their simulated distributions and report
     /// the calibration over every backtest.
     Backtest(BacktestArgs),
@@ -270,8 +272,10 @@ pub(crate) struct CompareArgs {
 pub(crate) struct SweepArgs {
     /// The scenario file (TOML).
     pub(crate) scenario: PathBuf,
-    /// A parameter to vary: `PATH=LIST` (`0.8,1.0,1.2`) or `PATH=START:STOP:COUNT` (inclusive,
-    /// evenly spaced, COUNT >= 2). PATH is a `--set` path; a `*` segment stands for every item
+    /// A parameter to vary: `PATH=LIST` or `PATH=START:STOP:COUNT` (inclusive, evenly spaced,
+    /// COUNT >= 2). A LIST's items are any values the path takes: numbers (`0.8,1.0,1.2`),
+    /// dates, strings (`ordered,most_headroom`) or inline tables (`{ kind = "fixed", value = 3 }`);
+    /// it splits on commas outside `{}`, `[]` and quotes. PATH is a `--set` path; a `*` segment stands for every item
     /// of an array (e.g. `sites.*.power_scale`). Once or twice; at most 10,000 values each and
     /// 1,000,000 grid points in all.
     #[arg(long, value_name = "PATH=VALUES", required = true)]
@@ -287,6 +291,56 @@ pub(crate) struct SweepArgs {
     pub(crate) shard: ShardFlags,
     #[command(flatten)]
     pub(crate) run: RunFlags,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SolveArgs {
+    /// The scenario file (TOML).
+    pub(crate) scenario: PathBuf,
+    /// The input to vary and its range: `PATH=LO:HI`, two numbers or two dates (e.g.
+    /// `supply.gb300.rate_scale=0.8:2.0`). PATH is a `--set` path; a `*` segment stands for
+    /// every item of an array.
+    #[arg(long, value_name = "PATH=LO:HI")]
+    pub(crate) vary: String,
+    /// The goal: `METRIC>=VALUE` or `METRIC<=VALUE` with METRIC `p_target` (a probability or a
+    /// percentage), `gpus_at_deadline_p50` or `full_capacity_p50` (a date).
+    #[arg(long = "for", value_name = "GOAL")]
+    pub(crate) goal: String,
+    /// Override a scenario field at every step, e.g. `--set supply.gb300.rate_scale=0.8`.
+    /// Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub(crate) overrides: Vec<String>,
+    /// Stop bisecting once the bracket is this narrow, in the input's units (days for dates)
+    /// [default: a thousandth of the range; 1 for whole numbers and dates].
+    #[arg(long)]
+    pub(crate) tolerance: Option<f64>,
+    /// The most steps each bisection takes.
+    #[arg(long, default_value_t = capsim::analysis::solve::DEFAULT_MAX_STEPS)]
+    pub(crate) max_steps: u32,
+    /// Trials per step, at most 1,000,000,000 [default: the scenario's `trials`, else 10000].
+    #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(..=MAX_TRIALS))]
+    pub(crate) trials: Option<u64>,
+    /// Seed of every step, 0 to 2^63 − 1 [default: the scenario's `seed`, else 42].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub(crate) seed: Option<u64>,
+    /// Worker threads, at most 1024 [default: all cores].
+    #[arg(
+        long,
+        short = 'j',
+        default_value_t = 0,
+        hide_default_value = true,
+        value_parser = parse_threads
+    )]
+    pub(crate) threads: usize,
+    /// Output directory [default: out/solve-<scenario file stem>/].
+    #[arg(long, short = 'o')]
+    pub(crate) out: Option<PathBuf>,
+    /// Print the result as JSON on stdout instead of the table.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// No progress bar and no table (files are still written; errors still print).
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
 }
 
 /// How `sensitivity` ranks the inputs.

@@ -11,6 +11,7 @@ pub(crate) mod plot;
 pub(crate) mod run;
 pub(crate) mod sensitivity;
 pub(crate) mod shard;
+pub(crate) mod solve;
 pub(crate) mod sweep;
 pub(crate) mod validate;
 
@@ -27,6 +28,7 @@ pub(crate) fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Compare(a) => compare::compare(a),
         Command::Sensitivity(a) => sensitivity::sensitivity(a),
         Command::Sweep(a) => sweep::sweep(a),
+        Command::Solve(a) => solve::solve(a),
         Command::Backtest(a) => backtest::backtest(a),
     }
 }

@@ -92,7 +92,11 @@ fn write_outputs(result: &SweepResult, folder: ResultsFolder, flags: &OutputFlag
         }));
         to_stdout(|w| {
             write!(w, "{}", output::render_sweep_table(result))?;
-            writeln!(w, "\nWrote {} to {}", files.join(", "), shown.display())
+            writeln!(w, "\nWrote {} to {}", files.join(", "), shown.display())?;
+            if let Some(note) = &written.not_drawn {
+                writeln!(w, "({note})")?;
+            }
+            Ok(())
         })?;
     }
     Ok(())

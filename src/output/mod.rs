@@ -7,6 +7,7 @@ mod compare;
 mod csv;
 mod json;
 mod sensitivity;
+mod solve;
 mod sweep;
 mod table;
 
@@ -18,6 +19,7 @@ pub use compare::{render_compare_table, write_compare_csv, write_compare_json};
 pub use csv::{TrialsCsv, headline_cells, headline_columns, write_daily_csv};
 pub use json::write_summary_json;
 pub use sensitivity::{render_sensitivity_table, write_sensitivity_csv, write_sensitivity_json};
+pub use solve::{answer_line, render_solve_table, write_solve_csv, write_solve_json};
 pub use sweep::{render_sweep_table, write_sweep_csv, write_sweep_json};
 pub use table::{percent, render_table};
 

@@ -48,12 +48,29 @@ pub fn render_sweep_table(r: &SweepResult) -> String {
         thousands(r.trials as f64),
         r.seed
     );
+    // A swept target or deadline differs row by row: the line gives the scenario's own.
+    let swept: Vec<&str> = ["scenario.target_gpus", "scenario.deadline"]
+        .into_iter()
+        .filter(|field| {
+            r.parameters
+                .iter()
+                .any(|p| p.expands_to.iter().any(|e| e == field))
+        })
+        .collect();
+    let varies = if swept.is_empty() {
+        String::new()
+    } else {
+        format!(" (the scenario's; {} varies by row)", swept.join(" and "))
+    };
     let _ = writeln!(
         t,
-        "Target: {} GPUs online by {}\n",
+        "Target: {} GPUs online by {}{varies}\n",
         thousands(r.target_gpus as f64),
         r.deadline
     );
+    for note in &r.notes {
+        let _ = writeln!(t, "Note: {note}\n");
+    }
     let widths: Vec<usize> = r
         .parameters
         .iter()

@@ -12,6 +12,7 @@ pub mod folder;
 mod run;
 mod sensitivity;
 mod shard;
+mod solve;
 mod sweep;
 
 use std::fs;
@@ -27,6 +28,7 @@ pub use folder::{MARKER, ResultsFolder, remove_stale_temp_files};
 pub use run::{RunFiles, TrialsCsvFile, write_run};
 pub use sensitivity::{SensitivityFiles, write_sensitivity};
 pub use shard::{write_merged_trials_csv, write_partial};
+pub use solve::write_solve;
 pub use sweep::{SweepFiles, write_sweep};
 
 /// What can go wrong while writing results.

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{ChartOptions, ResultsError, write_atomic, write_chart_formats};
-use crate::analysis::sweep::SweepResult;
+use crate::analysis::sweep::{ParamValue, SweepResult};
 use crate::chart::{self, SweepChart, SweepPoint};
 use crate::output;
 
@@ -15,6 +15,8 @@ pub struct SweepFiles {
     pub files: Vec<&'static str>,
     /// The chart files.
     pub charts: Vec<PathBuf>,
+    /// Why no chart was drawn although charts were asked for (a parameter that is not numeric).
+    pub not_drawn: Option<String>,
 }
 
 /// Writes `sweep.csv` and `sweep.json` of `result` into `dir`, then, when `charts` is given,
@@ -33,11 +35,26 @@ pub fn write_sweep(
     let mut written = SweepFiles {
         files: vec!["sweep.csv", "sweep.json"],
         charts: Vec::new(),
+        not_drawn: None,
     };
     let Some(options) = charts else {
         return Ok(written);
     };
-    let data = chart_data(result);
+    let Some(data) = chart_data(result) else {
+        let text: Vec<&str> = result
+            .parameters
+            .iter()
+            .filter(|p| p.values.iter().any(|v| v.as_number().is_none()))
+            .map(|p| p.path.as_str())
+            .collect();
+        let verb = if text.len() == 1 { "takes" } else { "take" };
+        written.not_drawn = Some(format!(
+            "chart not drawn: {} {verb} values that are not numbers; sweep.csv and sweep.json \
+             hold every point",
+            text.join(" and ")
+        ));
+        return Ok(written);
+    };
     let name = if result.parameters.len() == 1 {
         "sweep"
     } else {
@@ -49,15 +66,21 @@ pub fn write_sweep(
     Ok(written)
 }
 
-/// What the sweep chart of `r` shows.
-fn chart_data(r: &SweepResult) -> SweepChart {
-    SweepChart {
+/// What the sweep chart of `r` shows; `None` when a parameter's values are not all numbers
+/// (the chart's axes are numeric).
+fn chart_data(r: &SweepResult) -> Option<SweepChart> {
+    let values = r
+        .parameters
+        .iter()
+        .map(|p| p.values.iter().map(ParamValue::as_number).collect())
+        .collect::<Option<Vec<Vec<f64>>>>()?;
+    Some(SweepChart {
         scenario: r.scenario.clone(),
         trials: r.trials,
         target_gpus: r.target_gpus as f64,
         deadline: r.deadline.clone(),
         params: r.parameters.iter().map(|p| p.path.clone()).collect(),
-        values: r.parameters.iter().map(|p| p.values.clone()).collect(),
+        values,
         points: r
             .points
             .iter()
@@ -71,5 +94,5 @@ fn chart_data(r: &SweepResult) -> SweepChart {
             })
             .collect(),
         threshold: r.threshold,
-    }
+    })
 }

@@ -41,6 +41,9 @@
 //!   error; never a panic.
 //! - `statistics`: known answers: hand-computed deterministic timelines and closed-form
 //!   distributions, with tolerances derived from standard errors.
+//! - `solve`: known answers for the value that just reaches a goal on a deterministic scenario
+//!   (supply scale, weekly racks, deadline, target), reproducible across thread counts, with an
+//!   interval that holds the answer; ranges without an answer; files; bad goals exit 2.
 //! - `sweep`: every grid point equals a plain `run` with its `--set`s (common random numbers);
 //!   P(target) rises with the delivery rate; `*` wildcards; files, heatmap, exit codes.
 //! - `charts`: `run` writes the charts unless `--no-charts`; `plot` redraws them from a results
@@ -101,6 +104,7 @@ mod robustness;
 mod scenarios;
 mod sensitivity;
 mod shard;
+mod solve;
 mod sources;
 mod statistics;
 mod status;

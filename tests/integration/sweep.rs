@@ -1,5 +1,6 @@
 //! `capsim sweep`: every grid point equals a plain `capsim run` with the same `--set`s (common
-//! random numbers), P(target) rises with the delivery rate, the files and chart have their
+//! random numbers), also for dates, policies and whole distributions (a number that fixes a
+//! distribution is noted), P(target) rises with the delivery rate, the files and chart have their
 //! documented shape, and bad input exits 2 with a message naming the problem. The library's
 //! sweep ([`capsim::analysis::sweep`]) gives the same points, writes the same files as the
 //! binary, and its shards merge to the whole sweep.
@@ -7,7 +8,7 @@
 use std::path::Path;
 
 use capsim::analysis::sweep::{
-    Headline, SweepPlan, SweepRequest, SweepResult, Swept, Vary, sweep as sweep_lib,
+    Headline, ParamValue, SweepPlan, SweepRequest, SweepResult, Swept, Vary, sweep as sweep_lib,
 };
 use capsim::chart::ChartFormat;
 use capsim::model::Model;
@@ -187,6 +188,116 @@ fn a_one_parameter_sweep_draws_the_line_chart_and_prints_a_table() {
     assert_eq!(png_size(&dir.path().join("charts/sweep.png")), (1200, 700));
 }
 
+#[test]
+fn dates_strings_and_distributions_sweep_as_text_and_each_point_equals_a_plain_run() {
+    let (dir, json) = sweep(&[
+        "--vary",
+        "power_limits.east-cap.region=east,west",
+        "--vary",
+        "scenario.deadline=2026-03-10,2026-04-20",
+        "--trials",
+        "200",
+        "--no-charts",
+    ]);
+    assert_eq!(
+        json_at(&json, "/parameters/1/values"),
+        &serde_json::json!(["2026-03-10", "2026-04-20"])
+    );
+    assert_eq!(
+        json_at(&json, "/points/3/values"),
+        &serde_json::json!(["west", "2026-04-20"])
+    );
+    let table = Table::read(&dir.path().join("sweep.csv"));
+    assert_eq!(
+        table.column("power_limits.east-cap.region")[..2],
+        ["east", "east"]
+    );
+    let p = table.numbers("p_target_by_deadline");
+    // The later deadline can only help a trial: its P is at least the earlier one's.
+    assert!(p[1] >= p[0] && p[3] >= p[2], "{p:?}");
+    assert!(json.get("notes").is_none(), "nothing fixed, no notes");
+    for point in [1, 2] {
+        assert_point_equals_run(&json, point);
+    }
+
+    // Whole distributions, and a number that fixes one: the note says so.
+    let (_dir, json) = sweep(&[
+        "--vary",
+        r#"sites.alpha.phases.0.delay_days=0,{ kind = "uniform", min = 0, max = 30 },{kind="pert",min=0,mode=7,max=30}"#,
+        "--trials",
+        "200",
+        "--no-charts",
+    ]);
+    assert_eq!(
+        json_at(&json, "/parameters/0/values/1"),
+        &serde_json::json!(r#"{ kind = "uniform", min = 0, max = 30 }"#)
+    );
+    assert_eq!(
+        json_at(&json, "/notes"),
+        &serde_json::json!([
+            "sites.alpha.phases.0.delay_days: a distribution in the scenario, fixed at each swept value"
+        ])
+    );
+    // The scenario's own distribution, swept back in, gives the plain run.
+    assert_point_equals_run(&json, 2);
+}
+
+#[test]
+fn a_sweep_that_is_not_numeric_prints_its_table_and_says_why_no_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    capsim()
+        .args(["sweep"])
+        .arg(fixture(TINY))
+        .args([
+            "--vary",
+            "sites.*.install_racks_per_day=3,5",
+            "--vary",
+            "power_limits.east-cap.region=east,west",
+            "--trials",
+            "50",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(contains(
+            "Note: sites.*.install_racks_per_day: a distribution in the scenario at 1 of its 2 \
+             paths, fixed at each swept value",
+        ))
+        .stdout(contains("  3                             east"))
+        .stdout(contains(
+            "chart not drawn: power_limits.east-cap.region takes values that are not numbers",
+        ));
+    assert!(!dir.path().join("charts").exists());
+}
+
+#[test]
+fn a_swept_deadline_says_the_target_line_is_the_scenarios() {
+    let table = |vary: &str| {
+        let out = capsim()
+            .args(["sweep"])
+            .arg(fixture(TINY))
+            .args(["--vary", vary, "--trials", "20", "--no-charts", "--out"])
+            .arg(tempfile::tempdir().unwrap().path())
+            .assert()
+            .success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let dated = table("scenario.deadline=2026-03-10,2026-04-20");
+    assert!(
+        dated.contains(
+            "Target: 1,500 GPUs online by 2026-03-10 (the scenario's; scenario.deadline varies \
+             by row)"
+        ),
+        "{dated}"
+    );
+    let plain = table("supply.main.rate_scale=0.9,1.1");
+    assert!(
+        plain.contains("Target: 1,500 GPUs online by 2026-03-10\n"),
+        "{plain}"
+    );
+}
+
 fn assert_bad(args: &[&str], message: &str) {
     let dir = tempfile::tempdir().unwrap();
     capsim()
@@ -222,9 +333,14 @@ fn bad_input_exits_2_naming_the_problem() {
         &["--vary", "supply.main.rate_scale=0.8:1.2:1"],
         "at least 2",
     );
+    // A list item that is not a number is a value like any other: the field rejects it.
     assert_bad(
         &["--vary", "supply.main.rate_scale=0.8,fast"],
-        "`fast` is not a number",
+        "grid point supply.main.rate_scale=fast",
+    );
+    assert_bad(
+        &["--vary", "sites.alpha.delay_days={ kind = \"fixed\",1"],
+        "a `}` is missing",
     );
     assert_bad(
         &["--vary", "supply.main.rate_scale"],
@@ -281,7 +397,10 @@ fn the_library_sweep_gives_each_point_the_plain_run_of_its_sets() {
     let result = lib_sweep(&lib_request("0.7,1.3", 120));
     // The scenario's seed; the request's trials.
     assert_eq!((result.seed, result.trials), (11, 120));
-    assert_eq!(result.parameters[0].values, [0.7, 1.3]);
+    assert_eq!(
+        result.parameters[0].values,
+        [ParamValue::Number(0.7), ParamValue::Number(1.3)]
+    );
     assert_eq!(result.parameters[0].expands_to, ["supply.main.rate_scale"]);
     for (point, text) in result.points.iter().zip(["0.7", "1.3"]) {
         assert_eq!(point.texts, [text]);
