@@ -44,8 +44,12 @@ pub struct SweepChart {
     pub deadline: String,
     /// The varied parameters' paths (one or two), first on the x axis.
     pub params: Vec<String>,
-    /// Each parameter's values, in sweep order.
+    /// Each parameter's values, in sweep order; for a categorical parameter, the positions
+    /// `0, 1, 2, ...` of its categories.
     pub values: Vec<Vec<f64>>,
+    /// Per parameter: `None` when its values are numbers, else its values' texts (dates,
+    /// policies, distributions), drawn as evenly spaced categories in sweep order.
+    pub categories: Vec<Option<Vec<String>>>,
     /// Results, row-major: the first parameter's index outermost
     /// (`points[i * values[1].len() + j]`).
     pub points: Vec<SweepPoint>,
@@ -70,6 +74,12 @@ pub fn render_sweep(
     if data.params.is_empty()
         || data.params.len() > 2
         || data.values.len() != data.params.len()
+        || data.categories.len() != data.params.len()
+        || data
+            .categories
+            .iter()
+            .zip(&data.values)
+            .any(|(c, v)| c.as_ref().is_some_and(|c| c.len() != v.len()))
         || cells != data.points.len()
         || cells == 0
     {
@@ -95,12 +105,21 @@ fn draw<DB: DrawingBackend>(
 }
 
 fn run_line(data: &SweepChart) -> String {
+    let swept = |path: &str| data.params.iter().any(|p| p == path);
+    let target = if swept("scenario.target_gpus") {
+        "each point's target".to_owned()
+    } else {
+        format!("target {} online GPUs", style::fmt_plain(data.target_gpus))
+    };
+    let deadline = if swept("scenario.deadline") {
+        "each point's deadline".to_owned()
+    } else {
+        data.deadline.clone()
+    };
     format!(
-        "{} · {} trials per point, same seed (common random numbers) · target {} online GPUs by {}",
+        "{} · {} trials per point, same seed (common random numbers) · {target} by {deadline}",
         data.scenario,
         style::fmt_thousands(data.trials),
-        style::fmt_plain(data.target_gpus),
-        data.deadline
     )
 }
 
@@ -109,6 +128,30 @@ pub(super) fn fmt_value(v: f64) -> String {
     let s = format!("{v:.4}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" { "0".into() } else { s.to_owned() }
+}
+
+/// The tick label of a categorical value: its text, shortened to `max` characters with "…".
+fn category_label(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let kept: String = text.chars().take(max.saturating_sub(1)).collect();
+        format!("{kept}…")
+    }
+}
+
+/// The tick label at position `v` of a parameter: its value, or its category's text at whole
+/// positions of a categorical parameter (nothing between them).
+fn tick_label(categories: Option<&Vec<String>>, v: f64) -> String {
+    let Some(categories) = categories else {
+        return fmt_value(v);
+    };
+    let k = v.round();
+    if (v - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < categories.len() {
+        category_label(&categories[k as usize], 24)
+    } else {
+        String::new()
+    }
 }
 
 /// `name` with its first letter in lower case, to follow "vs" in a title ("vs power scale"),
@@ -135,24 +178,41 @@ fn draw_line<DB: DrawingBackend>(
         lower_first(&param.name)
     );
     let subtitle = vec![run_line(data)];
-    let legend = vec![
-        ("P(target by deadline)".to_owned(), Mark::Line(oi::BLUE)),
-        ("95% interval".to_owned(), Mark::Fill(oi::BLUE, BAND_ALPHA)),
-        ("Median GPUs at deadline".to_owned(), Mark::Line(oi::GREEN)),
-        ("P10–P90".to_owned(), Mark::Fill(oi::GREEN, BAND_ALPHA)),
-        (
+    let categories = data.categories[0].as_ref();
+    let mut legend = if categories.is_some() {
+        vec![
+            ("P(target by deadline)".to_owned(), Mark::Dot(oi::BLUE)),
+            ("95% interval (whisker)".to_owned(), Mark::Line(oi::BLUE)),
+            ("Median GPUs at deadline".to_owned(), Mark::Dot(oi::GREEN)),
+            ("P10–P90 (whisker)".to_owned(), Mark::Line(oi::GREEN)),
+        ]
+    } else {
+        vec![
+            ("P(target by deadline)".to_owned(), Mark::Line(oi::BLUE)),
+            ("95% interval".to_owned(), Mark::Fill(oi::BLUE, BAND_ALPHA)),
+            ("Median GPUs at deadline".to_owned(), Mark::Line(oi::GREEN)),
+            ("P10–P90".to_owned(), Mark::Fill(oi::GREEN, BAND_ALPHA)),
+        ]
+    };
+    // A swept target has no one line to draw.
+    let target_line = !data.params.iter().any(|p| p == "scenario.target_gpus");
+    if target_line {
+        legend.push((
             format!("Target ({} GPUs)", style::fmt_plain(data.target_gpus)),
             Mark::Dashed(oi::VERMILLION),
-        ),
-    ];
+        ));
+    }
     let area = style::header(root, sz, &title, &subtitle, &legend)?;
     let (w, h) = area.dim_in_pixel();
     let (top, bottom) = area.split_vertically(h / 2);
     let _ = w;
 
-    let (lo, hi) = x_range(xs);
+    let (lo, hi) = match categories {
+        Some(c) => (-0.5, c.len() as f64 - 0.5),
+        None => x_range(xs),
+    };
     let x_labels = ((sz.width as f64) / (sz.px(110.0).max(1) as f64)).floor() as usize;
-    let x_fmt = |v: &f64| fmt_value(*v);
+    let x_fmt = |v: &f64| tick_label(categories, *v);
     let n = data.points.len();
     let pts = |f: &dyn Fn(&SweepPoint) -> f64| -> Vec<(f64, f64)> {
         xs.iter()
@@ -166,6 +226,21 @@ fn draw_line<DB: DrawingBackend>(
         v
     };
     let marker = sz.pxu(4.5);
+    // Categories (dates, policies, distributions) are not a continuum: each gets its marker and
+    // its interval as a whisker, with no line or band between them.
+    let categorical = categories.is_some();
+    let whiskers =
+        |low: &dyn Fn(&SweepPoint) -> f64, high: &dyn Fn(&SweepPoint) -> f64, colour: RGBColor| {
+            xs.iter()
+                .zip(&data.points)
+                .map(|(&x, p)| {
+                    PathElement::new(
+                        vec![(x, low(p)), (x, high(p))],
+                        colour.stroke_width(sz.line()),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
 
     // Top panel: P(target by deadline).
     {
@@ -174,7 +249,11 @@ fn draw_line<DB: DrawingBackend>(
             .map_err(draw_err)?;
         chart
             .configure_mesh()
-            .x_labels(x_labels.clamp(2, n.max(2) * 2))
+            .x_labels(if categorical {
+                n.min(x_labels.max(2))
+            } else {
+                x_labels.clamp(2, n.max(2) * 2)
+            })
             .y_labels(6)
             .y_label_formatter(&|v| {
                 if *v < 0.0 || *v > 1.0 {
@@ -192,18 +271,24 @@ fn draw_line<DB: DrawingBackend>(
             .y_desc("P(target by deadline)")
             .draw()
             .map_err(draw_err)?;
-        chart
-            .draw_series(std::iter::once(Polygon::new(
-                band(&|p| p.p_high, &|p| p.p_low),
-                oi::BLUE.mix(BAND_ALPHA).filled(),
-            )))
-            .map_err(draw_err)?;
-        chart
-            .draw_series(LineSeries::new(
-                pts(&|p| p.p_target),
-                oi::BLUE.stroke_width(sz.line()),
-            ))
-            .map_err(draw_err)?;
+        if categorical {
+            chart
+                .draw_series(whiskers(&|p| p.p_low, &|p| p.p_high, oi::BLUE))
+                .map_err(draw_err)?;
+        } else {
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    band(&|p| p.p_high, &|p| p.p_low),
+                    oi::BLUE.mix(BAND_ALPHA).filled(),
+                )))
+                .map_err(draw_err)?;
+            chart
+                .draw_series(LineSeries::new(
+                    pts(&|p| p.p_target),
+                    oi::BLUE.stroke_width(sz.line()),
+                ))
+                .map_err(draw_err)?;
+        }
         chart
             .draw_series(
                 pts(&|p| p.p_target)
@@ -221,7 +306,11 @@ fn draw_line<DB: DrawingBackend>(
             .map_err(draw_err)?;
         chart
             .configure_mesh()
-            .x_labels(x_labels.clamp(2, n.max(2) * 2))
+            .x_labels(if categorical {
+                n.min(x_labels.max(2))
+            } else {
+                x_labels.clamp(2, n.max(2) * 2)
+            })
             .y_labels(5)
             .max_light_lines(0)
             .bold_line_style(RGBColor(0xE3, 0xE3, 0xE3).stroke_width(1))
@@ -234,14 +323,21 @@ fn draw_line<DB: DrawingBackend>(
             .y_desc("GPUs at deadline")
             .draw()
             .map_err(draw_err)?;
-        chart
-            .draw_series(std::iter::once(Polygon::new(
-                band(&|p| p.gpus_p90, &|p| p.gpus_p10),
-                oi::GREEN.mix(BAND_ALPHA).filled(),
-            )))
-            .map_err(draw_err)?;
+        if categorical {
+            chart
+                .draw_series(whiskers(&|p| p.gpus_p10, &|p| p.gpus_p90, oi::GREEN))
+                .map_err(draw_err)?;
+        } else {
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    band(&|p| p.gpus_p90, &|p| p.gpus_p10),
+                    oi::GREEN.mix(BAND_ALPHA).filled(),
+                )))
+                .map_err(draw_err)?;
+        }
         let t = data.target_gpus;
-        if (ymin..=ymax).contains(&t) {
+        if !target_line {
+        } else if (ymin..=ymax).contains(&t) {
             let dash = sz.px(8.0);
             chart
                 .draw_series(DashedLineSeries::new(
@@ -275,12 +371,14 @@ fn draw_line<DB: DrawingBackend>(
             )
             .map_err(draw_err)?;
         }
-        chart
-            .draw_series(LineSeries::new(
-                pts(&|p| p.gpus_p50),
-                oi::GREEN.stroke_width(sz.line()),
-            ))
-            .map_err(draw_err)?;
+        if !categorical {
+            chart
+                .draw_series(LineSeries::new(
+                    pts(&|p| p.gpus_p50),
+                    oi::GREEN.stroke_width(sz.line()),
+                ))
+                .map_err(draw_err)?;
+        }
         chart
             .draw_series(
                 pts(&|p| p.gpus_p50)
@@ -490,16 +588,20 @@ fn draw_heatmap<DB: DrawingBackend>(
         .y_label_area_size(sz.px(96.0))
         .build_cartesian_2d(-0.5..nx as f64 - 0.5, -0.5..ny as f64 - 0.5)
         .map_err(draw_err)?;
-    let label_at = |vals: &[f64], v: f64| -> String {
+    // Cells sit at whole positions; a numeric parameter's tick shows the value of its cell.
+    let label_at = |vals: &[f64], categories: Option<&Vec<String>>, v: f64| -> String {
         let k = v.round();
         if (v - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < vals.len() {
-            fmt_value(vals[k as usize])
+            match categories {
+                Some(_) => tick_label(categories, v),
+                None => fmt_value(vals[k as usize]),
+            }
         } else {
             String::new()
         }
     };
-    let x_fmt = |v: &f64| label_at(xs, *v);
-    let y_fmt = |v: &f64| label_at(ys, *v);
+    let x_fmt = |v: &f64| label_at(xs, data.categories[0].as_ref(), *v);
+    let y_fmt = |v: &f64| label_at(ys, data.categories[1].as_ref(), *v);
     let max_x = ((sz.width as f64) / (sz.px(90.0).max(1) as f64)).floor() as usize;
     chart
         .configure_mesh()

@@ -132,6 +132,7 @@ fn sweep(target: f64) -> SweepChart {
         deadline: "2026-12-31".into(),
         params: vec!["supply.gb300.rate_scale".into()],
         values: vec![values],
+        categories: vec![None],
         points,
         threshold: 0.8,
     }
@@ -401,6 +402,7 @@ fn heatmap_axes_are_named_with_units_and_the_colour_bar_is_titled() {
     let mut data = sweep(250_000.0);
     data.params.push("sites.*.install_racks_per_day".into());
     data.values.push(vec![2.0, 4.0]);
+    data.categories.push(None);
     data.points = data
         .points
         .iter()
@@ -419,6 +421,70 @@ fn heatmap_axes_are_named_with_units_and_the_colour_bar_is_titled() {
     assert!(
         !texts.iter().any(|t| t.contains("install_racks_per_day")),
         "{texts:?}"
+    );
+}
+
+#[test]
+fn a_categorical_sweep_labels_its_values_and_joins_no_line_between_them() {
+    let mut data = sweep(250_000.0);
+    data.params = vec!["allocation.policy".into()];
+    data.points.truncate(3);
+    for p in &mut data.points {
+        (p.p_low, p.p_high) = (p.p_target * 0.9, p.p_target * 0.9 + 0.1);
+    }
+    data.values = vec![vec![0.0, 1.0, 2.0]];
+    let distribution = r#"{ kind = "pert", min = 0, mode = 30, max = 120 }"#;
+    data.categories = vec![Some(vec![
+        "ordered".into(),
+        "most_headroom".into(),
+        distribution.into(),
+    ])];
+    let svg =
+        String::from_utf8(render_sweep(&data, ChartFormat::Svg, (1200, 700)).unwrap()).unwrap();
+    let texts = texts(&svg);
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.ends_with("target 250,000 online GPUs by 2026-12-31")),
+        "{texts:?}"
+    );
+    for want in [
+        "Allocation policy",
+        "ordered",
+        "most_headroom",
+        "{ kind = &quot;pert&quot;, min = …",
+    ] {
+        assert!(texts.iter().any(|t| t == want), "{want} not in {texts:?}");
+    }
+    // No band joins the categories; the numeric chart draws two.
+    assert_eq!(svg_tags(&svg, "polygon").len(), 0);
+    assert_eq!(svg_tags(&sweep_svg(250_000.0), "polygon").len(), 2);
+    // Each category's interval is a vertical whisker in the P(target) colour and the GPU colour.
+    let vertical = |colour: &str| {
+        svg_tags(&svg, "polyline")
+            .into_iter()
+            .filter(|e| svg_attr(e, "stroke") == Some(colour))
+            .filter(|e| {
+                let pts: Vec<&str> = svg_attr(e, "points").unwrap().split_whitespace().collect();
+                pts.len() == 2
+                    && pts[0].split(',').next() == pts[1].split(',').next()
+                    && pts[0] != pts[1]
+            })
+            .count()
+    };
+    assert_eq!(vertical("#0072B2"), 3, "P(target) whiskers");
+    assert_eq!(vertical("#009E73"), 3, "GPU whiskers");
+
+    // A swept deadline is not the scenario's: the subtitle says each point has its own.
+    data.params = vec!["scenario.deadline".into()];
+    let svg =
+        String::from_utf8(render_sweep(&data, ChartFormat::Svg, (1200, 700)).unwrap()).unwrap();
+    let swept = self::texts(&svg);
+    assert!(
+        swept
+            .iter()
+            .any(|t| t.ends_with("target 250,000 online GPUs by each point&apos;s deadline")),
+        "{swept:?}"
     );
 }
 

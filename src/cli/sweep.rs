@@ -93,9 +93,6 @@ fn write_outputs(result: &SweepResult, folder: ResultsFolder, flags: &OutputFlag
         to_stdout(|w| {
             write!(w, "{}", output::render_sweep_table(result))?;
             writeln!(w, "\nWrote {} to {}", files.join(", "), shown.display())?;
-            if let Some(note) = &written.not_drawn {
-                writeln!(w, "({note})")?;
-            }
             Ok(())
         })?;
     }

@@ -15,8 +15,6 @@ pub struct SweepFiles {
     pub files: Vec<&'static str>,
     /// The chart files.
     pub charts: Vec<PathBuf>,
-    /// Why no chart was drawn although charts were asked for (a parameter that is not numeric).
-    pub not_drawn: Option<String>,
 }
 
 /// Writes `sweep.csv` and `sweep.json` of `result` into `dir`, then, when `charts` is given,
@@ -35,26 +33,11 @@ pub fn write_sweep(
     let mut written = SweepFiles {
         files: vec!["sweep.csv", "sweep.json"],
         charts: Vec::new(),
-        not_drawn: None,
     };
     let Some(options) = charts else {
         return Ok(written);
     };
-    let Some(data) = chart_data(result) else {
-        let text: Vec<&str> = result
-            .parameters
-            .iter()
-            .filter(|p| p.values.iter().any(|v| v.as_number().is_none()))
-            .map(|p| p.path.as_str())
-            .collect();
-        let verb = if text.len() == 1 { "takes" } else { "take" };
-        written.not_drawn = Some(format!(
-            "chart not drawn: {} {verb} values that are not numbers; sweep.csv and sweep.json \
-             hold every point",
-            text.join(" and ")
-        ));
-        return Ok(written);
-    };
+    let data = chart_data(result);
     let name = if result.parameters.len() == 1 {
         "sweep"
     } else {
@@ -66,21 +49,34 @@ pub fn write_sweep(
     Ok(written)
 }
 
-/// What the sweep chart of `r` shows; `None` when a parameter's values are not all numbers
-/// (the chart's axes are numeric).
-fn chart_data(r: &SweepResult) -> Option<SweepChart> {
-    let values = r
+/// What the sweep chart of `r` shows: a parameter whose values are not all numbers (dates,
+/// policies, distributions) is drawn as categories in sweep order.
+fn chart_data(r: &SweepResult) -> SweepChart {
+    let text = |v: &ParamValue| match v {
+        ParamValue::Number(n) => n.to_string(),
+        ParamValue::Text(t) => t.clone(),
+    };
+    let (values, categories) = r
         .parameters
         .iter()
-        .map(|p| p.values.iter().map(ParamValue::as_number).collect())
-        .collect::<Option<Vec<Vec<f64>>>>()?;
-    Some(SweepChart {
+        .map(
+            |p| match p.values.iter().map(ParamValue::as_number).collect() {
+                Some(values) => (values, None),
+                None => (
+                    (0..p.values.len()).map(|k| k as f64).collect(),
+                    Some(p.values.iter().map(text).collect()),
+                ),
+            },
+        )
+        .unzip();
+    SweepChart {
         scenario: r.scenario.clone(),
         trials: r.trials,
         target_gpus: r.target_gpus as f64,
         deadline: r.deadline.clone(),
         params: r.parameters.iter().map(|p| p.path.clone()).collect(),
         values,
+        categories,
         points: r
             .points
             .iter()
@@ -94,5 +90,5 @@ fn chart_data(r: &SweepResult) -> Option<SweepChart> {
             })
             .collect(),
         threshold: r.threshold,
-    })
+    }
 }

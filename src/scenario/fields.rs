@@ -187,6 +187,7 @@ fn field_at(segs: &[&str]) -> Option<(Field, String)> {
             Some((f, String::new()))
         }
         ["allocation", "reroute_days"] => Some((("Reroute time", days, false), String::new())),
+        ["allocation", "policy"] => Some((("Allocation policy", None, false), String::new())),
         ["status", "supply", k, "delivered_racks"] => Some((
             ("Racks delivered by the status date", racks, false),
             item("status supply entry", k),
@@ -299,6 +300,7 @@ mod tests {
             "GPU interruption rate (per GPU-year)"
         );
         assert_eq!(title("allocation.reroute_days"), "Reroute time (days)");
+        assert_eq!(title("allocation.policy"), "Allocation policy");
         assert_eq!(field_label("correlations.c.rho").unit, None);
     }
 

@@ -243,7 +243,7 @@ fn dates_strings_and_distributions_sweep_as_text_and_each_point_equals_a_plain_r
 }
 
 #[test]
-fn a_sweep_that_is_not_numeric_prints_its_table_and_says_why_no_chart() {
+fn a_sweep_that_is_not_numeric_prints_its_table_and_draws_its_values_as_categories() {
     let dir = tempfile::tempdir().unwrap();
     capsim()
         .args(["sweep"])
@@ -264,11 +264,16 @@ fn a_sweep_that_is_not_numeric_prints_its_table_and_says_why_no_chart() {
             "Note: sites.*.install_racks_per_day: a distribution in the scenario at 1 of its 2 \
              paths, fixed at each swept value",
         ))
-        .stdout(contains("  3                             east"))
-        .stdout(contains(
-            "chart not drawn: power_limits.east-cap.region takes values that are not numbers",
-        ));
-    assert!(!dir.path().join("charts").exists());
+        .stdout(contains("  3                             east"));
+    // The heatmap's second axis is the two regions, named in its ticks.
+    let svg = std::fs::read_to_string(dir.path().join("charts/heatmap.svg")).unwrap();
+    let texts: Vec<&str> = svg
+        .split("</text>")
+        .filter_map(|chunk| chunk.rsplit_once('>').map(|(_, text)| text.trim()))
+        .collect();
+    for region in ["east", "west"] {
+        assert!(texts.contains(&region), "no tick {region} in {texts:?}");
+    }
 }
 
 #[test]
