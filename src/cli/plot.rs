@@ -21,6 +21,7 @@ pub(crate) fn plot(args: PlotArgs) -> Result<()> {
     let options = ChartOptions {
         formats,
         size: (args.width, args.height),
+        command: None,
     };
     let written = results::write_charts(&args.out_dir, &data, &options)?;
     for note in &written.skipped {
