@@ -8,8 +8,8 @@
 //! Each headline figure sits in an element whose `data-figure` attribute names its path in the
 //! folder's JSON file and whose `data-format` says how it is printed: `percent` (one decimal,
 //! `48.5%`), `points` (signed percentage points, one decimal, `-43.0 pts`), `count` (rounded,
-//! thousands separators, `249,283`), `fixed3` (signed, three decimals, `+0.665`) or `text` (as
-//! in the file).
+//! thousands separators, `249,283`), `fixed3` (signed, three decimals, `+0.665`), `number` (shortest form, `1` for
+//! `1.0`) or `text` (as in the file).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -104,6 +104,7 @@ enum Format {
     Percent,
     Count,
     Fixed3,
+    Number,
     Text,
 }
 
@@ -115,7 +116,10 @@ fn figure(json: &Value, path: &str, format: Format, missing: &str) -> String {
         (Format::Percent, v) => (percent(v.as_f64().unwrap_or(f64::NAN)), "percent"),
         (Format::Count, v) => (thousands(v.as_f64().unwrap_or(f64::NAN)), "count"),
         (Format::Fixed3, v) => (fixed3(v.as_f64().unwrap_or(f64::NAN)), "fixed3"),
-        (Format::Text, _) => (text(json, path), "text"),
+        (Format::Number, Value::Number(n)) => {
+            (format!("{}", n.as_f64().unwrap_or(f64::NAN)), "number")
+        }
+        (Format::Number | Format::Text, _) => (text(json, path), "text"),
     };
     format!(
         r#"<span data-figure="{}" data-format="{name}">{}</span>"#,
@@ -210,7 +214,7 @@ table { border-collapse: collapse; width: 100%; font-size: .92rem; font-variant-
 th, td { text-align: left; vertical-align: top; padding: .35rem .6rem; border-bottom: 1px solid var(--line); }
 th { border-bottom: 2px solid var(--fg); }
 .num { text-align: right; }
-td.num, .nobr { white-space: nowrap; }
+td.num, .nobr, span[data-figure] { white-space: nowrap; }
 td:first-child { min-width: 10rem; }
 figure { margin: 1.75rem 0; }
 figure svg { display: block; width: 100%; height: auto; border: 1px solid var(--line); }
@@ -220,6 +224,7 @@ figcaption { margin-top: .5rem; }
 .provenance { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
 .provenance dt { color: var(--muted); }
 .provenance dd { margin: 0; min-width: 0; }
+.provenance span[data-figure] { white-space: normal; overflow-wrap: anywhere; }
 code { overflow-wrap: anywhere; font-size: .9rem; }
 pre { overflow-x: auto; background: #f5f5f5; padding: .75rem; font-size: .8rem; }
 summary { cursor: pointer; }
@@ -326,7 +331,7 @@ fn run_page(
         "<header>\n<p class=\"kicker\">capsim run report</p>\n\
          <h1>Will {scenario} reach {target} GPUs by <span class=\"nobr\">{}?</span></h1>\n\
          <p class=\"answer\"><strong>{}:</strong> {} of {} simulated runs reach {target} GPUs \
-         online by {} (95% interval {} – {}).</p>\n</header>\n",
+         online by <span class=\"nobr\">{}</span> (95% interval {} – {}).</p>\n</header>\n",
         f.deadline,
         verdict(f.p_target),
         figure(s, "p_target_by_deadline.estimate", Format::Percent, ""),
@@ -944,7 +949,10 @@ fn grid_point(params: &[String], point: &Value) -> String {
     params
         .iter()
         .enumerate()
-        .map(|(k, p)| format!("{p}={}", text(point, &format!("values.{k}"))))
+        .map(|(k, p)| match at(point, &format!("values.{k}")) {
+            Value::Number(n) => format!("{p}={}", n.as_f64().unwrap_or(f64::NAN)),
+            other => format!("{p}={}", other.as_str().unwrap_or_default()),
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -1039,7 +1047,7 @@ pub(super) fn write_sweep_report(
         .map(|i| {
             let path = format!("points.{i}");
             let mut row: Vec<String> = (0..params.len())
-                .map(|k| figure(&s, &format!("{path}.values.{k}"), Format::Text, ""))
+                .map(|k| figure(&s, &format!("{path}.values.{k}"), Format::Number, ""))
                 .collect();
             row.extend([
                 figure(

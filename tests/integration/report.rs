@@ -76,6 +76,7 @@ fn printed(value: &Value, format: &str) -> String {
         "points" => format!("{:+.1} pts", (v() * 1000.0).round() / 10.0),
         "count" => thousands(v()),
         "fixed3" => format!("{:+.3}", (v() * 1000.0).round() / 1000.0),
+        "number" => format!("{}", v()),
         "text" => match value {
             Value::String(s) => s.clone(),
             other => other.to_string(),
