@@ -570,7 +570,8 @@ fn run_chart_reading(
                 "Delivered, installed and online GPUs",
                 format!(
                     "On the deadline the medians are {} GPUs delivered, {} installed and {} \
-                     online: about {} wait in staging and {} are still in bring-up.",
+                     online: gaps of about {} delivered but not installed and {} installed but \
+                     not yet online.",
                     thousands(delivered),
                     thousands(installed),
                     thousands(online),
@@ -598,7 +599,8 @@ fn run_chart_reading(
                 "Power energized, in use and stranded",
                 format!(
                     "On the deadline the medians are {} MW energized (facility), {} MW drawn by \
-                     racks (IT) and {} MW energized but not drawn.",
+                     racks (IT) and {} MW stranded, energized but not drawn (each a median of \
+                     its own, so they do not subtract).",
                     thousands(energized),
                     thousands(in_use),
                     thousands(stranded),
@@ -606,23 +608,31 @@ fn run_chart_reading(
             )
         }
         ChartKind::Bottlenecks => {
-            let reached = data
-                .daily
-                .column(crate::stats::REACHED_TARGET_COLUMN)
-                .map_err(chart_error(kind.file_stem()))?[deadline_row];
             let (top, share) = Bottleneck::ALL
                 .iter()
                 .map(|b| (b.name(), num(s, &format!("bottleneck_share.{}", b.name()))))
                 .max_by(|a, b| a.1.total_cmp(&b.1))
                 .unwrap_or(("supply", f64::NAN));
+            let (largest, missing) = Bottleneck::ALL
+                .iter()
+                .map(|b| {
+                    (
+                        b.name(),
+                        num(s, &format!("shortfall_at_deadline.{}", b.name())),
+                    )
+                })
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .unwrap_or(("supply", f64::NAN));
             (
-                "What holds each run back, day by day",
+                "Where the missing GPUs are, day by day",
                 format!(
                     "Up to the deadline {} accounts for {} of the missing GPU-days; on the \
-                     deadline {} of runs are at the target.",
+                     deadline a run misses {} GPUs on average, most of them waiting on {} ({}).",
                     cause_label(top),
                     percent(share),
-                    percent(reached),
+                    thousands(num(s, "shortfall_at_deadline.total")),
+                    cause_label(largest),
+                    thousands(missing),
                 ),
             )
         }
@@ -1306,5 +1316,23 @@ pub(super) fn write_sensitivity_report(
     write_page(
         dir,
         &page(&format!("capsim sensitivity: {}", text(&s, "scenario")), &b),
+    )
+}
+
+/// The command line quoted in the provenance of `dir`'s existing `report.html`, if any: kept
+/// when `capsim plot` redraws the report, so the page still names the command that made the
+/// data.
+pub fn recorded_command(dir: &Path) -> Option<String> {
+    let html = std::fs::read_to_string(dir.join(REPORT_FILE)).ok()?;
+    const START: &str = "<dt>Command</dt><dd><code>";
+    let from = html.find(START)? + START.len();
+    let escaped = &html[from..from + html[from..].find("</code>")?];
+    Some(
+        escaped
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&"),
     )
 }

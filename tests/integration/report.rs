@@ -234,6 +234,12 @@ fn a_report_written_twice_is_byte_identical() {
     capsim::results::write_run_report(&out, Some(&command_of(&first))).unwrap();
     let again = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(first == again, "the report redrawn from the folder differs");
+    capsim().arg("plot").arg(&out).assert().success();
+    let plotted = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        first == plotted,
+        "`capsim plot` redraws the same report, command kept"
+    );
 }
 
 /// The command line quoted in a report's provenance, unescaped.
