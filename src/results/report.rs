@@ -346,7 +346,7 @@ fn run_page(
          <div><dt>P(target by deadline)</dt><dd><span class=\"big\">{}</span>\
          <span class=\"note\">95% interval {} – {}</span></dd></div>\n\
          <div><dt>Full-capacity date (first day at {target} GPUs)</dt><dd><span class=\"big\">{}</span>\
-         <span class=\"note\">median; P10 {} – P90 {}; {} never by {}</span></dd></div>\n\
+         <span class=\"note\">median; P10 {} – P90 {}; {} never by <span class=\"nobr\">{}</span></span></dd></div>\n\
          <div><dt>GPUs available at the deadline</dt><dd><span class=\"big\">{}</span>\
          <span class=\"note\">median; P10 {} – P90 {}</span></dd></div>\n</dl>\n",
         figure(s, "p_target_by_deadline.estimate", Format::Percent, ""),
@@ -583,8 +583,8 @@ fn run_chart_reading(
         ChartKind::FullCapacity => (
             "When the target is reached",
             format!(
-                "The median run reaches {target} GPUs on {}; 1 run in 10 only by {}; {} never \
-                 do by {}.",
+                "The median run reaches {target} GPUs on {}; 1 run in 10 only by {}; {} of \
+                 runs never do by {}.",
                 date(f.full_capacity[1]),
                 date(f.full_capacity[2]),
                 percent(f.never_fraction),
@@ -627,7 +627,7 @@ fn run_chart_reading(
                 "Where the missing GPUs are, day by day",
                 format!(
                     "Up to the deadline {} accounts for {} of the missing GPU-days; on the \
-                     deadline a run misses {} GPUs on average, most of them waiting on {} ({}).",
+                     deadline a run misses {} GPUs on average, the largest part waiting on {} ({}).",
                     cause_label(top),
                     percent(share),
                     thousands(num(s, "shortfall_at_deadline.total")),
