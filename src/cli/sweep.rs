@@ -86,16 +86,13 @@ fn write_outputs(result: &SweepResult, folder: ResultsFolder, flags: &OutputFlag
         print_json(result)?;
     } else if !flags.quiet {
         let mut files: Vec<String> = written.files.iter().map(|f| (*f).to_owned()).collect();
-        files.extend(
-            written
-                .report
-                .iter()
-                .map(|_| results::REPORT_FILE.to_owned()),
-        );
         files.extend(written.charts.iter().map(|path| {
             let file = path.file_name().unwrap_or_default().to_string_lossy();
             format!("charts/{file}")
         }));
+        if written.report.is_some() {
+            files.push(results::REPORT_FILE.to_owned());
+        }
         to_stdout(|w| {
             write!(w, "{}", output::render_sweep_table(result))?;
             writeln!(w, "\nWrote {} to {}", files.join(", "), shown.display())

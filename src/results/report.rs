@@ -212,7 +212,7 @@ h3 { font-size: 1.05rem; margin: 1.5rem 0 .5rem; }
 .table-box { overflow-x: auto; margin: .5rem 0 1rem; }
 table { border-collapse: collapse; width: 100%; font-size: .92rem; font-variant-numeric: tabular-nums; }
 th, td { text-align: left; vertical-align: top; padding: .35rem .6rem; border-bottom: 1px solid var(--line); }
-th { border-bottom: 2px solid var(--fg); }
+th { border-bottom: 2px solid var(--fg); min-width: 6.5rem; }
 .num { text-align: right; }
 td.num, .nobr, span[data-figure] { white-space: nowrap; }
 td:first-child { min-width: 10rem; }
