@@ -67,7 +67,7 @@
 //!   number the doc works out by hand (the day-by-day pipeline, where the missing GPUs are, the
 //!   GPU-day shares and the constraint costs) asserted to the GPU.
 //! - `report`: `report.html` in every results folder: self-contained (no script, nothing loaded
-//!   from elsewhere), its `data-figure` values equal to the folder's JSON, scenario text escaped,
+//!   from elsewhere), its `data-figure` values equal to the folder's JSON, warnings shown, scenario text escaped,
 //!   none with `--no-charts`, the same bytes when written twice (rendering: `tests/report/`).
 //! - `results_folder`: a results folder is one run's, whole: replaced with no stale files,
 //!   foreign folders refused, an unwritable `--out` failing before the first trial, the previous

@@ -247,3 +247,23 @@ fn command_of(html: &str) -> String {
     let start = html.find("<dt>Command</dt><dd><code>").unwrap() + 26;
     unescape(&html[start..start + html[start..].find("</code>").unwrap()])
 }
+
+#[test]
+fn validation_warnings_stand_out_and_a_clean_run_has_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = fixture("valid/tiny.toml");
+    let tiny = tiny.to_str().unwrap();
+    let out = dir.path().join("unreachable");
+    let html = report_of(
+        &["run", tiny, "--set", "scenario.target_gpus=1000000"],
+        &out,
+    );
+    let warnings = json(&out.join("summary.json"))["warnings"].clone();
+    let first = warnings[0]
+        .as_str()
+        .expect("an unreachable target is warned about");
+    assert!(html.contains("<section class=\"warnings\">"), "{html}");
+    assert!(html.contains(&format!("<li>{first}</li>")), "{first}");
+    let clean = report_of(&["run", tiny], &dir.path().join("clean"));
+    assert!(!clean.contains("class=\"warnings\""));
+}
