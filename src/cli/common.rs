@@ -168,3 +168,48 @@ pub(crate) fn to_stdout(
     out.flush()?;
     Ok(())
 }
+
+/// Chart options for a results folder: the defaults, with this command line quoted in
+/// `report.html`'s provenance.
+pub(crate) fn chart_options() -> capsim::results::ChartOptions {
+    capsim::results::ChartOptions {
+        command: Some(command_line()),
+        ..Default::default()
+    }
+}
+
+/// The command line as typed: arguments joined by spaces, each one holding a space, a quote or
+/// another character a shell would interpret put in single quotes.
+pub(crate) fn command_line() -> String {
+    std::env::args_os()
+        .map(|arg| shell_quoted(&arg.to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `arg` as a shell would need it typed: as is when plain, else in single quotes.
+fn shell_quoted(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_./=:,+@%^".contains(c));
+    if plain {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod command_line_tests {
+    use super::shell_quoted;
+
+    #[test]
+    fn arguments_with_spaces_or_quotes_are_single_quoted() {
+        assert_eq!(shell_quoted("run"), "run");
+        assert_eq!(shell_quoted("--set=a.b=1.5"), "--set=a.b=1.5");
+        assert_eq!(shell_quoted("my scenario.toml"), "'my scenario.toml'");
+        assert_eq!(shell_quoted("it's"), r"'it'\''s'");
+        assert_eq!(shell_quoted(""), "''");
+    }
+}

@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use capsim::analysis::compare::{CompareRequest, CompareResult, CompareScenario};
 use capsim::output;
-use capsim::results::{self, ChartOptions};
+use capsim::results;
 use capsim::shard::MergedRuns;
 
 use super::args::{CompareArgs, OutputFlags};
@@ -80,7 +80,7 @@ pub(crate) fn write_merged(m: &MergedRuns<'_>, dir: &Path, flags: &OutputFlags) 
 /// Writes the results of `result` into `folder`, swaps it into place and prints the table or
 /// JSON.
 fn finish(folder: ResultsFolder, result: &CompareResult, flags: &OutputFlags) -> Result<()> {
-    let charts = (!flags.no_charts).then(ChartOptions::default);
+    let charts = (!flags.no_charts).then(super::common::chart_options);
     let written = results::write_compare(folder.path(), result, charts.as_ref())?;
     let done = result.trials * result.runs.len() as u64;
     folder.unless_interrupted(Ok(()), done, done)?;
@@ -97,6 +97,9 @@ fn finish(folder: ResultsFolder, result: &CompareResult, flags: &OutputFlags) ->
             result.labels().join("|"),
             written.scenario_files.join(", ")
         );
+        if written.report.is_some() {
+            files.push_str(", report.html");
+        }
         if !written.charts.is_empty() {
             files.push_str(", charts/{overlay,differences}.{png,svg}");
         }

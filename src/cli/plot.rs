@@ -21,8 +21,11 @@ pub(crate) fn plot(args: PlotArgs) -> Result<()> {
     let options = ChartOptions {
         formats,
         size: (args.width, args.height),
+        command: None,
     };
     let written = results::write_charts(&args.out_dir, &data, &options)?;
+    let command = results::report::recorded_command(&args.out_dir);
+    let report = results::write_run_report(&args.out_dir, command.as_deref())?;
     for note in &written.skipped {
         eprintln!("note: {note}");
     }
@@ -30,9 +33,10 @@ pub(crate) fn plot(args: PlotArgs) -> Result<()> {
     Ok(to_stdout(|w| {
         writeln!(
             w,
-            "Wrote {} charts to {}",
+            "Wrote {} charts to {} and {}",
             written.files.len(),
-            charts.display()
+            charts.display(),
+            report.display()
         )
     })?)
 }

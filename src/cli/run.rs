@@ -9,7 +9,7 @@ use capsim::analysis::{self, RunRequest, RunResult, Simulated};
 use capsim::engine::RunHooks;
 use capsim::model::Model;
 use capsim::output;
-use capsim::results::{self, ChartOptions, TrialsCsvFile};
+use capsim::results::{self, TrialsCsvFile};
 use capsim::scenario::Scenario;
 use capsim::shard::Shard;
 use capsim::stats::{ConstraintCosts, PrecisionReport, PrecisionTarget, TrialOutcome};
@@ -117,7 +117,7 @@ pub(crate) fn finish_results(
     flags: &OutputFlags,
     done: &str,
 ) -> Result<()> {
-    let charts = (!flags.no_charts).then(ChartOptions::default);
+    let charts = (!flags.no_charts).then(super::common::chart_options);
     let written = results::write_run(folder.path(), result, charts.as_ref())?;
     if !flags.silent() {
         for note in &written.charts.skipped {
@@ -140,6 +140,9 @@ pub(crate) fn finish_results(
             files.push("trials.csv");
         }
         let chart_note = format!("{} charts (charts/)", written.charts.files.len());
+        if written.report.is_some() {
+            files.push(results::REPORT_FILE);
+        }
         if !written.charts.files.is_empty() {
             files.push(&chart_note);
         }

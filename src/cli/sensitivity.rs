@@ -5,7 +5,7 @@
 use anyhow::Result;
 use capsim::analysis::sensitivity::{self, Method, SensitivityRequest};
 use capsim::output::render_sensitivity_table;
-use capsim::results::{self, ChartOptions};
+use capsim::results;
 
 use super::args::{SensitivityArgs, SensitivityMethod};
 use super::common::{CANCEL, to_stdout};
@@ -45,7 +45,7 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     let result = folder.unless_interrupted(result.map_err(Into::into), bar.position(), total)?;
     bar.finish_and_clear();
 
-    let charts = (!args.run.output.no_charts).then(ChartOptions::default);
+    let charts = (!args.run.output.no_charts).then(super::common::chart_options);
     let written = results::write_sensitivity(folder.path(), &result, charts.as_ref())?;
     folder.unless_interrupted(Ok(()), total, total)?;
     let shown = folder.shown().to_path_buf();
@@ -54,6 +54,9 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
         print_json(&result)?;
     } else if !args.run.output.quiet {
         let mut files = written.files.join(", ");
+        if written.report.is_some() {
+            files.push_str(", report.html");
+        }
         if !written.charts.is_empty() {
             files.push_str(", charts/tornado.{png,svg}");
         }

@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use capsim::analysis::sweep::{SweepPlan, SweepRequest, SweepResult, Swept, Vary};
 use capsim::output;
-use capsim::results::{self, ChartOptions};
+use capsim::results;
 use capsim::shard::MergedRuns;
 
 use super::args::{OutputFlags, SweepArgs};
@@ -75,7 +75,7 @@ pub(crate) fn write_merged(m: &MergedRuns<'_>, dir: &Path, flags: &OutputFlags) 
 
 /// Writes the folder of `result`, swaps it into place and prints the table or JSON.
 fn write_outputs(result: &SweepResult, folder: ResultsFolder, flags: &OutputFlags) -> Result<()> {
-    let charts = (!flags.no_charts).then(ChartOptions::default);
+    let charts = (!flags.no_charts).then(super::common::chart_options);
     let written = results::write_sweep(folder.path(), result, charts.as_ref())?;
     let done = result.trials * result.points.len() as u64;
     folder.unless_interrupted(Ok(()), done, done)?;
@@ -90,6 +90,9 @@ fn write_outputs(result: &SweepResult, folder: ResultsFolder, flags: &OutputFlag
             let file = path.file_name().unwrap_or_default().to_string_lossy();
             format!("charts/{file}")
         }));
+        if written.report.is_some() {
+            files.push(results::REPORT_FILE.to_owned());
+        }
         to_stdout(|w| {
             write!(w, "{}", output::render_sweep_table(result))?;
             writeln!(w, "\nWrote {} to {}", files.join(", "), shown.display())?;

@@ -4,7 +4,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::{ChartOptions, IoContext, ResultsError, write_atomic, write_chart_formats, write_run};
+use super::{
+    ChartOptions, IoContext, ResultsError, report, write_atomic, write_chart_formats, write_run,
+};
 use crate::analysis::CompareResult;
 use crate::chart::{self, ChartData};
 use crate::output;
@@ -18,13 +20,15 @@ pub struct CompareFiles {
     pub scenario_files: Vec<&'static str>,
     /// The overlay and paired-differences charts.
     pub charts: Vec<PathBuf>,
+    /// `report.html`, written with the charts.
+    pub report: Option<PathBuf>,
 }
 
 /// Writes the results of `result` (unsharded) into `dir`: each scenario's `summary.json`,
 /// `daily.csv` and `scenario.resolved.toml` in `dir/<label>/`, then `compare.json` and
 /// `compare.csv`, then, when `charts` is given, the overlay of every scenario's available GPUs
-/// (drawn from the files just written) as `charts/overlay.<format>` and the paired differences
-/// of `compare.json` as `charts/differences.<format>`.
+/// (drawn from the files just written) as `charts/overlay.<format>`, the paired differences
+/// of `compare.json` as `charts/differences.<format>`, and `report.html`.
 pub fn write_compare(
     dir: &Path,
     result: &CompareResult,
@@ -52,6 +56,7 @@ pub fn write_compare(
             &options.formats,
             |format| chart::render_differences(&report, format, options.size),
         )?);
+        files.report = Some(report::write_compare_report(dir, &report, options)?);
     }
     Ok(files)
 }
@@ -105,6 +110,7 @@ mod tests {
         let options = ChartOptions {
             formats: vec![ChartFormat::Svg],
             size: (600, 400),
+            command: None,
         };
         let written = write_compare(dir.path(), &result, Some(&options)).unwrap();
         assert_eq!(written.files, ["compare.json", "compare.csv"]);

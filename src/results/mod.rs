@@ -9,6 +9,7 @@
 mod backtest;
 mod compare;
 pub mod folder;
+pub mod report;
 mod run;
 mod sensitivity;
 mod shard;
@@ -25,6 +26,7 @@ use crate::output::ExportError;
 pub use backtest::{BacktestFiles, write_backtest};
 pub use compare::{CompareFiles, write_compare};
 pub use folder::{MARKER, ResultsFolder, remove_stale_temp_files};
+pub use report::{REPORT_FILE, write_run_report};
 pub use run::{RunFiles, TrialsCsvFile, write_run};
 pub use sensitivity::{SensitivityFiles, write_sensitivity};
 pub use shard::{write_merged_trials_csv, write_partial};
@@ -170,6 +172,8 @@ pub struct ChartOptions {
     pub formats: Vec<ChartFormat>,
     /// Width and height in pixels.
     pub size: (u32, u32),
+    /// The command line that made the folder, quoted in `report.html`'s provenance.
+    pub command: Option<String>,
 }
 
 impl Default for ChartOptions {
@@ -178,6 +182,7 @@ impl Default for ChartOptions {
         ChartOptions {
             formats: vec![ChartFormat::Png, ChartFormat::Svg],
             size: chart::DEFAULT_SIZE,
+            command: None,
         }
     }
 }

@@ -10,7 +10,7 @@ use tempfile::NamedTempFile;
 
 use super::{
     ChartOptions, IoContext, ResultsError, WrittenCharts, publish, temp_in, write_atomic,
-    write_charts,
+    write_charts, write_run_report,
 };
 use crate::analysis::RunResult;
 use crate::chart::ChartData;
@@ -25,11 +25,13 @@ pub struct RunFiles {
     pub files: Vec<&'static str>,
     /// The charts.
     pub charts: WrittenCharts,
+    /// `report.html`, written with the charts.
+    pub report: Option<PathBuf>,
 }
 
 /// Writes `summary.json`, `daily.csv` and `scenario.resolved.toml` of `result` into `dir`, then
-/// its charts when `charts` is given (drawn from the files just written, as `capsim plot`
-/// would redraw them).
+/// its charts and `report.html` when `charts` is given (drawn from the files just written, as
+/// `capsim plot` would redraw them).
 pub fn write_run(
     dir: &Path,
     result: &RunResult,
@@ -49,6 +51,7 @@ pub fn write_run(
     let mut files = RunFiles {
         files: vec!["summary.json", "daily.csv", "scenario.resolved.toml"],
         charts: WrittenCharts::default(),
+        report: None,
     };
     if let Some(options) = charts {
         let data = ChartData::read_dir(dir).map_err(|source| ResultsError::Chart {
@@ -56,6 +59,7 @@ pub fn write_run(
             source,
         })?;
         files.charts = write_charts(dir, &data, options)?;
+        files.report = Some(write_run_report(dir, options.command.as_deref())?);
     }
     Ok(files)
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{ChartOptions, ResultsError, write_atomic, write_chart_formats};
+use super::{ChartOptions, ResultsError, report, write_atomic, write_chart_formats};
 use crate::analysis::sensitivity::{Ranking, SensitivityResult};
 use crate::chart::{self, Tornado, TornadoBar, TornadoRow, TornadoScale};
 use crate::numeric::thousands;
@@ -16,10 +16,12 @@ pub struct SensitivityFiles {
     pub files: Vec<&'static str>,
     /// The tornado chart, once per format (none when not asked for, or nothing was ranked).
     pub charts: Vec<PathBuf>,
+    /// `report.html`, written when charts are.
+    pub report: Option<PathBuf>,
 }
 
 /// Writes `sensitivity.json` and `sensitivity.csv` of `result` into `dir`, then, when `charts`
-/// is given and some input was ranked, `charts/tornado.<format>`.
+/// is given, `report.html` and, when some input was ranked, `charts/tornado.<format>`.
 pub fn write_sensitivity(
     dir: &Path,
     result: &SensitivityResult,
@@ -34,15 +36,18 @@ pub fn write_sensitivity(
     let mut written = SensitivityFiles {
         files: vec!["sensitivity.json", "sensitivity.csv"],
         charts: Vec::new(),
+        report: None,
     };
     let tornado = tornado(result);
-    if let Some(options) = charts
-        && !tornado.rows.is_empty()
-    {
+    let Some(options) = charts else {
+        return Ok(written);
+    };
+    if !tornado.rows.is_empty() {
         written.charts = write_chart_formats(dir, "tornado", &options.formats, |format| {
             chart::render_tornado(&tornado, format, options.size)
         })?;
     }
+    written.report = Some(report::write_sensitivity_report(dir, &tornado, options)?);
     Ok(written)
 }
 

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{ChartOptions, ResultsError, write_atomic, write_chart_formats};
+use super::{ChartOptions, ResultsError, report, write_atomic, write_chart_formats};
 use crate::analysis::sweep::{ParamValue, SweepResult};
 use crate::chart::{self, SweepChart, SweepPoint};
 use crate::output;
@@ -15,10 +15,12 @@ pub struct SweepFiles {
     pub files: Vec<&'static str>,
     /// The chart files.
     pub charts: Vec<PathBuf>,
+    /// `report.html`, written with the chart.
+    pub report: Option<PathBuf>,
 }
 
 /// Writes `sweep.csv` and `sweep.json` of `result` into `dir`, then, when `charts` is given,
-/// its chart in each of the options' formats.
+/// its chart in each of the options' formats and `report.html`.
 pub fn write_sweep(
     dir: &Path,
     result: &SweepResult,
@@ -33,6 +35,7 @@ pub fn write_sweep(
     let mut written = SweepFiles {
         files: vec!["sweep.csv", "sweep.json"],
         charts: Vec::new(),
+        report: None,
     };
     let Some(options) = charts else {
         return Ok(written);
@@ -46,6 +49,7 @@ pub fn write_sweep(
     written.charts = write_chart_formats(dir, name, &options.formats, |format| {
         chart::render_sweep(&data, format, options.size)
     })?;
+    written.report = Some(report::write_sweep_report(dir, &data, options)?);
     Ok(written)
 }
 

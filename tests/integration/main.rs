@@ -69,6 +69,10 @@
 //! - `worked_example`: `docs/model.md`'s worked example (`valid/worked_example.toml`), every
 //!   number the doc works out by hand (the day-by-day pipeline, where the missing GPUs are, the
 //!   GPU-day shares and the constraint costs) asserted to the GPU.
+//! - `report`: `report.html` in every results folder: self-contained (no script, nothing loaded
+//!   from elsewhere), its `data-figure` values equal to the folder's JSON, warnings shown,
+//!   scenario text escaped, none with `--no-charts`, the same bytes when written twice and when
+//!   `plot` redraws it (rendering in a browser: `tests/report/`).
 //! - `results_folder`: a results folder is one run's, whole: replaced with no stale files,
 //!   foreign folders refused, an unwritable `--out` failing before the first trial, the previous
 //!   folder intact after SIGKILL or Ctrl-C (exit 130) midway, and a closed or full standard
@@ -99,6 +103,7 @@ mod exports;
 mod hostile_inputs;
 mod hostile_partials;
 mod mechanisms;
+mod report;
 mod results_folder;
 mod robustness;
 mod scenarios;

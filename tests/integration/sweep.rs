@@ -464,6 +464,7 @@ fn library_charts_follow_the_chart_options() {
     let options = ChartOptions {
         formats: vec![ChartFormat::Svg],
         size: (600, 400),
+        command: None,
     };
     let written = write_sweep(dir.path(), &result, Some(&options)).unwrap();
     assert_eq!(written.charts, [dir.path().join("charts/sweep.svg")]);
