@@ -8,6 +8,7 @@ pub mod constraint_costs;
 pub mod run;
 pub mod sensitivity;
 pub mod sweep;
+pub mod trace;
 
 pub use backtest::backtest;
 pub use compare::{CompareRequest, CompareResult, compare};
@@ -15,6 +16,7 @@ pub use constraint_costs::{constraint_costs, describe};
 pub use run::{RunRequest, RunResult, Simulated, run, simulate};
 pub use sensitivity::{SensitivityRequest, SensitivityResult, sensitivity};
 pub use sweep::{SweepRequest, SweepResult, sweep};
+pub use trace::{Trace, trace};
 
 use crate::engine::EngineError;
 use crate::model::DistError;

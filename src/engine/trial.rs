@@ -438,6 +438,34 @@ pub enum Recorder<'a> {
     },
     /// Keep only the outcome (`state.outcome()`): full-capacity day and deadline figures.
     OutcomeOnly,
+    /// Record as [`Recorder::Record`] does, and append each site's [`SiteDay`] to `sites` at the
+    /// end of every day (day-major: all sites of day 0, then day 1, …). Used to trace one trial.
+    Trace {
+        /// The daily buffer.
+        daily: &'a mut DailyBuffer,
+        /// The accumulator.
+        accumulator: &'a mut Accumulator,
+        /// Where each day's per-site states go.
+        sites: &'a mut Vec<SiteDay>,
+    },
+}
+
+/// One site's state at the end of a traced day ([`Recorder::Trace`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SiteDay {
+    /// Facility MW energized.
+    pub energized_mw: f64,
+    /// Racks delivered to the site and waiting to be installed (site staging; 0 with the fleet
+    /// pool, whose racks belong to no site).
+    pub racks_staged: u64,
+    /// Racks installed and waiting for usable power.
+    pub racks_awaiting_power: u64,
+    /// Racks powered and not yet online: burn-in, fixes in place, pod acceptance.
+    pub racks_in_bring_up: u64,
+    /// Racks online.
+    pub racks_online: u64,
+    /// What held the site that day (`docs/outputs.md`, `trace-N.csv`); `None` when nothing did.
+    pub held_by: Option<Bottleneck>,
 }
 
 /// The per-trial inputs: drawn first, each from its own generator, so the order below only
@@ -613,7 +641,11 @@ pub fn run_trial(
         reroute(model, state, day, &mut totals);
         end_day(model, state, day, &totals, &mut recorder);
     }
-    if let Recorder::Record { daily, accumulator } = recorder {
+    if let Recorder::Record { daily, accumulator }
+    | Recorder::Trace {
+        daily, accumulator, ..
+    } = recorder
+    {
         accumulator.push(&state.outcome);
         if daily.end_trial() {
             accumulator.absorb(daily);
@@ -823,6 +855,15 @@ fn end_day(
             let in_repair = interruptions(model, state, day, totals);
             record(model, state, day, totals, in_repair, daily, accumulator);
         }
+        Recorder::Trace {
+            daily,
+            accumulator,
+            sites,
+        } => {
+            let in_repair = interruptions(model, state, day, totals);
+            record(model, state, day, totals, in_repair, daily, accumulator);
+            trace_sites(model, state, day, totals, sites);
+        }
         Recorder::OutcomeOnly => {
             if day == model.deadline_day {
                 let outcome = &mut state.outcome;
@@ -939,6 +980,111 @@ fn record(
         outcome
             .site_online_racks_at_deadline
             .extend(state.site.iter().map(|x| x.online_racks));
+    }
+}
+
+/// Appends every site's [`SiteDay`] at the end of `day` (traced trials only).
+fn trace_sites(
+    model: &Model,
+    state: &TrialState,
+    day: usize,
+    totals: &Totals,
+    sites: &mut Vec<SiteDay>,
+) {
+    let types = model.accelerators.len();
+    for (i, site_state) in state.site.iter().enumerate() {
+        let pairs = i * types..(i + 1) * types;
+        let racks_staged = pairs.clone().map(|k| state.waiting.get(k)).sum();
+        let racks_awaiting_power: u64 = pairs.map(|k| state.awaiting_power.get(k)).sum();
+        sites.push(SiteDay {
+            energized_mw: site_state.energized_kw / 1000.0,
+            racks_staged,
+            racks_awaiting_power,
+            racks_in_bring_up: site_state.racks_on_floor
+                - site_state.online_racks
+                - racks_awaiting_power,
+            racks_online: site_state.online_racks,
+            held_by: site_held_by(model, state, i, day, totals),
+        });
+    }
+}
+
+/// What held site `i` at the end of `day`, in the words of [`Bottleneck`] (`docs/outputs.md`,
+/// `trace-N.csv`): `None` once the fleet has reached the target, or when the site is built out
+/// (no rack waits or is in bring-up there, and it has neither room nor a phase still to open).
+/// Otherwise the cause that holds most of the site's racks not yet online, split as the fleet's
+/// missing GPUs are ([`shortfall`]): in bring-up; waiting with power and floor room (install);
+/// installed without usable power, or waiting without hall room under the power caps (power);
+/// waiting without floor room (space); ties go to the cause nearer to online. A site that holds
+/// no such racks is held by supply if it has room for a rack, by space if only its floor is
+/// full, and by power while a phase is still to open or a power cap leaves its open halls
+/// unusable.
+fn site_held_by(
+    model: &Model,
+    state: &TrialState,
+    i: usize,
+    day: usize,
+    totals: &Totals,
+) -> Option<Bottleneck> {
+    if totals.online_gpus >= model.target_gpus {
+        return None;
+    }
+    let types = model.accelerators.len();
+    let site = &model.sites[i];
+    let site_state = &state.site[i];
+    let floor_room = site.max_racks - site_state.racks_on_floor;
+    let hall_kw = room_it_kw(state, model, i, day);
+    let (mut install, mut power, mut space) = (0u64, 0u64, 0u64);
+    let mut awaiting = 0u64;
+    let (mut has_room, mut has_power_room) = (false, false);
+    for (a, rack) in model.accelerators.iter().enumerate() {
+        let k = i * types + a;
+        awaiting += state.awaiting_power.get(k);
+        if !site.accepts[a] {
+            continue;
+        }
+        let waiting = if model.staging == Staging::Site {
+            state.waiting.get(k)
+        } else {
+            state.pool[a]
+        };
+        let power_room = whole_racks(hall_kw, rack.racks_per_kw);
+        let fit = waiting.min(power_room).min(floor_room);
+        install += fit;
+        power += waiting.min(floor_room) - fit;
+        space += waiting - waiting.min(floor_room);
+        has_room |= power_room > 0 && floor_room > 0;
+        has_power_room |= power_room > 0;
+    }
+    power += awaiting;
+    let bring_up = site_state.racks_on_floor - site_state.online_racks - awaiting;
+    let held = [
+        (Bottleneck::BringUp, bring_up),
+        (Bottleneck::Install, install),
+        (Bottleneck::Power, power),
+        (Bottleneck::Space, space),
+    ]
+    .into_iter()
+    .filter(|&(_, racks)| racks > 0)
+    // `max_by_key` keeps the last of equals: reversed, the first (nearest to online) wins.
+    .rev()
+    .max_by_key(|&(_, racks)| racks)
+    .map(|(kind, _)| kind);
+    if held.is_some() {
+        return held;
+    }
+    let phase_to_open = state.phase_open[i]
+        .iter()
+        .any(|&(open, _)| open > day as i64);
+    let capped = site_state.open_it_kw - site_state.committed_it_kw > hall_kw + EPS;
+    if has_room {
+        Some(Bottleneck::Supply)
+    } else if has_power_room {
+        Some(Bottleneck::Space)
+    } else if phase_to_open || capped {
+        Some(Bottleneck::Power)
+    } else {
+        None
     }
 }
 
