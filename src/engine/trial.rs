@@ -1010,15 +1010,14 @@ fn trace_sites(
 }
 
 /// What held site `i` at the end of `day`, in the words of [`Bottleneck`] (`docs/outputs.md`,
-/// `trace-N.csv`): `None` once the fleet has reached the target, or when the site is built out
-/// (no rack waits or is in bring-up there, and it has neither room nor a phase still to open).
-/// Otherwise the cause that holds most of the site's racks not yet online, split as the fleet's
-/// missing GPUs are ([`shortfall`]): in bring-up; waiting with power and floor room (install);
-/// installed without usable power, or waiting without hall room under the power caps (power);
-/// waiting without floor room (space); ties go to the cause nearer to online. A site that holds
-/// no such racks is held by supply if it has room for a rack, by space if only its floor is
-/// full, and by power while a phase is still to open or a power cap leaves its open halls
-/// unusable.
+/// `trace-N.csv`): `None` once the fleet has reached the target. Otherwise the first stage, from
+/// the crews on, where the site's racks are stuck: racks waiting with hall and floor room
+/// (install: the crews would have set them today otherwise); installed without usable power, or
+/// waiting without hall room under the power caps (power); waiting without floor room (space);
+/// in burn-in, repair or pod acceptance (bring-up). A site with none of these is held by supply
+/// if it has room for a rack, by space if only its floor is full, by power while a phase is
+/// still to open or a power cap leaves its open halls unusable, and by nothing when it is built
+/// out.
 fn site_held_by(
     model: &Model,
     state: &TrialState,
@@ -1034,7 +1033,7 @@ fn site_held_by(
     let site_state = &state.site[i];
     let floor_room = site.max_racks - site_state.racks_on_floor;
     let hall_kw = room_it_kw(state, model, i, day);
-    let (mut install, mut power, mut space) = (0u64, 0u64, 0u64);
+    let (mut install, mut power, mut space) = (false, false, false);
     let mut awaiting = 0u64;
     let (mut has_room, mut has_power_room) = (false, false);
     for (a, rack) in model.accelerators.iter().enumerate() {
@@ -1050,42 +1049,29 @@ fn site_held_by(
         };
         let power_room = whole_racks(hall_kw, rack.racks_per_kw);
         let fit = waiting.min(power_room).min(floor_room);
-        install += fit;
-        power += waiting.min(floor_room) - fit;
-        space += waiting - waiting.min(floor_room);
+        install |= fit > 0;
+        power |= waiting.min(floor_room) > fit;
+        space |= waiting > floor_room;
         has_room |= power_room > 0 && floor_room > 0;
         has_power_room |= power_room > 0;
     }
-    power += awaiting;
-    let bring_up = site_state.racks_on_floor - site_state.online_racks - awaiting;
-    let held = [
-        (Bottleneck::BringUp, bring_up),
-        (Bottleneck::Install, install),
-        (Bottleneck::Power, power),
-        (Bottleneck::Space, space),
-    ]
-    .into_iter()
-    .filter(|&(_, racks)| racks > 0)
-    // `max_by_key` keeps the last of equals: reversed, the first (nearest to online) wins.
-    .rev()
-    .max_by_key(|&(_, racks)| racks)
-    .map(|(kind, _)| kind);
-    if held.is_some() {
-        return held;
-    }
+    power |= awaiting > 0;
+    let bring_up = site_state.racks_on_floor > site_state.online_racks + awaiting;
     let phase_to_open = state.phase_open[i]
         .iter()
         .any(|&(open, _)| open > day as i64);
     let capped = site_state.open_it_kw - site_state.committed_it_kw > hall_kw + EPS;
-    if has_room {
-        Some(Bottleneck::Supply)
-    } else if has_power_room {
-        Some(Bottleneck::Space)
-    } else if phase_to_open || capped {
-        Some(Bottleneck::Power)
-    } else {
-        None
-    }
+    [
+        (install, Bottleneck::Install),
+        (power, Bottleneck::Power),
+        (space, Bottleneck::Space),
+        (bring_up, Bottleneck::BringUp),
+        (has_room, Bottleneck::Supply),
+        (has_power_room, Bottleneck::Space),
+        (phase_to_open || capped, Bottleneck::Power),
+    ]
+    .into_iter()
+    .find_map(|(holds, kind)| holds.then_some(kind))
 }
 
 /// The metrics [`record`] records: adding a [`Metric`] fails to compile here until `record`
