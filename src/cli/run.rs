@@ -95,6 +95,7 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
     // A precision run knows its trial count only now.
     check_traces(&args.trace, run_trials)?;
     let charts = (!args.run.output.no_charts).then(ChartOptions::default);
+    let mut trace_summaries = String::new();
     for &trial in &args.trace {
         let trace = analysis::trace(&model, seed, trial);
         results::write_trace(
@@ -104,6 +105,12 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
             scenario.deadline,
             charts.as_ref(),
         )?;
+        trace_summaries.push('\n');
+        trace_summaries.push_str(&output::render_trace_summary(
+            &trace,
+            scenario.target_gpus,
+            scenario.start,
+        ));
     }
     let result = RunResult::new(&scenario, seed, simulated, costs);
     finish_results(
@@ -113,7 +120,11 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         &args.trace,
         &args.run.output,
         &timing,
-    )
+    )?;
+    if !args.run.output.silent() {
+        to_stdout(|w| w.write_all(trace_summaries.as_bytes()))?;
+    }
+    Ok(())
 }
 
 /// Every `--trace` trial must be one of the run's `trials` (0-based).

@@ -23,7 +23,7 @@ pub use sensitivity::{render_sensitivity_table, write_sensitivity_csv, write_sen
 pub use sites::{SITES_COLUMNS, write_sites_csv};
 pub use sweep::{render_sweep_table, write_sweep_csv, write_sweep_json};
 pub use table::{percent, render_table};
-pub use trace::{TRACE_COLUMNS, write_trace_csv};
+pub use trace::{TRACE_COLUMNS, render_trace_summary, write_trace_csv};
 
 /// What can go wrong while exporting.
 #[derive(Debug, thiserror::Error)]
