@@ -42,8 +42,7 @@ pub struct TraceChart {
     pub start: Date,
     /// The scenario's deadline.
     pub deadline: Date,
-    /// Per site, in file order: its id, each layer's racks by day ([`LAYERS`] order) and what
-    /// held it each day (`None`: nothing).
+    /// Per site, in file order: its id, its racks by stage and what held it, by day.
     pub sites: Vec<TraceSite>,
 }
 
