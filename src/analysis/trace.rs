@@ -5,7 +5,7 @@
 //! trace of trial `t` is exactly trial `t` of any run with that seed, whatever its thread count:
 //! its [`TrialOutcome`] is that trial's row of `trials.csv`.
 
-use crate::engine::{self, Recorder, SiteDay, TrialState};
+use crate::engine::{self, SiteDay, TrialState};
 use crate::model::Model;
 use crate::stats::{Accumulator, Bottleneck, DailyBuffer, TrialOutcome};
 
@@ -69,16 +69,14 @@ pub fn trace(model: &Model, seed: u64, trial: u64) -> Trace {
     let mut accumulator = Accumulator::new(layout);
     let mut state = TrialState::new(model);
     let mut days = Vec::with_capacity(model.days() * model.sites().len());
-    engine::run_trial(
+    engine::trace_trial(
         model,
         seed,
         trial,
         &mut state,
-        Recorder::Trace {
-            daily: &mut daily,
-            accumulator: &mut accumulator,
-            sites: &mut days,
-        },
+        &mut daily,
+        &mut accumulator,
+        &mut days,
     );
     Trace {
         trial,

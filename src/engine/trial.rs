@@ -438,19 +438,9 @@ pub enum Recorder<'a> {
     },
     /// Keep only the outcome (`state.outcome()`): full-capacity day and deadline figures.
     OutcomeOnly,
-    /// Record as [`Recorder::Record`] does, and append each site's [`SiteDay`] to `sites` at the
-    /// end of every day (day-major: all sites of day 0, then day 1, …). Used to trace one trial.
-    Trace {
-        /// The daily buffer.
-        daily: &'a mut DailyBuffer,
-        /// The accumulator.
-        accumulator: &'a mut Accumulator,
-        /// Where each day's per-site states go.
-        sites: &'a mut Vec<SiteDay>,
-    },
 }
 
-/// One site's state at the end of a traced day ([`Recorder::Trace`]).
+/// One site's state at the end of a traced day ([`trace_trial`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SiteDay {
     /// Facility MW energized.
@@ -598,7 +588,43 @@ pub fn run_trial(
     seed: u64,
     trial: u64,
     state: &mut TrialState,
+    recorder: Recorder<'_>,
+) {
+    run_observed(model, seed, trial, state, recorder, |_, _, _, _| {});
+}
+
+/// Runs trial `trial` of `model` with `seed` as [`run_trial`] does with [`Recorder::Record`],
+/// and appends each site's [`SiteDay`] to `sites` at the end of every day (day-major: all sites
+/// of day 0, then of day 1, …). The untraced [`run_trial`] compiles without this observer.
+pub fn trace_trial(
+    model: &Model,
+    seed: u64,
+    trial: u64,
+    state: &mut TrialState,
+    daily: &mut DailyBuffer,
+    accumulator: &mut Accumulator,
+    sites: &mut Vec<SiteDay>,
+) {
+    run_observed(
+        model,
+        seed,
+        trial,
+        state,
+        Recorder::Record { daily, accumulator },
+        |model, state, day, totals| trace_sites(model, state, day, totals, sites),
+    );
+}
+
+/// The trial itself: [`run_trial`], calling `observe` at the end of every day, after the
+/// record. Generic, so that the empty observer of [`run_trial`] costs nothing.
+#[inline]
+fn run_observed(
+    model: &Model,
+    seed: u64,
+    trial: u64,
+    state: &mut TrialState,
     mut recorder: Recorder<'_>,
+    mut observe: impl FnMut(&Model, &TrialState, usize, &Totals),
 ) {
     state.reset(model);
     let failure_probability = draw_inputs(model, seed, trial, state);
@@ -629,6 +655,7 @@ pub fn run_trial(
         }
         for day in 0..first_day {
             end_day(model, state, day, &totals, &mut recorder);
+            observe(model, state, day, &totals);
         }
     }
     for day in first_day..model.days {
@@ -640,12 +667,9 @@ pub fn run_trial(
         finish(model, state, day, &mut totals);
         reroute(model, state, day, &mut totals);
         end_day(model, state, day, &totals, &mut recorder);
+        observe(model, state, day, &totals);
     }
-    if let Recorder::Record { daily, accumulator }
-    | Recorder::Trace {
-        daily, accumulator, ..
-    } = recorder
-    {
+    if let Recorder::Record { daily, accumulator } = recorder {
         accumulator.push(&state.outcome);
         if daily.end_trial() {
             accumulator.absorb(daily);
@@ -854,15 +878,6 @@ fn end_day(
         Recorder::Record { daily, accumulator } => {
             let in_repair = interruptions(model, state, day, totals);
             record(model, state, day, totals, in_repair, daily, accumulator);
-        }
-        Recorder::Trace {
-            daily,
-            accumulator,
-            sites,
-        } => {
-            let in_repair = interruptions(model, state, day, totals);
-            record(model, state, day, totals, in_repair, daily, accumulator);
-            trace_sites(model, state, day, totals, sites);
         }
         Recorder::OutcomeOnly => {
             if day == model.deadline_day {
