@@ -242,7 +242,8 @@ impl Scenario {
         let total = request.planned_trials() + request.cost_trials_total(trials);
         let model = &self.model;
         let (result, trials) = supervised(py, total, progress.as_ref(), |cancel, count| {
-            let mut table = TrialColumns::new(model.input_names(), model.deadline_day());
+            let site_ids: Vec<String> = model.sites().iter().map(|s| s.id().to_string()).collect();
+            let mut table = TrialColumns::new(model.input_names(), &site_ids, model.deadline_day());
             let mut sink = |t: u64, o: &TrialOutcome| {
                 table.push(t, o);
                 Ok(())
@@ -448,10 +449,14 @@ struct TrialColumns {
     delivered_gpus_at_deadline: Vec<u64>,
     /// By cause, in `Bottleneck::ALL` order.
     gpu_days_short: Vec<Vec<u64>>,
+    /// Site ids, in scenario order.
+    site_ids: Vec<String>,
+    /// Racks online at the deadline, by site.
+    site_racks_at_deadline: Vec<Vec<u64>>,
 }
 
 impl TrialColumns {
-    fn new(input_names: &[String], deadline_day: usize) -> TrialColumns {
+    fn new(input_names: &[String], site_ids: &[String], deadline_day: usize) -> TrialColumns {
         TrialColumns {
             input_names: input_names.to_vec(),
             deadline_day,
@@ -462,6 +467,8 @@ impl TrialColumns {
             available_gpus_at_deadline: Vec::new(),
             delivered_gpus_at_deadline: Vec::new(),
             gpu_days_short: vec![Vec::new(); Bottleneck::COUNT],
+            site_ids: site_ids.to_vec(),
+            site_racks_at_deadline: vec![Vec::new(); site_ids.len()],
         }
     }
 
@@ -478,6 +485,13 @@ impl TrialColumns {
             .push(o.delivered_gpus_at_deadline);
         for (column, &d) in self.gpu_days_short.iter_mut().zip(&o.shortfall_gpu_days) {
             column.push(d);
+        }
+        for (column, &r) in self
+            .site_racks_at_deadline
+            .iter_mut()
+            .zip(&o.site_online_racks_at_deadline)
+        {
+            column.push(r);
         }
     }
 }
@@ -512,7 +526,13 @@ impl RunResult {
             .map_err(|&why| ResultsError::Refused(why.into()))?;
         results::write_atomic(path, |w| {
             let start = self.result.scenario.start;
-            let mut rows = TrialsCsv::new(w, &t.input_names, start, t.deadline_day as u32)?;
+            let mut rows = TrialsCsv::new(
+                w,
+                &t.input_names,
+                &t.site_ids,
+                start,
+                t.deadline_day as u32,
+            )?;
             let mut outcome = TrialOutcome::default();
             for (i, &trial) in t.trial.iter().enumerate() {
                 outcome.inputs = t.inputs.iter().map(|column| column[i]).collect();
@@ -523,6 +543,8 @@ impl RunResult {
                 for (days, column) in outcome.shortfall_gpu_days.iter_mut().zip(&t.gpu_days_short) {
                     *days = column[i];
                 }
+                outcome.site_online_racks_at_deadline =
+                    t.site_racks_at_deadline.iter().map(|column| column[i]).collect();
                 rows.write(trial, &outcome)?;
             }
             rows.finish()?;
@@ -643,7 +665,13 @@ impl RunResult {
             .map_err(|&why| PyValueError::new_err(why))?;
         let mut csv = Vec::new();
         let start = self.result.scenario.start;
-        TrialsCsv::new(&mut csv, &t.input_names, start, t.deadline_day as u32)
+        TrialsCsv::new(
+            &mut csv,
+            &t.input_names,
+            &t.site_ids,
+            start,
+            t.deadline_day as u32,
+        )
             .and_then(|w| w.finish())
             .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
         let names = header(&csv)?;
@@ -672,6 +700,7 @@ impl RunResult {
         ]
         .into_iter()
         .chain(&t.gpu_days_short)
+        .chain(&t.site_racks_at_deadline)
         {
             arrays.push(column.clone().into_pyarray(py).into_any());
         }

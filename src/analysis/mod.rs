@@ -9,6 +9,7 @@ pub mod run;
 pub mod sensitivity;
 pub mod solve;
 pub mod sweep;
+pub mod trace;
 
 pub use backtest::backtest;
 pub use compare::{CompareRequest, CompareResult, compare};
@@ -17,6 +18,7 @@ pub use run::{RunRequest, RunResult, Simulated, run, simulate};
 pub use sensitivity::{SensitivityRequest, SensitivityResult, sensitivity};
 pub use solve::{SolveRequest, SolveResult, solve};
 pub use sweep::{SweepRequest, SweepResult, sweep};
+pub use trace::{Trace, trace};
 
 use crate::engine::EngineError;
 use crate::model::DistError;

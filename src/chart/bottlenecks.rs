@@ -11,7 +11,7 @@ use super::{ChartData, ChartError};
 use crate::stats::{Bottleneck, DailyStat};
 
 /// The legend label and colour of a cause's layer.
-fn layer_style(cause: Bottleneck) -> (&'static str, RGBColor) {
+pub(super) fn layer_style(cause: Bottleneck) -> (&'static str, RGBColor) {
     match cause {
         Bottleneck::BringUp => ("Bring-up (burn-in, repair, pod tests)", oi::GREEN),
         Bottleneck::Install => ("Waiting for install crews", oi::ORANGE),

@@ -60,6 +60,7 @@ mod sites;
 mod style;
 mod sweep;
 mod tornado;
+mod trace;
 
 #[cfg(test)]
 mod tests;
@@ -80,6 +81,7 @@ pub use differences::render_differences;
 pub use overlay::render_overlay;
 pub use sweep::{SweepChart, SweepPoint, render_sweep};
 pub use tornado::{Tornado, TornadoBar, TornadoRow, TornadoScale, render_tornado};
+pub use trace::{TraceChart, TraceSite, render_trace};
 
 /// Default image size in pixels (width, height): legible on a slide, and still legible when
 /// scaled to a paper column.

@@ -105,6 +105,11 @@ pub(crate) struct RunArgs {
     /// Also write trials.csv: one row per trial with its sampled inputs and outcomes.
     #[arg(long)]
     pub(crate) trials_csv: bool,
+    /// Re-simulate trial TRIAL (0-based, as trials.csv's `trial` column) day by day and write
+    /// trace-TRIAL.csv (each site's racks by stage and the constraint that held it) with its
+    /// chart; repeat the flag or give a comma list for several.
+    #[arg(long, value_name = "TRIAL", value_delimiter = ',')]
+    pub(crate) trace: Vec<u64>,
     /// Keep adding trials until the 95% interval of P(target by deadline) is at most ± this
     /// (e.g. 0.005); `--trials` is then the first batch.
     #[arg(long, value_name = "HALF_WIDTH")]

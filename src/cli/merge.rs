@@ -53,6 +53,7 @@ pub(crate) fn merge(args: MergeArgs) -> Result<()> {
         folder,
         &result,
         all.trials_csv.is_some(),
+        &[],
         &args.output,
         &done,
     )

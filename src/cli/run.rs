@@ -45,7 +45,17 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
         cost_trials: args.cost_trials,
     };
     if let Some(shard) = request.shard {
+        if !args.trace.is_empty() {
+            bail!(InputError(
+                "--trace cannot be combined with sharding: trace the trial in an unsharded run \
+                 (it re-simulates only that trial)"
+                    .into()
+            ));
+        }
         return run_shard(&args, &scenario, shard, &request);
+    }
+    if precision.is_none() {
+        check_traces(&args.trace, trials)?;
     }
     let model = compile(&scenario)?;
     let out_dir = out_dir(&args.run, &results::file_stem(&args.scenario.scenario))?;
@@ -82,8 +92,51 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
     );
     let costs = constraint_costs(&model, &request, run_trials, quiet);
     let costs = folder.unless_interrupted(costs, run_trials, run_trials)?;
+    // A precision run knows its trial count only now.
+    check_traces(&args.trace, run_trials)?;
+    let charts = (!args.run.output.no_charts).then(super::common::chart_options);
+    let mut trace_summaries = String::new();
+    for &trial in &args.trace {
+        let trace = analysis::trace(&model, seed, trial);
+        results::write_trace(
+            folder.path(),
+            &trace,
+            scenario.start,
+            scenario.deadline,
+            charts.as_ref(),
+        )?;
+        trace_summaries.push('\n');
+        trace_summaries.push_str(&output::render_trace_summary(
+            &trace,
+            scenario.target_gpus,
+            scenario.start,
+        ));
+    }
     let result = RunResult::new(&scenario, seed, simulated, costs);
-    finish_results(folder, &result, args.trials_csv, &args.run.output, &timing)
+    finish_results(
+        folder,
+        &result,
+        args.trials_csv,
+        &args.trace,
+        &args.run.output,
+        &timing,
+    )?;
+    if !args.run.output.silent() {
+        to_stdout(|w| w.write_all(trace_summaries.as_bytes()))?;
+    }
+    Ok(())
+}
+
+/// Every `--trace` trial must be one of the run's `trials` (0-based).
+fn check_traces(traces: &[u64], trials: u64) -> Result<()> {
+    if let Some(&bad) = traces.iter().find(|&&t| t >= trials) {
+        bail!(InputError(format!(
+            "--trace {bad}: trials are numbered from 0 to {} in this run of {trials} trials \
+             (trials.csv's `trial` column)",
+            trials - 1
+        )));
+    }
+    Ok(())
 }
 
 /// What each constraint costs, on the first `min(cost_trials, run_trials)` trials of the run,
@@ -107,13 +160,14 @@ pub(crate) fn cost_spinner(request: &RunRequest, run_trials: u64, silent: bool) 
     progress_bar(total, silent || total == 0, "trials (constraint costs)")
 }
 
-/// Writes the results folder of `result` (`trials.csv`, when `trials_csv`, is already in it),
-/// swaps it into place, then prints the table (or JSON); `done` ends the last line (e.g. the
-/// timing).
+/// Writes the results folder of `result` (`trials.csv`, when `trials_csv`, and the
+/// `trace-<TRIAL>.csv` files of `traces` are already in it), swaps it into place, then prints
+/// the table (or JSON); `done` ends the last line (e.g. the timing).
 pub(crate) fn finish_results(
     folder: ResultsFolder,
     result: &RunResult,
     trials_csv: bool,
+    traces: &[u64],
     flags: &OutputFlags,
     done: &str,
 ) -> Result<()> {
@@ -139,6 +193,8 @@ pub(crate) fn finish_results(
         if trials_csv {
             files.push("trials.csv");
         }
+        let trace_files: Vec<String> = traces.iter().map(|t| format!("trace-{t}.csv")).collect();
+        files.extend(trace_files.iter().map(String::as_str));
         let chart_note = format!("{} charts (charts/)", written.charts.files.len());
         if written.report.is_some() {
             files.push(results::REPORT_FILE);

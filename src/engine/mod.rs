@@ -23,7 +23,7 @@ use crate::stats::{
     Accumulator, DailyBuffer, Layout, Metric, PrecisionReport, PrecisionTarget, RecordedUnit,
     RunInfo, SiteInfo, TrialOutcome, TrialRecord,
 };
-pub use trial::{Recorder, TrialState, run_trial};
+pub use trial::{Recorder, SiteDay, TrialState, run_trial, trace_trial};
 
 /// How to run: which trials, with which seed, on how many threads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -440,6 +440,24 @@ pub enum Recorder<'a> {
     OutcomeOnly,
 }
 
+/// One site's state at the end of a traced day ([`trace_trial`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SiteDay {
+    /// Facility MW energized.
+    pub energized_mw: f64,
+    /// Racks delivered to the site and waiting to be installed (site staging; 0 with the fleet
+    /// pool, whose racks belong to no site).
+    pub racks_staged: u64,
+    /// Racks installed and waiting for usable power.
+    pub racks_awaiting_power: u64,
+    /// Racks powered and not yet online: burn-in, fixes in place, pod acceptance.
+    pub racks_in_bring_up: u64,
+    /// Racks online.
+    pub racks_online: u64,
+    /// What held the site that day (`docs/outputs.md`, `trace-N.csv`); `None` when nothing did.
+    pub held_by: Option<Bottleneck>,
+}
+
 /// The per-trial inputs: drawn first, each from its own generator, so the order below only
 /// fixes the order of `trials.csv` columns. An input in a correlation group is drawn through a
 /// Gaussian copula: its normal score mixes the group's common factor with its own normal draw,
@@ -570,7 +588,44 @@ pub fn run_trial(
     seed: u64,
     trial: u64,
     state: &mut TrialState,
+    recorder: Recorder<'_>,
+) {
+    run_observed(model, seed, trial, state, recorder, None);
+}
+
+/// Runs trial `trial` of `model` with `seed` as [`run_trial`] does with [`Recorder::Record`],
+/// and appends each site's [`SiteDay`] to `sites` at the end of every day (day-major: all sites
+/// of day 0, then of day 1, …). The untraced [`run_trial`] compiles without this observer.
+pub fn trace_trial(
+    model: &Model,
+    seed: u64,
+    trial: u64,
+    state: &mut TrialState,
+    daily: &mut DailyBuffer,
+    accumulator: &mut Accumulator,
+    sites: &mut Vec<SiteDay>,
+) {
+    run_observed(
+        model,
+        seed,
+        trial,
+        state,
+        Recorder::Record { daily, accumulator },
+        Some(&mut |model, state, day, totals| trace_sites(model, state, day, totals, sites)),
+    );
+}
+
+/// The trial itself: [`run_trial`], calling `observe`, if any, at the end of every day, after
+/// the record. One function for both, so that the day's steps stay inlined into one loop (two
+/// instances of a generic loop would each call them instead, 5% slower untraced).
+#[allow(clippy::type_complexity)]
+fn run_observed(
+    model: &Model,
+    seed: u64,
+    trial: u64,
+    state: &mut TrialState,
     mut recorder: Recorder<'_>,
+    mut observe: Option<&mut dyn FnMut(&Model, &TrialState, usize, &Totals)>,
 ) {
     state.reset(model);
     let failure_probability = draw_inputs(model, seed, trial, state);
@@ -601,6 +656,9 @@ pub fn run_trial(
         }
         for day in 0..first_day {
             end_day(model, state, day, &totals, &mut recorder);
+            if let Some(observe) = observe.as_deref_mut() {
+                observe(model, state, day, &totals);
+            }
         }
     }
     for day in first_day..model.days {
@@ -612,6 +670,9 @@ pub fn run_trial(
         finish(model, state, day, &mut totals);
         reroute(model, state, day, &mut totals);
         end_day(model, state, day, &totals, &mut recorder);
+        if let Some(observe) = observe.as_deref_mut() {
+            observe(model, state, day, &totals);
+        }
     }
     if let Recorder::Record { daily, accumulator } = recorder {
         accumulator.push(&state.outcome);
@@ -940,6 +1001,97 @@ fn record(
             .site_online_racks_at_deadline
             .extend(state.site.iter().map(|x| x.online_racks));
     }
+}
+
+/// Appends every site's [`SiteDay`] at the end of `day` (traced trials only).
+fn trace_sites(
+    model: &Model,
+    state: &TrialState,
+    day: usize,
+    totals: &Totals,
+    sites: &mut Vec<SiteDay>,
+) {
+    let types = model.accelerators.len();
+    for (i, site_state) in state.site.iter().enumerate() {
+        let pairs = i * types..(i + 1) * types;
+        let racks_staged = pairs.clone().map(|k| state.waiting.get(k)).sum();
+        let racks_awaiting_power: u64 = pairs.map(|k| state.awaiting_power.get(k)).sum();
+        sites.push(SiteDay {
+            energized_mw: site_state.energized_kw / 1000.0,
+            racks_staged,
+            racks_awaiting_power,
+            racks_in_bring_up: site_state.racks_on_floor
+                - site_state.online_racks
+                - racks_awaiting_power,
+            racks_online: site_state.online_racks,
+            held_by: site_held_by(model, state, i, day, totals),
+        });
+    }
+}
+
+/// What held site `i` at the end of `day`, in the words of [`Bottleneck`] (`docs/outputs.md`,
+/// `trace-N.csv`): `None` once the fleet has reached the target. Otherwise the first stage, from
+/// the crews on, where the site's racks are stuck: racks waiting with hall and floor room
+/// (install: the crews would have set them today otherwise); installed without usable power, or
+/// waiting without hall room under the power caps (power); waiting without floor room (space);
+/// in burn-in, repair or pod acceptance (bring-up). A site with none of these is held by supply
+/// if it has room for a rack, by space if only its floor is full, by power while a phase is
+/// still to open or a power cap leaves its open halls unusable, and by nothing when it is built
+/// out.
+fn site_held_by(
+    model: &Model,
+    state: &TrialState,
+    i: usize,
+    day: usize,
+    totals: &Totals,
+) -> Option<Bottleneck> {
+    if totals.online_gpus >= model.target_gpus {
+        return None;
+    }
+    let types = model.accelerators.len();
+    let site = &model.sites[i];
+    let site_state = &state.site[i];
+    let floor_room = site.max_racks - site_state.racks_on_floor;
+    let hall_kw = room_it_kw(state, model, i, day);
+    let (mut install, mut power, mut space) = (false, false, false);
+    let mut awaiting = 0u64;
+    let (mut has_room, mut has_power_room) = (false, false);
+    for (a, rack) in model.accelerators.iter().enumerate() {
+        let k = i * types + a;
+        awaiting += state.awaiting_power.get(k);
+        if !site.accepts[a] {
+            continue;
+        }
+        let waiting = if model.staging == Staging::Site {
+            state.waiting.get(k)
+        } else {
+            state.pool[a]
+        };
+        let power_room = whole_racks(hall_kw, rack.racks_per_kw);
+        let fit = waiting.min(power_room).min(floor_room);
+        install |= fit > 0;
+        power |= waiting.min(floor_room) > fit;
+        space |= waiting > floor_room;
+        has_room |= power_room > 0 && floor_room > 0;
+        has_power_room |= power_room > 0;
+    }
+    power |= awaiting > 0;
+    let bring_up = site_state.racks_on_floor > site_state.online_racks + awaiting;
+    let phase_to_open = state.phase_open[i]
+        .iter()
+        .any(|&(open, _)| open > day as i64);
+    let capped = site_state.open_it_kw - site_state.committed_it_kw > hall_kw + EPS;
+    [
+        (install, Bottleneck::Install),
+        (power, Bottleneck::Power),
+        (space, Bottleneck::Space),
+        (bring_up, Bottleneck::BringUp),
+        (has_room, Bottleneck::Supply),
+        (has_power_room, Bottleneck::Space),
+        (phase_to_open || capped, Bottleneck::Power),
+    ]
+    .into_iter()
+    .find_map(|(holds, kind)| holds.then_some(kind))
 }
 
 /// The metrics [`record`] records: adding a [`Metric`] fails to compile here until `record`

@@ -86,13 +86,20 @@ pub fn write_daily_csv(
 
 /// Numbers as short as they can be without losing precision that matters: integers stay
 /// integers, other values keep 6 significant decimals.
-fn format_number(v: f64) -> String {
+pub(super) fn format_number(v: f64) -> String {
     if v == v.trunc() && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else {
         let s = format!("{v:.6}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
+}
+
+/// The `trials.csv` column of site `id`'s racks online at the end of the deadline day, named
+/// like the file's per-site inputs (`install_racks_per_day.<site>`):
+/// `racks_online_at_deadline.<site>`.
+pub fn trials_site_column(id: &str) -> String {
+    format!("racks_online_at_deadline.{id}")
 }
 
 /// Streams `trials.csv`: one row per trial with its sampled inputs and outcomes.
@@ -106,11 +113,13 @@ pub struct TrialsCsv<W: Write> {
 impl<W: Write> TrialsCsv<W> {
     /// Writes the header: `trial`, the input columns, then `full_capacity_date`,
     /// `met_target_by_deadline`, `online_gpus_at_deadline`, `available_gpus_at_deadline`,
-    /// `delivered_gpus_at_deadline` and `gpu_days_short_<kind>` for each cause of missing GPUs
-    /// (missing GPUs summed over the days up to the deadline).
+    /// `delivered_gpus_at_deadline`, `gpu_days_short_<kind>` for each cause of missing GPUs
+    /// (missing GPUs summed over the days up to the deadline), then
+    /// `racks_online_at_deadline.<site>` for each of `site_ids` ([`trials_site_column`]).
     pub fn new(
         w: W,
         input_names: &[String],
+        site_ids: &[String],
         start: Date,
         deadline_day: u32,
     ) -> Result<Self, ExportError> {
@@ -128,6 +137,7 @@ impl<W: Write> TrialsCsv<W> {
             .map(String::from),
         );
         header.extend(Bottleneck::ALL.map(Bottleneck::gpu_days_column));
+        header.extend(site_ids.iter().map(|id| trials_site_column(id)));
         out.write_record(&header)?;
         Ok(TrialsCsv {
             out,
@@ -156,6 +166,11 @@ impl<W: Write> TrialsCsv<W> {
         record.push(o.available_gpus_at_deadline.to_string());
         record.push(o.delivered_gpus_at_deadline.to_string());
         record.extend(o.shortfall_gpu_days.iter().map(|d| d.to_string()));
+        record.extend(
+            o.site_online_racks_at_deadline
+                .iter()
+                .map(|r| r.to_string()),
+        );
         self.out.write_record(&record)?;
         Ok(())
     }

@@ -118,11 +118,19 @@ fn table_names_every_headline_figure() {
 fn trials_csv_streams_one_row_per_trial() {
     let mut out = Vec::new();
     let start: jiff::civil::Date = "2026-01-01".parse().unwrap();
-    let mut w = TrialsCsv::new(&mut out, &["slip_days.s".to_string()], start, 30).unwrap();
+    let mut w = TrialsCsv::new(
+        &mut out,
+        &["slip_days.s".to_string()],
+        &["hall".to_string()],
+        start,
+        30,
+    )
+    .unwrap();
     let outcome = crate::stats::TrialOutcome {
         full_capacity_day: Some(13),
         inputs: vec![2.0],
         shortfall_gpu_days: [13, 0, 0, 0, 0],
+        site_online_racks_at_deadline: vec![7],
         ..Default::default()
     };
     w.write(0, &outcome).unwrap();
@@ -131,7 +139,7 @@ fn trials_csv_streams_one_row_per_trial() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "trial,slip_days.s,full_capacity_date,met_target_by_deadline,online_gpus_at_deadline,available_gpus_at_deadline,delivered_gpus_at_deadline,gpu_days_short_supply,gpu_days_short_power,gpu_days_short_install,gpu_days_short_space,gpu_days_short_bring_up"
+        "trial,slip_days.s,full_capacity_date,met_target_by_deadline,online_gpus_at_deadline,available_gpus_at_deadline,delivered_gpus_at_deadline,gpu_days_short_supply,gpu_days_short_power,gpu_days_short_install,gpu_days_short_space,gpu_days_short_bring_up,racks_online_at_deadline.hall"
     );
-    assert_eq!(lines.next().unwrap(), "0,2,2026-01-14,1,0,0,0,13,0,0,0,0");
+    assert_eq!(lines.next().unwrap(), "0,2,2026-01-14,1,0,0,0,13,0,0,0,0,7");
 }

@@ -1,5 +1,6 @@
-//! A run's results folder: `summary.json`, `daily.csv`, `scenario.resolved.toml`, the charts and,
-//! streamed while the trials run, `trials.csv`.
+//! A run's results folder: `summary.json`, `daily.csv`, `sites.csv`, `scenario.resolved.toml`,
+//! the charts, `trace-<TRIAL>.csv` with its chart for each traced trial and, streamed while the
+//! trials run, `trials.csv`.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -12,8 +13,8 @@ use super::{
     ChartOptions, IoContext, ResultsError, WrittenCharts, publish, temp_in, write_atomic,
     write_charts, write_run_report,
 };
-use crate::analysis::RunResult;
-use crate::chart::ChartData;
+use crate::analysis::{RunResult, Trace};
+use crate::chart::{ChartData, TraceChart};
 use crate::model::Model;
 use crate::output::{self, TrialsCsv};
 use crate::stats::TrialOutcome;
@@ -29,9 +30,9 @@ pub struct RunFiles {
     pub report: Option<PathBuf>,
 }
 
-/// Writes `summary.json`, `daily.csv` and `scenario.resolved.toml` of `result` into `dir`, then
-/// its charts and `report.html` when `charts` is given (drawn from the files just written, as
-/// `capsim plot` would redraw them).
+/// Writes `summary.json`, `daily.csv`, `sites.csv` and `scenario.resolved.toml` of `result`
+/// into `dir`, then its charts and `report.html` when `charts` is given (drawn from the files
+/// just written, as `capsim plot` would redraw them).
 pub fn write_run(
     dir: &Path,
     result: &RunResult,
@@ -45,11 +46,20 @@ pub fn write_run(
     write_atomic(&dir.join("daily.csv"), |w| {
         output::write_daily_csv(&rows, &result.site_ids(), w)
     })?;
+    let info = crate::engine::run_info(&result.scenario, result.seed);
+    write_atomic(&dir.join("sites.csv"), |w| {
+        output::write_sites_csv(&result.accumulator, &info, w)
+    })?;
     write_atomic(&dir.join("scenario.resolved.toml"), |w| {
         Ok(w.write_all(result.resolved_toml.as_bytes())?)
     })?;
     let mut files = RunFiles {
-        files: vec!["summary.json", "daily.csv", "scenario.resolved.toml"],
+        files: vec![
+            "summary.json",
+            "daily.csv",
+            "sites.csv",
+            "scenario.resolved.toml",
+        ],
         charts: WrittenCharts::default(),
         report: None,
     };
@@ -83,6 +93,11 @@ impl TrialsCsvFile {
         let rows = TrialsCsv::new(
             BufWriter::new(file),
             model.input_names(),
+            &model
+                .sites()
+                .iter()
+                .map(|site| site.id().to_string())
+                .collect::<Vec<_>>(),
             start,
             model.deadline_day() as u32,
         )
@@ -120,4 +135,33 @@ impl TrialsCsvFile {
         drop(w);
         publish(self.tmp, &self.path)
     }
+}
+
+/// Writes `trace-<TRIAL>.csv` of `trace` into `dir` (dates from `start`) and, when `charts` is
+/// given, `charts/trace-<TRIAL>.<format>` drawn from the file just written. Returns the files
+/// written.
+pub fn write_trace(
+    dir: &Path,
+    trace: &Trace,
+    start: Date,
+    deadline: Date,
+    charts: Option<&ChartOptions>,
+) -> Result<Vec<PathBuf>, ResultsError> {
+    let name = format!("trace-{}", trace.trial);
+    let csv = dir.join(format!("{name}.csv"));
+    write_atomic(&csv, |w| output::write_trace_csv(trace, start, w))?;
+    let mut files = vec![csv.clone()];
+    if let Some(options) = charts {
+        let chart = TraceChart::read(&csv, deadline).map_err(|source| ResultsError::Chart {
+            context: format!("reading {} back for its chart", csv.display()),
+            source,
+        })?;
+        files.extend(super::write_chart_formats(
+            dir,
+            &name,
+            &options.formats,
+            |format| crate::chart::render_trace(&chart, format, options.size),
+        )?);
+    }
+    Ok(files)
 }

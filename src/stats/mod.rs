@@ -30,6 +30,7 @@ pub use schema::{
     site_online_column,
 };
 pub use sensitivity::{Index, SobolIndices, average_ranks, pearson, sobol, spearman};
+pub(crate) use summary::date_after;
 pub use summary::{
     BottleneckShare, DailyRow, FullCapacityDate, GpuDistribution, PhaseSummary, Proportion,
     RunInfo, SCHEMA_VERSION, ShortfallAtDeadline, SiteInfo, SiteSummary, Summary, daily_rows,

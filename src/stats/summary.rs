@@ -279,7 +279,7 @@ impl DailyRow {
 
 /// The date `day` days after `start`; empty past the calendar's range (year 9999), which
 /// validated scenarios cannot reach.
-fn date_after(start: Date, day: f64) -> String {
+pub(crate) fn date_after(start: Date, day: f64) -> String {
     jiff::Span::new()
         .try_days(day.round() as i64)
         .ok()

@@ -95,7 +95,7 @@ fn run_prints_a_table_and_says_where_it_wrote() {
         .stdout(contains("alpha"))
         .stdout(contains("beta"))
         .stdout(contains(
-            "Wrote summary.json, daily.csv, scenario.resolved.toml",
+            "Wrote summary.json, daily.csv, sites.csv, scenario.resolved.toml",
         ));
 }
 

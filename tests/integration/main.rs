@@ -82,6 +82,10 @@
 //!   pipes, huge files and deep chains in `extends`, quadratic loading, long ids and control
 //!   characters, huge thread counts: each exits 2 with a located message, or runs with the right
 //!   answer at the limit; random numbers in random fields (proptest) never panic.
+//! - `trace`: `run --trace TRIAL` re-simulates exactly that trial of the run (its deadline figures
+//!   and per-site racks equal its `trials.csv` row, on 1 and 2 threads); a deterministic
+//!   scenario's `held_by` sequence is the one worked out by hand; the trace chart's strips;
+//!   out-of-range traces exit 2; `sites.csv` agrees with `summary.json` and merged shards.
 //! - `exports`: the shape and internal consistency of `summary.json`, `daily.csv`, `trials.csv`
 //!   and `scenario.resolved.toml`.
 //!
@@ -114,6 +118,7 @@ mod sources;
 mod statistics;
 mod status;
 mod sweep;
+mod trace;
 mod util;
 mod validate_caps;
 mod worked_example;

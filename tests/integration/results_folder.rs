@@ -101,6 +101,7 @@ fn a_run_replaces_the_whole_folder_with_its_own_files() {
             ".capsim-results",
             "daily.csv",
             "scenario.resolved.toml",
+            "sites.csv",
             "summary.json"
         ],
         "no trials.csv or charts of the previous run"

@@ -85,6 +85,7 @@ fn merged_shards_are_byte_identical_to_the_unsharded_run() {
             &[
                 "summary.json",
                 "daily.csv",
+                "sites.csv",
                 "scenario.resolved.toml",
                 "trials.csv",
                 "charts/fan.png",

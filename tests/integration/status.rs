@@ -301,9 +301,21 @@ fn a_scenario_without_a_status_gives_the_bytes_it_gave_before() {
             "--no-charts",
         ],
     );
-    let trials = std::fs::read(out.path("trials.csv")).unwrap();
+    let trials = std::fs::read_to_string(out.path("trials.csv")).unwrap();
+    // Without the per-site `racks_online_at_deadline.<site>` columns added since (two sites).
+    let before: String = trials
+        .lines()
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            cells[..cells.len() - 2].join(",") + "\n"
+        })
+        .collect();
     assert_eq!(crc32fast::hash(&out.daily_bytes), 0x243c_8eba, "daily.csv");
-    assert_eq!(crc32fast::hash(&trials), 0xef39_2bcd, "trials.csv");
+    assert_eq!(
+        crc32fast::hash(before.as_bytes()),
+        0xef39_2bcd,
+        "trials.csv"
+    );
 }
 
 #[test]
