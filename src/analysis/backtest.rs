@@ -17,7 +17,7 @@
 //!   closed).
 
 use jiff::civil::Date;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::{self, EngineConfig, EngineError};
 use crate::model::{DistError, Model, Probe};
@@ -48,7 +48,7 @@ pub enum BacktestError {
 }
 
 /// Where an observed value falls against the simulated P10–P90 band.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Position {
     /// Below P10: reality came in lower than most trials (the model was optimistic).
@@ -71,7 +71,7 @@ impl Position {
 }
 
 /// An observed value placed in a simulated distribution.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Ranked {
     /// Simulated P10.
     pub p10: f64,
@@ -127,7 +127,7 @@ pub fn mid_rank_pct(sorted: &[f64], value: f64) -> f64 {
 }
 
 /// One observation with its place in the simulated distribution.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RankedObservation {
     /// The day (the value is at its end).
     pub date: Date,
@@ -146,7 +146,7 @@ pub struct RankedObservation {
 
 /// How well a set of observations is covered: a calibrated model puts about 80% inside
 /// [P10, P90], about 10% on each side, with ranks spread evenly (mean near 50%).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
     /// Observations counted.
     pub observations: usize,
@@ -214,7 +214,7 @@ impl Calibration {
 
 /// The simulated P10, median and P90 of one observed metric (fleet-wide or at one site) over
 /// time, at up to [`BAND_POINTS`] days from start to horizon.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Band {
     /// The metric.
     pub metric: ObservedMetric,
@@ -231,7 +231,7 @@ pub struct Band {
 }
 
 /// The result of one backtest.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Backtest {
     /// Scenario name.
     pub scenario: String,
@@ -252,7 +252,7 @@ pub struct Backtest {
 }
 
 /// One backtest in a report: the result with the name and file it was run from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BacktestEntry {
     /// Unique label (the file stem), also the name of its fan chart.
     pub name: String,
@@ -264,7 +264,7 @@ pub struct BacktestEntry {
 }
 
 /// Several backtests and the calibration over all of their observations: `backtest.json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BacktestReport {
     /// The capsim version that ran them.
     pub capsim_version: String,

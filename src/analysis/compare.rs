@@ -348,7 +348,7 @@ impl CompareResult {
 }
 
 /// `compare.json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CompareReport {
     /// The capsim version that wrote it.
     pub capsim_version: String,
@@ -367,7 +367,7 @@ pub struct CompareReport {
 }
 
 /// One scenario's own results, as `compare.json` lists them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScenarioEntry {
     /// Its label.
     pub label: String,
@@ -392,7 +392,7 @@ pub struct ScenarioEntry {
 }
 
 /// One scenario compared with the baseline.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ComparisonEntry {
     /// The scenario's label.
     pub scenario: String,
@@ -403,16 +403,21 @@ pub struct ComparisonEntry {
     pub diff: PairedComparison,
 }
 
-/// How the intervals are computed (so a reader of the JSON need not look it up).
-#[derive(Debug, Clone, Serialize)]
+/// How the intervals are computed (so a reader of the JSON need not look it up). Fixed text,
+/// not read back: a deserialized report has empty strings here.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Methods {
     /// The paired intervals.
+    #[serde(skip_deserializing)]
     pub paired: &'static str,
     /// The unpaired interval of the P(target) difference.
+    #[serde(skip_deserializing)]
     pub p_target_unpaired: &'static str,
     /// The unpaired interval of the GPU difference.
+    #[serde(skip_deserializing)]
     pub gpus_unpaired: &'static str,
     /// Which way differences are taken.
+    #[serde(skip_deserializing)]
     pub difference: &'static str,
 }
 

@@ -16,7 +16,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::AnalysisError;
 use super::run::{DEFAULT_SEED, DEFAULT_TRIALS};
@@ -33,7 +33,7 @@ pub const BOOTSTRAP_RESAMPLES: usize = 200;
 pub const MIN_TRIALS: u64 = 2;
 
 /// How inputs are ranked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     /// Spearman rank correlation of each input with the outcomes, from one run.
@@ -98,8 +98,10 @@ impl SensitivityRequest {
     }
 }
 
-/// One input's Spearman correlations.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One input's Spearman correlations. Its fields are all optional but its keys are its own, so
+/// an untagged [`Ranking`] read back tells it from the other kinds of row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SpearmanRow {
     /// The input, as `trials.csv` names it.
     pub input: String,
@@ -114,7 +116,7 @@ pub struct SpearmanRow {
 }
 
 /// One input's swing.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SwingRow {
     /// The input, as `trials.csv` names it.
     pub input: String,
@@ -137,7 +139,7 @@ pub struct SwingRow {
 }
 
 /// One input group's Sobol indices.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SobolRow {
     /// The input group, as `docs/model.md` names it (e.g. `site/a/phase/0`).
     pub input: String,
@@ -148,7 +150,7 @@ pub struct SobolRow {
 }
 
 /// The ranked inputs, largest effect first; one kind per [`Method`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Ranking {
     /// Spearman correlations, by |ρ| with the full-capacity day.
@@ -171,7 +173,7 @@ impl Ranking {
 }
 
 /// The baseline run (all inputs random, the run seed).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
     /// Share of trials that reach the target by the deadline.
     pub p_target_by_deadline: f64,
@@ -182,7 +184,7 @@ pub struct Baseline {
 }
 
 /// A finished sensitivity analysis: `sensitivity.json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SensitivityResult {
     /// The capsim version that ran it.
     pub capsim_version: String,
@@ -207,7 +209,9 @@ pub struct SensitivityResult {
     pub deadline: String,
     /// The baseline run.
     pub baseline: Baseline,
-    /// How the ranking was computed, in words.
+    /// How the ranking was computed, in words (fixed text, not read back: empty in a
+    /// deserialized result).
+    #[serde(skip_deserializing)]
     pub how: &'static str,
     /// Inputs left out because they do not vary.
     pub constant_inputs: Vec<String>,

@@ -744,7 +744,7 @@ pub struct SweepPartial {
 }
 
 /// The results of one grid point that the report shows: the headline of its [`Summary`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Headline {
     /// P(target by deadline), with its 95% interval.
     pub p_target_by_deadline: Proportion,
@@ -768,7 +768,7 @@ impl From<Summary> for Headline {
 }
 
 /// One grid point's values and results, as `sweep.json` lists it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GridPoint {
     /// Each parameter's value.
     pub values: Vec<ParamValue>,
@@ -784,7 +784,7 @@ pub struct GridPoint {
 }
 
 /// A finished sweep; serialized, it is `sweep.json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepResult {
     /// The version of capsim that ran it.
     pub capsim_version: String,
@@ -806,7 +806,7 @@ pub struct SweepResult {
     pub parameters: Vec<SweepParameter>,
     /// Notes on the parameters, e.g. that a sweep fixes what the scenario draws from a
     /// distribution (absent when there are none).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
     /// Every grid point, the first parameter outermost.
     pub points: Vec<GridPoint>,

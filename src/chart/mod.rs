@@ -87,6 +87,14 @@ pub use trace::{TraceChart, TraceSite, render_trace};
 /// scaled to a paper column.
 pub const DEFAULT_SIZE: (u32, u32) = (1200, 700);
 
+/// Smallest width or height the commands draw at, in pixels: below it titles and legends no
+/// longer fit.
+pub const MIN_SIDE: u32 = 200;
+
+/// Largest width or height the commands draw at, in pixels: an 8000 × 8000 PNG already holds
+/// 192 MB of pixels while it is drawn.
+pub const MAX_SIDE: u32 = 8000;
+
 /// Which chart to draw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChartKind {

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use capsim::chart::ChartFormat;
+use capsim::results::{ChartOptions, ResultsError};
 use clap::{Args, Parser, Subcommand};
 
 /// Monte Carlo capacity planning for AI compute build-outs.
@@ -20,7 +22,8 @@ pub(crate) enum Command {
     Validate(ValidateArgs),
     /// Measure throughput (trials/s) at 1 thread and at all cores, and peak memory.
     Bench(BenchArgs),
-    /// Redraw the charts of a results folder from its summary.json and daily.csv.
+    /// Redraw the charts of any results folder (run, compare, sweep, sensitivity, backtest) from
+    /// its files, without re-simulating.
     Plot(PlotArgs),
     /// Merge the partial results of a sharded run, sweep or compare (`--shard K/N`) exactly
     /// into the outputs the unsharded command writes.
@@ -89,6 +92,54 @@ pub(crate) struct OutputFlags {
     /// Do not draw charts (by default PNG and SVG charts go to OUT/charts/).
     #[arg(long)]
     pub(crate) no_charts: bool,
+    #[command(flatten)]
+    pub(crate) chart: ChartFlags,
+}
+
+/// How charts are drawn: every command that draws takes these.
+#[derive(Debug, Args)]
+pub(crate) struct ChartFlags {
+    /// Image format(s) of the charts in OUT/charts/.
+    #[arg(long, value_enum, default_value_t = ImageFormat::Both)]
+    pub(crate) format: ImageFormat,
+    /// Chart width in pixels, 200 to 8000.
+    #[arg(long, default_value_t = capsim::chart::DEFAULT_SIZE.0, value_parser = parse_side)]
+    pub(crate) width: u32,
+    /// Chart height in pixels, 200 to 8000 (a backtest fan chart scales its own height, 220 +
+    /// 300 per panel at the default, by HEIGHT / 700).
+    #[arg(long, default_value_t = capsim::chart::DEFAULT_SIZE.1, value_parser = parse_side)]
+    pub(crate) height: u32,
+}
+
+impl ChartFlags {
+    /// The flags as the library's chart options (checked again there), with no command line.
+    pub(crate) fn options(&self) -> Result<ChartOptions, ResultsError> {
+        let formats = match self.format {
+            ImageFormat::Png => vec![ChartFormat::Png],
+            ImageFormat::Svg => vec![ChartFormat::Svg],
+            ImageFormat::Both => vec![ChartFormat::Png, ChartFormat::Svg],
+        };
+        ChartOptions::new(formats, (self.width, self.height))
+    }
+
+    /// The charts' extensions for a "Wrote ..." line: `{png,svg}`, `png` or `svg`.
+    pub(crate) fn extensions(&self) -> &'static str {
+        match self.format {
+            ImageFormat::Png => "png",
+            ImageFormat::Svg => "svg",
+            ImageFormat::Both => "{png,svg}",
+        }
+    }
+}
+
+/// A chart width or height, [`capsim::chart::MIN_SIDE`] to [`capsim::chart::MAX_SIDE`]
+/// pixels.
+fn parse_side(arg: &str) -> Result<u32, String> {
+    let (min, max) = (capsim::chart::MIN_SIDE, capsim::chart::MAX_SIDE);
+    match arg.trim().parse::<u32>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!("expected a size in pixels from {min} to {max}")),
+    }
 }
 
 impl OutputFlags {
@@ -194,9 +245,9 @@ pub(crate) struct MergeArgs {
     pub(crate) output: OutputFlags,
 }
 
-/// Image formats `plot` writes.
+/// Image formats of the charts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum PlotFormat {
+pub(crate) enum ImageFormat {
     /// PNG only.
     Png,
     /// SVG only.
@@ -207,17 +258,11 @@ pub(crate) enum PlotFormat {
 
 #[derive(Debug, Args)]
 pub(crate) struct PlotArgs {
-    /// A results folder written by `capsim run` (holding summary.json and daily.csv).
+    /// A results folder written by `capsim run`, `compare`, `sweep`, `sensitivity`,
+    /// `backtest` or `merge`.
     pub(crate) out_dir: PathBuf,
-    /// Image format(s) to write into OUT_DIR/charts/.
-    #[arg(long, value_enum, default_value_t = PlotFormat::Both)]
-    pub(crate) format: PlotFormat,
-    /// Image width in pixels.
-    #[arg(long, default_value_t = 1200, value_parser = clap::value_parser!(u32).range(200..=20000))]
-    pub(crate) width: u32,
-    /// Image height in pixels.
-    #[arg(long, default_value_t = 700, value_parser = clap::value_parser!(u32).range(150..=20000))]
-    pub(crate) height: u32,
+    #[command(flatten)]
+    pub(crate) chart: ChartFlags,
 }
 
 #[derive(Debug, Args)]

@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 use capsim::analysis::backtest::{BacktestEntry, BacktestReport};
 use capsim::engine::EngineConfig;
 use capsim::output::render_backtest_table;
-use capsim::results::{self, ChartOptions};
+use capsim::results;
 use capsim::scenario::Scenario;
 
 use super::args::BacktestArgs;
@@ -93,7 +93,7 @@ pub(crate) fn backtest(args: BacktestArgs) -> Result<()> {
     }
     bar.finish_and_clear();
     let report = BacktestReport::new(entries);
-    let charts = (!flags.no_charts).then(ChartOptions::default);
+    let charts = super::common::chart_options(flags)?;
     let written = results::write_backtest(folder.path(), &report, charts.as_ref())?;
 
     folder.unless_interrupted(Ok(()), total, total)?;
@@ -104,7 +104,10 @@ pub(crate) fn backtest(args: BacktestArgs) -> Result<()> {
     } else if !flags.quiet {
         let mut files = written.files.join(", ");
         if !written.charts.is_empty() {
-            files.push_str(", charts/{<backtest>-fan,calibration}.{png,svg}");
+            files.push_str(&format!(
+                ", charts/{{<backtest>-fan,calibration}}.{}",
+                flags.chart.extensions()
+            ));
         }
         to_stdout(|w| {
             write!(w, "{}", render_backtest_table(&report))?;

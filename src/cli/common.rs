@@ -11,7 +11,7 @@ use capsim::model::Model;
 use capsim::scenario::{self, Scenario};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::args::{RunFlags, ScenarioArgs};
+use super::args::{OutputFlags, RunFlags, ScenarioArgs};
 pub(crate) use capsim::analysis::run::{DEFAULT_SEED, DEFAULT_TRIALS};
 
 /// An error in what the user gave us (scenario or flags): exit code 2.
@@ -169,13 +169,15 @@ pub(crate) fn to_stdout(
     Ok(())
 }
 
-/// Chart options for a results folder: the defaults, with this command line quoted in
-/// `report.html`'s provenance.
-pub(crate) fn chart_options() -> capsim::results::ChartOptions {
-    capsim::results::ChartOptions {
-        command: Some(command_line()),
-        ..Default::default()
+/// The charts a command draws: none with `--no-charts`, else as its chart flags ask, with this
+/// command line quoted in `report.html`'s provenance.
+pub(crate) fn chart_options(flags: &OutputFlags) -> Result<Option<capsim::results::ChartOptions>> {
+    if flags.no_charts {
+        return Ok(None);
     }
+    let mut options = flags.chart.options()?;
+    options.command = Some(command_line());
+    Ok(Some(options))
 }
 
 /// The command line as typed: arguments joined by spaces, each one holding a space, a quote or

@@ -80,7 +80,7 @@ pub(crate) fn write_merged(m: &MergedRuns<'_>, dir: &Path, flags: &OutputFlags) 
 /// Writes the results of `result` into `folder`, swaps it into place and prints the table or
 /// JSON.
 fn finish(folder: ResultsFolder, result: &CompareResult, flags: &OutputFlags) -> Result<()> {
-    let charts = (!flags.no_charts).then(super::common::chart_options);
+    let charts = super::common::chart_options(flags)?;
     let written = results::write_compare(folder.path(), result, charts.as_ref())?;
     let done = result.trials * result.runs.len() as u64;
     folder.unless_interrupted(Ok(()), done, done)?;
@@ -101,7 +101,10 @@ fn finish(folder: ResultsFolder, result: &CompareResult, flags: &OutputFlags) ->
             files.push_str(", report.html");
         }
         if !written.charts.is_empty() {
-            files.push_str(", charts/{overlay,differences}.{png,svg}");
+            files.push_str(&format!(
+                ", charts/{{overlay,differences}}.{}",
+                flags.chart.extensions()
+            ));
         }
         to_stdout(|w| {
             write!(w, "{}", output::render_compare_table(&report))?;

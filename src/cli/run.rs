@@ -171,7 +171,7 @@ pub(crate) fn finish_results(
     flags: &OutputFlags,
     done: &str,
 ) -> Result<()> {
-    let charts = (!flags.no_charts).then(super::common::chart_options);
+    let charts = super::common::chart_options(flags)?;
     let written = results::write_run(folder.path(), result, charts.as_ref())?;
     if !flags.silent() {
         for note in &written.charts.skipped {

@@ -45,7 +45,7 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     let result = folder.unless_interrupted(result.map_err(Into::into), bar.position(), total)?;
     bar.finish_and_clear();
 
-    let charts = (!args.run.output.no_charts).then(super::common::chart_options);
+    let charts = super::common::chart_options(&args.run.output)?;
     let written = results::write_sensitivity(folder.path(), &result, charts.as_ref())?;
     folder.unless_interrupted(Ok(()), total, total)?;
     let shown = folder.shown().to_path_buf();
@@ -58,7 +58,10 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<()> {
             files.push_str(", report.html");
         }
         if !written.charts.is_empty() {
-            files.push_str(", charts/tornado.{png,svg}");
+            files.push_str(&format!(
+                ", charts/tornado.{}",
+                args.run.output.chart.extensions()
+            ));
         }
         to_stdout(|w| {
             write!(w, "{}", render_sensitivity_table(&result))?;

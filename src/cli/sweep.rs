@@ -75,7 +75,7 @@ pub(crate) fn write_merged(m: &MergedRuns<'_>, dir: &Path, flags: &OutputFlags) 
 
 /// Writes the folder of `result`, swaps it into place and prints the table or JSON.
 fn write_outputs(result: &SweepResult, folder: ResultsFolder, flags: &OutputFlags) -> Result<()> {
-    let charts = (!flags.no_charts).then(super::common::chart_options);
+    let charts = super::common::chart_options(flags)?;
     let written = results::write_sweep(folder.path(), result, charts.as_ref())?;
     let done = result.trials * result.points.len() as u64;
     folder.unless_interrupted(Ok(()), done, done)?;

@@ -20,8 +20,8 @@ pub struct BacktestFiles {
 }
 
 /// Writes `backtest.json` and `backtest.csv` of `report` into `dir`, then, when `charts` is
-/// given, each backtest's fan chart (sized to its panels) and the calibration chart (at
-/// `charts.size`) in each of `charts.formats`.
+/// given, its charts: each backtest's fan chart (as wide as `charts.size`, its height scaled
+/// from it) and the calibration chart (at `charts.size`).
 pub fn write_backtest(
     dir: &Path,
     report: &BacktestReport,
@@ -36,13 +36,25 @@ pub fn write_backtest(
         files: vec!["backtest.json", "backtest.csv"],
         charts: Vec::new(),
     };
-    let Some(options) = charts else {
-        return Ok(written);
-    };
+    if let Some(options) = charts {
+        written.charts = write_backtest_charts(dir, report, options)?;
+    }
+    Ok(written)
+}
+
+/// Draws each backtest's fan chart (sized by [`fan_size`]) and the calibration chart (at
+/// `options.size`) of `report` into `dir/charts/`, once per format: what [`write_backtest`]
+/// draws and [`redraw`](super::redraw()) redraws.
+pub(super) fn write_backtest_charts(
+    dir: &Path,
+    report: &BacktestReport,
+    options: &ChartOptions,
+) -> Result<Vec<PathBuf>, ResultsError> {
+    let mut written = Vec::new();
     for e in &report.backtests {
         let fan = fan_chart(e);
-        let size = chart::backtest_fan_size(fan.panels.len());
-        written.charts.extend(write_chart_formats(
+        let size = fan_size(fan.panels.len(), options.size);
+        written.extend(write_chart_formats(
             dir,
             &format!("{}-fan", e.name),
             &options.formats,
@@ -50,13 +62,26 @@ pub fn write_backtest(
         )?);
     }
     let calibration = calibration_chart(report);
-    written.charts.extend(write_chart_formats(
+    written.extend(write_chart_formats(
         dir,
         "calibration",
         &options.formats,
         |format| chart::render_calibration(&calibration, format, options.size),
     )?);
     Ok(written)
+}
+
+/// Tallest fan chart drawn, in pixels: the chart renderer's own limit.
+const FAN_MAX_HEIGHT: u32 = 20_000;
+
+/// The size of a fan chart of `panels` panels when the charts are asked for at `size`: the
+/// asked width, and [`chart::backtest_fan_size`]'s height (220 pixels of header and 300 per
+/// panel, at least the default height) scaled by the asked height over the default height, at
+/// most [`FAN_MAX_HEIGHT`]. At the default size it is `backtest_fan_size`'s.
+fn fan_size(panels: usize, (width, height): (u32, u32)) -> (u32, u32) {
+    let (_, natural) = chart::backtest_fan_size(panels);
+    let scaled = u64::from(natural) * u64::from(height) / u64::from(chart::DEFAULT_SIZE.1);
+    (width, scaled.min(u64::from(FAN_MAX_HEIGHT)) as u32)
 }
 
 /// The fan chart of one backtest: its bands over time with the observations on them.
@@ -183,5 +208,17 @@ mod tests {
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["rainier-fan.svg", "calibration.svg"]);
+    }
+
+    #[test]
+    fn a_fan_chart_takes_the_asked_width_and_scales_its_panel_heights_with_the_asked_height() {
+        // Default size: 220 + 300 per panel, at least 700.
+        assert_eq!(fan_size(1, chart::DEFAULT_SIZE), (1200, 700));
+        assert_eq!(fan_size(3, chart::DEFAULT_SIZE), (1200, 1120));
+        // Half the default height: half of each.
+        assert_eq!(fan_size(3, (800, 350)), (800, 560));
+        assert_eq!(fan_size(1, (2400, 1400)), (2400, 1400));
+        // Never taller than the renderer draws.
+        assert_eq!(fan_size(40, (1200, 8000)), (1200, FAN_MAX_HEIGHT));
     }
 }

@@ -8,6 +8,7 @@ use super::{
     ChartOptions, IoContext, ResultsError, report, write_atomic, write_chart_formats, write_run,
 };
 use crate::analysis::CompareResult;
+use crate::analysis::compare::CompareReport;
 use crate::chart::{self, ChartData};
 use crate::output;
 
@@ -49,35 +50,43 @@ pub fn write_compare(
     })?;
     files.files = vec!["compare.json", "compare.csv"];
     if let Some(options) = charts {
-        files.charts = write_overlay(dir, result, options)?;
-        files.charts.extend(write_chart_formats(
-            dir,
-            "differences",
-            &options.formats,
-            |format| chart::render_differences(&report, format, options.size),
-        )?);
-        files.report = Some(report::write_compare_report(dir, &report, options)?);
+        let (charts, report) = write_compare_charts(dir, &report, options)?;
+        files.charts = charts;
+        files.report = Some(report);
     }
     Ok(files)
 }
 
-/// Draws the overlay chart of the scenario folders in `dir` into `dir/charts/`, once per format.
-fn write_overlay(
+/// Draws the overlay of the scenario folders in `dir` (read back from their files) and the
+/// paired differences of `report` into `dir/charts/`, once per format, then `report.html`:
+/// what [`write_compare`] draws and [`redraw`](super::redraw()) redraws. Returns the charts
+/// and the report.
+pub(super) fn write_compare_charts(
     dir: &Path,
-    result: &CompareResult,
+    report: &CompareReport,
     options: &ChartOptions,
-) -> Result<Vec<PathBuf>, ResultsError> {
-    let mut runs = Vec::with_capacity(result.runs.len());
-    for label in result.labels() {
-        let data = ChartData::read_dir(&dir.join(label)).map_err(|source| ResultsError::Chart {
-            context: "reading the results back for the overlay chart".into(),
-            source,
+) -> Result<(Vec<PathBuf>, PathBuf), ResultsError> {
+    let mut runs = Vec::with_capacity(report.scenarios.len());
+    for scenario in &report.scenarios {
+        let data = ChartData::read_dir(&dir.join(&scenario.label)).map_err(|source| {
+            ResultsError::Chart {
+                context: "reading the results back for the overlay chart".into(),
+                source,
+            }
         })?;
-        runs.push((label.to_owned(), data));
+        runs.push((scenario.label.clone(), data));
     }
-    write_chart_formats(dir, "overlay", &options.formats, |format| {
+    let mut written = write_chart_formats(dir, "overlay", &options.formats, |format| {
         chart::render_overlay(&runs, format, options.size)
-    })
+    })?;
+    written.extend(write_chart_formats(
+        dir,
+        "differences",
+        &options.formats,
+        |format| chart::render_differences(report, format, options.size),
+    )?);
+    let page = report::write_compare_report(dir, report, options)?;
+    Ok((written, page))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 mod backtest;
 mod compare;
 pub mod folder;
+mod redraw;
 pub mod report;
 mod run;
 mod sensitivity;
@@ -26,6 +27,7 @@ use crate::output::ExportError;
 pub use backtest::{BacktestFiles, write_backtest};
 pub use compare::{CompareFiles, write_compare};
 pub use folder::{MARKER, ResultsFolder, remove_stale_temp_files};
+pub use redraw::{FolderKind, RedrawnFiles, redraw};
 pub use report::{REPORT_FILE, write_run_report};
 pub use run::{RunFiles, TrialsCsvFile, write_run, write_trace};
 pub use sensitivity::{SensitivityFiles, write_sensitivity};
@@ -174,6 +176,40 @@ pub struct ChartOptions {
     pub size: (u32, u32),
     /// The command line that made the folder, quoted in `report.html`'s provenance.
     pub command: Option<String>,
+}
+
+impl ChartOptions {
+    /// Charts in `formats` at `size` (width, height in pixels), each side
+    /// [`chart::MIN_SIDE`]`..=`[`chart::MAX_SIDE`], with no command line recorded.
+    pub fn new(formats: Vec<ChartFormat>, size: (u32, u32)) -> Result<ChartOptions, ResultsError> {
+        let options = ChartOptions {
+            formats,
+            size,
+            command: None,
+        };
+        options.check()?;
+        Ok(options)
+    }
+
+    /// An input error unless each side of the size is within [`chart::MIN_SIDE`]`..=`
+    /// [`chart::MAX_SIDE`] pixels and some format is asked for.
+    pub fn check(&self) -> Result<(), ResultsError> {
+        let sides = chart::MIN_SIDE..=chart::MAX_SIDE;
+        let (width, height) = self.size;
+        if !sides.contains(&width) || !sides.contains(&height) {
+            return Err(ResultsError::Refused(format!(
+                "chart size {width}×{height} pixels: width and height must each be {} to {} pixels",
+                chart::MIN_SIDE,
+                chart::MAX_SIDE
+            )));
+        }
+        if self.formats.is_empty() {
+            return Err(ResultsError::Refused(
+                "no chart format asked for: give PNG, SVG or both".into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for ChartOptions {

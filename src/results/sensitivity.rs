@@ -38,17 +38,31 @@ pub fn write_sensitivity(
         charts: Vec::new(),
         report: None,
     };
+    if let Some(options) = charts {
+        let (charts, report) = write_tornado(dir, result, options)?;
+        written.charts = charts;
+        written.report = Some(report);
+    }
+    Ok(written)
+}
+
+/// Draws the tornado chart of `result` into `dir/charts/`, once per format (nothing when no
+/// input was ranked), then `report.html`: what [`write_sensitivity`] draws and
+/// [`redraw`](super::redraw()) redraws. Returns the charts and the report.
+pub(super) fn write_tornado(
+    dir: &Path,
+    result: &SensitivityResult,
+    options: &ChartOptions,
+) -> Result<(Vec<PathBuf>, PathBuf), ResultsError> {
     let tornado = tornado(result);
-    let Some(options) = charts else {
-        return Ok(written);
-    };
+    let mut charts = Vec::new();
     if !tornado.rows.is_empty() {
-        written.charts = write_chart_formats(dir, "tornado", &options.formats, |format| {
+        charts = write_chart_formats(dir, "tornado", &options.formats, |format| {
             chart::render_tornado(&tornado, format, options.size)
         })?;
     }
-    written.report = Some(report::write_sensitivity_report(dir, &tornado, options)?);
-    Ok(written)
+    let page = report::write_sensitivity_report(dir, &tornado, options)?;
+    Ok((charts, page))
 }
 
 /// The tornado chart's first subtitle line: scenario, trials, seed, target and deadline, with

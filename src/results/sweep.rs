@@ -37,20 +37,33 @@ pub fn write_sweep(
         charts: Vec::new(),
         report: None,
     };
-    let Some(options) = charts else {
-        return Ok(written);
-    };
+    if let Some(options) = charts {
+        let (charts, report) = write_sweep_charts(dir, result, options)?;
+        written.charts = charts;
+        written.report = Some(report);
+    }
+    Ok(written)
+}
+
+/// Draws the chart of `result` into `dir/charts/` (`sweep.*` for one parameter, `heatmap.*`
+/// for two), once per format, then `report.html`: what [`write_sweep`] draws and
+/// [`redraw`](super::redraw()) redraws. Returns the charts and the report.
+pub(super) fn write_sweep_charts(
+    dir: &Path,
+    result: &SweepResult,
+    options: &ChartOptions,
+) -> Result<(Vec<PathBuf>, PathBuf), ResultsError> {
     let data = chart_data(result);
     let name = if result.parameters.len() == 1 {
         "sweep"
     } else {
         "heatmap"
     };
-    written.charts = write_chart_formats(dir, name, &options.formats, |format| {
+    let charts = write_chart_formats(dir, name, &options.formats, |format| {
         chart::render_sweep(&data, format, options.size)
     })?;
-    written.report = Some(report::write_sweep_report(dir, &data, options)?);
-    Ok(written)
+    let page = report::write_sweep_report(dir, &data, options)?;
+    Ok((charts, page))
 }
 
 /// What the sweep chart of `r` shows: a parameter whose values are not all numbers (dates,

@@ -16,7 +16,7 @@
 //!   independent samples, for contrast.
 //! - [`PairedComparison`]: all of the above from the compact per-trial records of two runs.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::quantile::{type7, wilson95};
 
@@ -151,7 +151,7 @@ pub fn newcombe_diff(x_a: u64, n_a: u64, x_b: u64, n_b: u64) -> Difference {
 }
 
 /// The paired difference in P(target by deadline).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TargetDifference {
     /// `P_scenario − P_baseline`.
     pub estimate: f64,
@@ -170,7 +170,7 @@ pub struct TargetDifference {
 }
 
 /// The paired difference in the full-capacity day.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct FullCapacityDifference {
     /// Median over trials where both reach the target of (scenario day − baseline day); `None`
     /// when no trial reaches it in both.
@@ -186,7 +186,7 @@ pub struct FullCapacityDifference {
 }
 
 /// The paired difference in mean available GPUs at the deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MeanDifference {
     /// `mean_scenario − mean_baseline`.
     pub estimate: f64,
@@ -201,7 +201,7 @@ pub struct MeanDifference {
 }
 
 /// Everything the comparison of one scenario with the baseline reports.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PairedComparison {
     /// Trials paired.
     pub trials: u64,

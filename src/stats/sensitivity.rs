@@ -9,7 +9,7 @@
 
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::quantile::type7;
 
@@ -64,7 +64,7 @@ pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
 }
 
 /// A Sobol index with its bootstrap interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Index {
     /// The estimate from all samples.
     pub estimate: f64,
@@ -75,7 +75,7 @@ pub struct Index {
 }
 
 /// First-order and total Sobol indices of one input.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SobolIndices {
     /// First-order index S_i (Saltelli 2010).
     pub first_order: Index,

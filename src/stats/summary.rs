@@ -2,7 +2,7 @@
 //! here are a public interface (scripts read them) and are documented in `docs/outputs.md`.
 
 use jiff::civil::Date;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::accumulator::Accumulator;
 use super::quantile::{type7, wilson95};
@@ -41,7 +41,7 @@ pub struct SiteInfo {
 }
 
 /// A proportion with its 95% Wilson score interval.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 pub struct Proportion {
     /// Point estimate: successes / trials.
     pub estimate: f64,
@@ -53,7 +53,7 @@ pub struct Proportion {
 
 /// When trials reach the target. A percentile that falls among trials that never reach it
 /// within the horizon is `null`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct FullCapacityDate {
     /// 10th percentile (ISO date).
     pub p10: Option<String>,
@@ -66,7 +66,7 @@ pub struct FullCapacityDate {
 }
 
 /// A distribution of GPU counts.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 pub struct GpuDistribution {
     /// Mean.
     pub mean: f64,
@@ -82,7 +82,7 @@ pub struct GpuDistribution {
 /// deadline, summed over trials) divide by cause (`docs/model.md`, "Where the missing GPUs
 /// are"). Shares sum to 1 when anything was missing; all are 0 otherwise. The fields are the
 /// [`Bottleneck`] kinds, named by [`Bottleneck::name`] (a test holds them in step).
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 pub struct BottleneckShare {
     /// Not yet delivered.
     pub supply: f64,

@@ -48,6 +48,10 @@
 //!   P(target) rises with the delivery rate; `*` wildcards; files, heatmap, exit codes.
 //! - `charts`: `run` writes the charts unless `--no-charts`; `plot` redraws them from a results
 //!   folder; bad results files exit 2 naming the file.
+//! - `plot`: every command that draws honours `--width/--height/--format` (PNG header and SVG
+//!   sizes, only the asked formats); `plot` redraws every kind of results folder, a merged one
+//!   too, charts and `report.html` byte-identical to what its command wrote; bad sizes and
+//!   unknown folders exit 2.
 //! - `shard`: `run --shard K/N` partials merged by `merge` are byte-identical to the unsharded
 //!   run for any shard count (unequal shards, more shards than a batch, one trial each); the
 //!   index can come from an array job's variable; bad sets of partials are refused, naming files.
@@ -107,6 +111,7 @@ mod exports;
 mod hostile_inputs;
 mod hostile_partials;
 mod mechanisms;
+mod plot;
 mod report;
 mod results_folder;
 mod robustness;
