@@ -94,7 +94,7 @@ pub(crate) fn run(args: RunArgs) -> Result<()> {
     let costs = folder.unless_interrupted(costs, run_trials, run_trials)?;
     // A precision run knows its trial count only now.
     check_traces(&args.trace, run_trials)?;
-    let charts = (!args.run.output.no_charts).then(super::common::chart_options);
+    let charts = super::common::chart_options(&args.run.output)?;
     let mut trace_summaries = String::new();
     for &trial in &args.trace {
         let trace = analysis::trace(&model, seed, trial);

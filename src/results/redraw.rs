@@ -11,10 +11,12 @@ use serde::de::DeserializeOwned;
 
 use super::backtest::write_backtest_charts;
 use super::compare::write_compare_charts;
+use super::run::write_trace_chart;
 use super::sensitivity::write_tornado;
 use super::sweep::write_sweep_charts;
 use super::{
-    ChartOptions, ResultsError, remove_stale_temp_files, report, write_charts, write_run_report,
+    ChartOptions, IoContext, ResultsError, remove_stale_temp_files, report, write_charts,
+    write_run_report,
 };
 use crate::chart::ChartData;
 
@@ -146,7 +148,12 @@ pub fn redraw(dir: &Path, options: &ChartOptions) -> Result<RedrawnFiles, Result
         FolderKind::Run => {
             let data =
                 ChartData::read_dir(dir).map_err(|e| ResultsError::Refused(e.to_string()))?;
-            let written = write_charts(dir, &data, options)?;
+            let mut written = write_charts(dir, &data, options)?;
+            for csv in trace_files(dir)? {
+                written
+                    .files
+                    .extend(write_trace_chart(dir, &csv, data.facts.deadline, options)?);
+            }
             redrawn.skipped = written.skipped;
             let page = write_run_report(dir, options.command.as_deref())?;
             (written.files, Some(page))
@@ -176,6 +183,26 @@ pub fn redraw(dir: &Path, options: &ChartOptions) -> Result<RedrawnFiles, Result
     redrawn.charts = charts;
     redrawn.report = page;
     Ok(redrawn)
+}
+
+/// The `trace-<TRIAL>.csv` files of the run folder `dir` (`capsim run --trace`), in name order.
+fn trace_files(dir: &Path) -> Result<Vec<PathBuf>, ResultsError> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).context(|| format!("reading {}", dir.display()))? {
+        let path = entry
+            .context(|| format!("reading {}", dir.display()))?
+            .path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let is_trace = name
+            .strip_prefix("trace-")
+            .and_then(|rest| rest.strip_suffix(".csv"))
+            .is_some_and(|trial| !trial.is_empty() && trial.bytes().all(|b| b.is_ascii_digit()));
+        if is_trace && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// `dir`'s `kind` file, read back; an input error naming the file and the field if it is not

@@ -152,16 +152,28 @@ pub fn write_trace(
     write_atomic(&csv, |w| output::write_trace_csv(trace, start, w))?;
     let mut files = vec![csv.clone()];
     if let Some(options) = charts {
-        let chart = TraceChart::read(&csv, deadline).map_err(|source| ResultsError::Chart {
-            context: format!("reading {} back for its chart", csv.display()),
-            source,
-        })?;
-        files.extend(super::write_chart_formats(
-            dir,
-            &name,
-            &options.formats,
-            |format| crate::chart::render_trace(&chart, format, options.size),
-        )?);
+        files.extend(write_trace_chart(dir, &csv, deadline, options)?);
     }
     Ok(files)
+}
+
+/// Draws `charts/trace-<TRIAL>.<format>` of the trace file `csv` (in `dir`), once per format:
+/// what [`write_trace`] draws and [`redraw`](super::redraw()) redraws.
+pub(super) fn write_trace_chart(
+    dir: &Path,
+    csv: &Path,
+    deadline: Date,
+    options: &ChartOptions,
+) -> Result<Vec<PathBuf>, ResultsError> {
+    let chart = TraceChart::read(csv, deadline).map_err(|source| ResultsError::Chart {
+        context: format!("reading {} back for its chart", csv.display()),
+        source,
+    })?;
+    let name = csv
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    super::write_chart_formats(dir, &name, &options.formats, |format| {
+        crate::chart::render_trace(&chart, format, options.size)
+    })
 }

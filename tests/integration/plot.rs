@@ -21,7 +21,8 @@ fn drawing_commands() -> Vec<(&'static str, Vec<String>)> {
     let tiny = fixture(TINY).to_string_lossy().into_owned();
     let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     vec![
-        ("run", args(&["run", &tiny, "-n", "40"])),
+        // Two traced trials: their charts are redrawn too.
+        ("run", args(&["run", &tiny, "-n", "40", "--trace", "3,12"])),
         ("compare", args(&["compare", &tiny, &tiny, "-n", "40"])),
         (
             "sweep",
@@ -143,6 +144,11 @@ fn every_drawing_command_honours_size_and_format_and_plot_redraws_its_charts_byt
         write_into(&args, &dir, &flags);
         let written = charts(&dir);
         assert_all(&written, format, (640, 420));
+        if name == "run" {
+            for trial in [3, 12] {
+                assert!(written.contains_key(&format!("trace-{trial}.{format}")));
+            }
+        }
         let report = dir.join("report.html");
         let page = fs::read(&report).ok();
         assert_eq!(page.is_some(), name != "backtest", "{name}: report.html");
