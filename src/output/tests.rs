@@ -43,6 +43,7 @@ fn run(trials: u64) -> (Summary, Vec<crate::stats::DailyRow>) {
             phases: vec![(100.0, s.sites[0].phases[0].planned)],
         }],
         warnings: Vec::new(),
+        prices: Vec::new(),
     };
     (Summary::new(&acc, &info), daily_rows(&acc, s.start))
 }
