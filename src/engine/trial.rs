@@ -447,14 +447,21 @@ impl Held {
     #[inline]
     fn add(&mut self, n: u64, rack: &AcceleratorModel) {
         self.racks += n;
-        self.usd += n * rack.price_usd;
+        self.usd = self.usd.saturating_add(value(n, rack));
     }
 
     #[inline]
     fn sub(&mut self, n: u64, rack: &AcceleratorModel) {
         self.racks -= n;
-        self.usd -= n * rack.price_usd;
+        self.usd = self.usd.saturating_sub(value(n, rack));
     }
+}
+
+/// The value of `n` racks of type `rack`, USD. Validation keeps a plan's value far inside
+/// `u64` (`MAX_PLAN_USD`); saturating keeps a larger status from wrapping.
+#[inline]
+fn value(n: u64, rack: &AcceleratorModel) -> u64 {
+    n.saturating_mul(rack.price_usd)
 }
 
 /// Where [`run_trial`] puts the daily series: recorded runs fill a buffer and an accumulator;
@@ -1193,7 +1200,7 @@ fn idle_by_cause(
     let mut usd = [0u64; Bottleneck::COUNT];
     let held = totals.awaiting_power.racks + totals.moving.racks;
     racks[Bottleneck::Power as usize] = held;
-    usd[Bottleneck::Power as usize] = totals.awaiting_power.usd + totals.moving.usd;
+    usd[Bottleneck::Power as usize] = totals.awaiting_power.usd.saturating_add(totals.moving.usd);
     for (w, rack) in waiting.iter().zip(&model.accelerators) {
         for (cause, n) in [
             (Bottleneck::Install, w.install),
@@ -1201,13 +1208,14 @@ fn idle_by_cause(
             (Bottleneck::Space, w.space),
         ] {
             racks[cause as usize] += n;
-            usd[cause as usize] += n * rack.price_usd;
+            usd[cause as usize] = usd[cause as usize].saturating_add(value(n, rack));
         }
     }
     let idle_racks = totals.delivered_racks.saturating_sub(totals.online.racks);
     let idle_usd = totals.delivered_usd.saturating_sub(totals.online.usd);
     racks[Bottleneck::BringUp as usize] = idle_racks.saturating_sub(racks.iter().sum());
-    usd[Bottleneck::BringUp as usize] = idle_usd.saturating_sub(usd.iter().sum());
+    let held_usd = usd.iter().fold(0u64, |sum, &v| sum.saturating_add(v));
+    usd[Bottleneck::BringUp as usize] = idle_usd.saturating_sub(held_usd);
     (racks, usd)
 }
 const _: () = every_metric_is_recorded(Metric::DeliveredGpus);
@@ -1464,7 +1472,7 @@ fn start_from_status(
                 // Lifted supply counts racks as delivered when they are installed.
                 totals.delivered_gpus += on_floor * gpus;
                 totals.delivered_racks += on_floor;
-                totals.delivered_usd += on_floor * rack.price_usd;
+                totals.delivered_usd = totals.delivered_usd.saturating_add(value(on_floor, rack));
             }
         }
     }
@@ -1482,7 +1490,7 @@ fn start_from_status(
             .sum();
         totals.delivered_racks += delivered;
         totals.delivered_gpus += delivered * gpus;
-        totals.delivered_usd += delivered * rack.price_usd;
+        totals.delivered_usd = totals.delivered_usd.saturating_add(value(delivered, rack));
         let placed: u64 = status
             .sites
             .iter()
@@ -1535,7 +1543,7 @@ fn arrive(model: &Model, state: &mut TrialState, day: usize, due: DueMask, total
             let gpus = u64::from(rack.gpus_per_rack);
             totals.delivered_gpus += new * gpus;
             totals.delivered_racks += new;
-            totals.delivered_usd += new * rack.price_usd;
+            totals.delivered_usd = totals.delivered_usd.saturating_add(value(new, rack));
             totals.rework_gpus -= reworked * gpus;
             totals.moving_gpus -= moved * gpus;
             totals.moving.sub(moved, rack);
@@ -1789,7 +1797,7 @@ fn place(
     if model.unlimited_supply {
         totals.delivered_gpus += n * u64::from(rack.gpus_per_rack);
         totals.delivered_racks += n;
-        totals.delivered_usd += n * rack.price_usd;
+        totals.delivered_usd = totals.delivered_usd.saturating_add(value(n, rack));
     }
     state.awaiting_power.add(i * types + a, n);
     totals.awaiting_power.add(n, rack);

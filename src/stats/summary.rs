@@ -643,4 +643,22 @@ mod tests {
             assert_eq!(at_deadline.get(b), b as usize as f64 + 1.0);
         }
     }
+
+    #[test]
+    fn idle_causes_are_the_delivered_bottleneck_names_and_the_largest_wins() {
+        let idle = IdleByCause::mean([0, 6, 2, 0, 8], 2);
+        let names: Vec<String> = IdleByCause::CAUSES.map(|b| b.name().to_owned()).into();
+        assert_eq!(keys(idle), names);
+        assert_eq!(
+            IdleByCause::CAUSES.map(|b| idle.get(b)),
+            [3.0, 1.0, 0.0, 4.0]
+        );
+        assert_eq!(idle.largest(), Some(Bottleneck::BringUp));
+        // A tie goes to the first in field order; nothing idle names nothing.
+        assert_eq!(
+            IdleByCause::mean([0, 5, 0, 5, 0], 1).largest(),
+            Some(Bottleneck::Power)
+        );
+        assert_eq!(IdleByCause::mean([0; 5], 0).largest(), None);
+    }
 }
