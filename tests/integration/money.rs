@@ -215,6 +215,18 @@ fn money_is_the_same_sharded_and_on_any_thread_count() {
         assert!(summary == fs::read(other.join("summary.json")).unwrap());
         assert!(daily == fs::read(other.join("daily.csv")).unwrap());
     }
+    // Capital is cumulative and idle inventory a part of it, in the mean of every day.
+    let table = Table::read(&one.join("daily.csv"));
+    let capital = table.numbers("capital_deployed_usd_mean");
+    let idle = table.numbers("idle_inventory_usd_mean");
+    assert!(
+        capital.windows(2).all(|w| w[0] <= w[1]),
+        "capital is cumulative"
+    );
+    assert!(
+        capital.iter().zip(&idle).all(|(c, i)| i <= c),
+        "idle is part of capital"
+    );
     let s: serde_json::Value = serde_json::from_slice(&summary).unwrap();
     assert!(json_f64(&s, "/money/capital_deployed_at_deadline_usd/mean") > 1e9);
     assert!(json_f64(&s, "/money/usd_days_idle_to_deadline/install") > 0.0);
