@@ -226,6 +226,10 @@ pub struct TrialState {
     operations_rng: TrialRng,
     /// Today's waiting racks of each rack type by what holds them ([`waiting_by_cause`]).
     waiting_split: Vec<Waiting>,
+    /// The same summed over the days so far up to the deadline (rack-days per type).
+    waiting_days: Vec<Waiting>,
+    /// Idle racks and their value summed over the days so far up to the deadline.
+    idle_days: IdleDays,
     outcome: TrialOutcome,
 }
 
@@ -325,6 +329,8 @@ impl TrialState {
             next_probe: 0,
             operations_rng: input_rng(0, 0, 0),
             waiting_split: vec![Waiting::default(); types],
+            waiting_days: vec![Waiting::default(); types],
+            idle_days: IdleDays::default(),
             outcome: TrialOutcome::default(),
         }
     }
@@ -743,6 +749,8 @@ impl TrialState {
         outcome.shortfall_gpu_days = [0; Bottleneck::COUNT];
         outcome.waiting_rack_days = [0; Bottleneck::COUNT];
         outcome.waiting_usd_days = [0; Bottleneck::COUNT];
+        self.waiting_days.fill(Waiting::default());
+        self.idle_days = IdleDays::default();
         outcome.full_capacity_day = None;
         outcome.probes.resize(model.probes().len(), 0.0);
     }
@@ -1009,24 +1017,30 @@ fn record(
         0.0
     };
     let mut split = std::mem::take(&mut state.waiting_split);
-    // The split serves the money figures (up to the deadline) and the shortfall (below target).
+    // The split serves the money figures (up to the deadline) and the shortfall (below target);
+    // with nothing staged neither reads it.
     if staged > 0 && (day <= model.deadline_day || totals.online_gpus < model.target_gpus) {
         waiting_by_cause(model, state, day, &mut split);
-    } else {
-        split.fill(Waiting::default());
     }
-    let short = shortfall(model, totals, &split);
+    let short = shortfall(model, totals, staged, &split);
     if day <= model.deadline_day {
         for (total, v) in state.outcome.shortfall_gpu_days.iter_mut().zip(short) {
             *total += v;
         }
-        let (racks, usd) = idle_by_cause(model, totals, &split);
-        let outcome = &mut state.outcome;
-        for (total, v) in outcome.waiting_rack_days.iter_mut().zip(racks) {
-            *total += v;
+        let idle = &mut state.idle_days;
+        idle.racks += totals.delivered_racks.saturating_sub(totals.online.racks);
+        idle.usd += u128::from(totals.delivered_usd.saturating_sub(totals.online.usd));
+        idle.held_racks += totals.awaiting_power.racks + totals.moving.racks;
+        idle.held_usd += u128::from(totals.awaiting_power.usd) + u128::from(totals.moving.usd);
+        if staged > 0 {
+            for (sum, w) in state.waiting_days.iter_mut().zip(&split) {
+                sum.install += w.install;
+                sum.power += w.power;
+                sum.space += w.space;
+            }
         }
-        for (total, v) in outcome.waiting_usd_days.iter_mut().zip(usd) {
-            *total += u128::from(v);
+        if day == model.deadline_day {
+            settle_idle_days(model, state);
         }
     }
     state.waiting_split = split;
@@ -1185,39 +1199,44 @@ fn thousands(usd: u64) -> i64 {
     (usd.saturating_add(500) / 1000) as i64
 }
 
-/// The racks delivered but not online today, and their value (USD), by cause in
-/// `Bottleneck::ALL` order (`docs/model.md`, "Money"): waiting to be installed (split by
-/// `waiting`), installed without power or moving between sites (power), and the rest, on a
-/// floor in burn-in, repair or pod acceptance or pulled for rework (bring-up). Supply is 0:
-/// these racks are delivered.
-#[inline]
-fn idle_by_cause(
-    model: &Model,
-    totals: &Totals,
-    waiting: &[Waiting],
-) -> ([u64; Bottleneck::COUNT], [u64; Bottleneck::COUNT]) {
+/// Racks delivered but not online and their value, summed over a trial's days up to the
+/// deadline: all of them, and those installed without usable power or moving between sites.
+#[derive(Debug, Default, Clone, Copy)]
+struct IdleDays {
+    racks: u64,
+    usd: u128,
+    held_racks: u64,
+    held_usd: u128,
+}
+
+/// Puts the trial's idle rack-days and USD-days by cause (`docs/model.md`, "Money") into its
+/// outcome, in `Bottleneck::ALL` order: the waiting racks by what holds them (priced per type),
+/// racks installed without power or moving between sites (power), and the rest, on a floor in
+/// burn-in, repair or pod acceptance or pulled for rework (bring-up). Supply is 0: these racks
+/// are delivered. Summed per day as totals and per type, priced once here: the day loop adds
+/// only counts.
+fn settle_idle_days(model: &Model, state: &mut TrialState) {
+    let idle = state.idle_days;
     let mut racks = [0u64; Bottleneck::COUNT];
-    let mut usd = [0u64; Bottleneck::COUNT];
-    let held = totals.awaiting_power.racks + totals.moving.racks;
-    racks[Bottleneck::Power as usize] = held;
-    usd[Bottleneck::Power as usize] = totals.awaiting_power.usd.saturating_add(totals.moving.usd);
-    for (w, rack) in waiting.iter().zip(&model.accelerators) {
+    let mut usd = [0u128; Bottleneck::COUNT];
+    racks[Bottleneck::Power as usize] = idle.held_racks;
+    usd[Bottleneck::Power as usize] = idle.held_usd;
+    for (w, rack) in state.waiting_days.iter().zip(&model.accelerators) {
         for (cause, n) in [
             (Bottleneck::Install, w.install),
             (Bottleneck::Power, w.power),
             (Bottleneck::Space, w.space),
         ] {
             racks[cause as usize] += n;
-            usd[cause as usize] = usd[cause as usize].saturating_add(value(n, rack));
+            usd[cause as usize] += u128::from(n) * u128::from(rack.price_usd);
         }
     }
-    let idle_racks = totals.delivered_racks.saturating_sub(totals.online.racks);
-    let idle_usd = totals.delivered_usd.saturating_sub(totals.online.usd);
-    racks[Bottleneck::BringUp as usize] = idle_racks.saturating_sub(racks.iter().sum());
-    let held_usd = usd.iter().fold(0u64, |sum, &v| sum.saturating_add(v));
-    usd[Bottleneck::BringUp as usize] = idle_usd.saturating_sub(held_usd);
-    (racks, usd)
+    racks[Bottleneck::BringUp as usize] = idle.racks.saturating_sub(racks.iter().sum());
+    usd[Bottleneck::BringUp as usize] = idle.usd.saturating_sub(usd.iter().sum());
+    state.outcome.waiting_rack_days = racks;
+    state.outcome.waiting_usd_days = usd;
 }
+
 const _: () = every_metric_is_recorded(Metric::DeliveredGpus);
 
 /// A probe's value at the end of today (`docs/model.md`, "Observations"). A site's deliveries
@@ -2168,10 +2187,16 @@ fn waiting_by_cause(model: &Model, state: &TrialState, day: usize, split: &mut [
 }
 
 /// Where today's missing GPUs (target − online, if positive) are, by cause, in
-/// `Bottleneck::ALL` order (`docs/model.md`, "Where the missing GPUs are"), given the waiting
-/// racks' split ([`waiting_by_cause`]). Racks nearest to online fill the gap first: bring-up,
-/// then waiting for crews, power and floor; what is left is not yet delivered.
-fn shortfall(model: &Model, totals: &Totals, waiting: &[Waiting]) -> [u64; Bottleneck::COUNT] {
+/// `Bottleneck::ALL` order (`docs/model.md`, "Where the missing GPUs are"), given the GPUs
+/// staged and the waiting racks' split ([`waiting_by_cause`], read only when some are staged).
+/// Racks nearest to online fill the gap first: bring-up, then waiting for crews, power and
+/// floor; what is left is not yet delivered.
+fn shortfall(
+    model: &Model,
+    totals: &Totals,
+    staged_gpus: u64,
+    waiting: &[Waiting],
+) -> [u64; Bottleneck::COUNT] {
     let mut out = [0u64; Bottleneck::COUNT];
     let Some(mut left) = model.target_gpus.checked_sub(totals.online_gpus) else {
         return out;
@@ -2183,7 +2208,14 @@ fn shortfall(model: &Model, totals: &Totals, waiting: &[Waiting]) -> [u64; Bottl
         + totals.rework_gpus;
     let (mut crews, mut power, mut space) =
         (0u64, totals.awaiting_power_gpus + totals.moving_gpus, 0u64);
-    for (w, rack) in waiting.iter().zip(&model.accelerators) {
+    // Waiting racks only matter if any wait and bring-up (filled first) does not already cover
+    // the gap.
+    let waiting_matter = staged_gpus > 0 && bring_up < left;
+    for (w, rack) in waiting
+        .iter()
+        .zip(&model.accelerators)
+        .filter(|_| waiting_matter)
+    {
         let gpus = u64::from(rack.gpus_per_rack);
         crews += w.install * gpus;
         power += w.power * gpus;
