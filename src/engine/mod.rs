@@ -140,11 +140,19 @@ pub fn run_info(scenario: &Scenario, seed: u64) -> RunInfo {
             })
             .collect(),
         warnings: scenario.warnings.clone(),
+        prices: scenario
+            .accelerators
+            .iter()
+            .enumerate()
+            .filter(|(a, _)| scenario.supply.iter().any(|s| s.accelerator == *a))
+            .map(|(_, a)| (a.id.clone(), a.price_per_rack_usd))
+            .collect(),
     }
 }
 
 /// The accumulator layout for `model`: bin widths give percentiles within one rack (GPU
-/// metrics), 0.1 MW (power metrics) and one rack of the smallest type's FP8 compute.
+/// metrics), 0.1 MW (power metrics), one rack of the smallest type's FP8 compute and one rack of
+/// the cheapest priced type (money metrics).
 pub fn layout(model: &Model) -> Layout {
     let rack_gpus = i64::from(model.gpus_per_smallest_rack);
     // Only rack types that some stream delivers: a built-in nobody uses must not set the scale.
@@ -160,11 +168,20 @@ pub fn layout(model: &Model) -> Layout {
     } else {
         1
     };
+    // One rack of the cheapest priced type, in thousands of USD.
+    let rack_thousand_usd = model
+        .streams
+        .iter()
+        .map(|s| model.accelerators[s.accelerator].price_usd / 1000)
+        .filter(|&k| k > 0)
+        .min()
+        .unwrap_or(1);
     let bin_width = Metric::ALL.map(|m| match m.unit() {
         RecordedUnit::Gpus => rack_gpus,
         // 0.1 MW: finer than one rack's IT power (0.13–0.15 MW for an NVL72).
         RecordedUnit::Kilowatts => 100,
         RecordedUnit::Pflops => fp8_bin,
+        RecordedUnit::ThousandUsd => rack_thousand_usd as i64,
     });
     Layout {
         days: model.days,

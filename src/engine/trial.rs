@@ -22,7 +22,9 @@ use rand::RngExt;
 use rand::distr::Distribution;
 use rand_distr::{Binomial, Poisson, StandardNormal};
 
-use crate::model::{AllocationPolicy, Model, Probe, Staging, StatusModel, StreamModel};
+use crate::model::{
+    AcceleratorModel, AllocationPolicy, Model, Probe, Staging, StatusModel, StreamModel,
+};
 use crate::numeric::seed::{TrialRng, input_rng};
 use crate::numeric::std_normal_cdf;
 use crate::scenario::{DistSpec, ObservedMetric};
@@ -222,6 +224,12 @@ pub struct TrialState {
     next_probe: usize,
     /// The interruption generator.
     operations_rng: TrialRng,
+    /// Today's waiting racks of each rack type by what holds them ([`waiting_by_cause`]).
+    waiting_split: Vec<Waiting>,
+    /// The same summed over the days so far up to the deadline (rack-days per type).
+    waiting_days: Vec<Waiting>,
+    /// Idle racks and their value summed over the days so far up to the deadline.
+    idle_days: IdleDays,
     outcome: TrialOutcome,
 }
 
@@ -320,6 +328,9 @@ impl TrialState {
             pulls: Binomial01::new(model.pulled_fraction),
             next_probe: 0,
             operations_rng: input_rng(0, 0, 0),
+            waiting_split: vec![Waiting::default(); types],
+            waiting_days: vec![Waiting::default(); types],
+            idle_days: IdleDays::default(),
             outcome: TrialOutcome::default(),
         }
     }
@@ -422,6 +433,41 @@ struct Totals {
     rework_gpus: u64,
     /// GPUs in racks being moved between sites.
     moving_gpus: u64,
+    /// Value of the racks delivered so far, USD.
+    delivered_usd: u64,
+    /// Racks online, installed and waiting for power, and being moved between sites, with
+    /// their value: the money figures (`docs/model.md`, "Money").
+    online: Held,
+    awaiting_power: Held,
+    moving: Held,
+}
+
+/// Racks in one state and their value.
+#[derive(Debug, Default, Clone, Copy)]
+struct Held {
+    racks: u64,
+    usd: u64,
+}
+
+impl Held {
+    #[inline]
+    fn add(&mut self, n: u64, rack: &AcceleratorModel) {
+        self.racks += n;
+        self.usd = self.usd.saturating_add(value(n, rack));
+    }
+
+    #[inline]
+    fn sub(&mut self, n: u64, rack: &AcceleratorModel) {
+        self.racks -= n;
+        self.usd = self.usd.saturating_sub(value(n, rack));
+    }
+}
+
+/// The value of `n` racks of type `rack`, USD. Validation keeps a plan's value far inside
+/// `u64` (`MAX_PLAN_USD`); saturating keeps a larger status from wrapping.
+#[inline]
+fn value(n: u64, rack: &AcceleratorModel) -> u64 {
+    n.saturating_mul(rack.price_usd)
 }
 
 /// Where [`run_trial`] puts the daily series: recorded runs fill a buffer and an accumulator;
@@ -701,6 +747,10 @@ impl TrialState {
         outcome.phase_energized_day.clear();
         outcome.site_online_racks_at_deadline.clear();
         outcome.shortfall_gpu_days = [0; Bottleneck::COUNT];
+        outcome.waiting_rack_days = [0; Bottleneck::COUNT];
+        outcome.waiting_usd_days = [0; Bottleneck::COUNT];
+        self.waiting_days.fill(Waiting::default());
+        self.idle_days = IdleDays::default();
         outcome.full_capacity_day = None;
         outcome.probes.resize(model.probes().len(), 0.0);
     }
@@ -966,12 +1016,34 @@ fn record(
     } else {
         0.0
     };
-    let short = shortfall(model, state, day, totals, staged);
+    let mut split = std::mem::take(&mut state.waiting_split);
+    // The split serves the money figures (up to the deadline) and the shortfall (below target);
+    // with nothing staged neither reads it.
+    if staged > 0 && (day <= model.deadline_day || totals.online_gpus < model.target_gpus) {
+        waiting_by_cause(model, state, day, &mut split);
+    }
+    let short = shortfall(model, totals, staged, &split);
     if day <= model.deadline_day {
         for (total, v) in state.outcome.shortfall_gpu_days.iter_mut().zip(short) {
             *total += v;
         }
+        let idle = &mut state.idle_days;
+        idle.racks += totals.delivered_racks.saturating_sub(totals.online.racks);
+        idle.usd += u128::from(totals.delivered_usd.saturating_sub(totals.online.usd));
+        idle.held_racks += totals.awaiting_power.racks + totals.moving.racks;
+        idle.held_usd += u128::from(totals.awaiting_power.usd) + u128::from(totals.moving.usd);
+        if staged > 0 {
+            for (sum, w) in state.waiting_days.iter_mut().zip(&split) {
+                sum.install += w.install;
+                sum.power += w.power;
+                sum.space += w.space;
+            }
+        }
+        if day == model.deadline_day {
+            settle_idle_days(model, state);
+        }
     }
+    state.waiting_split = split;
     let missing = |b: Bottleneck| short[b as usize] as i64;
     // One straight-line store per metric (a `match` over `Metric::ALL` compiles to a loop with
     // a jump table, 2% of a trial); `every_metric_is_recorded` below makes a new metric a
@@ -990,6 +1062,9 @@ fn record(
     for b in Bottleneck::ALL {
         values[b.shortfall_metric() as usize] = missing(b);
     }
+    values[Metric::CapitalDeployedUsd as usize] = thousands(totals.delivered_usd);
+    values[Metric::IdleInventoryUsd as usize] =
+        thousands(totals.delivered_usd.saturating_sub(totals.online.usd));
     daily.record_day(day, &values);
     accumulator.record_site_online(day, state.site.iter().map(|x| x.online_gpus));
     if day == model.deadline_day {
@@ -1112,9 +1187,56 @@ const fn every_metric_is_recorded(m: Metric) {
         | Metric::ShortfallPowerGpus
         | Metric::ShortfallInstallGpus
         | Metric::ShortfallSpaceGpus
-        | Metric::ShortfallBringUpGpus => {}
+        | Metric::ShortfallBringUpGpus
+        | Metric::CapitalDeployedUsd
+        | Metric::IdleInventoryUsd => {}
     }
 }
+
+/// USD in whole thousands, rounded: the unit the money metrics are recorded in.
+#[inline]
+fn thousands(usd: u64) -> i64 {
+    (usd.saturating_add(500) / 1000) as i64
+}
+
+/// Racks delivered but not online and their value, summed over a trial's days up to the
+/// deadline: all of them, and those installed without usable power or moving between sites.
+#[derive(Debug, Default, Clone, Copy)]
+struct IdleDays {
+    racks: u64,
+    usd: u128,
+    held_racks: u64,
+    held_usd: u128,
+}
+
+/// Puts the trial's idle rack-days and USD-days by cause (`docs/model.md`, "Money") into its
+/// outcome, in `Bottleneck::ALL` order: the waiting racks by what holds them (priced per type),
+/// racks installed without power or moving between sites (power), and the rest, on a floor in
+/// burn-in, repair or pod acceptance or pulled for rework (bring-up). Supply is 0: these racks
+/// are delivered. Summed per day as totals and per type, priced once here: the day loop adds
+/// only counts.
+fn settle_idle_days(model: &Model, state: &mut TrialState) {
+    let idle = state.idle_days;
+    let mut racks = [0u64; Bottleneck::COUNT];
+    let mut usd = [0u128; Bottleneck::COUNT];
+    racks[Bottleneck::Power as usize] = idle.held_racks;
+    usd[Bottleneck::Power as usize] = idle.held_usd;
+    for (w, rack) in state.waiting_days.iter().zip(&model.accelerators) {
+        for (cause, n) in [
+            (Bottleneck::Install, w.install),
+            (Bottleneck::Power, w.power),
+            (Bottleneck::Space, w.space),
+        ] {
+            racks[cause as usize] += n;
+            usd[cause as usize] += u128::from(n) * u128::from(rack.price_usd);
+        }
+    }
+    racks[Bottleneck::BringUp as usize] = idle.racks.saturating_sub(racks.iter().sum());
+    usd[Bottleneck::BringUp as usize] = idle.usd.saturating_sub(usd.iter().sum());
+    state.outcome.waiting_rack_days = racks;
+    state.outcome.waiting_usd_days = usd;
+}
+
 const _: () = every_metric_is_recorded(Metric::DeliveredGpus);
 
 /// A probe's value at the end of today (`docs/model.md`, "Observations"). A site's deliveries
@@ -1359,7 +1481,9 @@ fn start_from_status(
             }
             totals.installed_gpus += on_floor * gpus;
             totals.awaiting_power_gpus += installed * gpus;
+            totals.awaiting_power.add(installed, rack);
             totals.online_gpus += online * gpus;
+            totals.online.add(online, rack);
             totals.online_fp8_pf += (online * gpus) as f64 * rack.fp8_pflops_per_gpu;
             totals.powered_it_kw += online_kw;
             totals.powered_facility_kw += online_kw * site.pue;
@@ -1367,6 +1491,7 @@ fn start_from_status(
                 // Lifted supply counts racks as delivered when they are installed.
                 totals.delivered_gpus += on_floor * gpus;
                 totals.delivered_racks += on_floor;
+                totals.delivered_usd = totals.delivered_usd.saturating_add(value(on_floor, rack));
             }
         }
     }
@@ -1384,6 +1509,7 @@ fn start_from_status(
             .sum();
         totals.delivered_racks += delivered;
         totals.delivered_gpus += delivered * gpus;
+        totals.delivered_usd = totals.delivered_usd.saturating_add(value(delivered, rack));
         let placed: u64 = status
             .sites
             .iter()
@@ -1436,8 +1562,10 @@ fn arrive(model: &Model, state: &mut TrialState, day: usize, due: DueMask, total
             let gpus = u64::from(rack.gpus_per_rack);
             totals.delivered_gpus += new * gpus;
             totals.delivered_racks += new;
+            totals.delivered_usd = totals.delivered_usd.saturating_add(value(new, rack));
             totals.rework_gpus -= reworked * gpus;
             totals.moving_gpus -= moved * gpus;
+            totals.moving.sub(moved, rack);
             if dest < n_sites {
                 state.site[dest].delivered_racks += new;
                 state.site[dest].delivered_gpus += new * gpus;
@@ -1688,8 +1816,10 @@ fn place(
     if model.unlimited_supply {
         totals.delivered_gpus += n * u64::from(rack.gpus_per_rack);
         totals.delivered_racks += n;
+        totals.delivered_usd = totals.delivered_usd.saturating_add(value(n, rack));
     }
     state.awaiting_power.add(i * types + a, n);
+    totals.awaiting_power.add(n, rack);
     let gpus = n * u64::from(rack.gpus_per_rack);
     totals.installed_gpus += gpus;
     totals.awaiting_power_gpus += gpus;
@@ -1728,6 +1858,7 @@ fn power_on_and_burn_in(model: &Model, state: &mut TrialState, day: usize, total
             state.awaiting_power.sub(k, n);
             state.testing[k] += n;
             totals.awaiting_power_gpus -= n * u64::from(rack.gpus_per_rack);
+            totals.awaiting_power.sub(n, rack);
             let it_kw = n as f64 * rack.rack_it_kw;
             state.site[i].powered_it_kw += it_kw;
             totals.powered_it_kw += it_kw;
@@ -1810,6 +1941,7 @@ fn go_online(
     site_state.online_racks += n;
     site_state.online_gpus += gpus;
     totals.online_gpus += gpus;
+    totals.online.add(n, rack);
     totals.online_fp8_pf += gpus as f64 * rack.fp8_pflops_per_gpu;
 }
 
@@ -1994,51 +2126,38 @@ fn reroute_racks(
                 state.site[j].claimed_kw += kw;
                 state.site[j].claimed_racks += n;
                 totals.moving_gpus += n * u64::from(model.accelerators[a].gpus_per_rack);
+                totals.moving.add(n, &model.accelerators[a]);
             }
         }
     }
 }
 
-/// Where today's missing GPUs (target − online, if positive) are, by cause, in
-/// `Bottleneck::ALL` order (`docs/model.md`, "Where the missing GPUs are"). Racks nearest to
-/// online fill the gap first: bring-up, then waiting for crews, power and floor; what is left
-/// is not yet delivered.
-fn shortfall(
-    model: &Model,
-    state: &TrialState,
-    day: usize,
-    totals: &Totals,
-    staged_gpus: u64,
-) -> [u64; Bottleneck::COUNT] {
-    let mut out = [0u64; Bottleneck::COUNT];
-    let Some(mut left) = model.target_gpus.checked_sub(totals.online_gpus) else {
-        return out;
-    };
-    if left == 0 {
-        return out;
-    }
+/// Racks of one type delivered and waiting to be installed, by what holds them.
+#[derive(Debug, Clone, Copy, Default)]
+struct Waiting {
+    /// With power and floor room: waiting for crews.
+    install: u64,
+    /// With floor room but no power room.
+    power: u64,
+    /// Without floor room, or accepted by no site.
+    space: u64,
+}
+
+/// Splits today's waiting racks of each rack type (at sites, or in the pool) into `split[a]` by
+/// what holds them (`docs/model.md`, "Where the missing GPUs are"): as many as both the power
+/// room and the floor room take wait for crews; of the rest, those the floor takes wait for
+/// power; the others for space.
+fn waiting_by_cause(model: &Model, state: &TrialState, day: usize, split: &mut [Waiting]) {
     let types = model.accelerators.len();
     let n_sites = model.sites.len();
-    let bring_up = totals.installed_gpus - totals.online_gpus - totals.awaiting_power_gpus
-        + totals.rework_gpus;
-    let (mut crews, mut power, mut space) =
-        (0u64, totals.awaiting_power_gpus + totals.moving_gpus, 0u64);
-    // Waiting racks only matter if any wait and bring-up (filled first) does not already cover
-    // the gap.
-    let waiting_matter = staged_gpus > 0 && bring_up < left;
-    for (a, rack) in model
-        .accelerators
-        .iter()
-        .enumerate()
-        .filter(|_| waiting_matter)
-    {
-        let gpus = u64::from(rack.gpus_per_rack);
+    for ((a, rack), out) in model.accelerators.iter().enumerate().zip(split) {
+        *out = Waiting::default();
         // (waiting racks, power room, floor room) split into crews / power / space.
-        let mut split = |w: u64, p: u64, f: u64| {
+        let mut divide = |w: u64, p: u64, f: u64| {
             let inst = w.min(p).min(f);
-            crews += inst * gpus;
-            power += (w.min(f) - inst) * gpus;
-            space += (w - w.min(f)) * gpus;
+            out.install += inst;
+            out.power += w.min(f) - inst;
+            out.space += w - w.min(f);
         };
         let room = |i: usize| {
             let site = &model.sites[i];
@@ -2050,11 +2169,11 @@ fn shortfall(
                 let w = state.waiting.get(i * types + a);
                 if w > 0 {
                     let (p, f) = room(i);
-                    split(w, p, f);
+                    divide(w, p, f);
                 }
             }
             // Racks that no site accepts: nowhere to put them.
-            space += state.pool[a] * gpus;
+            out.space += state.pool[a];
         } else if state.pool[a] > 0 {
             let (mut p, mut f) = (0u64, 0u64);
             for i in (0..n_sites).filter(|&i| model.sites[i].accepts[a]) {
@@ -2062,8 +2181,45 @@ fn shortfall(
                 p = p.saturating_add(pi);
                 f = f.saturating_add(fi);
             }
-            split(state.pool[a], p, f);
+            divide(state.pool[a], p, f);
         }
+    }
+}
+
+/// Where today's missing GPUs (target − online, if positive) are, by cause, in
+/// `Bottleneck::ALL` order (`docs/model.md`, "Where the missing GPUs are"), given the GPUs
+/// staged and the waiting racks' split ([`waiting_by_cause`], read only when some are staged).
+/// Racks nearest to online fill the gap first: bring-up, then waiting for crews, power and
+/// floor; what is left is not yet delivered.
+fn shortfall(
+    model: &Model,
+    totals: &Totals,
+    staged_gpus: u64,
+    waiting: &[Waiting],
+) -> [u64; Bottleneck::COUNT] {
+    let mut out = [0u64; Bottleneck::COUNT];
+    let Some(mut left) = model.target_gpus.checked_sub(totals.online_gpus) else {
+        return out;
+    };
+    if left == 0 {
+        return out;
+    }
+    let bring_up = totals.installed_gpus - totals.online_gpus - totals.awaiting_power_gpus
+        + totals.rework_gpus;
+    let (mut crews, mut power, mut space) =
+        (0u64, totals.awaiting_power_gpus + totals.moving_gpus, 0u64);
+    // Waiting racks only matter if any wait and bring-up (filled first) does not already cover
+    // the gap.
+    let waiting_matter = staged_gpus > 0 && bring_up < left;
+    for (w, rack) in waiting
+        .iter()
+        .zip(&model.accelerators)
+        .filter(|_| waiting_matter)
+    {
+        let gpus = u64::from(rack.gpus_per_rack);
+        crews += w.install * gpus;
+        power += w.power * gpus;
+        space += w.space * gpus;
     }
     for (kind, amount) in [
         (Bottleneck::BringUp, bring_up),

@@ -26,6 +26,9 @@ pub struct AcceleratorModel {
     pub(crate) racks_per_kw: f64,
     /// Dense FP8 PFLOPS per GPU.
     pub(crate) fp8_pflops_per_gpu: f64,
+    /// Price of one rack, whole USD (`price_per_rack_usd` rounded); 0 when the scenario gives
+    /// none.
+    pub(crate) price_usd: u64,
 }
 
 impl AcceleratorModel {
@@ -47,6 +50,11 @@ impl AcceleratorModel {
     /// Dense FP8 PFLOPS per GPU.
     pub fn fp8_pflops_per_gpu(&self) -> f64 {
         self.fp8_pflops_per_gpu
+    }
+
+    /// Price of one rack, whole USD; 0 when the scenario gives none.
+    pub fn price_usd(&self) -> u64 {
+        self.price_usd
     }
 }
 
@@ -403,6 +411,7 @@ impl Model {
                 rack_it_kw: a.rack_it_kw,
                 racks_per_kw: 1.0 / a.rack_it_kw,
                 fp8_pflops_per_gpu: a.fp8_pflops_per_gpu,
+                price_usd: a.price_per_rack_usd.map_or(0, |p| p.round() as u64),
             })
             .collect();
         let group_of = |input: InputRef| {

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::numeric::thousands;
-use crate::stats::{Bottleneck, ConstraintCosts, Summary};
+use crate::stats::{Bottleneck, ConstraintCosts, IdleByCause, Money, Summary, UsdDistribution};
 
 /// A share as a percentage with one decimal: `0.504` → `50.4%`.
 pub fn percent(v: f64) -> String {
@@ -15,6 +15,90 @@ fn cause_label(b: Bottleneck) -> &'static str {
     match b {
         Bottleneck::BringUp => "bring-up",
         other => other.name(),
+    }
+}
+
+/// US dollars, short: `$18.62 bn`, `$412.5 M`, `$950,000`.
+fn usd(v: f64) -> String {
+    if v.abs() >= 1e9 {
+        format!("${:.2} bn", v / 1e9)
+    } else if v.abs() >= 1e6 {
+        format!("${:.1} M", v / 1e6)
+    } else {
+        format!("${}", thousands(v))
+    }
+}
+
+/// The money lines: capital deployed and idle inventory at the deadline, and where the idle
+/// dollar-days up to the deadline were; one line saying why when no rack type has a price.
+fn render_money(m: &Money, deadline: &str) -> String {
+    let mut t = String::new();
+    if m.prices.iter().all(|p| p.price_per_rack_usd.is_none()) {
+        let _ = writeln!(
+            t,
+            "  {:<31}no rack type has a price_per_rack_usd",
+            "Capital deployed"
+        );
+        return t;
+    }
+    let spread = |d: &UsdDistribution| {
+        format!(
+            "mean {}   P10 {}   P50 {}   P90 {}",
+            usd(d.mean),
+            usd(d.p10),
+            usd(d.p50),
+            usd(d.p90)
+        )
+    };
+    let days = &m.usd_days_idle_to_deadline;
+    let total: f64 = IdleByCause::CAUSES.iter().map(|&b| days.get(b)).sum();
+    let shares = IdleByCause::CAUSES
+        .iter()
+        .map(|&b| {
+            let share = if total > 0.0 {
+                days.get(b) / total
+            } else {
+                0.0
+            };
+            format!("{} {}", cause_label(b), percent(share))
+        })
+        .collect::<Vec<_>>()
+        .join("   ");
+    let mostly = match days.largest() {
+        Some(b) => format!(": mostly {}", idle_label(b)),
+        None => String::new(),
+    };
+    let rows = [
+        (
+            format!("Capital deployed by {deadline}"),
+            spread(&m.capital_deployed_at_deadline_usd),
+        ),
+        (
+            "Idle inventory at deadline".to_string(),
+            spread(&m.idle_inventory_at_deadline_usd),
+        ),
+        (
+            "Idle dollar-days to deadline".to_string(),
+            format!("{shares}{mostly}"),
+        ),
+    ];
+    for (label, value) in rows {
+        let _ = writeln!(t, "  {label:<31}{value}");
+    }
+    for note in &m.notes {
+        let _ = writeln!(t, "  note: {note}");
+    }
+    t
+}
+
+/// What idle racks held by `b` are doing, for "mostly …".
+fn idle_label(b: Bottleneck) -> &'static str {
+    match b {
+        Bottleneck::Power => "waiting for power",
+        Bottleneck::Install => "waiting for install crews",
+        Bottleneck::Space => "waiting for floor space",
+        Bottleneck::BringUp => "in bring-up",
+        Bottleneck::Supply => "not delivered",
     }
 }
 
@@ -143,6 +227,7 @@ pub fn render_table(s: &Summary) -> String {
     for (label, value) in rows {
         let _ = writeln!(t, "  {label:<31}{value}");
     }
+    t.push_str(&render_money(&s.money, &s.deadline));
     if let Some(c) = &s.constraint_costs {
         t.push_str(&render_costs(c, s.trials));
     }

@@ -43,6 +43,7 @@ fn run(trials: u64) -> (Summary, Vec<crate::stats::DailyRow>) {
             phases: vec![(100.0, s.sites[0].phases[0].planned)],
         }],
         warnings: Vec::new(),
+        prices: Vec::new(),
     };
     (Summary::new(&acc, &info), daily_rows(&acc, s.start))
 }
@@ -83,9 +84,10 @@ fn daily_csv_has_one_row_per_day_and_the_documented_columns() {
     let header = lines.next().unwrap();
     assert!(header.starts_with("date,delivered_gpus_mean,delivered_gpus_p5,delivered_gpus_p10,"));
     assert!(header.ends_with(
-        "shortfall_bring_up_gpus_p90,shortfall_bring_up_gpus_p95,reached_target_share,site_hall_online_gpus_mean"
+        "idle_inventory_usd_p90,idle_inventory_usd_p95,reached_target_share,site_hall_online_gpus_mean"
     ));
-    assert_eq!(header.split(',').count(), 1 + 14 * 8 + 1 + 1);
+    assert!(header.contains(",shortfall_bring_up_gpus_p95,capital_deployed_usd_mean,"));
+    assert_eq!(header.split(',').count(), 1 + 16 * 8 + 1 + 1);
     let body: Vec<&str> = lines.collect();
     assert_eq!(body.len(), 40, "2026-01-01 ..= 2026-02-09");
     assert!(body[0].starts_with("2026-01-01,0,0,"));

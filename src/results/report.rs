@@ -364,6 +364,7 @@ fn run_page(
     );
     b.push_str(&warnings(s));
     b.push_str(&holds_back(s));
+    b.push_str(&money(s, &f.deadline.to_string()));
     b.push_str("<section>\n<h2>Charts</h2>\n");
     for kind in ChartKind::ALL {
         let svg = match chart::render(kind, data, ChartFormat::Svg, CHART_SIZE) {
@@ -522,6 +523,61 @@ fn holds_back(s: &Value) -> String {
     }
     h.push_str("</section>\n");
     h
+}
+
+/// Capital deployed and idle inventory (`summary.json`'s `money`; `docs/model.md`, "Money"),
+/// or nothing for a summary without it.
+fn money(s: &Value, deadline: &str) -> String {
+    if at(s, "money").is_null() {
+        return String::new();
+    }
+    let usd = |path: &str| format!("${}", figure(s, path, Format::Count, ""));
+    let mut m = String::from("<section>\n<h2>Money</h2>\n");
+    let _ = writeln!(
+        m,
+        "<p>Capital deployed by <span class=\"nobr\">{deadline}</span> (racks delivered × \
+         price): {} (mean; P10 {} – P90 {}). Idle at the deadline (delivered, not yet online): \
+         {} (mean; P10 {} – P90 {}).</p>",
+        usd("money.capital_deployed_at_deadline_usd.mean"),
+        usd("money.capital_deployed_at_deadline_usd.p10"),
+        usd("money.capital_deployed_at_deadline_usd.p90"),
+        usd("money.idle_inventory_at_deadline_usd.mean"),
+        usd("money.idle_inventory_at_deadline_usd.p10"),
+        usd("money.idle_inventory_at_deadline_usd.p90"),
+    );
+    let rows: Vec<Vec<String>> = ["power", "install", "space", "bring_up"]
+        .iter()
+        .map(|cause| {
+            vec![
+                esc(cause_label(cause)),
+                figure(
+                    s,
+                    &format!("money.rack_days_idle_to_deadline.{cause}"),
+                    Format::Count,
+                    "",
+                ),
+                usd(&format!("money.usd_days_idle_to_deadline.{cause}")),
+            ]
+        })
+        .collect();
+    m.push_str(&table(
+        &[
+            "Idle racks held by",
+            "Rack-days to the deadline (mean)",
+            "Dollar-days to the deadline (mean)",
+        ],
+        &[false, true, true],
+        &rows,
+    ));
+    for note in at(s, "money.notes").as_array().into_iter().flatten() {
+        let _ = writeln!(
+            m,
+            "<p class=\"note\">{}</p>",
+            esc(note.as_str().unwrap_or(""))
+        );
+    }
+    m.push_str("</section>\n");
+    m
 }
 
 fn capitalised(s: &str) -> String {

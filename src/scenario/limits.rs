@@ -37,6 +37,10 @@ pub const MAX_PLAN_GPUS: f64 = 1e15;
 /// Most dense FP8 PFLOPS all streams together may deliver, reckoned as [`MAX_PLAN_GPUS`]: the
 /// daily FP8 figures and their sums stay inside `i64`.
 pub const MAX_PLAN_FP8_PFLOPS: f64 = 1e16;
+/// Most value all streams together may deliver, USD, reckoned as [`MAX_PLAN_GPUS`] (racks ×
+/// `price_per_rack_usd`; 10¹⁸, ten thousand times the world's yearly output): the money figures
+/// and their sums stay inside the engine's integers.
+pub const MAX_PLAN_USD: f64 = 1e18;
 /// Most facility power of all phases of all sites together, MW (after `power_scale`; 100 TW):
 /// the daily kW figures and their sums stay inside `i64`.
 pub const MAX_PLAN_MW: f64 = 1e8;

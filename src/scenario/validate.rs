@@ -409,7 +409,7 @@ impl Checker<'_> {
         // The most GPUs and FP8 PFLOPS the streams can deliver by the horizon: every week at the
         // stream's peak rate and the top of its noise.
         let weeks = (day_index(start, horizon).max(0) / 7 + 1) as f64;
-        let (mut plan_gpus, mut plan_pflops) = (0.0, 0.0);
+        let (mut plan_gpus, mut plan_pflops, mut plan_usd) = (0.0, 0.0, 0.0);
         for (i, s) in raw.supply.iter().enumerate() {
             let at = |f: &str| format!("supply[{i}].{f}");
             let accelerator = self
@@ -471,6 +471,7 @@ impl Checker<'_> {
                 let racks = peak * s.rate_scale * weeks * s.noise.effective_range().1.max(1.0);
                 plan_gpus += racks * f64::from(a.gpus_per_rack);
                 plan_pflops += racks * f64::from(a.gpus_per_rack) * a.fp8_pflops_per_gpu;
+                plan_usd += racks * a.price_per_rack_usd.unwrap_or(0.0);
             }
             if let Some(cap) = s.cap_racks {
                 self.count_at_most(&at("cap_racks"), cap, MAX_RACKS, "racks");
@@ -557,6 +558,13 @@ impl Checker<'_> {
                 "the streams can deliver up to {} FP8 PFLOPS by the horizon (every week at their peak rate and the top of their noise); a scenario may plan at most {} (docs/limits.md)",
                 number(plan_pflops),
                 number(MAX_PLAN_FP8_PFLOPS)
+            )
+        });
+        self.require(within(plan_usd, MAX_PLAN_USD), "supply", || {
+            format!(
+                "the streams can deliver racks worth up to {} USD by the horizon (every week at their peak rate and the top of their noise, at each rack type's price_per_rack_usd); a scenario may plan at most {} USD (docs/limits.md)",
+                number(plan_usd),
+                number(MAX_PLAN_USD)
             )
         });
 

@@ -39,7 +39,7 @@ use crate::scenario::Scenario;
 use crate::stats::{Accumulator, DecodeError, Layout, TrialRecord, decode_records, encode_records};
 
 /// Version of the partial-result format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The `format` field of every partial header.
 pub const FORMAT_NAME: &str = "capsim-partial";

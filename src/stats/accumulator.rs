@@ -26,6 +26,11 @@ pub struct TrialOutcome {
     /// Missing GPUs summed over the days up to and including the deadline, by cause, in
     /// `Bottleneck::ALL` order (GPU-days).
     pub shortfall_gpu_days: [u64; Bottleneck::COUNT],
+    /// Racks delivered but not online, summed over the days up to and including the deadline,
+    /// by cause in `Bottleneck::ALL` order (rack-days; supply is 0).
+    pub waiting_rack_days: [u64; Bottleneck::COUNT],
+    /// Their value summed the same way (USD-days: rack-days × price).
+    pub waiting_usd_days: [u128; Bottleneck::COUNT],
     /// Racks online at each site at the end of the deadline day.
     pub site_online_racks_at_deadline: Vec<u64>,
     /// Day each phase is energized (sites in order, phases in order); may lie outside the horizon.
@@ -226,6 +231,8 @@ pub struct Accumulator {
     pub(super) available_at_deadline: Histogram,
     pub(super) available_at_deadline_sum: u128,
     pub(super) shortfall_gpu_days: [u128; Bottleneck::COUNT],
+    pub(super) waiting_rack_days: [u128; Bottleneck::COUNT],
+    pub(super) waiting_usd_days: [u128; Bottleneck::COUNT],
     pub(super) site_online_racks: Vec<Histogram>,
     pub(super) phase_energized_day: Vec<Histogram>,
 }
@@ -241,6 +248,8 @@ impl Accumulator {
             available_at_deadline: Histogram::fine(),
             available_at_deadline_sum: 0,
             shortfall_gpu_days: [0; Bottleneck::COUNT],
+            waiting_rack_days: [0; Bottleneck::COUNT],
+            waiting_usd_days: [0; Bottleneck::COUNT],
             site_online_racks: vec![Histogram::default(); layout.sites],
             phase_energized_day: vec![Histogram::default(); layout.phases],
             trials: 0,
@@ -315,6 +324,12 @@ impl Accumulator {
         {
             *total += u128::from(d);
         }
+        for (total, &d) in self.waiting_rack_days.iter_mut().zip(&o.waiting_rack_days) {
+            *total += u128::from(d);
+        }
+        for (total, &d) in self.waiting_usd_days.iter_mut().zip(&o.waiting_usd_days) {
+            *total += d;
+        }
         for (h, &r) in self
             .site_online_racks
             .iter_mut()
@@ -355,6 +370,19 @@ impl Accumulator {
             .shortfall_gpu_days
             .iter_mut()
             .zip(&other.shortfall_gpu_days)
+        {
+            *x += y;
+        }
+        for (x, y) in self
+            .waiting_rack_days
+            .iter_mut()
+            .chain(&mut self.waiting_usd_days)
+            .zip(
+                other
+                    .waiting_rack_days
+                    .iter()
+                    .chain(&other.waiting_usd_days),
+            )
         {
             *x += y;
         }
@@ -417,6 +445,16 @@ impl Accumulator {
     /// Missing GPU-days up to the deadline by cause, summed over all trials.
     pub fn shortfall_gpu_days(&self) -> [u128; Bottleneck::COUNT] {
         self.shortfall_gpu_days
+    }
+
+    /// Rack-days delivered but not online up to the deadline by cause, summed over all trials.
+    pub fn waiting_rack_days(&self) -> [u128; Bottleneck::COUNT] {
+        self.waiting_rack_days
+    }
+
+    /// The value of those rack-days (USD-days) by cause, summed over all trials.
+    pub fn waiting_usd_days(&self) -> [u128; Bottleneck::COUNT] {
+        self.waiting_usd_days
     }
 
     /// Racks online at the deadline at site `i`.

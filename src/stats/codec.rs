@@ -56,7 +56,7 @@ impl Layout {
         let fixed = (6 + Metric::COUNT + 2) as u64;
         let sums = cells
             .saturating_add(sites.saturating_mul(days))
-            .saturating_add(1 + Bottleneck::COUNT as u64);
+            .saturating_add(1 + 3 * Bottleneck::COUNT as u64);
         // Length, first bin and resolution of each histogram.
         let headers = coarse.saturating_add(1).saturating_mul(3);
         let bins = coarse
@@ -94,7 +94,12 @@ impl Accumulator {
         put(out, self.met_by_deadline);
         put_histogram(out, &self.available_at_deadline);
         put_wide(out, self.available_at_deadline_sum);
-        for &n in &self.shortfall_gpu_days {
+        for &n in self
+            .shortfall_gpu_days
+            .iter()
+            .chain(&self.waiting_rack_days)
+            .chain(&self.waiting_usd_days)
+        {
             put_wide(out, n);
         }
         for h in self
@@ -181,7 +186,13 @@ impl Accumulator {
         let available_at_deadline = r.histogram(true)?;
         let available_at_deadline_sum = r.wide()?;
         let mut shortfall_gpu_days = [0u128; Bottleneck::COUNT];
-        for n in &mut shortfall_gpu_days {
+        let mut waiting_rack_days = [0u128; Bottleneck::COUNT];
+        let mut waiting_usd_days = [0u128; Bottleneck::COUNT];
+        for n in shortfall_gpu_days
+            .iter_mut()
+            .chain(&mut waiting_rack_days)
+            .chain(&mut waiting_usd_days)
+        {
             *n = r.wide()?;
         }
         let mut per_trial = || -> Result<Histogram, DecodeError> {
@@ -215,6 +226,8 @@ impl Accumulator {
             available_at_deadline,
             available_at_deadline_sum,
             shortfall_gpu_days,
+            waiting_rack_days,
+            waiting_usd_days,
             site_online_racks,
             phase_energized_day,
         })
@@ -253,7 +266,15 @@ impl Accumulator {
             && self
                 .shortfall_gpu_days
                 .iter()
-                .zip(&other.shortfall_gpu_days)
+                .chain(&self.waiting_rack_days)
+                .chain(&self.waiting_usd_days)
+                .zip(
+                    other
+                        .shortfall_gpu_days
+                        .iter()
+                        .chain(&other.waiting_rack_days)
+                        .chain(&other.waiting_usd_days),
+                )
                 .all(|(&a, &b)| fits(a, b))
             && self
                 .met_by_deadline
@@ -511,6 +532,8 @@ mod tests {
                     Bottleneck::Space => t as u64,
                     _ => b as u64 + 1,
                 }),
+                waiting_rack_days: std::array::from_fn(|b| t as u64 * b as u64),
+                waiting_usd_days: std::array::from_fn(|b| u128::from(t as u64) << (40 + b)),
                 site_online_racks_at_deadline: vec![t as u64, 1],
                 phase_energized_day: vec![-3 - t, 0, 900 + t],
                 ..TrialOutcome::default()

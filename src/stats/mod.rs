@@ -32,6 +32,7 @@ pub use schema::{
 pub use sensitivity::{Index, SobolIndices, average_ranks, pearson, sobol, spearman};
 pub(crate) use summary::date_after;
 pub use summary::{
-    BottleneckShare, DailyRow, FullCapacityDate, GpuDistribution, PhaseSummary, Proportion,
-    RunInfo, SCHEMA_VERSION, ShortfallAtDeadline, SiteInfo, SiteSummary, Summary, daily_rows,
+    BottleneckShare, DailyRow, FullCapacityDate, GpuDistribution, IdleByCause, Money, PhaseSummary,
+    Proportion, RackPrice, RunInfo, SCHEMA_VERSION, ShortfallAtDeadline, SiteInfo, SiteSummary,
+    Summary, UsdDistribution, daily_rows,
 };

@@ -56,11 +56,16 @@ pub enum Metric {
     ShortfallSpaceGpus,
     /// Missing GPUs in bring-up: burn-in, repair, rework or pod acceptance.
     ShortfallBringUpGpus,
+    /// Value of the racks delivered so far (racks × their type's `price_per_rack_usd`; 0 for
+    /// a type without a price), USD (recorded in whole thousands).
+    CapitalDeployedUsd,
+    /// Value of the racks delivered but not online, USD (recorded in whole thousands).
+    IdleInventoryUsd,
 }
 
 impl Metric {
     /// Number of metrics.
-    pub const COUNT: usize = 14;
+    pub const COUNT: usize = 16;
 
     /// Every metric, in column order.
     pub const ALL: [Metric; Metric::COUNT] = [
@@ -78,6 +83,8 @@ impl Metric {
         Metric::ShortfallInstallGpus,
         Metric::ShortfallSpaceGpus,
         Metric::ShortfallBringUpGpus,
+        Metric::CapitalDeployedUsd,
+        Metric::IdleInventoryUsd,
     ];
 
     /// Column stem, e.g. `online_gpus`.
@@ -97,6 +104,8 @@ impl Metric {
             Metric::ShortfallInstallGpus => "shortfall_install_gpus",
             Metric::ShortfallSpaceGpus => "shortfall_space_gpus",
             Metric::ShortfallBringUpGpus => "shortfall_bring_up_gpus",
+            Metric::CapitalDeployedUsd => "capital_deployed_usd",
+            Metric::IdleInventoryUsd => "idle_inventory_usd",
         }
     }
 
@@ -120,20 +129,31 @@ impl Metric {
             | Metric::ShortfallBringUpGpus => RecordedUnit::Gpus,
             Metric::EnergizedMw | Metric::ItMwInUse | Metric::StrandedMw => RecordedUnit::Kilowatts,
             Metric::Fp8EflopsAvailable => RecordedUnit::Pflops,
+            Metric::CapitalDeployedUsd | Metric::IdleInventoryUsd => RecordedUnit::ThousandUsd,
         }
     }
 
-    /// Output units per recorded base unit (kW → MW, PFLOPS → EFLOPS).
+    /// A value of this metric in output units as the outputs show it: whole dollars for money
+    /// (its resolution is a thousand), as computed otherwise.
+    pub fn output(self, v: f64) -> f64 {
+        match self.unit() {
+            RecordedUnit::ThousandUsd => v.round(),
+            RecordedUnit::Gpus | RecordedUnit::Kilowatts | RecordedUnit::Pflops => v,
+        }
+    }
+
+    /// Output units per recorded base unit (kW → MW, PFLOPS → EFLOPS, thousands of USD → USD).
     pub fn scale(self) -> f64 {
         match self.unit() {
             RecordedUnit::Gpus => 1.0,
             RecordedUnit::Kilowatts | RecordedUnit::Pflops => 1e-3,
+            RecordedUnit::ThousandUsd => 1e3,
         }
     }
 }
 
-/// The unit a [`Metric`] is recorded in; `daily.csv` shows GPUs as recorded, kW as MW and PFLOPS
-/// as EFLOPS.
+/// The unit a [`Metric`] is recorded in; `daily.csv` shows GPUs as recorded, kW as MW, PFLOPS
+/// as EFLOPS and thousands of USD as USD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordedUnit {
     /// GPUs.
@@ -142,6 +162,9 @@ pub enum RecordedUnit {
     Kilowatts,
     /// Dense FP8 PFLOPS.
     Pflops,
+    /// Thousands of US dollars (whole thousands keep a fleet's value inside the buffer's fast
+    /// 32-bit bin path and its sums far inside `i64`).
+    ThousandUsd,
 }
 
 /// Why a missing GPU (one of target − online) is not online yet (`docs/model.md`, "Where the

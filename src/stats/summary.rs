@@ -25,6 +25,8 @@ pub struct RunInfo {
     pub sites: Vec<SiteInfo>,
     /// Warnings from the scenario checks.
     pub warnings: Vec<String>,
+    /// Each rack type some stream delivers (scenario order): its id and `price_per_rack_usd`.
+    pub prices: Vec<(String, Option<f64>)>,
 }
 
 /// A site as the summary names it.
@@ -205,6 +207,157 @@ pub struct SiteSummary {
     pub median_racks_online_at_deadline: f64,
 }
 
+/// A distribution of US dollars.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct UsdDistribution {
+    /// Mean.
+    pub mean: f64,
+    /// 10th percentile.
+    pub p10: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+}
+
+/// Racks delivered but not online, by cause (the [`Bottleneck`] kinds other than supply, named
+/// by [`Bottleneck::name`]: these racks are delivered).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct IdleByCause {
+    /// Waiting for power: installed before their phase is commissioned, moving between
+    /// sites, or waiting to be installed with floor room but no power room.
+    pub power: f64,
+    /// Waiting to be installed, with power and floor room: waiting for crews.
+    pub install: f64,
+    /// Waiting to be installed without floor room (or accepted by no site).
+    pub space: f64,
+    /// On a floor and powered, in burn-in, repair or pod acceptance, or pulled for rework.
+    pub bring_up: f64,
+}
+
+impl IdleByCause {
+    /// Every cause it holds, in field order.
+    pub const CAUSES: [Bottleneck; 4] = [
+        Bottleneck::Power,
+        Bottleneck::Install,
+        Bottleneck::Space,
+        Bottleneck::BringUp,
+    ];
+
+    /// `per_cause` (in `Bottleneck::ALL` order) divided by `trials` (1 when 0).
+    fn mean(per_cause: [u128; Bottleneck::COUNT], trials: u64) -> Self {
+        let n = trials.max(1) as f64;
+        let at = |b: Bottleneck| per_cause[b as usize] as f64 / n;
+        IdleByCause {
+            power: at(Bottleneck::Power),
+            install: at(Bottleneck::Install),
+            space: at(Bottleneck::Space),
+            bring_up: at(Bottleneck::BringUp),
+        }
+    }
+
+    /// The figure of cause `b` (0 for supply).
+    pub fn get(&self, b: Bottleneck) -> f64 {
+        match b {
+            Bottleneck::Supply => 0.0,
+            Bottleneck::Power => self.power,
+            Bottleneck::Install => self.install,
+            Bottleneck::Space => self.space,
+            Bottleneck::BringUp => self.bring_up,
+        }
+    }
+
+    /// The cause with the largest figure, `None` when all are 0 (ties: the first in field
+    /// order).
+    pub fn largest(&self) -> Option<Bottleneck> {
+        Self::CAUSES
+            .into_iter()
+            .filter(|&b| self.get(b) > 0.0)
+            .fold(None, |best: Option<Bottleneck>, b| match best {
+                Some(x) if self.get(x) >= self.get(b) => Some(x),
+                _ => Some(b),
+            })
+    }
+}
+
+/// A rack type's price as the money figures use it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RackPrice {
+    /// Rack type id.
+    pub accelerator: String,
+    /// `price_per_rack_usd` from the scenario; `null` when it gives none (its racks then count
+    /// 0).
+    pub price_per_rack_usd: Option<f64>,
+}
+
+/// Capital deployed and idle inventory (`docs/model.md`, "Money").
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Money {
+    /// Value of the racks delivered by the end of the deadline day, USD.
+    pub capital_deployed_at_deadline_usd: UsdDistribution,
+    /// Value of the racks delivered but not online at the end of the deadline day, USD.
+    pub idle_inventory_at_deadline_usd: UsdDistribution,
+    /// Mean rack-days delivered but not online, each day from the start through the deadline,
+    /// by cause.
+    pub rack_days_idle_to_deadline: IdleByCause,
+    /// Their value: mean USD-days (rack-days × price), by cause.
+    pub usd_days_idle_to_deadline: IdleByCause,
+    /// The price of each rack type the streams deliver.
+    pub prices: Vec<RackPrice>,
+    /// What the figures leave out (rack types without a price).
+    pub notes: Vec<String>,
+}
+
+impl Money {
+    fn new(acc: &Accumulator, info: &RunInfo) -> Money {
+        let n = acc.trials();
+        let day = acc.layout().deadline_day;
+        let usd = |metric: Metric| {
+            let cell = acc.daily(metric, day);
+            let width = acc.layout().bin_width[metric as usize] as f64 * metric.scale();
+            let q = cell
+                .histogram
+                .quantiles(&[0.1, 0.5, 0.9])
+                .unwrap_or_else(|| vec![0.0; 3]);
+            UsdDistribution {
+                mean: metric.output(cell.sum as f64 / n.max(1) as f64 * metric.scale()),
+                p10: metric.output(q[0] * width),
+                p50: metric.output(q[1] * width),
+                p90: metric.output(q[2] * width),
+            }
+        };
+        let unpriced: Vec<&str> = info
+            .prices
+            .iter()
+            .filter(|(_, price)| price.is_none())
+            .map(|(id, _)| id.as_str())
+            .collect();
+        let notes = if unpriced.is_empty() {
+            Vec::new()
+        } else {
+            vec![format!(
+                "no price_per_rack_usd for {}: their racks count 0 in every money figure",
+                unpriced.join(", ")
+            )]
+        };
+        Money {
+            capital_deployed_at_deadline_usd: usd(Metric::CapitalDeployedUsd),
+            idle_inventory_at_deadline_usd: usd(Metric::IdleInventoryUsd),
+            rack_days_idle_to_deadline: IdleByCause::mean(acc.waiting_rack_days(), n),
+            usd_days_idle_to_deadline: IdleByCause::mean(acc.waiting_usd_days(), n),
+            prices: info
+                .prices
+                .iter()
+                .map(|(id, price)| RackPrice {
+                    accelerator: id.clone(),
+                    price_per_rack_usd: *price,
+                })
+                .collect(),
+            notes,
+        }
+    }
+}
+
 /// Version of the `summary.json` and `daily.csv` layout; it changes whenever a field or
 /// column changes meaning or goes away (`CHANGELOG.md` says what changed).
 pub const SCHEMA_VERSION: u32 = 2;
@@ -244,6 +397,8 @@ pub struct Summary {
     /// the run skipped it (`run --cost-trials 0`) and in `compare` and `sweep` results.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub constraint_costs: Option<super::costs::ConstraintCosts>,
+    /// Capital deployed and idle inventory.
+    pub money: Money,
     /// Per-site results.
     pub sites: Vec<SiteSummary>,
     /// Scenario warnings.
@@ -382,6 +537,7 @@ impl Summary {
             bottleneck_share: BottleneckShare::from_gpu_days(acc.shortfall_gpu_days()),
             shortfall_at_deadline: ShortfallAtDeadline::new(acc),
             constraint_costs: None,
+            money: Money::new(acc, info),
             sites,
             warnings: info.warnings.clone(),
             precision: None,
@@ -417,10 +573,10 @@ pub fn daily_rows(acc: &Accumulator, start: Date) -> Vec<DailyRow> {
                     let scale = metric.scale();
                     let width = lay.bin_width[m] as f64;
                     let mut row = [0.0; DailyStat::COUNT];
-                    row[DailyStat::Mean as usize] = cell.sum as f64 / n * scale;
+                    row[DailyStat::Mean as usize] = metric.output(cell.sum as f64 / n * scale);
                     if let Some(q) = cell.histogram.quantiles(&ps) {
                         for (&slot, v) in slots.iter().zip(q) {
-                            row[slot] = v * width * scale;
+                            row[slot] = metric.output(v * width * scale);
                         }
                     }
                     row
@@ -486,5 +642,23 @@ mod tests {
         for b in Bottleneck::ALL {
             assert_eq!(at_deadline.get(b), b as usize as f64 + 1.0);
         }
+    }
+
+    #[test]
+    fn idle_causes_are_the_delivered_bottleneck_names_and_the_largest_wins() {
+        let idle = IdleByCause::mean([0, 6, 2, 0, 8], 2);
+        let names: Vec<String> = IdleByCause::CAUSES.map(|b| b.name().to_owned()).into();
+        assert_eq!(keys(idle), names);
+        assert_eq!(
+            IdleByCause::CAUSES.map(|b| idle.get(b)),
+            [3.0, 1.0, 0.0, 4.0]
+        );
+        assert_eq!(idle.largest(), Some(Bottleneck::BringUp));
+        // A tie goes to the first in field order; nothing idle names nothing.
+        assert_eq!(
+            IdleByCause::mean([0, 5, 0, 5, 0], 1).largest(),
+            Some(Bottleneck::Power)
+        );
+        assert_eq!(IdleByCause::mean([0; 5], 0).largest(), None);
     }
 }

@@ -9,7 +9,7 @@ use crate::util::{capsim, day_of, fixture, json_at, json_f64, run_cli};
 const TINY: &str = "valid/tiny.toml";
 
 /// The daily metrics, in column order (`Metric::ALL`).
-const METRICS: [&str; 14] = [
+const METRICS: [&str; 16] = [
     "delivered_gpus",
     "installed_gpus",
     "online_gpus",
@@ -24,6 +24,8 @@ const METRICS: [&str; 14] = [
     "shortfall_install_gpus",
     "shortfall_space_gpus",
     "shortfall_bring_up_gpus",
+    "capital_deployed_usd",
+    "idle_inventory_usd",
 ];
 
 /// The causes of missing GPUs, in output order (`Bottleneck::ALL`).

@@ -160,7 +160,7 @@ fn zigzag(v: i64) -> Vec<u8> {
 struct Walk {
     /// Simulated days.
     days: u64,
-    /// Byte range of each of the first 20 varints: days, deadline day, 14 bin widths, sites,
+    /// Byte range of each of the first 22 varints: days, deadline day, 16 bin widths, sites,
     /// phases, target, trials.
     fields: Vec<(usize, usize)>,
     /// Start of the site online-GPU sums (field 9) and of the full-capacity histogram (field 10).
@@ -189,12 +189,12 @@ fn walk(b: &[u8]) -> Walk {
     };
     let mut fields = Vec::new();
     let mut values = Vec::new();
-    for _ in 0..20 {
+    for _ in 0..22 {
         let start = at;
         values.push(next(&mut at));
         fields.push((start, at));
     }
-    let (days, sites, phases) = (values[0] as u64, values[16] as u64, values[17] as u64);
+    let (days, sites, phases) = (values[0] as u64, values[18] as u64, values[19] as u64);
     // Length, then (when not empty) first bin, resolution and counts.
     let histogram = |at: &mut usize, next: &mut dyn FnMut(&mut usize) -> u128| {
         let len = next(at);
@@ -206,7 +206,7 @@ fn walk(b: &[u8]) -> Walk {
             }
         }
     };
-    for _ in 0..days * 14 {
+    for _ in 0..days * 16 {
         histogram(&mut at, &mut next);
         next(&mut at);
     }
@@ -220,7 +220,8 @@ fn walk(b: &[u8]) -> Walk {
     let available_start = at;
     histogram(&mut at, &mut next);
     let available_end = at;
-    for _ in 0..6 {
+    // Its sum, then the missing GPU-days, idle rack-days and idle USD-days (5 each).
+    for _ in 0..16 {
         next(&mut at);
     }
     let per_site = at;
@@ -410,9 +411,9 @@ fn forged_layouts_and_histograms_are_refused() {
 
     // No sites at all, consistently encoded: the stored scenario has two.
     let no_sites = [
-        &block[..w.fields[16].0],
+        &block[..w.fields[18].0],
         &varint(0)[..],
-        &block[w.fields[16].1..w.site_sums.0],
+        &block[w.fields[18].1..w.site_sums.0],
         &block[w.site_sums.1..w.per_site_and_phase.0],
         // The two site histograms go; the phases' stay.
         &{

@@ -70,6 +70,10 @@
 //!   place, pods, crews per phase, mobilization and a campus ceiling, power ramps, commissioning
 //!   and early phases, racks set before power, site-bound deliveries, per-trial probabilities and
 //!   their correlation groups, the defaults, and thread-independent constraint costs.
+//! - `money`: capital deployed and idle inventory: the worked example priced by hand (daily
+//!   columns, the deadline figures, idle rack-days and dollar-days by cause), a rack type
+//!   without a price counted 0 and named, the terminal lines, and the same bytes sharded and on
+//!   1 or 2 threads.
 //! - `worked_example`: `docs/model.md`'s worked example (`valid/worked_example.toml`), every
 //!   number the doc works out by hand (the day-by-day pipeline, where the missing GPUs are, the
 //!   GPU-day shares and the constraint costs) asserted to the GPU.
@@ -111,6 +115,7 @@ mod exports;
 mod hostile_inputs;
 mod hostile_partials;
 mod mechanisms;
+mod money;
 mod plot;
 mod report;
 mod results_folder;
