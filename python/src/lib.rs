@@ -526,13 +526,8 @@ impl RunResult {
             .map_err(|&why| ResultsError::Refused(why.into()))?;
         results::write_atomic(path, |w| {
             let start = self.result.scenario.start;
-            let mut rows = TrialsCsv::new(
-                w,
-                &t.input_names,
-                &t.site_ids,
-                start,
-                t.deadline_day as u32,
-            )?;
+            let mut rows =
+                TrialsCsv::new(w, &t.input_names, &t.site_ids, start, t.deadline_day as u32)?;
             let mut outcome = TrialOutcome::default();
             for (i, &trial) in t.trial.iter().enumerate() {
                 outcome.inputs = t.inputs.iter().map(|column| column[i]).collect();
@@ -543,8 +538,11 @@ impl RunResult {
                 for (days, column) in outcome.shortfall_gpu_days.iter_mut().zip(&t.gpu_days_short) {
                     *days = column[i];
                 }
-                outcome.site_online_racks_at_deadline =
-                    t.site_racks_at_deadline.iter().map(|column| column[i]).collect();
+                outcome.site_online_racks_at_deadline = t
+                    .site_racks_at_deadline
+                    .iter()
+                    .map(|column| column[i])
+                    .collect();
                 rows.write(trial, &outcome)?;
             }
             rows.finish()?;
@@ -672,8 +670,8 @@ impl RunResult {
             start,
             t.deadline_day as u32,
         )
-            .and_then(|w| w.finish())
-            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        .and_then(|w| w.finish())
+        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
         let names = header(&csv)?;
         let met: Vec<bool> = t
             .full_capacity_day
