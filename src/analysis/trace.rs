@@ -144,12 +144,14 @@ pub fn typical_examples(model: &Model, seed: u64, trials: u64) -> Examples {
 /// The trial of `(gpus, trial)` pairs whose GPUs are the (lower) median, lowest index first.
 fn median_trial(mut trials: Vec<(u64, u64)>) -> Option<u64> {
     trials.sort_unstable();
-    trials.get(trials.len().saturating_sub(1) / 2).map(|&(gpus, _)| {
-        trials
-            .iter()
-            .find(|&&(g, _)| g == gpus)
-            .map_or(0, |&(_, t)| t)
-    })
+    trials
+        .get(trials.len().saturating_sub(1) / 2)
+        .map(|&(gpus, _)| {
+            trials
+                .iter()
+                .find(|&&(g, _)| g == gpus)
+                .map_or(0, |&(_, t)| t)
+        })
 }
 
 #[cfg(test)]

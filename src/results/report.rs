@@ -4,7 +4,8 @@
 //!
 //! The page has no script and loads nothing: no fonts, images or styles from elsewhere. A run's
 //! report is built from the folder's files alone (`summary.json`, `daily.csv`,
-//! `scenario.resolved.toml`), as the charts are, so it can be redrawn without re-simulating.
+//! `scenario.resolved.toml`, `examples/` and any `trace-<TRIAL>.csv`), as the charts are, so it
+//! can be redrawn without re-simulating.
 //! Each headline figure sits in an element whose `data-figure` attribute names its path in the
 //! folder's JSON file and whose `data-format` says how it is printed: `percent` (one decimal,
 //! `48.5%`), `points` (signed percentage points, one decimal, `-43.0 pts`), `count` (rounded,
@@ -22,8 +23,8 @@ use crate::chart::{
     self, ChartData, ChartError, ChartFormat, ChartKind, ExampleLine, SweepChart, Tornado,
     TraceChart, TraceSite,
 };
-use crate::scenario::Scenario;
 use crate::numeric::thousands;
+use crate::scenario::Scenario;
 use crate::stats::{Bottleneck, DailyStat, Metric};
 
 /// The report's file name in a results folder.
@@ -306,8 +307,9 @@ fn cause_label(key: &str) -> &str {
 }
 
 /// Writes `dir/report.html` of the run whose files are in `dir` (`summary.json`, `daily.csv`,
-/// `scenario.resolved.toml`), its charts drawn as SVG from those files; `command` is quoted in
-/// the provenance when given. Returns the path written.
+/// `scenario.resolved.toml`, `examples/` and `trace-<TRIAL>.csv` when present), its charts
+/// drawn as SVG from those files; `command` is quoted in the provenance when given. Returns the
+/// path written.
 pub fn write_run_report(dir: &Path, command: Option<&str>) -> Result<PathBuf, ResultsError> {
     let data = ChartData::read_dir(dir).map_err(|source| ResultsError::Chart {
         context: "reading the results back for the report".into(),
@@ -418,7 +420,7 @@ fn run_page(
 
 /// The size of each of the two trace charts drawn side by side: taller than wide, one panel per
 /// site.
-const PAIR_CHART_SIZE: (u32, u32) = (720, 1000);
+const PAIR_CHART_SIZE: (u32, u32) = (520, 880);
 
 /// GPUs per rack when every rack type the scenario delivers has the same (so a trace's racks
 /// online times it are the fleet's online GPUs), else `None`.
@@ -440,15 +442,18 @@ struct TraceFacts {
 }
 
 impl TraceFacts {
-    fn read(path: &Path, data: &ChartData, gpus_per_rack: Option<f64>) -> Result<Self, ResultsError> {
-        let chart = TraceChart::read(path, data.facts.deadline).map_err(|source| {
-            ResultsError::Chart {
+    fn read(
+        path: &Path,
+        data: &ChartData,
+        gpus_per_rack: Option<f64>,
+    ) -> Result<Self, ResultsError> {
+        let chart =
+            TraceChart::read(path, data.facts.deadline).map_err(|source| ResultsError::Chart {
                 context: format!("reading {} for the report", path.display()),
                 source,
-            }
-        })?;
-        let online_gpus = gpus_per_rack
-            .map(|g| chart.fleet_racks_online().iter().map(|r| r * g).collect());
+            })?;
+        let online_gpus =
+            gpus_per_rack.map(|g| chart.fleet_racks_online().iter().map(|r| r * g).collect());
         Ok(TraceFacts { chart, online_gpus })
     }
 
@@ -483,9 +488,12 @@ impl TraceFacts {
     fn reading(&self, target: f64) -> String {
         let trial = self.chart.trial;
         let deadline = self.chart.deadline;
-        let dl = self
-            .deadline_day()
-            .min(self.chart.sites.first().map_or(0, |s| s.held_by.len().saturating_sub(1)));
+        let dl = self.deadline_day().min(
+            self.chart
+                .sites
+                .first()
+                .map_or(0, |s| s.held_by.len().saturating_sub(1)),
+        );
         let full = self.full_capacity_day(target);
         match (&self.online_gpus, self.met(target)) {
             (Some(_), Some(true)) => {
@@ -513,7 +521,13 @@ impl TraceFacts {
             }
             (None, _) => format!(
                 "Trial {trial}: {} racks online on {deadline}; on the deadline {}.",
-                thousands(self.chart.fleet_racks_online().get(dl).copied().unwrap_or(0.0)),
+                thousands(
+                    self.chart
+                        .fleet_racks_online()
+                        .get(dl)
+                        .copied()
+                        .unwrap_or(0.0)
+                ),
                 self.hold_at(dl)
             ),
         }
@@ -697,7 +711,8 @@ fn examples_section(
             .find(|r| r.example == name)
             .map_or(0, |r| r.with_outcome)
     };
-    let mut b = String::from("<section>\n<h2>A run that missed and a run that met the target</h2>\n");
+    let mut b =
+        String::from("<section>\n<h2>A run that missed and a run that met the target</h2>\n");
     let _ = writeln!(
         b,
         "<p>Of the first {} trials of the run, {} missed the target and {} met it. Shown: of \
@@ -714,7 +729,10 @@ fn examples_section(
                 let path = dir
                     .join(super::EXAMPLES_DIR)
                     .join(format!("trace-{trial}.csv"));
-                shown.push((row.example.as_str(), TraceFacts::read(&path, data, gpus_per_rack)?));
+                shown.push((
+                    row.example.as_str(),
+                    TraceFacts::read(&path, data, gpus_per_rack)?,
+                ));
             }
             None => {
                 let _ = writeln!(
@@ -722,7 +740,11 @@ fn examples_section(
                     "<p class=\"absent\">No run that {} the target to show: all {} traced trials {}.</p>",
                     esc(&row.example),
                     thousands(traced as f64),
-                    if row.example == "met" { "missed it" } else { "met it" },
+                    if row.example == "met" {
+                        "missed it"
+                    } else {
+                        "met it"
+                    },
                 );
             }
         }
@@ -773,8 +795,10 @@ fn examples_section(
             reading,
         ));
     }
-    b.push_str("</div>\n<p class=\"note\">Each site's panel has the same racks scale in both \
-                charts.</p>\n</section>\n");
+    b.push_str(
+        "</div>\n<p class=\"note\">Each site's panel has the same racks scale in both \
+                charts.</p>\n</section>\n",
+    );
     Ok(b)
 }
 

@@ -74,7 +74,12 @@ pub fn write_run(
             ResultsError::Failed(format!("compiling the scenario to trace the examples: {e}"))
         })?;
         let examples = typical_examples(&model, result.seed, result.accumulator.trials());
-        write_examples(dir, &examples, result.scenario.start, result.scenario.deadline)?;
+        write_examples(
+            dir,
+            &examples,
+            result.scenario.start,
+            result.scenario.deadline,
+        )?;
         files.files.push("examples/");
         files.report = Some(write_run_report(dir, options.command.as_deref())?);
     }

@@ -317,7 +317,10 @@ fn the_run_report_shows_a_typical_miss_and_hit_read_from_their_traces() {
     let examples = crate::util::Table::read(&out.join("examples/examples.csv"));
     let trial = |row: usize| examples.rows[row][examples.col("trial")].clone();
     let (missed, met) = (trial(0), trial(1));
-    assert!(!missed.is_empty() && !met.is_empty(), "seed 5 has both kinds");
+    assert!(
+        !missed.is_empty() && !met.is_empty(),
+        "seed 5 has both kinds"
+    );
     let section = &html[html
         .find("<h2>A run that missed and a run that met the target</h2>")
         .expect("the section")..];
@@ -325,7 +328,10 @@ fn the_run_report_shows_a_typical_miss_and_hit_read_from_their_traces() {
     assert_eq!(section.matches("<figure>").count(), 3, "{section}");
     // The miss: its GPUs on the deadline and the site with the most racks not yet online, as
     // its trace file has them (racks of 72 GPUs).
-    let deadline = trace_day(&out.join(format!("examples/trace-{missed}.csv")), "2026-12-31");
+    let deadline = trace_day(
+        &out.join(format!("examples/trace-{missed}.csv")),
+        "2026-12-31",
+    );
     let gpus: f64 = deadline.iter().map(|(_, r, _)| r[3] * 72.0).sum();
     assert!(gpus < 250_000.0);
     let waiting = |r: &[f64; 4]| r[0] + r[1] + r[2];
@@ -336,9 +342,18 @@ fn the_run_report_shows_a_typical_miss_and_hit_read_from_their_traces() {
         .unwrap();
     let [staged, awaiting_power, bring_up, _] = *racks;
     let hold = match held.as_str() {
-        "power" => format!("{} racks at {site} were waiting for power", thousands(staged + awaiting_power)),
-        "install" => format!("{} racks at {site} were waiting to be installed", thousands(staged)),
-        "space" => format!("{} racks at {site} were waiting for floor space", thousands(staged)),
+        "power" => format!(
+            "{} racks at {site} were waiting for power",
+            thousands(staged + awaiting_power)
+        ),
+        "install" => format!(
+            "{} racks at {site} were waiting to be installed",
+            thousands(staged)
+        ),
+        "space" => format!(
+            "{} racks at {site} were waiting for floor space",
+            thousands(staged)
+        ),
         "bring_up" => format!("{} racks at {site} were in bring-up", thousands(bring_up)),
         other => panic!("a typical miss of the base case held by {other}"),
     };
@@ -386,8 +401,14 @@ fn a_report_says_when_no_trial_missed_or_none_met_the_target() {
             )),
             "{fixture_name}: {html}"
         );
-        assert!(html.contains(&format!("Trial 0 ({shown})")), "{fixture_name}");
+        assert!(
+            html.contains(&format!("Trial 0 ({shown})")),
+            "{fixture_name}"
+        );
         let examples = fs::read_to_string(out.join("examples/examples.csv")).unwrap();
-        assert!(examples.contains(&format!("\n{absent},,40,0,,\n")), "{examples}");
+        assert!(
+            examples.contains(&format!("\n{absent},,40,0,,\n")),
+            "{examples}"
+        );
     }
 }

@@ -374,7 +374,10 @@ fn the_typical_examples_are_the_median_missed_and_met_trials_of_trials_csv() {
             .filter(|r| r[0] == "2026-12-31")
             .map(|r| r[trace.col("racks_online")].parse::<f64>().unwrap() * 72.0)
             .sum();
-        assert_eq!(deadline_gpus.to_string(), of_trial("online_gpus_at_deadline"));
+        assert_eq!(
+            deadline_gpus.to_string(),
+            of_trial("online_gpus_at_deadline")
+        );
     }
     // The same examples on one thread.
     let one = run_cli(Path::new(BASE), &[&args[..], &["--threads", "1"]].concat());
@@ -396,9 +399,18 @@ fn typical_examples_trace_at_most_64_trials_and_may_lack_a_kind() {
     let many = analysis::typical_examples(&model, 5, 1000);
     assert_eq!(many.traced, analysis::EXAMPLE_TRIALS);
     for examples in [&few, &many] {
-        let met = examples.met.as_ref().expect("tiny has runs that meet the target");
+        let met = examples
+            .met
+            .as_ref()
+            .expect("tiny has runs that meet the target");
         assert!(met.met_target());
-        assert!(!examples.missed.as_ref().expect("and runs that miss").met_target());
+        assert!(
+            !examples
+                .missed
+                .as_ref()
+                .expect("and runs that miss")
+                .met_target()
+        );
     }
     // A deterministic scenario that always misses: no example that met the target.
     let hand = tempfile::tempdir().unwrap();
@@ -406,6 +418,10 @@ fn typical_examples_trace_at_most_64_trials_and_may_lack_a_kind() {
     let scenario = capsim::scenario::parse(&text, Path::new("hand.toml")).unwrap();
     let always = analysis::typical_examples(&Model::compile(&scenario).unwrap(), 1, 5);
     assert_eq!((always.traced, always.missed_count), (5, 5));
-    assert_eq!(always.missed.map(|t| t.trial), Some(0), "all tie: the lowest index");
+    assert_eq!(
+        always.missed.map(|t| t.trial),
+        Some(0),
+        "all tie: the lowest index"
+    );
     assert!(always.met.is_none());
 }
