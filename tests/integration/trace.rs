@@ -425,3 +425,49 @@ fn typical_examples_trace_at_most_64_trials_and_may_lack_a_kind() {
     );
     assert!(always.met.is_none());
 }
+
+#[test]
+fn traces_on_a_shared_scale_have_the_same_site_axes() {
+    use capsim::chart::{TraceSite, render_trace_on_scale, shared_site_scale};
+    let start: jiff::civil::Date = "2026-01-05".parse().unwrap();
+    // Two sites over three days; layers are online, bring-up, awaiting power, staged.
+    let site = |id: &str, online: [f64; 3], staged: [f64; 3]| TraceSite {
+        id: id.into(),
+        layers: [online.to_vec(), vec![0.0; 3], vec![0.0; 3], staged.to_vec()],
+        held_by: vec![None; 3],
+    };
+    let chart = |a: TraceSite, b: TraceSite| TraceChart {
+        trial: 0,
+        start,
+        deadline: "2026-01-06".parse().unwrap(),
+        sites: vec![a, b],
+    };
+    let low = chart(
+        site("a", [10.0, 20.0, 30.0], [5.0, 0.0, 0.0]),
+        site("b", [0.0, 100.0, 400.0], [0.0; 3]),
+    );
+    let high = chart(
+        site("a", [100.0, 200.0, 250.0], [0.0, 0.0, 50.0]),
+        site("b", [0.0, 10.0, 40.0], [0.0; 3]),
+    );
+    assert_eq!(low.site_peaks(), [30.0, 400.0]);
+    assert_eq!(high.site_peaks(), [300.0, 40.0]);
+    let tops = shared_site_scale(&[&low, &high]);
+    assert_eq!(tops, [300.0, 400.0]);
+    // The charts' text: titles, dates and y ticks. On the shared scale the two charts have the
+    // same, each on its own they do not.
+    let texts = |c: &TraceChart, tops: Option<&[f64]>| {
+        let svg = render_trace_on_scale(c, tops, ChartFormat::Svg, (700, 700)).unwrap();
+        let svg = String::from_utf8(svg).unwrap();
+        svg.split("<text")
+            .skip(1)
+            .map(|t| {
+                t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()]
+                    .trim()
+                    .to_owned()
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(texts(&low, Some(&tops)), texts(&high, Some(&tops)));
+    assert_ne!(texts(&low, None), texts(&high, None));
+}
