@@ -18,7 +18,7 @@ pub use run::{RunRequest, RunResult, Simulated, run, simulate};
 pub use sensitivity::{SensitivityRequest, SensitivityResult, sensitivity};
 pub use solve::{SolveRequest, SolveResult, solve};
 pub use sweep::{SweepRequest, SweepResult, sweep};
-pub use trace::{Trace, trace};
+pub use trace::{EXAMPLE_TRIALS, Examples, Trace, trace, typical_examples};
 
 use crate::engine::EngineError;
 use crate::model::DistError;

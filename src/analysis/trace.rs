@@ -87,3 +87,87 @@ pub fn trace(model: &Model, seed: u64, trial: u64) -> Trace {
         days,
     }
 }
+
+/// How many trials, from trial 0, [`typical_examples`] traces to choose its examples.
+pub const EXAMPLE_TRIALS: u64 = 64;
+
+/// A typical trial that missed the target and a typical trial that met it, for the report's
+/// "a run that missed and a run that met the target".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Examples {
+    /// Trials traced to choose: trials 0 to `traced - 1`.
+    pub traced: u64,
+    /// Of those, how many missed the target by the deadline.
+    pub missed_count: u64,
+    /// The median missed trial; `None` when every traced trial met the target.
+    pub missed: Option<Trace>,
+    /// The median trial that met the target; `None` when every traced trial missed it.
+    pub met: Option<Trace>,
+}
+
+impl Trace {
+    /// Whether the trial reached the target by the deadline (`trials.csv`'s
+    /// `met_target_by_deadline`).
+    pub fn met_target(&self) -> bool {
+        self.outcome
+            .full_capacity_day
+            .is_some_and(|d| d as usize <= self.deadline_day)
+    }
+}
+
+/// Chooses typical examples among the first `min(EXAMPLE_TRIALS, trials)` trials of the run of
+/// `model` with `seed`: of the trials that missed the target, the one whose online GPUs at the
+/// deadline are their median, and likewise of those that met it. For an even count the median
+/// is the lower of the two middle values; among trials with that value, the lowest index wins.
+/// Each trial is a pure function of its index, so the choice does not depend on threads.
+pub fn typical_examples(model: &Model, seed: u64, trials: u64) -> Examples {
+    let traced = trials.min(EXAMPLE_TRIALS);
+    let (mut missed, mut met) = (Vec::new(), Vec::new());
+    for t in 0..traced {
+        let trace = trace(model, seed, t);
+        let entry = (trace.outcome.online_gpus_at_deadline, t);
+        if trace.met_target() {
+            met.push(entry);
+        } else {
+            missed.push(entry);
+        }
+    }
+    let missed_count = missed.len() as u64;
+    Examples {
+        traced,
+        missed_count,
+        missed: median_trial(missed).map(|t| trace(model, seed, t)),
+        met: median_trial(met).map(|t| trace(model, seed, t)),
+    }
+}
+
+/// The trial of `(gpus, trial)` pairs whose GPUs are the (lower) median, lowest index first.
+fn median_trial(mut trials: Vec<(u64, u64)>) -> Option<u64> {
+    trials.sort_unstable();
+    trials
+        .get(trials.len().saturating_sub(1) / 2)
+        .map(|&(gpus, _)| {
+            trials
+                .iter()
+                .find(|&&(g, _)| g == gpus)
+                .map_or(0, |&(_, t)| t)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median_trial;
+
+    #[test]
+    fn median_trial_takes_the_lower_median_and_the_lowest_index_on_ties() {
+        assert_eq!(median_trial(vec![]), None);
+        assert_eq!(median_trial(vec![(5, 9)]), Some(9));
+        // GPUs 1, 3, 7, 9: the lower median is 3 (trial 4).
+        assert_eq!(median_trial(vec![(9, 0), (3, 4), (1, 2), (7, 1)]), Some(4));
+        // GPUs 2, 5, 5, 5, 8: the median 5 is held by trials 6, 3 and 11; the lowest is 3.
+        assert_eq!(
+            median_trial(vec![(5, 6), (8, 0), (5, 11), (2, 1), (5, 3)]),
+            Some(3)
+        );
+    }
+}

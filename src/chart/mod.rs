@@ -81,7 +81,10 @@ pub use differences::render_differences;
 pub use overlay::render_overlay;
 pub use sweep::{SweepChart, SweepPoint, render_sweep};
 pub use tornado::{Tornado, TornadoBar, TornadoRow, TornadoScale, render_tornado};
-pub use trace::{TraceChart, TraceSite, render_trace};
+pub use trace::{
+    ExampleLine, TraceChart, TraceSite, render_examples, render_trace, render_trace_on_scale,
+    shared_site_scale,
+};
 
 /// Default image size in pixels (width, height): legible on a slide, and still legible when
 /// scaled to a paper column.

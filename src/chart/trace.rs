@@ -1,7 +1,9 @@
 //! One traced trial (`trace-<TRIAL>.csv`), site by site: racks staged, awaiting power, in
 //! bring-up and online, stacked, over time, with the deadline, and under each site a strip
 //! coloured by the constraint that held it each day, in the bottlenecks chart's colours. Drawn
-//! from the CSV alone, as every chart is drawn from files.
+//! from the CSV alone, as every chart is drawn from files. Two traces drawn on one scale per
+//! site ([`shared_site_scale`]) compare side by side; [`render_examples`] draws their fleet's
+//! online GPUs on one axis, against the target.
 
 use std::path::Path;
 
@@ -10,7 +12,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::{self, Mark, Sizes, draw_err, okabe_ito as oi};
-use super::{ChartError, ChartFormat};
+use super::{ChartData, ChartError, ChartFormat};
 use crate::output::TRACE_COLUMNS;
 use crate::stats::Bottleneck;
 
@@ -123,21 +125,164 @@ impl TraceChart {
     }
 }
 
+impl TraceChart {
+    /// Each site's largest stack (racks staged, awaiting power, in bring-up and online) over
+    /// the days, in file order.
+    pub fn site_peaks(&self) -> Vec<f64> {
+        self.sites
+            .iter()
+            .map(|site| {
+                (0..site.held_by.len())
+                    .map(|d| site.layers.iter().map(|l| l[d]).sum::<f64>())
+                    .fold(0.0, f64::max)
+            })
+            .collect()
+    }
+
+    /// The fleet's racks online each day: the sites' `racks_online` added up.
+    pub fn fleet_racks_online(&self) -> Vec<f64> {
+        let days = self.sites.first().map_or(0, |s| s.held_by.len());
+        (0..days)
+            .map(|d| self.sites.iter().map(|s| s.layers[0][d]).sum())
+            .collect()
+    }
+}
+
+/// One y scale per site for `charts` drawn side by side: each site's largest stack over all of
+/// them (sites matched by position; the charts of one run have the same sites).
+pub fn shared_site_scale(charts: &[&TraceChart]) -> Vec<f64> {
+    let mut tops: Vec<f64> = Vec::new();
+    for chart in charts {
+        for (i, peak) in chart.site_peaks().into_iter().enumerate() {
+            match tops.get_mut(i) {
+                Some(top) => *top = top.max(peak),
+                None => tops.push(peak),
+            }
+        }
+    }
+    tops
+}
+
 /// Draws `chart` as `format` at `size` (width, height in pixels) and returns the file's bytes.
 pub fn render_trace(
     chart: &TraceChart,
     format: ChartFormat,
     size: (u32, u32),
 ) -> Result<Vec<u8>, ChartError> {
+    render_trace_on_scale(chart, None, format, size)
+}
+
+/// [`render_trace`] with each site's y axis reaching at least `site_tops[site]` racks (from
+/// [`shared_site_scale`]), so that traces drawn with the same tops compare panel by panel.
+pub fn render_trace_on_scale(
+    chart: &TraceChart,
+    site_tops: Option<&[f64]>,
+    format: ChartFormat,
+    size: (u32, u32),
+) -> Result<Vec<u8>, ChartError> {
+    check_size(size)?;
+    render_to!(format, size, |root| draw(
+        &root,
+        chart,
+        site_tops,
+        &Sizes::new(size)
+    ))
+}
+
+fn check_size(size: (u32, u32)) -> Result<(), ChartError> {
     if size.0 < 200 || size.1 < 150 || size.0 > 20_000 || size.1 > 20_000 {
         return Err(ChartError::Size(size.0, size.1));
     }
-    render_to!(format, size, |root| draw(&root, chart, &Sizes::new(size)))
+    Ok(())
+}
+
+/// One trial's line in [`render_examples`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExampleLine {
+    /// Legend label, e.g. `Trial 12 (missed)`.
+    pub label: String,
+    /// Whether the trial met the target (drawn blue) or missed it (reddish purple).
+    pub met: bool,
+    /// The fleet's online GPUs each day from the run's start.
+    pub online_gpus: Vec<f64>,
+}
+
+/// Draws the fleet's online GPUs of each of `lines` over time on one axis, with `data`'s target
+/// and deadline, as `format` at `size`; returns the file's bytes.
+pub fn render_examples(
+    data: &ChartData,
+    lines: &[ExampleLine],
+    format: ChartFormat,
+    size: (u32, u32),
+) -> Result<Vec<u8>, ChartError> {
+    check_size(size)?;
+    render_to!(format, size, |root| draw_examples(
+        &root,
+        data,
+        lines,
+        &Sizes::new(size)
+    ))
+}
+
+fn draw_examples<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &ChartData,
+    lines: &[ExampleLine],
+    sz: &Sizes,
+) -> Result<(), ChartError> {
+    let f = &data.facts;
+    let colour = |met: bool| if met { oi::BLUE } else { oi::PURPLE };
+    let mut legend: Vec<(String, Mark)> = lines
+        .iter()
+        .map(|l| (l.label.clone(), Mark::Line(colour(l.met))))
+        .collect();
+    legend.extend(style::reference_legend(f));
+    let subtitle = vec![format!(
+        "Fleet online GPUs day by day of one trial that missed the target and one that met it,          each the median of its kind among the first trials of the run; {}.",
+        super::run_line(data)
+    )];
+    let area = style::header(
+        root,
+        sz,
+        "A run that missed and a run that met the target",
+        &subtitle,
+        &legend,
+    )?;
+    let days = lines
+        .iter()
+        .map(|l| l.online_gpus.len())
+        .max()
+        .unwrap_or(0)
+        .max(data.daily.len());
+    let axis = style::DayAxis::new(data.daily.dates[0], days);
+    let peak = lines
+        .iter()
+        .flat_map(|l| l.online_gpus.iter().copied())
+        .fold(f.target_gpus, f64::max);
+    let ymax = style::y_top(peak);
+    let mut chart = style::builder(&area, sz, false)
+        .build_cartesian_2d(axis.clone(), 0.0..ymax)
+        .map_err(draw_err)?;
+    style::style_mesh(&mut chart, sz, &axis, "GPUs online (count)", &|v| {
+        style::fmt_count(*v)
+    })?;
+    style::label_start(root, &chart, sz, &axis)?;
+    for line in lines {
+        chart
+            .draw_series(LineSeries::new(
+                style::series(&line.online_gpus),
+                colour(line.met).stroke_width(sz.line()),
+            ))
+            .map_err(draw_err)?;
+    }
+    let x_end = super::fan::axis_end(days);
+    super::fan::reference_lines(root, &mut chart, sz, data, f.target_gpus, ymax, x_end)
 }
 
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &TraceChart,
+    site_tops: Option<&[f64]>,
     sz: &Sizes,
 ) -> Result<(), ChartError> {
     let mut legend: Vec<(String, Mark)> = LAYERS
@@ -177,9 +322,10 @@ fn draw<DB: DrawingBackend>(
         } else {
             rest.split_vertically(panel_h)
         };
+        let shared = site_tops.and_then(|t| t.get(i)).copied().unwrap_or(0.0);
         let top = (0..days)
             .map(|d| site.layers.iter().map(|l| l[d]).sum::<f64>())
-            .fold(1.0, f64::max)
+            .fold(shared.max(1.0), f64::max)
             * 1.08;
         // The strip sits below zero, inside the plot: a sixth of the panel's height.
         let strip = top / 5.0;

@@ -29,7 +29,10 @@ pub use compare::{CompareFiles, write_compare};
 pub use folder::{MARKER, ResultsFolder, remove_stale_temp_files};
 pub use redraw::{FolderKind, RedrawnFiles, redraw};
 pub use report::{REPORT_FILE, write_run_report};
-pub use run::{RunFiles, TrialsCsvFile, write_run, write_trace};
+pub use run::{
+    EXAMPLES_COLUMNS, EXAMPLES_DIR, EXAMPLES_FILE, RunFiles, TrialsCsvFile, write_examples,
+    write_run, write_trace,
+};
 pub use sensitivity::{SensitivityFiles, write_sensitivity};
 pub use shard::{write_merged_trials_csv, write_partial};
 pub use solve::write_solve;

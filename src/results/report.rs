@@ -4,7 +4,8 @@
 //!
 //! The page has no script and loads nothing: no fonts, images or styles from elsewhere. A run's
 //! report is built from the folder's files alone (`summary.json`, `daily.csv`,
-//! `scenario.resolved.toml`), as the charts are, so it can be redrawn without re-simulating.
+//! `scenario.resolved.toml`, `examples/` and any `trace-<TRIAL>.csv`), as the charts are, so it
+//! can be redrawn without re-simulating.
 //! Each headline figure sits in an element whose `data-figure` attribute names its path in the
 //! folder's JSON file and whose `data-format` says how it is printed: `percent` (one decimal,
 //! `48.5%`), `points` (signed percentage points, one decimal, `-43.0 pts`), `count` (rounded,
@@ -18,8 +19,12 @@ use serde_json::Value;
 
 use super::{ChartOptions, ResultsError, write_atomic};
 use crate::analysis::compare::CompareReport;
-use crate::chart::{self, ChartData, ChartError, ChartFormat, ChartKind, SweepChart, Tornado};
+use crate::chart::{
+    self, ChartData, ChartError, ChartFormat, ChartKind, ExampleLine, SweepChart, Tornado,
+    TraceChart, TraceSite,
+};
 use crate::numeric::thousands;
+use crate::scenario::Scenario;
 use crate::stats::{Bottleneck, DailyStat, Metric};
 
 /// The report's file name in a results folder.
@@ -220,6 +225,9 @@ td:first-child { min-width: 10rem; }
 figure { margin: 1.75rem 0; }
 figure svg { display: block; width: 100%; height: auto; border: 1px solid var(--line); }
 figcaption { margin-top: .5rem; }
+.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
+.pair figure { margin: .75rem 0; min-width: 0; }
+@media (max-width: 40rem) { .pair { grid-template-columns: 1fr; } }
 .warnings { border-left: 4px solid var(--warn); background: #fff3e8; padding: .5rem 1rem; margin: 1rem 0; }
 .warnings h2 { border: 0; margin: .5rem 0; color: var(--warn); }
 .provenance { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
@@ -299,8 +307,9 @@ fn cause_label(key: &str) -> &str {
 }
 
 /// Writes `dir/report.html` of the run whose files are in `dir` (`summary.json`, `daily.csv`,
-/// `scenario.resolved.toml`), its charts drawn as SVG from those files; `command` is quoted in
-/// the provenance when given. Returns the path written.
+/// `scenario.resolved.toml`, `examples/` and `trace-<TRIAL>.csv` when present), its charts
+/// drawn as SVG from those files; `command` is quoted in the provenance when given. Returns the
+/// path written.
 pub fn write_run_report(dir: &Path, command: Option<&str>) -> Result<PathBuf, ResultsError> {
     let data = ChartData::read_dir(dir).map_err(|source| ResultsError::Chart {
         context: "reading the results back for the report".into(),
@@ -312,7 +321,8 @@ pub fn write_run_report(dir: &Path, command: Option<&str>) -> Result<PathBuf, Re
         context: format!("reading {} for the report", resolved_path.display()),
         source,
     })?;
-    let html = run_page(&data, &summary, &resolved, command)?;
+    let traces = traces_sections(dir, &data, &resolved_path, &resolved)?;
+    let html = run_page(&data, &summary, &resolved, &traces, command)?;
     write_page(dir, &html)
 }
 
@@ -320,6 +330,7 @@ fn run_page(
     data: &ChartData,
     s: &Value,
     resolved: &str,
+    traces: &str,
     command: Option<&str>,
 ) -> Result<String, ResultsError> {
     let f = &data.facts;
@@ -376,6 +387,7 @@ fn run_page(
         b.push_str(&chart_figure(&svg, title, &reading));
     }
     b.push_str("</section>\n");
+    b.push_str(traces);
     b.push_str(&sites_table(s));
     b.push_str(&provenance(
         &[
@@ -405,6 +417,390 @@ fn run_page(
         esc(resolved)
     );
     Ok(page(&format!("capsim report: {}", f.scenario), &b))
+}
+
+/// The size of each of the two trace charts drawn side by side: taller than wide, one panel per
+/// site.
+const PAIR_CHART_SIZE: (u32, u32) = (520, 880);
+
+/// GPUs per rack when every rack type the scenario delivers has the same (so a trace's racks
+/// online times it are the fleet's online GPUs), else `None`.
+fn uniform_gpus_per_rack(scenario: &Scenario) -> Option<f64> {
+    let mut used = scenario
+        .supply
+        .iter()
+        .filter_map(|stream| scenario.accelerators.get(stream.accelerator))
+        .map(|a| a.gpus_per_rack);
+    let first = used.next()?;
+    used.all(|g| g == first).then_some(f64::from(first))
+}
+
+/// A results-folder trace read back for the report, with what its reading needs.
+struct TraceFacts {
+    chart: TraceChart,
+    /// The fleet's online GPUs each day, when GPUs per rack are known.
+    online_gpus: Option<Vec<f64>>,
+}
+
+impl TraceFacts {
+    fn read(
+        path: &Path,
+        data: &ChartData,
+        gpus_per_rack: Option<f64>,
+    ) -> Result<Self, ResultsError> {
+        let chart =
+            TraceChart::read(path, data.facts.deadline).map_err(|source| ResultsError::Chart {
+                context: format!("reading {} for the report", path.display()),
+                source,
+            })?;
+        let online_gpus =
+            gpus_per_rack.map(|g| chart.fleet_racks_online().iter().map(|r| r * g).collect());
+        Ok(TraceFacts { chart, online_gpus })
+    }
+
+    fn deadline_day(&self) -> usize {
+        (self.chart.deadline - self.chart.start).get_days().max(0) as usize
+    }
+
+    /// The first day the fleet's online GPUs reach `target`, if known and within the trace.
+    fn full_capacity_day(&self, target: f64) -> Option<usize> {
+        self.online_gpus.as_ref()?.iter().position(|&g| g >= target)
+    }
+
+    /// Whether the trial met `target` by the deadline; `None` without GPUs per rack.
+    fn met(&self, target: f64) -> Option<bool> {
+        self.online_gpus.as_ref()?;
+        Some(
+            self.full_capacity_day(target)
+                .is_some_and(|d| d <= self.deadline_day()),
+        )
+    }
+
+    fn date(&self, day: usize) -> String {
+        self.chart
+            .start
+            .checked_add(jiff::Span::new().days(day as i64))
+            .map_or_else(|_| format!("day {day}"), |d| d.to_string())
+    }
+
+    /// One line on the trial, computed from its file: whether and when it met `target`, by how
+    /// many GPUs it missed, and on the deadline the site with the most racks not yet online and
+    /// what held it.
+    fn reading(&self, target: f64) -> String {
+        let trial = self.chart.trial;
+        let deadline = self.chart.deadline;
+        let dl = self.deadline_day().min(
+            self.chart
+                .sites
+                .first()
+                .map_or(0, |s| s.held_by.len().saturating_sub(1)),
+        );
+        let full = self.full_capacity_day(target);
+        match (&self.online_gpus, self.met(target)) {
+            (Some(_), Some(true)) => {
+                let day = full.unwrap_or(0);
+                format!(
+                    "Trial {trial} met the target on {}, {} before the deadline.",
+                    self.date(day),
+                    plural(self.deadline_day() - day, "day")
+                )
+            }
+            (Some(gpus), _) => {
+                let at = gpus.get(dl).copied().unwrap_or(0.0);
+                let later = match full {
+                    Some(d) => format!("it reached the target on {}", self.date(d)),
+                    None => "it never reached the target within the horizon".to_owned(),
+                };
+                format!(
+                    "Trial {trial} missed by {} GPUs ({} of {} online on {deadline}): on the \
+                     deadline {}; {later}.",
+                    thousands(target - at),
+                    thousands(at),
+                    thousands(target),
+                    self.hold_at(dl)
+                )
+            }
+            (None, _) => format!(
+                "Trial {trial}: {} racks online on {deadline}; on the deadline {}.",
+                thousands(
+                    self.chart
+                        .fleet_racks_online()
+                        .get(dl)
+                        .copied()
+                        .unwrap_or(0.0)
+                ),
+                self.hold_at(dl)
+            ),
+        }
+    }
+
+    /// On `day`, the site with the most racks not yet online (the first on ties) and what held
+    /// it, in words.
+    fn hold_at(&self, day: usize) -> String {
+        let waiting = |s: &TraceSite| s.layers[1][day] + s.layers[2][day] + s.layers[3][day];
+        let Some(site) = self
+            .chart
+            .sites
+            .iter()
+            .rev()
+            .max_by(|a, b| waiting(a).total_cmp(&waiting(b)))
+            .filter(|s| waiting(s) > 0.0)
+        else {
+            return "no site had racks delivered and not yet online: the fleet waited for \
+                    deliveries"
+                .to_owned();
+        };
+        let [_, bring_up, awaiting_power, staged] = site.layers.each_ref().map(|l| l[day]);
+        let id = &site.id;
+        match site.held_by[day] {
+            Some(Bottleneck::Power) => format!(
+                "{} racks at {id} were waiting for power",
+                thousands(staged + awaiting_power)
+            ),
+            Some(Bottleneck::Install) => format!(
+                "{} racks at {id} were waiting to be installed",
+                thousands(staged)
+            ),
+            Some(Bottleneck::Space) => format!(
+                "{} racks at {id} were waiting for floor space",
+                thousands(staged)
+            ),
+            Some(Bottleneck::BringUp) => {
+                format!("{} racks at {id} were in bring-up", thousands(bring_up))
+            }
+            held => format!(
+                "{} racks at {id} were not yet online ({} staged, {} awaiting power, {} in \
+                 bring-up), held by {}",
+                thousands(staged + awaiting_power + bring_up),
+                thousands(staged),
+                thousands(awaiting_power),
+                thousands(bring_up),
+                held.map_or("nothing", |b| cause_label(b.name()))
+            ),
+        }
+    }
+}
+
+/// `n` and `unit`, plural unless `n` is 1: `1 day`, `13 days`.
+fn plural(n: usize, unit: &str) -> String {
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The typical examples in `examples/`, as written by [`super::write_examples`]: one row per
+/// example, `trial` empty when there is none.
+struct ExampleRow {
+    example: String,
+    trial: Option<u64>,
+    traced: u64,
+    with_outcome: u64,
+}
+
+fn read_examples(path: &Path) -> Result<Vec<ExampleRow>, ResultsError> {
+    let bad = |problem: String| {
+        ResultsError::Failed(format!(
+            "{}: {problem}; cannot write the report (delete the folder {} or rerun)",
+            path.display(),
+            path.parent().unwrap_or(Path::new(".")).display()
+        ))
+    };
+    let mut reader = ::csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
+    let header = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
+    if header.iter().ne(super::EXAMPLES_COLUMNS) {
+        return Err(bad(format!(
+            "expected the columns {}",
+            super::EXAMPLES_COLUMNS.join(",")
+        )));
+    }
+    let mut rows = Vec::new();
+    for (line, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad(e.to_string()))?;
+        let count = |i: usize| {
+            record[i]
+                .parse::<u64>()
+                .map_err(|_| bad(format!("row {}: {} is not a count", line + 2, &header[i])))
+        };
+        rows.push(ExampleRow {
+            example: record[0].to_owned(),
+            trial: if record[1].is_empty() {
+                None
+            } else {
+                Some(count(1)?)
+            },
+            traced: count(2)?,
+            with_outcome: count(3)?,
+        });
+    }
+    Ok(rows)
+}
+
+/// The trace files `trace-<TRIAL>.csv` directly in `dir`, by trial.
+fn trace_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>, ResultsError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| ResultsError::Io {
+        context: format!("listing {} for the report", dir.display()),
+        source,
+    })?;
+    let mut files = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let trial = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("trace-")?.strip_suffix(".csv")?.parse().ok());
+        if let Some(trial) = trial {
+            files.push((trial, entry.path()));
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The report's sections on single trials: "A run that missed and a run that met the target"
+/// from `examples/`, when the folder has it, then each `--trace` file in `dir`, one figure each.
+fn traces_sections(
+    dir: &Path,
+    data: &ChartData,
+    resolved_path: &Path,
+    resolved: &str,
+) -> Result<String, ResultsError> {
+    let examples_csv = dir.join(super::EXAMPLES_DIR).join(super::EXAMPLES_FILE);
+    let traced = trace_files(dir)?;
+    if !examples_csv.exists() && traced.is_empty() {
+        return Ok(String::new());
+    }
+    let scenario = crate::scenario::parse(resolved, resolved_path).map_err(|e| {
+        ResultsError::Failed(format!(
+            "{}: not a valid scenario ({e}); cannot write the report",
+            resolved_path.display()
+        ))
+    })?;
+    let gpus_per_rack = uniform_gpus_per_rack(&scenario);
+    let target = data.facts.target_gpus;
+    let mut b = String::new();
+    if examples_csv.exists() {
+        b.push_str(&examples_section(dir, &examples_csv, data, gpus_per_rack)?);
+    }
+    if !traced.is_empty() {
+        b.push_str("<section>\n<h2>Traced trials</h2>\n");
+        for (trial, path) in &traced {
+            let facts = TraceFacts::read(path, data, gpus_per_rack)?;
+            let svg = chart::render_trace(&facts.chart, ChartFormat::Svg, CHART_SIZE)
+                .map_err(chart_error("trace"))?;
+            b.push_str(&chart_figure(
+                &svg,
+                &format!("Trial {trial} day by day (trace-{trial}.csv)"),
+                &facts.reading(target),
+            ));
+        }
+        b.push_str("</section>\n");
+    }
+    Ok(b)
+}
+
+/// "A run that missed and a run that met the target": the fleet's online GPUs of both on one
+/// axis, then each one's sites side by side on the same scale, each with its reading; an
+/// example that does not exist is said so.
+fn examples_section(
+    dir: &Path,
+    examples_csv: &Path,
+    data: &ChartData,
+    gpus_per_rack: Option<f64>,
+) -> Result<String, ResultsError> {
+    let target = data.facts.target_gpus;
+    let rows = read_examples(examples_csv)?;
+    let traced = rows.first().map_or(0, |r| r.traced);
+    let count = |name: &str| {
+        rows.iter()
+            .find(|r| r.example == name)
+            .map_or(0, |r| r.with_outcome)
+    };
+    let mut b =
+        String::from("<section>\n<h2>A run that missed and a run that met the target</h2>\n");
+    let _ = writeln!(
+        b,
+        "<p>Of the first {} trials of the run, {} missed the target and {} met it. Shown: of \
+         each kind, the trial whose online GPUs at the deadline are the median of its kind \
+         (files in <code>examples/</code>).</p>",
+        thousands(traced as f64),
+        thousands(count("missed") as f64),
+        thousands(count("met") as f64),
+    );
+    let mut shown = Vec::new();
+    for row in &rows {
+        match row.trial {
+            Some(trial) => {
+                let path = dir
+                    .join(super::EXAMPLES_DIR)
+                    .join(format!("trace-{trial}.csv"));
+                shown.push((
+                    row.example.as_str(),
+                    TraceFacts::read(&path, data, gpus_per_rack)?,
+                ));
+            }
+            None => {
+                let _ = writeln!(
+                    b,
+                    "<p class=\"absent\">No run that {} the target to show: all {} traced trials {}.</p>",
+                    esc(&row.example),
+                    thousands(traced as f64),
+                    if row.example == "met" {
+                        "missed it"
+                    } else {
+                        "met it"
+                    },
+                );
+            }
+        }
+    }
+    if shown.is_empty() {
+        b.push_str("</section>\n");
+        return Ok(b);
+    }
+    let readings: Vec<String> = shown.iter().map(|(_, f)| f.reading(target)).collect();
+    let lines: Vec<ExampleLine> = shown
+        .iter()
+        .filter_map(|(example, f)| {
+            Some(ExampleLine {
+                label: format!("Trial {} ({example})", f.chart.trial),
+                met: *example == "met",
+                online_gpus: f.online_gpus.clone()?,
+            })
+        })
+        .collect();
+    if lines.len() == shown.len() {
+        let svg = chart::render_examples(data, &lines, ChartFormat::Svg, CHART_SIZE)
+            .map_err(chart_error("examples"))?;
+        b.push_str(&chart_figure(
+            &svg,
+            "Fleet online GPUs of both runs",
+            &readings.join(" "),
+        ));
+    } else {
+        b.push_str(
+            "<p class=\"note\">The scenario's rack types differ in GPUs per rack, so the traces \
+             (racks by site) do not give the fleet's online GPUs: the sites are shown below.</p>\n",
+        );
+    }
+    let charts: Vec<&TraceChart> = shown.iter().map(|(_, f)| &f.chart).collect();
+    let tops = chart::shared_site_scale(&charts);
+    b.push_str("<div class=\"pair\">\n");
+    for ((example, facts), reading) in shown.iter().zip(&readings) {
+        let svg = chart::render_trace_on_scale(
+            &facts.chart,
+            Some(&tops),
+            ChartFormat::Svg,
+            PAIR_CHART_SIZE,
+        )
+        .map_err(chart_error("trace"))?;
+        b.push_str(&chart_figure(
+            &svg,
+            &format!("Trial {} ({example}) site by site", facts.chart.trial),
+            reading,
+        ));
+    }
+    b.push_str(
+        "</div>\n<p class=\"note\">Each site's panel has the same racks scale in both \
+                charts.</p>\n</section>\n",
+    );
+    Ok(b)
 }
 
 /// The validation warnings, in a box that stands out, or nothing when there are none.

@@ -1,6 +1,6 @@
 //! A run's results folder: `summary.json`, `daily.csv`, `sites.csv`, `scenario.resolved.toml`,
-//! the charts, `trace-<TRIAL>.csv` with its chart for each traced trial and, streamed while the
-//! trials run, `trials.csv`.
+//! the charts, `trace-<TRIAL>.csv` with its chart for each traced trial, the report's typical
+//! examples in `examples/` and, streamed while the trials run, `trials.csv`.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -13,7 +13,7 @@ use super::{
     ChartOptions, IoContext, ResultsError, WrittenCharts, publish, temp_in, write_atomic,
     write_charts, write_run_report,
 };
-use crate::analysis::{RunResult, Trace};
+use crate::analysis::{Examples, RunResult, Trace, typical_examples};
 use crate::chart::{ChartData, TraceChart};
 use crate::model::Model;
 use crate::output::{self, TrialsCsv};
@@ -31,8 +31,9 @@ pub struct RunFiles {
 }
 
 /// Writes `summary.json`, `daily.csv`, `sites.csv` and `scenario.resolved.toml` of `result`
-/// into `dir`, then its charts and `report.html` when `charts` is given (drawn from the files
-/// just written, as `capsim plot` would redraw them).
+/// into `dir`, then, when `charts` is given, its charts, the typical examples
+/// ([`write_examples`]) and `report.html` (drawn from the files just written, as `capsim plot`
+/// would redraw them).
 pub fn write_run(
     dir: &Path,
     result: &RunResult,
@@ -69,6 +70,17 @@ pub fn write_run(
             source,
         })?;
         files.charts = write_charts(dir, &data, options)?;
+        let model = Model::compile(&result.scenario).map_err(|e| {
+            ResultsError::Failed(format!("compiling the scenario to trace the examples: {e}"))
+        })?;
+        let examples = typical_examples(&model, result.seed, result.accumulator.trials());
+        write_examples(
+            dir,
+            &examples,
+            result.scenario.start,
+            result.scenario.deadline,
+        )?;
+        files.files.push("examples/");
         files.report = Some(write_run_report(dir, options.command.as_deref())?);
     }
     Ok(files)
@@ -176,4 +188,75 @@ pub(super) fn write_trace_chart(
     super::write_chart_formats(dir, &name, &options.formats, |format| {
         crate::chart::render_trace(&chart, format, options.size)
     })
+}
+
+/// The folder of the report's typical examples, inside a run's results folder.
+pub const EXAMPLES_DIR: &str = "examples";
+
+/// The file naming the typical examples, in [`EXAMPLES_DIR`].
+pub const EXAMPLES_FILE: &str = "examples.csv";
+
+/// The columns of `examples/examples.csv`, in order.
+pub const EXAMPLES_COLUMNS: [&str; 6] = [
+    "example",
+    "trial",
+    "traced_trials",
+    "traced_trials_with_outcome",
+    "full_capacity_date",
+    "online_gpus_at_deadline",
+];
+
+/// Writes the typical examples into `dir/examples/`: `trace-<TRIAL>.csv` of each (as
+/// [`write_trace`] writes them, without charts: the report draws them) and `examples.csv`, one
+/// row per example (`missed`, then `met`) with its trial, how many trials were traced to choose
+/// it and how many of those had its outcome, its full-capacity date (empty if never) and online
+/// GPUs at the deadline; an example that does not exist has an empty `trial`. Dates count from
+/// `start`. Returns the files written.
+pub fn write_examples(
+    dir: &Path,
+    examples: &Examples,
+    start: Date,
+    deadline: Date,
+) -> Result<Vec<PathBuf>, ResultsError> {
+    let folder = dir.join(EXAMPLES_DIR);
+    std::fs::create_dir_all(&folder).context(|| format!("creating {}", folder.display()))?;
+    let mut files = Vec::new();
+    for trace in [&examples.missed, &examples.met].into_iter().flatten() {
+        files.extend(write_trace(&folder, trace, start, deadline, None)?);
+    }
+    let csv = folder.join(EXAMPLES_FILE);
+    write_atomic(&csv, |w| {
+        let mut out = ::csv::Writer::from_writer(w);
+        out.write_record(EXAMPLES_COLUMNS)?;
+        let met_count = examples.traced - examples.missed_count;
+        for (name, trace, count) in [
+            ("missed", &examples.missed, examples.missed_count),
+            ("met", &examples.met, met_count),
+        ] {
+            let (trial, full, gpus) = match trace {
+                Some(t) => (
+                    t.trial.to_string(),
+                    t.outcome
+                        .full_capacity_day
+                        .and_then(|d| start.checked_add(jiff::Span::new().days(i64::from(d))).ok())
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
+                    t.outcome.online_gpus_at_deadline.to_string(),
+                ),
+                None => Default::default(),
+            };
+            out.write_record([
+                name,
+                &trial,
+                &examples.traced.to_string(),
+                &count.to_string(),
+                &full,
+                &gpus,
+            ])?;
+        }
+        out.flush()?;
+        Ok(())
+    })?;
+    files.push(csv);
+    Ok(files)
 }

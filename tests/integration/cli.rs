@@ -71,6 +71,22 @@ fn run_writes_the_three_output_files() {
         !dir.path().join("trials.csv").exists(),
         "trials.csv is written only with --trials-csv"
     );
+    // The report's typical miss and hit: examples.csv and a trace of each kind that occurred.
+    let examples = std::fs::read_to_string(dir.path().join("examples/examples.csv")).unwrap();
+    let traces = std::fs::read_dir(dir.path().join("examples"))
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().starts_with("trace-")
+        })
+        .count();
+    let with_trial = examples
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(1).is_some_and(|t| !t.is_empty()))
+        .count();
+    assert!(with_trial >= 1);
+    assert_eq!(traces, with_trial);
     // Writes are atomic through temporary files in the same directory: none may be left behind
     // (`.capsim-results` marks the folder as capsim's).
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
@@ -95,7 +111,8 @@ fn run_prints_a_table_and_says_where_it_wrote() {
         .stdout(contains("alpha"))
         .stdout(contains("beta"))
         .stdout(contains(
-            "Wrote summary.json, daily.csv, sites.csv, scenario.resolved.toml",
+            "Wrote summary.json, daily.csv, sites.csv, scenario.resolved.toml, examples/, \
+             report.html, ",
         ));
 }
 

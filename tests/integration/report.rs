@@ -157,9 +157,10 @@ fn a_run_report_states_the_answer_with_the_summarys_figures() {
     ] {
         assert!(html.contains(&format!("data-figure=\"{path}\"")), "{path}");
     }
-    assert_eq!(html.matches("<figure>").count(), 6, "one figure per chart");
-    assert_eq!(html.matches("<svg ").count(), 6);
-    assert_eq!(html.matches("viewBox=").count(), 6, "every chart scales");
+    // The six charts, then the typical miss and hit: both on one axis, then each by site.
+    assert_eq!(html.matches("<figure>").count(), 9, "one figure per chart");
+    assert_eq!(html.matches("<svg ").count(), 9);
+    assert_eq!(html.matches("viewBox=").count(), 9, "every chart scales");
     let resolved = fs::read_to_string(out.join("scenario.resolved.toml")).unwrap();
     let first_line = resolved.lines().find(|l| l.contains('"')).unwrap();
     assert!(
@@ -279,4 +280,135 @@ fn validation_warnings_stand_out_and_a_clean_run_has_none() {
     assert!(html.contains(&format!("<li>{first}</li>")), "{first}");
     let clean = report_of(&["run", tiny], &dir.path().join("clean"));
     assert!(!clean.contains("class=\"warnings\""));
+}
+
+/// A trace CSV's rows on `date`: (site, racks staged, awaiting power, in bring-up, online,
+/// held_by).
+fn trace_day(path: &Path, date: &str) -> Vec<(String, [f64; 4], String)> {
+    let table = crate::util::Table::read(path);
+    let n = |r: &Vec<String>, c: &str| r[table.col(c)].parse::<f64>().unwrap();
+    table
+        .rows
+        .iter()
+        .filter(|r| r[0] == date)
+        .map(|r| {
+            (
+                r[1].clone(),
+                [
+                    n(r, "racks_staged"),
+                    n(r, "racks_awaiting_power"),
+                    n(r, "racks_in_bring_up"),
+                    n(r, "racks_online"),
+                ],
+                r[table.col("held_by")].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_run_report_shows_a_typical_miss_and_hit_read_from_their_traces() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let html = report_of(
+        &["run", "scenarios/aws-openai-2026.toml", "--trace", "7"],
+        &out,
+    );
+    let examples = crate::util::Table::read(&out.join("examples/examples.csv"));
+    let trial = |row: usize| examples.rows[row][examples.col("trial")].clone();
+    let (missed, met) = (trial(0), trial(1));
+    assert!(
+        !missed.is_empty() && !met.is_empty(),
+        "seed 5 has both kinds"
+    );
+    let section = &html[html
+        .find("<h2>A run that missed and a run that met the target</h2>")
+        .expect("the section")..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert_eq!(section.matches("<figure>").count(), 3, "{section}");
+    // The miss: its GPUs on the deadline and the site with the most racks not yet online, as
+    // its trace file has them (racks of 72 GPUs).
+    let deadline = trace_day(
+        &out.join(format!("examples/trace-{missed}.csv")),
+        "2026-12-31",
+    );
+    let gpus: f64 = deadline.iter().map(|(_, r, _)| r[3] * 72.0).sum();
+    assert!(gpus < 250_000.0);
+    let waiting = |r: &[f64; 4]| r[0] + r[1] + r[2];
+    let (site, racks, held) = deadline
+        .iter()
+        .rev()
+        .max_by(|a, b| waiting(&a.1).total_cmp(&waiting(&b.1)))
+        .unwrap();
+    let [staged, awaiting_power, bring_up, _] = *racks;
+    let hold = match held.as_str() {
+        "power" => format!(
+            "{} racks at {site} were waiting for power",
+            thousands(staged + awaiting_power)
+        ),
+        "install" => format!(
+            "{} racks at {site} were waiting to be installed",
+            thousands(staged)
+        ),
+        "space" => format!(
+            "{} racks at {site} were waiting for floor space",
+            thousands(staged)
+        ),
+        "bring_up" => format!("{} racks at {site} were in bring-up", thousands(bring_up)),
+        other => panic!("a typical miss of the base case held by {other}"),
+    };
+    let expected = format!(
+        "Trial {missed} missed by {} GPUs ({} of 250,000 online on 2026-12-31): on the \
+         deadline {hold}",
+        thousands(250_000.0 - gpus),
+        thousands(gpus),
+    );
+    assert!(section.contains(&expected), "{expected}\n{section}");
+    // The hit: the first day its fleet reaches the target, which trials.csv would call its
+    // full-capacity date (examples.csv quotes it).
+    let met_date = examples.rows[1][examples.col("full_capacity_date")].clone();
+    let trace = crate::util::Table::read(&out.join(format!("examples/trace-{met}.csv")));
+    let mut by_day = std::collections::BTreeMap::<String, f64>::new();
+    for r in &trace.rows {
+        *by_day.entry(r[0].clone()).or_default() +=
+            r[trace.col("racks_online")].parse::<f64>().unwrap() * 72.0;
+    }
+    let first = by_day.iter().find(|(_, g)| **g >= 250_000.0).unwrap().0;
+    assert_eq!(first, &met_date);
+    assert!(
+        section.contains(&format!("Trial {met} met the target on {met_date}, ")),
+        "{section}"
+    );
+    assert!(section.contains(&format!("Trial {met} (met)")));
+    assert!(section.contains(&format!("Trial {missed} (missed)")));
+    // The user's --trace has a figure of its own.
+    assert!(html.contains("<strong>Trial 7 day by day (trace-7.csv).</strong> Trial 7 "));
+}
+
+#[test]
+fn a_report_says_when_no_trial_missed_or_none_met_the_target() {
+    let dir = tempfile::tempdir().unwrap();
+    for (fixture_name, absent, shown) in [
+        ("valid/status_done.toml", "missed", "met"),
+        ("valid/ka_supply_only.toml", "met", "missed"),
+    ] {
+        let out = dir.path().join(absent);
+        let html = report_of(&["run", fixture(fixture_name).to_str().unwrap()], &out);
+        let other = if absent == "met" { "missed" } else { "met" };
+        assert!(
+            html.contains(&format!(
+                "No run that {absent} the target to show: all 40 traced trials {other} it."
+            )),
+            "{fixture_name}: {html}"
+        );
+        assert!(
+            html.contains(&format!("Trial 0 ({shown})")),
+            "{fixture_name}"
+        );
+        let examples = fs::read_to_string(out.join("examples/examples.csv")).unwrap();
+        assert!(
+            examples.contains(&format!("\n{absent},,40,0,,\n")),
+            "{examples}"
+        );
+    }
 }

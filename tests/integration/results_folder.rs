@@ -94,6 +94,7 @@ fn a_run_replaces_the_whole_folder_with_its_own_files() {
     let out = parent.path().join("out");
     run_into(&out, &["-n", "20", "--trials-csv"]);
     assert!(out.join("trials.csv").exists() && out.join("charts").is_dir());
+    assert!(out.join("examples/examples.csv").exists());
     run_into(&out, &["-n", "30", "--no-charts"]);
     assert_eq!(
         names(&out),
@@ -104,7 +105,7 @@ fn a_run_replaces_the_whole_folder_with_its_own_files() {
             "sites.csv",
             "summary.json"
         ],
-        "no trials.csv or charts of the previous run"
+        "no trials.csv, charts or examples/ of the previous run"
     );
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();

@@ -318,3 +318,156 @@ fn sites_csv_agrees_with_summary_json_and_merged_shards() {
         std::fs::read(out.path("sites.csv")).unwrap()
     );
 }
+
+/// The lower median of `(gpus, trial)` pairs, lowest trial among ties: the definition of
+/// [`analysis::typical_examples`], worked from `trials.csv`.
+fn median_trial(mut pairs: Vec<(u64, u64)>) -> Option<u64> {
+    pairs.sort();
+    let gpus = pairs.get(pairs.len().checked_sub(1)? / 2)?.0;
+    pairs.iter().find(|p| p.0 == gpus).map(|p| p.1)
+}
+
+#[test]
+fn the_typical_examples_are_the_median_missed_and_met_trials_of_trials_csv() {
+    let args = [
+        "-n",
+        "80",
+        "--seed",
+        "3",
+        "--cost-trials",
+        "0",
+        "--trials-csv",
+    ];
+    let out = run_cli(Path::new(BASE), &[&args[..], &["--threads", "2"]].concat());
+    let trials = out.trials();
+    let (mut missed, mut met) = (Vec::new(), Vec::new());
+    for row in &trials.rows[..64] {
+        let cell = |name: &str| row[trials.col(name)].parse::<u64>().unwrap();
+        let pair = (cell("online_gpus_at_deadline"), cell("trial"));
+        if cell("met_target_by_deadline") == 1 {
+            met.push(pair);
+        } else {
+            missed.push(pair);
+        }
+    }
+    assert!(
+        missed.len() >= 2 && met.len() >= 2,
+        "the base case has trials of both kinds"
+    );
+    let examples = Table::read(&out.path("examples/examples.csv"));
+    assert_eq!(examples.column("example"), ["missed", "met"]);
+    assert_eq!(examples.column("traced_trials"), ["64", "64"]);
+    for (row, kind) in [missed, met].into_iter().enumerate() {
+        let count = kind.len().to_string();
+        let trial = median_trial(kind).unwrap();
+        assert_eq!(examples.column("trial")[row], trial.to_string());
+        assert_eq!(examples.column("traced_trials_with_outcome")[row], count);
+        // Its figures are its trials.csv row, and its trace is in examples/.
+        let of_trial = |name: &str| trials.rows[trial as usize][trials.col(name)].clone();
+        for column in ["full_capacity_date", "online_gpus_at_deadline"] {
+            assert_eq!(examples.column(column)[row], of_trial(column));
+        }
+        let trace = Table::read(&out.path(&format!("examples/trace-{trial}.csv")));
+        let deadline_gpus: f64 = trace
+            .rows
+            .iter()
+            .filter(|r| r[0] == "2026-12-31")
+            .map(|r| r[trace.col("racks_online")].parse::<f64>().unwrap() * 72.0)
+            .sum();
+        assert_eq!(
+            deadline_gpus.to_string(),
+            of_trial("online_gpus_at_deadline")
+        );
+    }
+    // The same examples on one thread.
+    let one = run_cli(Path::new(BASE), &[&args[..], &["--threads", "1"]].concat());
+    for file in std::fs::read_dir(out.path("examples")).unwrap() {
+        let name = file.unwrap().file_name();
+        assert_eq!(
+            std::fs::read(out.path("examples").join(&name)).unwrap(),
+            std::fs::read(one.path("examples").join(&name)).unwrap(),
+            "{name:?}"
+        );
+    }
+}
+
+#[test]
+fn typical_examples_trace_at_most_64_trials_and_may_lack_a_kind() {
+    let model = Model::compile(&crate::util::load("valid/tiny.toml")).unwrap();
+    let few = analysis::typical_examples(&model, 5, 20);
+    assert_eq!(few.traced, 20);
+    let many = analysis::typical_examples(&model, 5, 1000);
+    assert_eq!(many.traced, analysis::EXAMPLE_TRIALS);
+    for examples in [&few, &many] {
+        let met = examples
+            .met
+            .as_ref()
+            .expect("tiny has runs that meet the target");
+        assert!(met.met_target());
+        assert!(
+            !examples
+                .missed
+                .as_ref()
+                .expect("and runs that miss")
+                .met_target()
+        );
+    }
+    // A deterministic scenario that always misses: no example that met the target.
+    let hand = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(hand_file(hand.path())).unwrap();
+    let scenario = capsim::scenario::parse(&text, Path::new("hand.toml")).unwrap();
+    let always = analysis::typical_examples(&Model::compile(&scenario).unwrap(), 1, 5);
+    assert_eq!((always.traced, always.missed_count), (5, 5));
+    assert_eq!(
+        always.missed.map(|t| t.trial),
+        Some(0),
+        "all tie: the lowest index"
+    );
+    assert!(always.met.is_none());
+}
+
+#[test]
+fn traces_on_a_shared_scale_have_the_same_site_axes() {
+    use capsim::chart::{TraceSite, render_trace_on_scale, shared_site_scale};
+    let start: jiff::civil::Date = "2026-01-05".parse().unwrap();
+    // Two sites over three days; layers are online, bring-up, awaiting power, staged.
+    let site = |id: &str, online: [f64; 3], staged: [f64; 3]| TraceSite {
+        id: id.into(),
+        layers: [online.to_vec(), vec![0.0; 3], vec![0.0; 3], staged.to_vec()],
+        held_by: vec![None; 3],
+    };
+    let chart = |a: TraceSite, b: TraceSite| TraceChart {
+        trial: 0,
+        start,
+        deadline: "2026-01-06".parse().unwrap(),
+        sites: vec![a, b],
+    };
+    let low = chart(
+        site("a", [10.0, 20.0, 30.0], [5.0, 0.0, 0.0]),
+        site("b", [0.0, 100.0, 400.0], [0.0; 3]),
+    );
+    let high = chart(
+        site("a", [100.0, 200.0, 250.0], [0.0, 0.0, 50.0]),
+        site("b", [0.0, 10.0, 40.0], [0.0; 3]),
+    );
+    assert_eq!(low.site_peaks(), [30.0, 400.0]);
+    assert_eq!(high.site_peaks(), [300.0, 40.0]);
+    let tops = shared_site_scale(&[&low, &high]);
+    assert_eq!(tops, [300.0, 400.0]);
+    // The charts' text: titles, dates and y ticks. On the shared scale the two charts have the
+    // same, each on its own they do not.
+    let texts = |c: &TraceChart, tops: Option<&[f64]>| {
+        let svg = render_trace_on_scale(c, tops, ChartFormat::Svg, (700, 700)).unwrap();
+        let svg = String::from_utf8(svg).unwrap();
+        svg.split("<text")
+            .skip(1)
+            .map(|t| {
+                t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()]
+                    .trim()
+                    .to_owned()
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(texts(&low, Some(&tops)), texts(&high, Some(&tops)));
+    assert_ne!(texts(&low, None), texts(&high, None));
+}
