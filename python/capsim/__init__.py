@@ -288,7 +288,8 @@ class Result:
         self, path: Union[str, os.PathLike], charts: bool = True, trials_csv: bool = False
     ) -> pathlib.Path:
         """Writes the results folder `capsim run --out path` writes: summary.json, daily.csv,
-        sites.csv, scenario.resolved.toml and, when `charts`, the six charts (PNG and SVG) in charts/; with
+        sites.csv, scenario.resolved.toml and, when `charts`, the six charts (PNG and SVG) in
+        charts/, report.html and the report's typical miss and hit in examples/; with
         `trials_csv`, trials.csv too (as `--trials-csv`; needs `keep_trials=True`).
 
         The folder is built aside and replaced whole, like the CLI's: a folder holding files
