@@ -346,6 +346,9 @@ pub(crate) struct SolveArgs {
     /// No progress bar and no table (files are still written; errors still print).
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,
+    /// Do not draw the chart or write report.html (by default OUT/charts/solve.png and .svg).
+    #[arg(long)]
+    pub(crate) no_charts: bool,
 }
 
 /// How `sensitivity` ranks the inputs.

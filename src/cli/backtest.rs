@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 use capsim::analysis::backtest::{BacktestEntry, BacktestReport};
 use capsim::engine::EngineConfig;
 use capsim::output::render_backtest_table;
-use capsim::results::{self, ChartOptions};
+use capsim::results;
 use capsim::scenario::Scenario;
 
 use super::args::BacktestArgs;
@@ -93,7 +93,7 @@ pub(crate) fn backtest(args: BacktestArgs) -> Result<()> {
     }
     bar.finish_and_clear();
     let report = BacktestReport::new(entries);
-    let charts = (!flags.no_charts).then(ChartOptions::default);
+    let charts = (!flags.no_charts).then(super::common::chart_options);
     let written = results::write_backtest(folder.path(), &report, charts.as_ref())?;
 
     folder.unless_interrupted(Ok(()), total, total)?;
@@ -105,6 +105,10 @@ pub(crate) fn backtest(args: BacktestArgs) -> Result<()> {
         let mut files = written.files.join(", ");
         if !written.charts.is_empty() {
             files.push_str(", charts/{<backtest>-fan,calibration}.{png,svg}");
+        }
+        if written.report.is_some() {
+            files.push_str(", ");
+            files.push_str(results::REPORT_FILE);
         }
         to_stdout(|w| {
             write!(w, "{}", render_backtest_table(&report))?;

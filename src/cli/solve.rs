@@ -42,7 +42,8 @@ pub(crate) fn solve(args: SolveArgs) -> Result<()> {
     let result = folder.unless_interrupted(result.map_err(Into::into), bar.position(), total)?;
     bar.finish_and_clear();
 
-    let files = results::write_solve(folder.path(), &result)?;
+    let charts = (!args.no_charts).then(super::common::chart_options);
+    let written = results::write_solve(folder.path(), &result, charts.as_ref())?;
     let done = bar.position();
     folder.unless_interrupted(Ok(()), done, done)?;
     let shown = folder.shown().to_path_buf();
@@ -50,6 +51,14 @@ pub(crate) fn solve(args: SolveArgs) -> Result<()> {
     if args.json {
         print_json(&result)?;
     } else if !args.quiet {
+        let mut files: Vec<String> = written.files.iter().map(|f| (*f).to_owned()).collect();
+        files.extend(written.charts.iter().map(|path| {
+            let file = path.file_name().unwrap_or_default().to_string_lossy();
+            format!("charts/{file}")
+        }));
+        if written.report.is_some() {
+            files.push(results::REPORT_FILE.to_owned());
+        }
         to_stdout(|w| {
             write!(w, "{}", output::render_solve_table(&result))?;
             writeln!(w, "\nWrote {} to {}", files.join(", "), shown.display())

@@ -1,5 +1,5 @@
-//! A backtest's results folder: `backtest.json`, `backtest.csv` and the charts (one fan chart per
-//! backtest, `<name>-fan`, and the `calibration` chart over all of them).
+//! A backtest's results folder: `backtest.json`, `backtest.csv`, the charts (one fan chart per
+//! backtest, `<name>-fan`, and the `calibration` chart over all of them) and `report.html`.
 
 use std::path::{Path, PathBuf};
 
@@ -17,11 +17,13 @@ pub struct BacktestFiles {
     pub files: Vec<&'static str>,
     /// The charts.
     pub charts: Vec<PathBuf>,
+    /// `report.html`, written with the charts.
+    pub report: Option<PathBuf>,
 }
 
 /// Writes `backtest.json` and `backtest.csv` of `report` into `dir`, then, when `charts` is
 /// given, each backtest's fan chart (sized to its panels) and the calibration chart (at
-/// `charts.size`) in each of `charts.formats`.
+/// `charts.size`) in each of `charts.formats`, and `report.html`.
 pub fn write_backtest(
     dir: &Path,
     report: &BacktestReport,
@@ -35,6 +37,7 @@ pub fn write_backtest(
     let mut written = BacktestFiles {
         files: vec!["backtest.json", "backtest.csv"],
         charts: Vec::new(),
+        report: None,
     };
     let Some(options) = charts else {
         return Ok(written);
@@ -55,6 +58,13 @@ pub fn write_backtest(
         "calibration",
         &options.formats,
         |format| chart::render_calibration(&calibration, format, options.size),
+    )?);
+    let fans: Vec<BacktestFan> = report.backtests.iter().map(fan_chart).collect();
+    written.report = Some(super::report::write_backtest_report(
+        dir,
+        &fans,
+        &calibration,
+        options,
     )?);
     Ok(written)
 }

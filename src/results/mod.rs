@@ -30,7 +30,7 @@ pub use report::{REPORT_FILE, write_run_report};
 pub use run::{RunFiles, TrialsCsvFile, write_run, write_trace};
 pub use sensitivity::{SensitivityFiles, write_sensitivity};
 pub use shard::{write_merged_trials_csv, write_partial};
-pub use solve::write_solve;
+pub use solve::{SolveFiles, write_solve};
 pub use sweep::{SweepFiles, write_sweep};
 
 /// What can go wrong while writing results.
