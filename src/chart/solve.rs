@@ -213,7 +213,12 @@ fn draw<DB: DrawingBackend>(
 
     let (x_lo, x_hi) = x_range(data);
     let (y_lo, y_hi) = y_range(data);
-    let mut chart = style::builder(&area, sz, false)
+    let mut builder = style::builder(&area, sz, false);
+    if metric == Metric::FullCapacityP50 {
+        // Dates are wider tick labels than counts.
+        builder.y_label_area_size(sz.px(140.0));
+    }
+    let mut chart = builder
         .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
         .map_err(draw_err)?;
     let x_fmt = |v: &f64| match data.x_origin {

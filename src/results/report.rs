@@ -1587,7 +1587,8 @@ fn solve_reading(s: &Value, chart: &SolveChart) -> String {
     };
     let value_text = |p: &Value| text(p, "value");
     let metric_text = |p: &Value| match chart.goal.metric {
-        GoalMetric::PTarget => percent(num(p, "p_target_by_deadline.estimate")),
+        // Two decimals: a value just below the goal must not read as the goal.
+        GoalMetric::PTarget => format!("{:.2}%", num(p, "p_target_by_deadline.estimate") * 100.0),
         GoalMetric::GpusAtDeadlineP50 => thousands(num(p, "gpus_at_deadline_p50")),
         GoalMetric::FullCapacityP50 => match p["full_capacity_p50"].as_str() {
             Some(d) => d.to_owned(),
