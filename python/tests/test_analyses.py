@@ -197,8 +197,10 @@ def test_an_exception_in_the_progress_callback_stops_an_analysis():
 
 def test_to_dir_draws_each_analysis_s_chart(tmp_path, slow):
     comparison = capsim.compare([TINY, slow], trials=40)
-    charts = comparison.to_dir(tmp_path / "compare") / "charts"
-    assert sorted(p.name for p in charts.iterdir()) == ["overlay.png", "overlay.svg"]
+    folder = comparison.to_dir(tmp_path / "compare")
+    assert sorted(p.name for p in (folder / "charts").iterdir()) == [
+        "differences.png", "differences.svg", "overlay.png", "overlay.svg"]
+    assert (folder / "report.html").is_file()
     swept = capsim.sweep(TINY, vary="supply.main.rate_scale=0.5,1", trials=40)
     charts = swept.to_dir(tmp_path / "sweep") / "charts"
     assert sorted(p.name for p in charts.iterdir()) == ["sweep.png", "sweep.svg"]

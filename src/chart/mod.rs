@@ -57,6 +57,7 @@ mod overlay;
 mod pipeline;
 mod power;
 mod sites;
+mod solve;
 mod style;
 mod sweep;
 mod tornado;
@@ -79,6 +80,7 @@ pub use backtest::{
 pub use data::{ChartData, Daily, PowerCap, RunFacts};
 pub use differences::render_differences;
 pub use overlay::render_overlay;
+pub use solve::{SolveAnswer, SolveChart, SolvePoint, goal_label, metric_label, render_solve};
 pub use sweep::{SweepChart, SweepPoint, render_sweep};
 pub use tornado::{Tornado, TornadoBar, TornadoRow, TornadoScale, render_tornado};
 pub use trace::{

@@ -367,30 +367,10 @@ pub(crate) struct SolveArgs {
     /// The most steps each bisection takes.
     #[arg(long, default_value_t = capsim::analysis::solve::DEFAULT_MAX_STEPS)]
     pub(crate) max_steps: u32,
-    /// Trials per step, at most 1,000,000,000 [default: the scenario's `trials`, else 10000].
-    #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(..=MAX_TRIALS))]
-    pub(crate) trials: Option<u64>,
-    /// Seed of every step, 0 to 2^63 − 1 [default: the scenario's `seed`, else 42].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-    pub(crate) seed: Option<u64>,
-    /// Worker threads, at most 1024 [default: all cores].
-    #[arg(
-        long,
-        short = 'j',
-        default_value_t = 0,
-        hide_default_value = true,
-        value_parser = parse_threads
-    )]
-    pub(crate) threads: usize,
-    /// Output directory [default: out/solve-<scenario file stem>/].
-    #[arg(long, short = 'o')]
-    pub(crate) out: Option<PathBuf>,
-    /// Print the result as JSON on stdout instead of the table.
-    #[arg(long)]
-    pub(crate) json: bool,
-    /// No progress bar and no table (files are still written; errors still print).
-    #[arg(long, short = 'q')]
-    pub(crate) quiet: bool,
+    /// Trials per step, seed of every step, threads and output directory [default:
+    /// out/solve-<scenario file stem>/].
+    #[command(flatten)]
+    pub(crate) run: RunFlags,
 }
 
 /// How `sensitivity` ranks the inputs.

@@ -109,6 +109,10 @@ pub(crate) fn backtest(args: BacktestArgs) -> Result<()> {
                 flags.chart.extensions()
             ));
         }
+        if written.report.is_some() {
+            files.push_str(", ");
+            files.push_str(results::REPORT_FILE);
+        }
         to_stdout(|w| {
             write!(w, "{}", render_backtest_table(&report))?;
             writeln!(w, "\nWrote {files} to {}", shown.display())

@@ -1,5 +1,5 @@
-//! A backtest's results folder: `backtest.json`, `backtest.csv` and the charts (one fan chart per
-//! backtest, `<name>-fan`, and the `calibration` chart over all of them).
+//! A backtest's results folder: `backtest.json`, `backtest.csv`, the charts (one fan chart per
+//! backtest, `<name>-fan`, and the `calibration` chart over all of them) and `report.html`.
 
 use std::path::{Path, PathBuf};
 
@@ -17,11 +17,13 @@ pub struct BacktestFiles {
     pub files: Vec<&'static str>,
     /// The charts.
     pub charts: Vec<PathBuf>,
+    /// `report.html`, written with the charts.
+    pub report: Option<PathBuf>,
 }
 
 /// Writes `backtest.json` and `backtest.csv` of `report` into `dir`, then, when `charts` is
 /// given, its charts: each backtest's fan chart (as wide as `charts.size`, its height scaled
-/// from it) and the calibration chart (at `charts.size`).
+/// from it) and the calibration chart (at `charts.size`), and `report.html`.
 pub fn write_backtest(
     dir: &Path,
     report: &BacktestReport,
@@ -35,21 +37,25 @@ pub fn write_backtest(
     let mut written = BacktestFiles {
         files: vec!["backtest.json", "backtest.csv"],
         charts: Vec::new(),
+        report: None,
     };
     if let Some(options) = charts {
-        written.charts = write_backtest_charts(dir, report, options)?;
+        let (charts, page) = write_backtest_charts(dir, report, options)?;
+        written.charts = charts;
+        written.report = Some(page);
     }
     Ok(written)
 }
 
 /// Draws each backtest's fan chart (sized by [`fan_size`]) and the calibration chart (at
-/// `options.size`) of `report` into `dir/charts/`, once per format: what [`write_backtest`]
-/// draws and [`redraw`](super::redraw()) redraws.
+/// `options.size`) of `report` into `dir/charts/`, once per format, then `report.html`: what
+/// [`write_backtest`] draws and [`redraw`](super::redraw()) redraws. Returns the charts and the
+/// report written.
 pub(super) fn write_backtest_charts(
     dir: &Path,
     report: &BacktestReport,
     options: &ChartOptions,
-) -> Result<Vec<PathBuf>, ResultsError> {
+) -> Result<(Vec<PathBuf>, PathBuf), ResultsError> {
     let mut written = Vec::new();
     for e in &report.backtests {
         let fan = fan_chart(e);
@@ -68,7 +74,9 @@ pub(super) fn write_backtest_charts(
         &options.formats,
         |format| chart::render_calibration(&calibration, format, options.size),
     )?);
-    Ok(written)
+    let fans: Vec<BacktestFan> = report.backtests.iter().map(fan_chart).collect();
+    let page = super::report::write_backtest_report(dir, &fans, &calibration, options)?;
+    Ok((written, page))
 }
 
 /// Tallest fan chart drawn, in pixels: the chart renderer's own limit.

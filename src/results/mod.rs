@@ -35,7 +35,7 @@ pub use run::{
 };
 pub use sensitivity::{SensitivityFiles, write_sensitivity};
 pub use shard::{write_merged_trials_csv, write_partial};
-pub use solve::write_solve;
+pub use solve::{SolveFiles, write_solve};
 pub use sweep::{SweepFiles, write_sweep};
 
 /// What can go wrong while writing results.

@@ -85,7 +85,8 @@ impl FolderKind {
         }
         if dir.join("solve.json").is_file() {
             return Err(ResultsError::Refused(format!(
-                "{}: a `capsim solve` folder, which has no charts to redraw",
+                "{}: a `capsim solve` folder; plot does not redraw those yet: run the solve again \
+                 (with --width, --height or --format) to redraw its chart and report",
                 dir.display()
             )));
         }
@@ -114,7 +115,7 @@ pub struct RedrawnFiles {
     pub kind: FolderKind,
     /// The chart files written.
     pub charts: Vec<PathBuf>,
-    /// `report.html`, rewritten (every kind but `backtest`, which has none).
+    /// `report.html`, rewritten.
     pub report: Option<PathBuf>,
     /// A note for each chart skipped because it has nothing to show.
     pub skipped: Vec<String>,
@@ -175,10 +176,10 @@ pub fn redraw(dir: &Path, options: &ChartOptions) -> Result<RedrawnFiles, Result
             }
             (charts, Some(page))
         }
-        FolderKind::Backtest => (
-            write_backtest_charts(dir, &read_json(dir, kind)?, options)?,
-            None,
-        ),
+        FolderKind::Backtest => {
+            let (charts, page) = write_backtest_charts(dir, &read_json(dir, kind)?, options)?;
+            (charts, Some(page))
+        }
     };
     redrawn.charts = charts;
     redrawn.report = page;

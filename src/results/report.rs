@@ -20,11 +20,11 @@ use serde_json::Value;
 use super::{ChartOptions, ResultsError, write_atomic};
 use crate::analysis::compare::CompareReport;
 use crate::chart::{
-    self, ChartData, ChartError, ChartFormat, ChartKind, ExampleLine, SweepChart, Tornado,
-    TraceChart, TraceSite,
+    self, BacktestFan, CalibrationChart, ChartData, ChartError, ChartFormat, ChartKind,
+    ExampleLine, SolveChart, SweepChart, Tornado, TraceChart, TraceSite,
 };
 use crate::numeric::thousands;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, field_label};
 use crate::stats::{Bottleneck, DailyStat, Metric};
 
 /// The report's file name in a results folder.
@@ -1815,4 +1815,491 @@ pub fn recorded_command(dir: &Path) -> Option<String> {
             .replace("&#39;", "'")
             .replace("&amp;", "&"),
     )
+}
+
+/// Writes `dir/report.html` of the solve whose `solve.json` is in `dir`, with `chart` drawn as
+/// SVG: the question and the answer with its interval, the chart with its reading, every step,
+/// the method and the provenance. Returns the path written.
+pub(super) fn write_solve_report(
+    dir: &Path,
+    chart: &SolveChart,
+    options: &ChartOptions,
+) -> Result<PathBuf, ResultsError> {
+    let s = read_json(&dir.join("solve.json"))?;
+    let svg =
+        chart::render_solve(chart, ChartFormat::Svg, CHART_SIZE).map_err(chart_error("solve"))?;
+    let field = field_label(&text(&s, "path"));
+    let field_name = lower_first(&field.name);
+    let goal = chart::goal_label(&chart.goal);
+    let steps = at(&s, "steps").as_array().cloned().unwrap_or_default();
+    let unit = field.unit.map(|u| format!(" {u}")).unwrap_or_default();
+    let mut b = String::new();
+    let _ = writeln!(
+        b,
+        "<header>\n<p class=\"kicker\">capsim solve report</p>\n<h1>What value of {} gives {}?</h1>",
+        esc(&field_name),
+        esc(&goal)
+    );
+    let _ = writeln!(
+        b,
+        "<p>Scenario {}: target {} GPUs online by {}; <code>{}</code> varied from {} to {}.</p>",
+        figure(&s, "scenario", Format::Text, ""),
+        figure(&s, "target_gpus", Format::Count, ""),
+        figure(&s, "deadline", Format::Text, ""),
+        esc(&text(&s, "path")),
+        figure(&s, "range.0", Format::Number, ""),
+        figure(&s, "range.1", Format::Number, ""),
+    );
+    let interval_end = |k: usize| {
+        let end = format!("interval.{k}");
+        let mark = if at(&s, &format!("{end}.at_range_end")).as_bool() == Some(true) {
+            " (range end)"
+        } else {
+            ""
+        };
+        format!(
+            "{}{mark}",
+            figure(&s, &format!("{end}.value"), Format::Number, "")
+        )
+    };
+    let answer = match text(&s, "outcome").as_str() {
+        "found" => {
+            let which = if text(&s, "answer_kind") == "largest" {
+                "largest"
+            } else {
+                "smallest"
+            };
+            let mut a = format!(
+                "<strong>Answer: {}{}</strong>, the {which} value that meets the goal",
+                figure(&s, "answer", Format::Number, ""),
+                esc(&unit)
+            );
+            if !at(&s, "interval").is_null() {
+                let _ = write!(
+                    a,
+                    " (95% interval {} – {})",
+                    interval_end(0),
+                    interval_end(1)
+                );
+            }
+            a.push('.');
+            a
+        }
+        "met_at_both_ends" => format!(
+            "<strong>No threshold in the range:</strong> the goal is already met at both ends \
+             ({} and {}); widen the range.",
+            figure(&s, "range.0", Format::Number, ""),
+            figure(&s, "range.1", Format::Number, ""),
+        ),
+        _ => format!(
+            "<strong>Not reachable in the range:</strong> the goal is met at neither end ({} \
+             and {}); widen the range.",
+            figure(&s, "range.0", Format::Number, ""),
+            figure(&s, "range.1", Format::Number, ""),
+        ),
+    };
+    let _ = writeln!(b, "<p class=\"answer\">{answer}</p>\n</header>");
+    let notes = at(&s, "notes").as_array().cloned().unwrap_or_default();
+    if !notes.is_empty() {
+        b.push_str("<section class=\"warnings\">\n<h2>Notes</h2>\n<ul>\n");
+        for k in 0..notes.len() {
+            let _ = writeln!(
+                b,
+                "<li>{}</li>",
+                figure(&s, &format!("notes.{k}"), Format::Text, "")
+            );
+        }
+        b.push_str("</ul>\n</section>\n");
+    }
+    b.push_str("<section>\n<h2>Chart</h2>\n");
+    b.push_str(&chart_figure(
+        &svg,
+        "The goal's metric at every value tried",
+        &solve_reading(&s, chart),
+    ));
+    b.push_str("</section>\n<section>\n<h2>Every step, in the order run</h2>\n");
+    let rows: Vec<Vec<String>> = (0..steps.len())
+        .map(|i| {
+            let p = format!("steps.{i}");
+            vec![
+                (i + 1).to_string(),
+                figure(&s, &format!("{p}.value"), Format::Number, ""),
+                esc(&text(&s, &format!("{p}.search")).replace('_', " ")),
+                figure(
+                    &s,
+                    &format!("{p}.p_target_by_deadline.estimate"),
+                    Format::Percent,
+                    "",
+                ),
+                format!(
+                    "{} – {}",
+                    figure(
+                        &s,
+                        &format!("{p}.p_target_by_deadline.ci95_low"),
+                        Format::Percent,
+                        ""
+                    ),
+                    figure(
+                        &s,
+                        &format!("{p}.p_target_by_deadline.ci95_high"),
+                        Format::Percent,
+                        ""
+                    )
+                ),
+                figure(&s, &format!("{p}.gpus_at_deadline_p50"), Format::Count, ""),
+                figure(&s, &format!("{p}.full_capacity_p50"), Format::Text, "never"),
+                if at(&s, &format!("{p}.meets_goal")).as_bool() == Some(true) {
+                    "met".into()
+                } else {
+                    "not met".into()
+                },
+            ]
+        })
+        .collect();
+    let header = [
+        "Step",
+        &field.axis_title(),
+        "Search",
+        "P(target)",
+        "95% interval",
+        "GPUs at deadline (median)",
+        "Full capacity (median)",
+        "Goal",
+    ];
+    b.push_str(&table(
+        &header,
+        &[true, true, false, true, true, true, true, false],
+        &rows,
+    ));
+    b.push_str("</section>\n<section>\n<h2>Method</h2>\n");
+    let _ = writeln!(
+        b,
+        "<p>Both ends of the range are run first, then the range is bisected towards the value \
+         where the goal's metric crosses the goal; every step is a full run of the same {} trials \
+         with the same seed (common random numbers), so the metric moves with the value, not \
+         with the draws. For a P(target) goal two more bisections find where the ends of \
+         P(target)'s 95% interval cross the goal: between those two values the goal lies inside \
+         the interval, so they bound the answer.</p>\n</section>",
+        figure(&s, "trials", Format::Count, "")
+    );
+    b.push_str(&provenance(
+        &[
+            (
+                "capsim version",
+                figure(&s, "capsim_version", Format::Text, ""),
+            ),
+            ("Scenario", figure(&s, "scenario", Format::Text, "")),
+            ("Scenario file", figure(&s, "file", Format::Text, "")),
+            ("Seed", figure(&s, "seed", Format::Text, "")),
+            ("Trials per step", figure(&s, "trials", Format::Count, "")),
+            ("Goal", figure(&s, "goal", Format::Text, "")),
+            (
+                "Tolerance",
+                format!(
+                    "{} (bracket width at which bisection stops{})",
+                    figure(&s, "tolerance", Format::Number, ""),
+                    if chart.x_origin.is_some() {
+                        ", days"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+        ],
+        options.command.as_deref(),
+    ));
+    b.push_str("</section>\n");
+    write_page(
+        dir,
+        &page(&format!("capsim solve: {}", text(&s, "scenario")), &b),
+    )
+}
+
+/// The solve chart's reading: how many steps meet the goal, and the answer's neighbour on the
+/// other side of the goal.
+fn solve_reading(s: &Value, chart: &SolveChart) -> String {
+    use crate::analysis::solve::Metric as GoalMetric;
+    let steps = at(s, "steps").as_array().cloned().unwrap_or_default();
+    let met = steps
+        .iter()
+        .filter(|p| p["meets_goal"].as_bool() == Some(true))
+        .count();
+    let metric = chart::metric_label(chart.goal.metric);
+    let mut r = format!(
+        "{met} of the {} values tried meet the goal (dots on the goal's side of the dashed \
+         line).",
+        steps.len()
+    );
+    let Some(answer) = &chart.answer else {
+        return r;
+    };
+    let value_text = |p: &Value| text(p, "value");
+    let metric_text = |p: &Value| match chart.goal.metric {
+        // Two decimals: a value just below the goal must not read as the goal.
+        GoalMetric::PTarget => format!("{:.2}%", num(p, "p_target_by_deadline.estimate") * 100.0),
+        GoalMetric::GpusAtDeadlineP50 => thousands(num(p, "gpus_at_deadline_p50")),
+        GoalMetric::FullCapacityP50 => match p["full_capacity_p50"].as_str() {
+            Some(d) => d.to_owned(),
+            None => "never".into(),
+        },
+    };
+    let at_answer = steps
+        .iter()
+        .zip(&chart.steps)
+        .find(|(_, c)| c.x == answer.x)
+        .map(|(p, _)| p);
+    // The closest value tried that misses the goal.
+    let missed = steps
+        .iter()
+        .zip(&chart.steps)
+        .filter(|(p, _)| p["meets_goal"].as_bool() == Some(false))
+        .min_by(|(_, a), (_, b)| (a.x - answer.x).abs().total_cmp(&(b.x - answer.x).abs()))
+        .map(|(p, _)| p);
+    if let Some(a) = at_answer {
+        let _ = write!(
+            r,
+            " At the answer, {} (the solid line), {metric} is {}",
+            value_text(a),
+            metric_text(a)
+        );
+        match missed {
+            Some(m) => {
+                let _ = write!(
+                    r,
+                    "; at {}, the nearest value tried that misses the goal, it is {}.",
+                    value_text(m),
+                    metric_text(m)
+                );
+            }
+            None => r.push('.'),
+        }
+    }
+    if answer.interval.is_some() {
+        r.push_str(
+            " The shaded band is the answer's 95% interval: more trials per step narrow it.",
+        );
+    }
+    r
+}
+
+/// `name` with its first letter in lower case, to follow "value of" in a question, unless it
+/// starts with an abbreviation ("PUE").
+fn lower_first(name: &str) -> String {
+    let mut chars = name.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => {
+            format!("{}{}", a.to_lowercase(), &name[a.len_utf8()..])
+        }
+        _ => name.to_owned(),
+    }
+}
+
+/// A calibration in words: whether the share inside P10–P90, with its 95% interval, is
+/// consistent with the 80% a calibrated model puts there, and on which side the misses fall.
+fn calibration_verdict(c: &Value) -> String {
+    let (low, high) = (num(c, "inside_share_ci95.0"), num(c, "inside_share_ci95.1"));
+    let (below, above) = (num(c, "below_share"), num(c, "above_share"));
+    let lead = if high < 0.8 {
+        "The simulated bands are too narrow"
+    } else if low > 0.8 {
+        "The simulated bands are wider than they need to be"
+    } else {
+        "Consistent with a calibrated model"
+    };
+    let side = if above > 2.0 * below && above > 0.1 {
+        ": reality came in higher than most trials (the model is pessimistic)"
+    } else if below > 2.0 * above && below > 0.1 {
+        ": reality came in lower than most trials (the model is optimistic)"
+    } else {
+        ""
+    };
+    format!("{lead}{side}")
+}
+
+/// The calibration figures under `prefix` (`calibration` or `backtests.3.calibration`) as
+/// sentences, the verdict first.
+fn calibration_sentence(s: &Value, prefix: &str) -> String {
+    let c = at(s, prefix);
+    let f = |key: &str, format: Format| figure(s, &format!("{prefix}.{key}"), format, "");
+    format!(
+        "<strong>{}.</strong> {} of {} observations ({}, 95% interval {} – {}) fall inside the \
+         simulated P10–P90 band, where a calibrated model puts 80%; {} fall below P10 and {} \
+         above P90. Mean rank {:.0}% (calibrated: 50%).",
+        esc(&calibration_verdict(c)),
+        f("inside", Format::Count),
+        f("observations", Format::Count),
+        f("inside_share", Format::Percent),
+        f("inside_share_ci95.0", Format::Percent),
+        f("inside_share_ci95.1", Format::Percent),
+        f("below_share", Format::Percent),
+        f("above_share", Format::Percent),
+        num(c, "mean_rank_pct"),
+    )
+}
+
+/// Writes `dir/report.html` of the backtests whose `backtest.json` is in `dir`, with `fans`
+/// (one per backtest, in file order) and `calibration` drawn as SVG: the calibration over all
+/// backtests up front, then each backtest's observed vs simulated values. Returns the path
+/// written.
+pub(super) fn write_backtest_report(
+    dir: &Path,
+    fans: &[BacktestFan],
+    calibration: &CalibrationChart,
+    options: &ChartOptions,
+) -> Result<PathBuf, ResultsError> {
+    let s = read_json(&dir.join("backtest.json"))?;
+    let backtests = at(&s, "backtests").as_array().cloned().unwrap_or_default();
+    let mut b = String::new();
+    let _ = writeln!(
+        b,
+        "<header>\n<p class=\"kicker\">capsim backtest report</p>\n<h1>Did the simulated \
+         ranges hold what actually happened?</h1>\n<p class=\"answer\">{}</p>\n</header>",
+        calibration_sentence(&s, "calibration")
+    );
+    let names: Vec<String> = backtests.iter().map(|e| text(e, "name")).collect();
+    let _ = writeln!(
+        b,
+        "<p>{} backtest{} ({}): each re-runs a scenario as it was planned and places every \
+         recorded actual among the simulated trials of its day.</p>",
+        backtests.len(),
+        if backtests.len() == 1 { "" } else { "s" },
+        esc(&names.join(", "))
+    );
+    let _ = writeln!(
+        b,
+        "<dl class=\"figures\">\n\
+         <div><dt>Inside P10–P90</dt><dd><span class=\"big\">{}</span>\
+         <span class=\"note\">calibrated: 80%</span></dd></div>\n\
+         <div><dt>Below P10</dt><dd><span class=\"big\">{}</span>\
+         <span class=\"note\">calibrated: 10%; reality lower than most trials</span></dd></div>\n\
+         <div><dt>Above P90</dt><dd><span class=\"big\">{}</span>\
+         <span class=\"note\">calibrated: 10%; reality higher than most trials</span></dd></div>\n</dl>",
+        figure(&s, "calibration.inside_share", Format::Percent, ""),
+        figure(&s, "calibration.below_share", Format::Percent, ""),
+        figure(&s, "calibration.above_share", Format::Percent, ""),
+    );
+    b.push_str("<section>\n<h2>Calibration</h2>\n");
+    let svg = chart::render_calibration(calibration, ChartFormat::Svg, CHART_SIZE)
+        .map_err(chart_error("calibration"))?;
+    let counts: Vec<u64> = calibration.counts.clone();
+    let total: u64 = counts.iter().sum();
+    let outer = counts.first().copied().unwrap_or(0) + counts.last().copied().unwrap_or(0);
+    let reading = format!(
+        "{outer} of {total} observations rank in the outer two bins (below 10% or above 90%), \
+         where a calibrated model puts {:.1}; an even spread means the bands are as wide as \
+         reality's spread.",
+        total as f64 * 0.2
+    );
+    b.push_str(&chart_figure(
+        &svg,
+        "Where the actuals rank among the trials",
+        &reading,
+    ));
+    b.push_str("</section>\n");
+    for (i, (e, fan)) in backtests.iter().zip(fans).enumerate() {
+        let p = format!("backtests.{i}");
+        let _ = writeln!(
+            b,
+            "<section>\n<h2>Backtest {}</h2>\n<p>Scenario {}, {} trials, seed {}. {}</p>",
+            figure(&s, &format!("{p}.name"), Format::Text, ""),
+            figure(&s, &format!("{p}.scenario"), Format::Text, ""),
+            figure(&s, &format!("{p}.trials"), Format::Count, ""),
+            figure(&s, &format!("{p}.seed"), Format::Text, ""),
+            calibration_sentence(&s, &format!("{p}.calibration")),
+        );
+        let svg = chart::render_backtest_fan(
+            fan,
+            ChartFormat::Svg,
+            chart::backtest_fan_size(fan.panels.len()),
+        )
+        .map_err(chart_error("backtest fan"))?;
+        let observations = at(e, "observations")
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let outside: Vec<String> = observations
+            .iter()
+            .filter(|o| text(o, "position") != "inside")
+            .map(|o| {
+                format!(
+                    "{} {} {} ({})",
+                    text(o, "date"),
+                    o["site"].as_str().unwrap_or("fleet"),
+                    text(o, "metric").replace('_', " "),
+                    text(o, "position")
+                )
+            })
+            .collect();
+        let reading = if outside.is_empty() {
+            "Every observation (points) lies inside its day's simulated P10–P90 band.".to_owned()
+        } else {
+            format!(
+                "Points outside their day's P10–P90 band (vermillion): {}.",
+                outside.join("; ")
+            )
+        };
+        b.push_str(&chart_figure(
+            &svg,
+            &format!("Observed vs simulated: {}", text(e, "name")),
+            &reading,
+        ));
+        let rows: Vec<Vec<String>> = (0..observations.len())
+            .map(|k| {
+                let o = format!("{p}.observations.{k}");
+                let mw = text(&s, &format!("{o}.metric")) == "energized_mw";
+                let value = |key: &str| {
+                    if mw {
+                        format!("{:.1}", num(&s, &format!("{o}.{key}")))
+                    } else {
+                        figure(&s, &format!("{o}.{key}"), Format::Count, "")
+                    }
+                };
+                vec![
+                    figure(&s, &format!("{o}.date"), Format::Text, ""),
+                    esc(&text(&s, &format!("{o}.metric")).replace('_', " ")),
+                    figure(&s, &format!("{o}.site"), Format::Text, "fleet"),
+                    value("value"),
+                    value("p10"),
+                    value("p50"),
+                    value("p90"),
+                    format!("{:.0}%", num(&s, &format!("{o}.rank_pct"))),
+                    figure(&s, &format!("{o}.position"), Format::Text, ""),
+                ]
+            })
+            .collect();
+        b.push_str(&table(
+            &[
+                "Date",
+                "Metric",
+                "Site",
+                "Observed",
+                "Simulated P10",
+                "P50",
+                "P90",
+                "Rank",
+                "Position",
+            ],
+            &[false, false, false, true, true, true, true, true, false],
+            &rows,
+        ));
+        b.push_str("</section>\n");
+    }
+    b.push_str(
+        "<section>\n<h2>Method</h2>\n<p>Each backtest runs its scenario from its start with the \
+         plan as it was known, and ranks every recorded actual among the trials' values for its \
+         metric, site and day (the mid-rank, 0–100%). A calibrated model puts 80% of the actuals \
+         inside the per-day P10–P90 band and spreads their ranks evenly; a U-shaped rank \
+         histogram means bands too narrow, a hump too wide, a tilt a bias.</p>\n</section>\n",
+    );
+    let mut items = vec![(
+        "capsim version",
+        figure(&s, "capsim_version", Format::Text, ""),
+    )];
+    let files: Vec<String> = (0..backtests.len())
+        .map(|i| figure(&s, &format!("backtests.{i}.file"), Format::Text, ""))
+        .collect();
+    items.push(("Backtest files", files.join("<br>")));
+    b.push_str(&provenance(&items, options.command.as_deref()));
+    b.push_str("</section>\n");
+    write_page(dir, &page("capsim backtest", &b))
 }

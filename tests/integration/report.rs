@@ -412,3 +412,148 @@ fn a_report_says_when_no_trial_missed_or_none_met_the_target() {
         );
     }
 }
+
+#[test]
+fn a_solve_report_asks_the_question_and_answers_with_solve_jsons_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = fixture("valid/tiny.toml");
+    // A date input, and a number whose answer's interval reaches the range's end.
+    let cases = [
+        (
+            "scenario.deadline=2026-02-15:2026-04-30",
+            "p_target>=0.8",
+            "<h1>What value of deadline gives P(target by deadline) ≥ 80%?</h1>",
+        ),
+        (
+            "supply.main.rate_scale=0.5:2.0",
+            "p_target>=50%",
+            "<h1>What value of supply rate scale, stream main gives P(target by deadline) ≥ \
+             50%?</h1>",
+        ),
+    ];
+    for (k, (vary, goal, question)) in cases.into_iter().enumerate() {
+        let out = dir.path().join(format!("solve{k}"));
+        let html = report_of(
+            &[
+                "solve",
+                tiny.to_str().unwrap(),
+                "--vary",
+                vary,
+                "--for",
+                goal,
+            ],
+            &out,
+        );
+        assert_self_contained(&html, vary);
+        let solve = json(&out.join("solve.json"));
+        assert_eq!(
+            solve["outcome"], "found",
+            "{vary}: the range brackets the goal"
+        );
+        assert!(
+            html.contains(question),
+            "{vary}: the question leads: {html}"
+        );
+        let n = check_figures(&html, &solve);
+        let steps = solve["steps"].as_array().unwrap().len();
+        assert!(n >= 5 * steps, "{vary}: only {n} figures for {steps} steps");
+        for path in [
+            "answer",
+            "interval.0.value",
+            "interval.1.value",
+            "seed",
+            "trials",
+            "capsim_version",
+        ] {
+            assert!(html.contains(&format!("data-figure=\"{path}\"")), "{path}");
+        }
+        let range_end = solve["interval"][1]["at_range_end"].as_bool().unwrap();
+        assert_eq!(html.contains("</span> (range end)"), range_end, "{vary}");
+        // The answer comes before the chart, the chart before the steps table.
+        let answer_at = html.find("data-figure=\"answer\"").unwrap();
+        let chart_at = html.find("<figure>").unwrap();
+        let table_at = html.find("<table>").unwrap();
+        assert!(answer_at < chart_at && chart_at < table_at, "{vary}");
+        assert_eq!(html.matches("<figure>").count(), 1);
+        assert_eq!(
+            html.matches("<tr><td class=\"num\">").count(),
+            steps,
+            "{vary}: a row per step"
+        );
+        assert!(html.contains("<h2>Method</h2>") && html.contains("<dt>Command</dt>"));
+        for chart in ["solve.png", "solve.svg"] {
+            assert!(out.join("charts").join(chart).is_file(), "{chart}");
+        }
+    }
+}
+
+#[test]
+fn a_backtest_report_shows_the_calibration_and_each_backtest_with_its_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("backtest");
+    let known = fixture("valid/bt_known.toml");
+    let tiny = fixture("valid/bt_tiny.toml");
+    let html = report_of(
+        &["backtest", known.to_str().unwrap(), tiny.to_str().unwrap()],
+        &out,
+    );
+    assert_self_contained(&html, "backtest");
+    let backtest = json(&out.join("backtest.json"));
+    let n = check_figures(&html, &backtest);
+    let observations = backtest["calibration"]["observations"].as_u64().unwrap() as usize;
+    assert!(n >= 5 * observations, "only {n} figures checked");
+    for path in [
+        "calibration.inside_share",
+        "calibration.inside_share_ci95.0",
+        "backtests.0.calibration.inside",
+        "backtests.1.name",
+        "backtests.1.observations.0.value",
+    ] {
+        assert!(html.contains(&format!("data-figure=\"{path}\"")), "{path}");
+    }
+    // The calibration chart, then one fan chart per backtest, each with its observations.
+    assert_eq!(html.matches("<figure>").count(), 3);
+    assert_eq!(html.matches("<table>").count(), 2);
+    assert!(html.find("Calibration</h2>").unwrap() < html.find("<h2>Backtest ").unwrap());
+    assert!(html.contains("<dt>Command</dt>"));
+}
+
+#[test]
+fn solve_and_backtest_with_no_charts_write_no_chart_and_no_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = fixture("valid/tiny.toml");
+    let known = fixture("valid/bt_known.toml");
+    let cases: [(&str, Vec<&str>, &str); 2] = [
+        (
+            "solve",
+            vec![
+                "solve",
+                tiny.to_str().unwrap(),
+                "--vary",
+                "supply.main.rate_scale=0.5:2.0",
+                "--for",
+                "p_target>=0.8",
+            ],
+            "solve.json",
+        ),
+        (
+            "backtest",
+            vec!["backtest", known.to_str().unwrap()],
+            "backtest.json",
+        ),
+    ];
+    for (kind, args, file) in cases {
+        let out = dir.path().join(kind);
+        capsim()
+            .args(&args)
+            .arg("--no-charts")
+            .arg("-o")
+            .arg(&out)
+            .args(["-n", "20", "--quiet"])
+            .assert()
+            .success();
+        assert!(out.join(file).is_file(), "{kind}");
+        assert!(!out.join("report.html").exists(), "{kind}");
+        assert!(!out.join("charts").exists(), "{kind}");
+    }
+}

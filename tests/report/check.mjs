@@ -1,7 +1,8 @@
 // Opens each results folder's report.html in Debian's Chromium (headless, through
 // playwright-core) and checks what a reader would see; exits 1 naming every problem found.
 //
-//   node check.mjs SCREENSHOT_DIR KIND=FOLDER...    KIND: run, compare, sweep or sensitivity
+//   node check.mjs SCREENSHOT_DIR KIND=FOLDER...
+//   KIND: run, compare, sweep, sensitivity, solve or backtest
 //
 // (a) no console errors or page errors; (b) no request but the file itself and data: URLs;
 // (c) at 1280x800 and 390x844: no horizontal scroll, no text element wider than its box or cut
@@ -18,6 +19,8 @@ const JSON_OF = {
   compare: "compare.json",
   sweep: "sweep.json",
   sensitivity: "sensitivity.json",
+  solve: "solve.json",
+  backtest: "backtest.json",
 };
 const VIEWPORTS = [
   { name: "desktop", width: 1280, height: 800 },

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Browser test of report.html: builds a run, compare, sweep and sensitivity folder with capsim
-# (small trial counts, fixed seed), opens each report.html in Debian's headless Chromium through
+# Browser test of report.html: builds a run, compare, sweep, sensitivity, solve and backtest
+# folder with capsim (small trial counts, fixed seed), opens each report.html in Debian's headless Chromium through
 # playwright-core (check.mjs) and checks it loads nothing, logs no error, shows no overlapping or
 # clipped text at desktop and phone width, and prints the figures of the folder's JSON.
 #
@@ -62,8 +62,11 @@ capsim run "$base" -n 200 -o "$REPORT_DIR/run"
 capsim compare "$base" "$REPO/scenarios/aws-openai-2026-slow-supply.toml" -n 100 -o "$REPORT_DIR/compare"
 capsim sweep "$base" --vary supply.gb300.rate_scale=0.8,1.0,1.2 -n 50 -o "$REPORT_DIR/sweep"
 capsim sensitivity "$base" -n 100 -o "$REPORT_DIR/sensitivity"
+capsim solve "$base" --vary supply.gb300.rate_scale=0.8:1.5 --for 'p_target>=0.8' -n 100 -o "$REPORT_DIR/solve"
+capsim backtest "$REPO/scenarios/backtests" -n 100 -o "$REPORT_DIR/backtest"
 
 step "Chromium: load, layout and figures of each report.html"
 node "$HERE/check.mjs" "$REPORT_DIR/screenshots" \
     run="$REPORT_DIR/run" compare="$REPORT_DIR/compare" \
-    sweep="$REPORT_DIR/sweep" sensitivity="$REPORT_DIR/sensitivity"
+    sweep="$REPORT_DIR/sweep" sensitivity="$REPORT_DIR/sensitivity" \
+    solve="$REPORT_DIR/solve" backtest="$REPORT_DIR/backtest"
