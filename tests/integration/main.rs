@@ -111,6 +111,7 @@ mod correlation;
 mod deploy;
 mod determinism;
 mod docs;
+mod excerpts;
 mod exports;
 mod hostile_inputs;
 mod hostile_partials;
