@@ -20,6 +20,8 @@
 //! - `json=.a.b.0`: show one value of the (pretty-printed) JSON shown, as written there;
 //! - `columns=A,B`: show only these columns of the CSV shown, in this order;
 //! - `rows=K1,K2`: show the CSV's header and the rows whose first field is one of these;
+//! - `from=WORD`: show the output from its first line that starts with WORD (after any
+//!   indentation), after a `...` line;
 //! - `lines=SPEC`: show only some lines: a comma list of `N`, `N-M`, `N-` (to the end), `$` (the last
 //!   line) and `...` (a literal `...` line);
 //! - `prompt`: start the block with `$ COMMAND`;
@@ -28,7 +30,7 @@
 //! What cannot be reproduced is normalised the same way in the doc and the run: a number
 //! followed by ` s`, ` ms` or ` trials/s` becomes `…`. Output that cannot be reproduced at all
 //! (benchmark throughput, cluster runs) is not marked; a fenced block that looks like capsim
-//! output (a `text`, `json`, `csv` or unnamed block whose first line is `$ capsim`, or right
+//! output (a `text`, `console`, `json`, `csv` or unnamed block whose first line is `$ capsim`, or right
 //! after a `sh` block that calls `capsim`, or after a line ending in `Output:`) must then follow `<!-- illustrative: WHY -->`.
 
 use std::collections::HashMap;
@@ -77,6 +79,7 @@ struct Excerpt {
     lines: Option<String>,
     columns: Option<String>,
     rows: Option<String>,
+    from: Option<String>,
     prompt: bool,
     exit: i32,
 }
@@ -142,7 +145,7 @@ fn parse(text: &str) -> Result<(Vec<Excerpt>, Vec<usize>), String> {
             let after_output_colon =
                 before.is_some_and(|j| lines[j].trim_end().ends_with("Output:"));
             let starts_with_prompt = body.first().is_some_and(|l| l.starts_with("$ capsim"));
-            let output_language = ["", "text", "json", "csv"].contains(&lang.trim());
+            let output_language = ["", "text", "console", "json", "csv"].contains(&lang.trim());
             if !illustrative
                 && output_language
                 && (starts_with_prompt || after_command || after_output_colon)
@@ -181,6 +184,7 @@ fn parse_marker(line: &str, number: usize) -> Result<Excerpt, String> {
         lines: None,
         columns: None,
         rows: None,
+        from: None,
         prompt: false,
         exit: 0,
     };
@@ -193,12 +197,13 @@ fn parse_marker(line: &str, number: usize) -> Result<Excerpt, String> {
             Some(("lines", spec)) => excerpt.lines = Some(spec.to_string()),
             Some(("columns", names)) => excerpt.columns = Some(names.to_string()),
             Some(("rows", keys)) => excerpt.rows = Some(keys.to_string()),
+            Some(("from", word)) => excerpt.from = Some(word.to_string()),
             Some(("exit", code)) => {
                 excerpt.exit = code.parse().map_err(|_| bad("`exit=` takes a number"))?
             }
             _ => {
                 return Err(bad(&format!(
-                    "unknown modifier `{modifier}` (valid: stderr, prompt, file=PATH, json=.PATH, columns=A,B, rows=K1,K2, lines=SPEC, exit=N)"
+                    "unknown modifier `{modifier}` (valid: stderr, prompt, file=PATH, json=.PATH, columns=A,B, rows=K1,K2, from=WORD, lines=SPEC, exit=N)"
                 )));
             }
         }
@@ -309,6 +314,15 @@ impl Runner {
                 .chain(lines.iter().skip(1).filter(|l| keep(l)))
                 .cloned()
                 .collect();
+        }
+        if let Some(word) = &excerpt.from {
+            let first = lines
+                .iter()
+                .position(|line| line.trim_start().starts_with(word.as_str()))
+                .ok_or_else(|| format!("`from={word}`: no line starts with it"))?;
+            if first > 0 {
+                lines.splice(..first, ["...".to_string()]);
+            }
         }
         if let Some(spec) = &excerpt.lines {
             lines = select_lines(&lines, spec)?;
