@@ -20,6 +20,9 @@
 //!   repository, help texts name the folders the commands write, the README installs `capsim`
 //!   before calling it, the scenario format's example validates, its ranges and `--set` list match
 //!   the checks, and the stated `daily.csv` column counts match a real run.
+//! - `excerpts`: every marked excerpt of capsim output in `README.md` and `docs/` equals a real
+//!   run of its command (and `CAPSIM_UPDATE_EXCERPTS=1`, `scripts/update-excerpts`, rewrites
+//!   them); a block that looks like capsim output without a marker fails.
 //! - `compare`: paired comparisons: common random numbers make a scenario's difference from
 //!   itself exactly zero and narrow the interval of a real difference; files, fields, exit codes.
 //! - `sensitivity`: Spearman, swing and Sobol rank a known lone driver first (ρ ≈ 1, the
@@ -111,6 +114,7 @@ mod correlation;
 mod deploy;
 mod determinism;
 mod docs;
+mod excerpts;
 mod exports;
 mod hostile_inputs;
 mod hostile_partials;
