@@ -31,7 +31,7 @@ fn usd(v: f64) -> String {
 
 /// The money lines: capital deployed and idle inventory at the deadline, and where the idle
 /// dollar-days up to the deadline were; one line saying why when no rack type has a price.
-fn render_money(m: &Money, deadline: &str) -> String {
+fn render_money(m: &Money) -> String {
     let mut t = String::new();
     if m.prices.iter().all(|p| p.price_per_rack_usd.is_none()) {
         let _ = writeln!(
@@ -70,7 +70,7 @@ fn render_money(m: &Money, deadline: &str) -> String {
     };
     let rows = [
         (
-            format!("Capital deployed by {deadline}"),
+            "Capital deployed at deadline".to_string(),
             spread(&m.capital_deployed_at_deadline_usd),
         ),
         (
@@ -227,7 +227,7 @@ pub fn render_table(s: &Summary) -> String {
     for (label, value) in rows {
         let _ = writeln!(t, "  {label:<31}{value}");
     }
-    t.push_str(&render_money(&s.money, &s.deadline));
+    t.push_str(&render_money(&s.money));
     if let Some(c) = &s.constraint_costs {
         t.push_str(&render_costs(c, s.trials));
     }

@@ -151,7 +151,7 @@ fn the_terminal_names_the_deadline_and_the_largest_cause() {
         .unwrap();
     let text = String::from_utf8_lossy(&shown.stdout);
     for line in [
-        "Capital deployed by 2026-01-30 mean $72.0 M   P10 $72.0 M   P50 $72.0 M   P90 $72.0 M",
+        "Capital deployed at deadline   mean $72.0 M   P10 $72.0 M   P50 $72.0 M   P90 $72.0 M",
         "Idle inventory at deadline     mean $48.0 M",
         // 86 of 168 rack-days, all at one price: 51.2%.
         "bring-up 51.2%: mostly in bring-up",
