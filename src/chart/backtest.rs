@@ -86,9 +86,7 @@ pub fn backtest_fan_size(panels: usize) -> (u32, u32) {
 }
 
 fn check_size(size: (u32, u32)) -> Result<(), ChartError> {
-    if size.0 < 200 || size.1 < 150 || size.0 > 20_000 || size.1 > 20_000 {
-        return Err(ChartError::Size(size.0, size.1));
-    }
+    super::check_drawable(size)?;
     Ok(())
 }
 

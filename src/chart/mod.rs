@@ -190,6 +190,16 @@ pub enum ChartError {
     Draw(String),
 }
 
+/// Every renderer's size check: at least 200 × 150 pixels (room for a header and a plot) and
+/// at most 20,000 on a side (a tall backtest fan chart; callers' own limits, [`MIN_SIDE`] and
+/// [`MAX_SIDE`], are tighter).
+fn check_drawable(size: (u32, u32)) -> Result<(), ChartError> {
+    if size.0 < 200 || size.1 < 150 || size.0 > 20_000 || size.1 > 20_000 {
+        return Err(ChartError::Size(size.0, size.1));
+    }
+    Ok(())
+}
+
 /// Draws `kind` from `data` as `format` at `size` (width, height in pixels) and returns the
 /// file's bytes.
 pub fn render(
@@ -198,9 +208,7 @@ pub fn render(
     format: ChartFormat,
     size: (u32, u32),
 ) -> Result<Vec<u8>, ChartError> {
-    if size.0 < 200 || size.1 < 150 || size.0 > 20_000 || size.1 > 20_000 {
-        return Err(ChartError::Size(size.0, size.1));
-    }
+    check_drawable(size)?;
     if kind == ChartKind::Sites && data.daily.site_online_means().is_empty() {
         return Err(ChartError::NoData {
             chart: kind.file_stem(),

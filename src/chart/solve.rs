@@ -109,9 +109,7 @@ pub fn render_solve(
     format: ChartFormat,
     size: (u32, u32),
 ) -> Result<Vec<u8>, ChartError> {
-    if size.0 < 200 || size.1 < 150 || size.0 > 20_000 || size.1 > 20_000 {
-        return Err(ChartError::Size(size.0, size.1));
-    }
+    super::check_drawable(size)?;
     if data.steps.is_empty() {
         return Err(ChartError::NoData {
             chart: "solve",

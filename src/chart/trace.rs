@@ -190,9 +190,7 @@ pub fn render_trace_on_scale(
 }
 
 fn check_size(size: (u32, u32)) -> Result<(), ChartError> {
-    if size.0 < 200 || size.1 < 150 || size.0 > 20_000 || size.1 > 20_000 {
-        return Err(ChartError::Size(size.0, size.1));
-    }
+    super::check_drawable(size)?;
     Ok(())
 }
 
